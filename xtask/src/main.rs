@@ -1,0 +1,1 @@
+fn main() { eprintln!("usage: cargo xtask build|test|bench"); std::process::exit(2); }
