@@ -1,0 +1,93 @@
+//! UTF-8 string tables: one blob of concatenated strings plus `n + 1` offsets.
+//!
+//! This layout keeps a million ids in two tensors instead of a million JSON strings in the
+//! header, and NumPy writes it in two lines (`np.frombuffer(b"".join(...))`, `np.cumsum`).
+
+use std::ops::Range;
+
+use super::CatalogError;
+
+/// A validated string table; the blob lives in the catalog's byte buffer.
+#[derive(Debug, Clone)]
+pub(crate) struct StringTable {
+    /// Byte range of the UTF-8 blob inside the catalog buffer.
+    blob: Range<usize>,
+    /// `len + 1` offsets into the blob, non-decreasing, ending at the blob's length.
+    offsets: Vec<u32>,
+}
+
+impl StringTable {
+    /// Checks offsets and UTF-8 once so that [`StringTable::get`] can slice without checks
+    /// failing later.
+    pub(crate) fn new(
+        name: &str,
+        buffer: &[u8],
+        blob: Range<usize>,
+        offsets: Vec<u32>,
+        expected_len: usize,
+    ) -> Result<Self, CatalogError> {
+        let bad = |reason: String| CatalogError::StringTable {
+            name: name.to_string(),
+            reason,
+        };
+        if offsets.len() != expected_len + 1 {
+            return Err(bad(format!(
+                "{} offsets for {} strings (expected {})",
+                offsets.len(),
+                expected_len,
+                expected_len + 1
+            )));
+        }
+        let bytes = &buffer[blob.clone()];
+        if offsets[0] != 0 {
+            return Err(bad("the first offset must be 0".into()));
+        }
+        if *offsets.last().unwrap_or(&0) as usize != bytes.len() {
+            return Err(bad(format!(
+                "the last offset is {} but the blob holds {} bytes",
+                offsets.last().unwrap_or(&0),
+                bytes.len()
+            )));
+        }
+        for (i, pair) in offsets.windows(2).enumerate() {
+            if pair[1] < pair[0] {
+                return Err(bad(format!("offsets decrease at string {i}")));
+            }
+            let s = &bytes[pair[0] as usize..pair[1] as usize];
+            if std::str::from_utf8(s).is_err() {
+                return Err(bad(format!("string {i} is not valid UTF-8")));
+            }
+        }
+        Ok(StringTable { blob, offsets })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// The string at `index`, read from the catalog buffer the table was built on.
+    pub(crate) fn get<'b>(&self, buffer: &'b [u8], index: usize) -> &'b str {
+        let start = self.blob.start + self.offsets[index] as usize;
+        let end = self.blob.start + self.offsets[index + 1] as usize;
+        // Validated as UTF-8 in `new`; an empty string is the harmless answer should the
+        // caller ever pass a different buffer.
+        std::str::from_utf8(&buffer[start..end]).unwrap_or_default()
+    }
+}
+
+/// Encodes strings as (blob, offsets) for the writer.
+pub(crate) fn encode<S: AsRef<str>>(strings: &[S]) -> Result<(Vec<u8>, Vec<u32>), CatalogError> {
+    let mut blob = Vec::new();
+    let mut offsets = Vec::with_capacity(strings.len() + 1);
+    offsets.push(0u32);
+    for s in strings {
+        blob.extend_from_slice(s.as_ref().as_bytes());
+        let end = u32::try_from(blob.len()).map_err(|_| CatalogError::TooLarge {
+            what: "string table bytes",
+            found: blob.len(),
+            limit: u32::MAX as usize,
+        })?;
+        offsets.push(end);
+    }
+    Ok((blob, offsets))
+}

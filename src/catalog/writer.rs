@@ -1,0 +1,290 @@
+//! Writes catalog files (the trainer, the importer and the test fixtures all use this).
+
+use std::collections::{BTreeMap, HashMap};
+
+use safetensors::tensor::TensorView;
+use safetensors::Dtype;
+
+use super::{names, strings, Catalog, Gram, CatalogError, Limits, ModelParams, VectorDtype, FORMAT_VERSION};
+
+/// Everything about one item except its vector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemRecord {
+    pub id: String,
+    pub title: Option<String>,
+    pub image_url: Option<String>,
+    pub category: Option<String>,
+    pub price: Option<f32>,
+    pub available: bool,
+    pub popularity: f32,
+}
+
+impl ItemRecord {
+    /// An in-stock item with only an id.
+    pub fn new(id: impl Into<String>) -> Self {
+        ItemRecord {
+            id: id.into(),
+            title: None,
+            image_url: None,
+            category: None,
+            price: None,
+            available: true,
+            popularity: 0.0,
+        }
+    }
+}
+
+/// Collects items and their f32 vectors, then encodes them as a catalog file.
+#[derive(Debug, Clone)]
+pub struct CatalogBuilder {
+    dim: usize,
+    dtype: VectorDtype,
+    params: ModelParams,
+    metadata: BTreeMap<String, String>,
+    items: Vec<ItemRecord>,
+    vectors: Vec<f32>,
+}
+
+impl CatalogBuilder {
+    pub fn new(dim: usize) -> Self {
+        CatalogBuilder {
+            dim,
+            dtype: VectorDtype::F32,
+            params: ModelParams::default(),
+            metadata: BTreeMap::new(),
+            items: Vec::new(),
+            vectors: Vec::new(),
+        }
+    }
+
+    /// How vectors are stored in the file (f32 by default).
+    pub fn dtype(mut self, dtype: VectorDtype) -> Self {
+        self.dtype = dtype;
+        self
+    }
+
+    /// The implicit-ALS parameters fold-in must use with these vectors.
+    pub fn params(mut self, params: ModelParams) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// A free-text `__metadata__` entry (`created`, `source`, hyper-parameters, …).
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.insert(key.into(), value.into());
+        self
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Adds an item; its vector must have `dim` finite values.
+    pub fn push(&mut self, item: ItemRecord, vector: &[f32]) -> Result<(), CatalogError> {
+        let index = self.items.len();
+        if vector.len() != self.dim {
+            return Err(CatalogError::Shape {
+                name: format!("vector of item {:?}", item.id),
+                found: vec![vector.len()],
+                expected: format!("[{}]", self.dim),
+            });
+        }
+        if let Some(j) = vector.iter().position(|v| !v.is_finite()) {
+            return Err(CatalogError::NonFinite {
+                name: names::VECTORS.into(),
+                index: index * self.dim + j,
+            });
+        }
+        self.items.push(item);
+        self.vectors.extend_from_slice(vector);
+        Ok(())
+    }
+
+    /// Encodes the catalog and validates the result with the reader, so the writer can never
+    /// produce a file the browser rejects.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, CatalogError> {
+        let n = self.items.len();
+        let d = self.dim;
+        let mut tensors: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
+        let mut add = |name: &str, dtype: Dtype, shape: Vec<usize>, data: Vec<u8>| {
+            tensors.push((name.to_string(), dtype, shape, data));
+        };
+
+        let (vector_bytes, stored) = self.encode_vectors()?;
+        match self.dtype {
+            VectorDtype::F32 => add(names::VECTORS, Dtype::F32, vec![n, d], vector_bytes),
+            VectorDtype::F16 => add(names::VECTORS, Dtype::F16, vec![n, d], vector_bytes),
+            VectorDtype::I8 => {
+                let (values, scales) = vector_bytes.split_at(n * d);
+                add(names::VECTORS, Dtype::I8, vec![n, d], values.to_vec());
+                add(names::SCALE, Dtype::F32, vec![n], scales.to_vec());
+            }
+        }
+        add(names::GRAM, Dtype::F32, vec![d, d], f32_bytes(&gram_f32(&stored, d)));
+
+        let ids: Vec<&str> = self.items.iter().map(|i| i.id.as_str()).collect();
+        add_strings(&mut add, names::ID_UTF8, names::ID_OFFSETS, &ids)?;
+        if self.items.iter().any(|i| i.title.is_some()) {
+            let titles: Vec<&str> = self.items.iter().map(|i| i.title.as_deref().unwrap_or("")).collect();
+            add_strings(&mut add, names::TITLE_UTF8, names::TITLE_OFFSETS, &titles)?;
+        }
+        if self.items.iter().any(|i| i.image_url.is_some()) {
+            let images: Vec<&str> = self.items.iter().map(|i| i.image_url.as_deref().unwrap_or("")).collect();
+            add_strings(&mut add, names::IMAGE_UTF8, names::IMAGE_OFFSETS, &images)?;
+        }
+        let popularity: Vec<f32> = self.items.iter().map(|i| i.popularity).collect();
+        add(names::POPULARITY, Dtype::F32, vec![n], f32_bytes(&popularity));
+        let available: Vec<u8> = self.items.iter().map(|i| i.available as u8).collect();
+        add(names::AVAILABLE, Dtype::U8, vec![n], available);
+
+        if self.items.iter().any(|i| i.price.is_some()) {
+            let mut prices = Vec::with_capacity(n);
+            for (index, item) in self.items.iter().enumerate() {
+                prices.push(item.price.ok_or_else(|| CatalogError::InvalidValue {
+                    name: names::PRICE.into(),
+                    index,
+                    reason: format!("item {:?} has no price while other items do", item.id),
+                })?);
+            }
+            add(names::PRICE, Dtype::F32, vec![n], f32_bytes(&prices));
+        }
+
+        if self.items.iter().any(|i| i.category.is_some()) {
+            // Category indices follow first appearance, so the output is deterministic.
+            let mut index_of: HashMap<&str, u32> = HashMap::new();
+            let mut category_names: Vec<&str> = Vec::new();
+            let mut column = Vec::with_capacity(n);
+            for item in &self.items {
+                let name = item.category.as_deref().unwrap_or("uncategorized");
+                let next = category_names.len() as u32;
+                let c = *index_of.entry(name).or_insert_with(|| {
+                    category_names.push(name);
+                    next
+                });
+                column.push(c);
+            }
+            if category_names.len() <= u16::MAX as usize + 1 {
+                let narrow: Vec<u16> = column.iter().map(|&c| c as u16).collect();
+                add(names::CATEGORY, Dtype::U16, vec![n], bytemuck::cast_slice(&narrow).to_vec());
+            } else {
+                add(names::CATEGORY, Dtype::U32, vec![n], bytemuck::cast_slice(&column).to_vec());
+            }
+            add_strings(&mut add, names::CATEGORY_NAME_UTF8, names::CATEGORY_NAME_OFFSETS, &category_names)?;
+        }
+
+        let mut metadata: HashMap<String, String> = self.metadata.clone().into_iter().collect();
+        metadata.insert(names::META_FORMAT_VERSION.into(), FORMAT_VERSION.to_string());
+        metadata.insert(names::META_MODEL.into(), "ials".into());
+        metadata.insert(names::META_ALPHA.into(), self.params.alpha.to_string());
+        metadata.insert(names::META_LAMBDA.into(), self.params.lambda.to_string());
+        metadata.insert(
+            names::META_LAMBDA_SCALING.into(),
+            match self.params.lambda_scaling {
+                super::LambdaScaling::Constant => "constant",
+                super::LambdaScaling::Interactions => "interactions",
+            }
+            .into(),
+        );
+
+        let views = tensors
+            .iter()
+            .map(|(name, dtype, shape, data)| {
+                TensorView::new(*dtype, shape.clone(), data)
+                    .map(|view| (name.clone(), view))
+                    .map_err(CatalogError::from)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let bytes = safetensors::serialize(views, Some(metadata))?;
+        // Validate with limits wide enough for anything the writer accepted.
+        let limits = Limits {
+            max_items: usize::MAX,
+            max_dim: usize::MAX,
+            max_vector_elements: usize::MAX,
+        };
+        Catalog::from_bytes_with_limits(bytes.clone(), &limits)?;
+        Ok(bytes)
+    }
+
+    /// Stored bytes (for I8: values then scales) and the vectors as stored, dequantized, so
+    /// the Gram matrix describes exactly what fold-in will read.
+    fn encode_vectors(&self) -> Result<(Vec<u8>, Vec<f32>), CatalogError> {
+        let d = self.dim;
+        match self.dtype {
+            VectorDtype::F32 => Ok((f32_bytes(&self.vectors), self.vectors.clone())),
+            VectorDtype::F16 => {
+                let mut bits = Vec::with_capacity(self.vectors.len());
+                let mut stored = Vec::with_capacity(self.vectors.len());
+                for (index, &v) in self.vectors.iter().enumerate() {
+                    let h = half::f16::from_f32(v);
+                    if !h.is_finite() {
+                        return Err(CatalogError::InvalidValue {
+                            name: names::VECTORS.into(),
+                            index,
+                            reason: format!("{v} does not fit in f16 (max 65504)"),
+                        });
+                    }
+                    bits.push(h.to_bits());
+                    stored.push(h.to_f32());
+                }
+                Ok((bytemuck::cast_slice(&bits).to_vec(), stored))
+            }
+            VectorDtype::I8 => {
+                let n = self.items.len();
+                let mut values = Vec::with_capacity(n * d);
+                let mut scales = Vec::with_capacity(n);
+                let mut stored = Vec::with_capacity(n * d);
+                for row in self.vectors.chunks_exact(d.max(1)) {
+                    let (q, scale) = quantize_i8(row);
+                    values.extend(q.iter().map(|&v| v as u8));
+                    stored.extend(q.iter().map(|&v| scale * v as f32));
+                    scales.push(scale);
+                }
+                values.extend_from_slice(&f32_bytes(&scales));
+                Ok((values, stored))
+            }
+        }
+    }
+}
+
+/// Symmetric int8 quantization of one row: the largest magnitude maps to ±127.
+pub fn quantize_i8(row: &[f32]) -> (Vec<i8>, f32) {
+    let max = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    if max == 0.0 {
+        return (vec![0; row.len()], 0.0);
+    }
+    let scale = max / 127.0;
+    let q = row
+        .iter()
+        .map(|&v| (v / scale).round().clamp(-127.0, 127.0) as i8)
+        .collect();
+    (q, scale)
+}
+
+fn gram_f32(vectors: &[f32], d: usize) -> Vec<f32> {
+    let mut gram = Gram::new(d);
+    for row in vectors.chunks_exact(d.max(1)) {
+        gram.add_row(row);
+    }
+    gram.finish().into_iter().map(|v| v as f32).collect()
+}
+
+fn f32_bytes(values: &[f32]) -> Vec<u8> {
+    bytemuck::cast_slice(values).to_vec()
+}
+
+fn add_strings<S: AsRef<str>>(
+    add: &mut impl FnMut(&str, Dtype, Vec<usize>, Vec<u8>),
+    utf8: &str,
+    offsets_name: &str,
+    strings: &[S],
+) -> Result<(), CatalogError> {
+    let (blob, offsets) = strings::encode(strings)?;
+    let blob_len = blob.len();
+    add(utf8, Dtype::U8, vec![blob_len], blob);
+    add(offsets_name, Dtype::U32, vec![offsets.len()], bytemuck::cast_slice(&offsets).to_vec());
+    Ok(())
+}
