@@ -3,5 +3,18 @@
 //! ARCHITECTURE.md for the invariants).
 
 pub mod catalog;
+pub mod error;
+pub mod kernels;
+pub mod profile;
+pub mod recommend;
+pub mod topk;
 
 pub use catalog::{Catalog, CatalogBuilder, CatalogError, ItemRecord, VectorDtype};
+pub use error::RecommendError;
+pub use kernels::Backend;
+pub use profile::{Event, EventKind, EventWeights, ProfileConfig};
+pub use recommend::{
+    HistoryExclusion, RecommendOptions, Recommendations, Recommended, Recommender, SimilarOptions,
+    Strategy,
+};
+pub use topk::{FilterSpec, Scored};

@@ -119,7 +119,9 @@ impl std::str::FromStr for VectorDtype {
             "f32" => Ok(VectorDtype::F32),
             "f16" => Ok(VectorDtype::F16),
             "i8" | "int8" => Ok(VectorDtype::I8),
-            other => Err(format!("unknown vector dtype {other:?} (use f32, f16 or i8)")),
+            other => Err(format!(
+                "unknown vector dtype {other:?} (use f32, f16 or i8)"
+            )),
         }
     }
 }
@@ -180,7 +182,10 @@ pub struct CatalogMeta {
 enum Storage {
     Bytes(Vec<u8>),
     /// A realigned copy, used when the allocator handed us an unaligned buffer.
-    Words { words: Vec<u64>, len: usize },
+    Words {
+        words: Vec<u64>,
+        len: usize,
+    },
 }
 
 impl Storage {
@@ -249,7 +254,10 @@ impl Catalog {
     }
 
     /// Validates `bytes` as a catalog, keeping them as the catalog's storage.
-    pub fn from_bytes_with_limits(bytes: Vec<u8>, limits: &Limits) -> Result<Catalog, CatalogError> {
+    pub fn from_bytes_with_limits(
+        bytes: Vec<u8>,
+        limits: &Limits,
+    ) -> Result<Catalog, CatalogError> {
         let mut storage = Storage::aligned(bytes);
         let mut layout = Layout::parse(storage.as_bytes(), limits)?;
         let mut zero_copy = true;
@@ -375,15 +383,24 @@ impl Catalog {
     }
 
     pub fn title(&self, index: usize) -> Option<&str> {
-        self.layout.titles.as_ref().map(|t| t.get(self.bytes(), index))
+        self.layout
+            .titles
+            .as_ref()
+            .map(|t| t.get(self.bytes(), index))
     }
 
     pub fn image_url(&self, index: usize) -> Option<&str> {
-        self.layout.images.as_ref().map(|t| t.get(self.bytes(), index))
+        self.layout
+            .images
+            .as_ref()
+            .map(|t| t.get(self.bytes(), index))
     }
 
     pub fn popularity(&self) -> Option<&[f32]> {
-        self.layout.popularity.as_ref().map(|r| f32s(self.bytes(), r))
+        self.layout
+            .popularity
+            .as_ref()
+            .map(|r| f32s(self.bytes(), r))
     }
 
     pub fn prices(&self) -> Option<&[f32]> {
@@ -392,7 +409,10 @@ impl Catalog {
 
     /// Availability flags (1 = in stock); `None` means every item is available.
     pub fn availability(&self) -> Option<&[u8]> {
-        self.layout.available.as_ref().map(|r| &self.bytes()[r.clone()])
+        self.layout
+            .available
+            .as_ref()
+            .map(|r| &self.bytes()[r.clone()])
     }
 
     pub fn has_categories(&self) -> bool {
@@ -416,7 +436,10 @@ impl Catalog {
 
     /// Number of named categories (0 when the catalog has no category names).
     pub fn category_count(&self) -> usize {
-        self.layout.category_names.as_ref().map_or(0, StringTable::len)
+        self.layout
+            .category_names
+            .as_ref()
+            .map_or(0, StringTable::len)
     }
 
     pub fn category_name(&self, category: u32) -> Option<&str> {
@@ -576,7 +599,8 @@ impl Layout {
             Dtype::U16 => CategoryColumn::U16(r),
             _ => CategoryColumn::U32(r),
         });
-        let price = per_item(names::PRICE, find(names::PRICE, &[Dtype::F32], "F32")?)?.map(|(r, _)| r);
+        let price =
+            per_item(names::PRICE, find(names::PRICE, &[Dtype::F32], "F32")?)?.map(|(r, _)| r);
         let available = per_item(
             names::AVAILABLE,
             find(names::AVAILABLE, &[Dtype::U8], "U8")?,
@@ -619,7 +643,11 @@ impl Layout {
             .ok_or(CatalogError::MissingTensor(names::ID_UTF8))?;
         let titles = table(names::TITLE_UTF8, names::TITLE_OFFSETS, Some(len))?;
         let images = table(names::IMAGE_UTF8, names::IMAGE_OFFSETS, Some(len))?;
-        let category_names = table(names::CATEGORY_NAME_UTF8, names::CATEGORY_NAME_OFFSETS, None)?;
+        let category_names = table(
+            names::CATEGORY_NAME_UTF8,
+            names::CATEGORY_NAME_OFFSETS,
+            None,
+        )?;
 
         let meta = parse_meta(file_metadata(buffer)?)?;
         let layout = Layout {
@@ -807,7 +835,11 @@ fn parse_meta(mut raw: BTreeMap<String, String>) -> Result<CatalogMeta, CatalogE
                     key: key.into(),
                     reason: format!(
                         "{text:?} is not a {} number",
-                        if allow_zero { "non-negative" } else { "positive" }
+                        if allow_zero {
+                            "non-negative"
+                        } else {
+                            "positive"
+                        }
                     ),
                 }),
             },

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use safetensors::tensor::TensorView;
 use safetensors::Dtype;
 
-use super::{names, strings, Catalog, Gram, CatalogError, Limits, ModelParams, VectorDtype, FORMAT_VERSION};
+use super::{
+    names, strings, Catalog, CatalogError, Gram, Limits, ModelParams, VectorDtype, FORMAT_VERSION,
+};
 
 /// Everything about one item except its vector.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,20 +126,38 @@ impl CatalogBuilder {
                 add(names::SCALE, Dtype::F32, vec![n], scales.to_vec());
             }
         }
-        add(names::GRAM, Dtype::F32, vec![d, d], f32_bytes(&gram_f32(&stored, d)));
+        add(
+            names::GRAM,
+            Dtype::F32,
+            vec![d, d],
+            f32_bytes(&gram_f32(&stored, d)),
+        );
 
         let ids: Vec<&str> = self.items.iter().map(|i| i.id.as_str()).collect();
         add_strings(&mut add, names::ID_UTF8, names::ID_OFFSETS, &ids)?;
         if self.items.iter().any(|i| i.title.is_some()) {
-            let titles: Vec<&str> = self.items.iter().map(|i| i.title.as_deref().unwrap_or("")).collect();
+            let titles: Vec<&str> = self
+                .items
+                .iter()
+                .map(|i| i.title.as_deref().unwrap_or(""))
+                .collect();
             add_strings(&mut add, names::TITLE_UTF8, names::TITLE_OFFSETS, &titles)?;
         }
         if self.items.iter().any(|i| i.image_url.is_some()) {
-            let images: Vec<&str> = self.items.iter().map(|i| i.image_url.as_deref().unwrap_or("")).collect();
+            let images: Vec<&str> = self
+                .items
+                .iter()
+                .map(|i| i.image_url.as_deref().unwrap_or(""))
+                .collect();
             add_strings(&mut add, names::IMAGE_UTF8, names::IMAGE_OFFSETS, &images)?;
         }
         let popularity: Vec<f32> = self.items.iter().map(|i| i.popularity).collect();
-        add(names::POPULARITY, Dtype::F32, vec![n], f32_bytes(&popularity));
+        add(
+            names::POPULARITY,
+            Dtype::F32,
+            vec![n],
+            f32_bytes(&popularity),
+        );
         let available: Vec<u8> = self.items.iter().map(|i| i.available as u8).collect();
         add(names::AVAILABLE, Dtype::U8, vec![n], available);
 
@@ -169,15 +189,33 @@ impl CatalogBuilder {
             }
             if category_names.len() <= u16::MAX as usize + 1 {
                 let narrow: Vec<u16> = column.iter().map(|&c| c as u16).collect();
-                add(names::CATEGORY, Dtype::U16, vec![n], bytemuck::cast_slice(&narrow).to_vec());
+                add(
+                    names::CATEGORY,
+                    Dtype::U16,
+                    vec![n],
+                    bytemuck::cast_slice(&narrow).to_vec(),
+                );
             } else {
-                add(names::CATEGORY, Dtype::U32, vec![n], bytemuck::cast_slice(&column).to_vec());
+                add(
+                    names::CATEGORY,
+                    Dtype::U32,
+                    vec![n],
+                    bytemuck::cast_slice(&column).to_vec(),
+                );
             }
-            add_strings(&mut add, names::CATEGORY_NAME_UTF8, names::CATEGORY_NAME_OFFSETS, &category_names)?;
+            add_strings(
+                &mut add,
+                names::CATEGORY_NAME_UTF8,
+                names::CATEGORY_NAME_OFFSETS,
+                &category_names,
+            )?;
         }
 
         let mut metadata: HashMap<String, String> = self.metadata.clone().into_iter().collect();
-        metadata.insert(names::META_FORMAT_VERSION.into(), FORMAT_VERSION.to_string());
+        metadata.insert(
+            names::META_FORMAT_VERSION.into(),
+            FORMAT_VERSION.to_string(),
+        );
         metadata.insert(names::META_MODEL.into(), "ials".into());
         metadata.insert(names::META_ALPHA.into(), self.params.alpha.to_string());
         metadata.insert(names::META_LAMBDA.into(), self.params.lambda.to_string());
@@ -285,6 +323,11 @@ fn add_strings<S: AsRef<str>>(
     let (blob, offsets) = strings::encode(strings)?;
     let blob_len = blob.len();
     add(utf8, Dtype::U8, vec![blob_len], blob);
-    add(offsets_name, Dtype::U32, vec![offsets.len()], bytemuck::cast_slice(&offsets).to_vec());
+    add(
+        offsets_name,
+        Dtype::U32,
+        vec![offsets.len()],
+        bytemuck::cast_slice(&offsets).to_vec(),
+    );
     Ok(())
 }

@@ -1,1 +1,4 @@
-fn main() { eprintln!("usage: cargo xtask build|test|bench"); std::process::exit(2); }
+fn main() {
+    eprintln!("usage: cargo xtask build|test|bench");
+    std::process::exit(2);
+}

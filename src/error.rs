@@ -1,0 +1,32 @@
+//! Errors of the recommendation API (catalog errors live in [`crate::catalog`]).
+
+use thiserror::Error;
+
+use crate::catalog::CatalogError;
+
+/// Why a recommendation request could not be answered.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum RecommendError {
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+
+    /// An item id the catalog does not contain, where one is required (e.g. `similar`).
+    #[error("unknown item id {0:?}: the catalog has no such item")]
+    UnknownItem(String),
+
+    /// A filter needs a column the catalog does not carry.
+    #[error("this catalog has no {0}, so it cannot filter by them")]
+    MissingColumn(&'static str),
+
+    /// An option is out of range or malformed.
+    #[error("invalid option `{name}`: {reason}")]
+    InvalidOption { name: &'static str, reason: String },
+
+    /// A query vector has the wrong length.
+    #[error("vector has {found} dimensions but the catalog has {expected}")]
+    DimensionMismatch { found: usize, expected: usize },
+
+    /// The fold-in system could not be solved (only with degenerate catalogs).
+    #[error("could not compute the user vector: {0}")]
+    FoldIn(String),
+}

@@ -1,0 +1,381 @@
+//! The recommendation API the browser façade, the CLI's evaluation and the golden tests all
+//! call: history in, ranked items out.
+
+use std::sync::OnceLock;
+
+use crate::catalog::Catalog;
+use crate::error::RecommendError;
+use crate::kernels::{Backend, Query};
+use crate::profile::{fold_in, item_weights, Event, EventKind, ProfileConfig};
+use crate::topk::{diversify, scan, FilterSpec, ItemFilter, Scored, TopK};
+
+/// Which history items never come back as recommendations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HistoryExclusion {
+    /// Everything the shopper viewed, carted or bought.
+    #[default]
+    All,
+    /// Only what they bought.
+    Purchased,
+    /// Nothing: history items may be recommended again.
+    None,
+}
+
+/// Options of [`Recommender::recommend`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecommendOptions {
+    pub k: usize,
+    pub filter: FilterSpec,
+    pub exclude_history: HistoryExclusion,
+    /// 0 = rank by relevance only; up to 1 = strongest MMR diversification.
+    pub diversity: f32,
+    /// Also compute the calibrated click probability `P(i|u)` of each returned item.
+    pub probabilities: bool,
+    /// Category of the page being viewed; ranks that category first on cold start.
+    pub context_category: Option<u32>,
+    pub profile: ProfileConfig,
+}
+
+impl Default for RecommendOptions {
+    fn default() -> Self {
+        RecommendOptions {
+            k: 10,
+            filter: FilterSpec::default(),
+            exclude_history: HistoryExclusion::All,
+            diversity: 0.0,
+            probabilities: false,
+            context_category: None,
+            profile: ProfileConfig::default(),
+        }
+    }
+}
+
+/// Options of [`Recommender::similar`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimilarOptions {
+    pub k: usize,
+    pub filter: FilterSpec,
+    pub diversity: f32,
+}
+
+impl Default for SimilarOptions {
+    fn default() -> Self {
+        SimilarOptions {
+            k: 10,
+            filter: FilterSpec::default(),
+            diversity: 0.0,
+        }
+    }
+}
+
+/// How a list was produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// From the shopper's folded-in vector.
+    Personalized,
+    /// Cold start: by popularity (optionally the page's category first).
+    Popular,
+}
+
+impl Strategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Personalized => "personalized",
+            Strategy::Popular => "popular",
+        }
+    }
+}
+
+/// One recommended item.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recommended {
+    pub index: u32,
+    pub score: f32,
+    /// `P(i|u)` over the whole catalog, when requested and personalized.
+    pub probability: Option<f32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recommendations {
+    pub items: Vec<Recommended>,
+    pub strategy: Strategy,
+}
+
+/// Largest k a request may ask for.
+pub const MAX_K: usize = 1000;
+
+/// A catalog plus the CPU backend that scores it.
+#[derive(Debug)]
+pub struct Recommender {
+    catalog: Catalog,
+    backend: Backend,
+    /// 1/|y_i| per item, computed on the first `similar` call.
+    inverse_norms: OnceLock<Vec<f32>>,
+}
+
+impl Recommender {
+    pub fn new(catalog: Catalog) -> Recommender {
+        Recommender {
+            catalog,
+            backend: Backend::best(),
+            inverse_norms: OnceLock::new(),
+        }
+    }
+
+    pub fn with_backend(mut self, backend: Backend) -> Recommender {
+        self.backend = backend;
+        self
+    }
+
+    pub fn set_backend(&mut self, backend: Backend) {
+        self.backend = backend;
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The shopper's vector, or `None` for an empty history.
+    pub fn user_vector(
+        &self,
+        history: &[Event],
+        profile: &ProfileConfig,
+    ) -> Result<Option<Vec<f32>>, RecommendError> {
+        profile.validate()?;
+        self.check_items(history.iter().map(|e| e.item))?;
+        if history.is_empty() {
+            return Ok(None);
+        }
+        fold_in(&self.catalog, &item_weights(history, profile)).map(Some)
+    }
+
+    /// "Recommended for you": personalized when there is history, popular otherwise.
+    pub fn recommend(
+        &self,
+        history: &[Event],
+        options: &RecommendOptions,
+    ) -> Result<Recommendations, RecommendError> {
+        check_k(options.k)?;
+        check_diversity(options.diversity)?;
+        let mut spec = options.filter.clone();
+        spec.exclude.extend(history.iter().filter_map(|e| {
+            let excluded = match options.exclude_history {
+                HistoryExclusion::All => true,
+                HistoryExclusion::Purchased => e.kind == EventKind::Purchase,
+                HistoryExclusion::None => false,
+            };
+            excluded.then_some(e.item)
+        }));
+        self.check_items(spec.exclude.iter().copied())?;
+        let filter = ItemFilter::new(&self.catalog, &spec)?;
+
+        let Some(user) = self.user_vector(history, &options.profile)? else {
+            let items = self.popular(&filter, options.k, options.context_category);
+            return Ok(Recommendations {
+                items: items
+                    .into_iter()
+                    .map(|s| Recommended {
+                        index: s.index,
+                        score: s.score,
+                        probability: None,
+                    })
+                    .collect(),
+                strategy: Strategy::Popular,
+            });
+        };
+        let query = Query::new(&user);
+        let pool = pool_size(options.k, options.diversity);
+        let result = scan(
+            &self.catalog,
+            self.backend,
+            &query,
+            &filter,
+            pool,
+            options.probabilities,
+            None,
+        );
+        let ranked = if options.diversity > 0.0 {
+            diversify(&self.catalog, &result.top, options.k, options.diversity)
+        } else {
+            result.top
+        };
+        let items = ranked
+            .into_iter()
+            .map(|s| Recommended {
+                index: s.index,
+                score: s.score,
+                probability: result
+                    .log_partition
+                    .map(|lse| ((s.score as f64) - lse).exp() as f32),
+            })
+            .collect();
+        Ok(Recommendations {
+            items,
+            strategy: Strategy::Personalized,
+        })
+    }
+
+    /// "Similar items": cosine similarity to item `item`, which itself is never returned.
+    pub fn similar(
+        &self,
+        item: u32,
+        options: &SimilarOptions,
+    ) -> Result<Vec<Scored>, RecommendError> {
+        check_k(options.k)?;
+        check_diversity(options.diversity)?;
+        self.check_items(std::iter::once(item))?;
+        let mut spec = options.filter.clone();
+        spec.exclude.push(item);
+        self.check_items(spec.exclude.iter().copied())?;
+        let filter = ItemFilter::new(&self.catalog, &spec)?;
+        let inverse_norms = self.inverse_norms();
+        let mut query = self.catalog.row(item as usize);
+        let scale = inverse_norms[item as usize];
+        query.iter_mut().for_each(|v| *v *= scale);
+        let pool = pool_size(options.k, options.diversity);
+        let result = scan(
+            &self.catalog,
+            self.backend,
+            &Query::new(&query),
+            &filter,
+            pool,
+            false,
+            Some(inverse_norms),
+        );
+        Ok(if options.diversity > 0.0 {
+            diversify(&self.catalog, &result.top, options.k, options.diversity)
+        } else {
+            result.top
+        })
+    }
+
+    /// `P(i|u)` for each of `items`: softmax of the shopper's scores over the whole catalog.
+    /// With an empty history every item is equally likely.
+    pub fn probabilities(
+        &self,
+        history: &[Event],
+        items: &[u32],
+        profile: &ProfileConfig,
+    ) -> Result<Vec<f32>, RecommendError> {
+        self.check_items(items.iter().copied())?;
+        let Some(user) = self.user_vector(history, profile)? else {
+            return Ok(vec![1.0 / self.catalog.len() as f32; items.len()]);
+        };
+        let query = Query::new(&user);
+        let everything = ItemFilter::all(&self.catalog);
+        let lse = scan(
+            &self.catalog,
+            self.backend,
+            &query,
+            &everything,
+            0,
+            true,
+            None,
+        )
+        .log_partition
+        .unwrap_or(0.0);
+        let mut score = [0.0f32];
+        Ok(items
+            .iter()
+            .map(|&i| {
+                crate::kernels::score_rows(
+                    self.backend,
+                    &query,
+                    self.catalog.vectors(),
+                    i as usize..i as usize + 1,
+                    &mut score,
+                );
+                ((score[0] as f64) - lse).exp() as f32
+            })
+            .collect())
+    }
+
+    /// Most popular allowed items; with a context category, that category's first.
+    fn popular(&self, filter: &ItemFilter<'_>, k: usize, context: Option<u32>) -> Vec<Scored> {
+        let popularity = self.catalog.popularity();
+        let score = |i: usize| popularity.map_or(0.0, |p| p[i]);
+        let select = |in_context: &dyn Fn(usize) -> bool, k: usize| {
+            let mut top = TopK::new(k);
+            for i in 0..self.catalog.len() {
+                let candidate = Scored {
+                    index: i as u32,
+                    score: score(i),
+                };
+                if in_context(i) && top.accepts(&candidate) && filter.allows(i as u32) {
+                    top.push(candidate);
+                }
+            }
+            top.into_sorted()
+        };
+        let Some(category) = context else {
+            return select(&|_| true, k);
+        };
+        let mut items = select(&|i| self.catalog.category(i) == Some(category), k);
+        if items.len() < k {
+            let rest = select(
+                &|i| self.catalog.category(i) != Some(category),
+                k - items.len(),
+            );
+            items.extend(rest);
+        }
+        items
+    }
+
+    fn inverse_norms(&self) -> &[f32] {
+        self.inverse_norms.get_or_init(|| {
+            let mut row = vec![0.0f32; self.catalog.dim()];
+            (0..self.catalog.len())
+                .map(|i| {
+                    self.catalog.row_into(i, &mut row);
+                    let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+                    if norm > 0.0 {
+                        1.0 / norm
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+    }
+
+    fn check_items(&self, items: impl IntoIterator<Item = u32>) -> Result<(), RecommendError> {
+        let n = self.catalog.len();
+        match items.into_iter().find(|&i| i as usize >= n) {
+            Some(i) => Err(RecommendError::UnknownItem(format!("#{i}"))),
+            None => Ok(()),
+        }
+    }
+}
+
+fn check_k(k: usize) -> Result<(), RecommendError> {
+    if k == 0 || k > MAX_K {
+        return Err(RecommendError::InvalidOption {
+            name: "k",
+            reason: format!("{k} is not between 1 and {MAX_K}"),
+        });
+    }
+    Ok(())
+}
+
+fn check_diversity(diversity: f32) -> Result<(), RecommendError> {
+    if !(0.0..=1.0).contains(&diversity) {
+        return Err(RecommendError::InvalidOption {
+            name: "diversity",
+            reason: format!("{diversity} is not between 0 and 1"),
+        });
+    }
+    Ok(())
+}
+
+/// How many candidates MMR chooses from: enough room to trade relevance for variety.
+fn pool_size(k: usize, diversity: f32) -> usize {
+    if diversity > 0.0 {
+        (k * 4).max(40)
+    } else {
+        k
+    }
+}

@@ -1,0 +1,432 @@
+//! Selection: the k best items of a scan in O(N log k), business filters, exclusions,
+//! the softmax normalizer, and maximal-marginal-relevance diversity.
+//!
+//! Ties break deterministically, score descending then item index ascending, so every
+//! backend that produces the same scores returns the same list.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use crate::catalog::Catalog;
+use crate::error::RecommendError;
+use crate::kernels::{score_rows, Backend, Query};
+
+/// Items scored per kernel call: large enough to amortize the call, small enough that the
+/// scores stay in L1 for the selection pass over them.
+const BLOCK: usize = 512;
+
+/// An item index with its score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scored {
+    pub index: u32,
+    pub score: f32,
+}
+
+/// The ranking order: higher score first, then lower index.
+pub fn rank_order(a: &Scored, b: &Scored) -> Ordering {
+    b.score.total_cmp(&a.score).then(a.index.cmp(&b.index))
+}
+
+/// Heap entry ordered so the heap's top is the worst item kept.
+#[derive(Debug, Clone, Copy)]
+struct Kept(Scored);
+
+impl PartialEq for Kept {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Kept {}
+impl PartialOrd for Kept {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Kept {
+    fn cmp(&self, other: &Self) -> Ordering {
+        rank_order(&self.0, &other.0)
+    }
+}
+
+/// Keeps the k best of everything pushed: a bounded heap, O(log k) per accepted push.
+#[derive(Debug, Clone)]
+pub struct TopK {
+    k: usize,
+    heap: BinaryHeap<Kept>,
+}
+
+impl TopK {
+    pub fn new(k: usize) -> TopK {
+        TopK {
+            k,
+            heap: BinaryHeap::with_capacity(k + 1),
+        }
+    }
+
+    /// True when `candidate` would enter the current selection.
+    #[inline]
+    pub fn accepts(&self, candidate: &Scored) -> bool {
+        if self.heap.len() < self.k {
+            return self.k > 0;
+        }
+        match self.heap.peek() {
+            Some(worst) => rank_order(candidate, &worst.0) == Ordering::Less,
+            None => false,
+        }
+    }
+
+    #[inline]
+    pub fn push(&mut self, candidate: Scored) {
+        if !self.accepts(&candidate) {
+            return;
+        }
+        if self.heap.len() == self.k {
+            self.heap.pop();
+        }
+        self.heap.push(Kept(candidate));
+    }
+
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
+    /// The selection, best first.
+    pub fn into_sorted(self) -> Vec<Scored> {
+        // `into_sorted_vec` is ascending in `Kept` order, which is best-first.
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|k| k.0)
+            .collect()
+    }
+}
+
+/// Business filters as the caller states them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FilterSpec {
+    /// Keep only items in these categories.
+    pub categories: Option<Vec<u32>>,
+    pub price_min: Option<f32>,
+    pub price_max: Option<f32>,
+    pub available_only: bool,
+    /// Item indices never to return (history, items on the page, …).
+    pub exclude: Vec<u32>,
+}
+
+/// A [`FilterSpec`] checked against one catalog, ready for the hot loop.
+#[derive(Debug, Clone)]
+pub struct ItemFilter<'c> {
+    catalog: &'c Catalog,
+    /// Indexed by category id; `None` means every category.
+    categories: Option<Vec<bool>>,
+    price: Option<(&'c [f32], f32, f32)>,
+    available: Option<&'c [u8]>,
+    /// Sorted, deduplicated.
+    exclude: Vec<u32>,
+}
+
+impl<'c> ItemFilter<'c> {
+    /// Lets every item through.
+    pub fn all(catalog: &'c Catalog) -> ItemFilter<'c> {
+        ItemFilter {
+            catalog,
+            categories: None,
+            price: None,
+            available: None,
+            exclude: Vec::new(),
+        }
+    }
+
+    pub fn new(catalog: &'c Catalog, spec: &FilterSpec) -> Result<ItemFilter<'c>, RecommendError> {
+        let mut filter = ItemFilter::all(catalog);
+        if let Some(wanted) = &spec.categories {
+            if !catalog.has_categories() {
+                return Err(RecommendError::MissingColumn("categories"));
+            }
+            let max = wanted.iter().copied().max().unwrap_or(0) as usize;
+            let mut set = vec![false; max + 1];
+            for &c in wanted {
+                set[c as usize] = true;
+            }
+            filter.categories = Some(set);
+        }
+        if spec.price_min.is_some() || spec.price_max.is_some() {
+            let prices = catalog
+                .prices()
+                .ok_or(RecommendError::MissingColumn("prices"))?;
+            let min = spec.price_min.unwrap_or(f32::NEG_INFINITY);
+            let max = spec.price_max.unwrap_or(f32::INFINITY);
+            if min.is_nan() || max.is_nan() || min > max {
+                return Err(RecommendError::InvalidOption {
+                    name: "price range",
+                    reason: format!("[{min}, {max}] is not a range"),
+                });
+            }
+            filter.price = Some((prices, min, max));
+        }
+        if spec.available_only {
+            // A catalog without availability data lists only items it can sell.
+            filter.available = catalog.availability();
+        }
+        filter.exclude = spec.exclude.clone();
+        filter.exclude.sort_unstable();
+        filter.exclude.dedup();
+        Ok(filter)
+    }
+
+    /// Whether item `index` may be returned.
+    #[inline]
+    pub fn allows(&self, index: u32) -> bool {
+        let i = index as usize;
+        if let Some(set) = &self.categories {
+            match self.catalog.category(i) {
+                Some(c) if set.get(c as usize).copied().unwrap_or(false) => {}
+                _ => return false,
+            }
+        }
+        if let Some((prices, min, max)) = self.price {
+            let p = prices[i];
+            if p < min || p > max {
+                return false;
+            }
+        }
+        if let Some(available) = self.available {
+            if available[i] == 0 {
+                return false;
+            }
+        }
+        self.exclude.binary_search(&index).is_err()
+    }
+}
+
+/// Running log-sum-exp over a stream of scores, kept stable by rescaling to the maximum.
+#[derive(Debug, Clone, Copy)]
+pub struct LogSumExp {
+    max: f32,
+    sum: f64,
+}
+
+impl Default for LogSumExp {
+    fn default() -> Self {
+        LogSumExp {
+            max: f32::NEG_INFINITY,
+            sum: 0.0,
+        }
+    }
+}
+
+impl LogSumExp {
+    pub fn add_block(&mut self, scores: &[f32]) {
+        let block_max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        if block_max == f32::NEG_INFINITY {
+            return;
+        }
+        let block_sum: f64 = scores.iter().map(|&s| ((s - block_max) as f64).exp()).sum();
+        if block_max > self.max {
+            self.sum = self.sum * ((self.max - block_max) as f64).exp() + block_sum;
+            self.max = block_max;
+        } else {
+            self.sum += block_sum * ((block_max - self.max) as f64).exp();
+        }
+    }
+
+    /// log Σ exp(score); −∞ for an empty stream.
+    pub fn value(&self) -> f64 {
+        self.max as f64 + self.sum.ln()
+    }
+}
+
+/// What one pass over the catalog produced.
+#[derive(Debug, Clone)]
+pub struct ScanResult {
+    /// The k best allowed items, best first.
+    pub top: Vec<Scored>,
+    /// log Σ_j exp(q·y_j) over the whole catalog, when asked for.
+    pub log_partition: Option<f64>,
+}
+
+/// Per-item multipliers applied to raw dot products (inverse norms turn them into cosines).
+pub type ItemWeights<'a> = Option<&'a [f32]>;
+
+/// Scores every item once, keeping the k best that pass `filter` and, optionally, the
+/// softmax normalizer over all items, in the same pass.
+pub fn scan(
+    catalog: &Catalog,
+    backend: Backend,
+    query: &Query,
+    filter: &ItemFilter<'_>,
+    k: usize,
+    log_partition: bool,
+    weights: ItemWeights<'_>,
+) -> ScanResult {
+    let n = catalog.len();
+    let vectors = catalog.vectors();
+    let mut top = TopK::new(k);
+    let mut lse = LogSumExp::default();
+    let mut block = [0.0f32; BLOCK];
+    let mut start = 0;
+    while start < n {
+        let end = (start + BLOCK).min(n);
+        let scores = &mut block[..end - start];
+        score_rows(backend, query, vectors, start..end, scores);
+        if let Some(w) = weights {
+            for (s, &w) in scores.iter_mut().zip(&w[start..end]) {
+                *s *= w;
+            }
+        }
+        if log_partition {
+            lse.add_block(scores);
+        }
+        for (offset, &score) in scores.iter().enumerate() {
+            let candidate = Scored {
+                index: (start + offset) as u32,
+                score,
+            };
+            if top.accepts(&candidate) && filter.allows(candidate.index) {
+                top.push(candidate);
+            }
+        }
+        start = end;
+    }
+    ScanResult {
+        top: top.into_sorted(),
+        log_partition: log_partition.then(|| lse.value()),
+    }
+}
+
+/// Re-ranks `candidates` (best first) by maximal marginal relevance and keeps `k`:
+/// each step picks the item maximizing `(1 − diversity)·relevance − diversity·max cosine
+/// to the items already picked`, with relevance min-max scaled to [0, 1] over the pool.
+/// `diversity` 0 keeps the original order; ties go to the better-ranked candidate.
+pub fn diversify(
+    catalog: &Catalog,
+    candidates: &[Scored],
+    k: usize,
+    diversity: f32,
+) -> Vec<Scored> {
+    let diversity = diversity.clamp(0.0, 1.0);
+    if candidates.is_empty() || k == 0 {
+        return Vec::new();
+    }
+    let (lo, hi) = candidates
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), c| {
+            (lo.min(c.score), hi.max(c.score))
+        });
+    let relevance = |s: f32| if hi > lo { (s - lo) / (hi - lo) } else { 1.0 };
+    let unit_rows: Vec<Vec<f32>> = candidates
+        .iter()
+        .map(|c| {
+            let mut row = catalog.row(c.index as usize);
+            let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                row.iter_mut().for_each(|v| *v /= norm);
+            }
+            row
+        })
+        .collect();
+    let mut max_similarity = vec![f32::NEG_INFINITY; candidates.len()];
+    let mut picked = vec![false; candidates.len()];
+    let mut out = Vec::with_capacity(k.min(candidates.len()));
+    while out.len() < k.min(candidates.len()) {
+        let mut best: Option<(usize, f32)> = None;
+        for (pos, c) in candidates.iter().enumerate() {
+            if picked[pos] {
+                continue;
+            }
+            let penalty = if out.is_empty() {
+                0.0
+            } else {
+                max_similarity[pos]
+            };
+            let value = (1.0 - diversity) * relevance(c.score) - diversity * penalty;
+            if best.is_none_or(|(_, v)| value > v) {
+                best = Some((pos, value));
+            }
+        }
+        let Some((chosen, _)) = best else { break };
+        picked[chosen] = true;
+        out.push(candidates[chosen]);
+        for (pos, row) in unit_rows.iter().enumerate() {
+            if !picked[pos] {
+                let sim: f32 = row.iter().zip(&unit_rows[chosen]).map(|(a, b)| a * b).sum();
+                max_similarity[pos] = max_similarity[pos].max(sim);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(index: u32, score: f32) -> Scored {
+        Scored { index, score }
+    }
+
+    #[test]
+    fn keeps_best_k_with_index_tie_break() {
+        let mut top = TopK::new(3);
+        for c in [
+            s(5, 1.0),
+            s(1, 2.0),
+            s(2, 1.0),
+            s(9, 3.0),
+            s(0, 1.0),
+            s(7, 2.0),
+        ] {
+            top.push(c);
+        }
+        assert_eq!(top.into_sorted(), vec![s(9, 3.0), s(1, 2.0), s(7, 2.0)]);
+    }
+
+    #[test]
+    fn ties_prefer_lower_index_whatever_the_push_order() {
+        let mut a = TopK::new(2);
+        let mut b = TopK::new(2);
+        for c in [s(3, 1.0), s(1, 1.0), s(2, 1.0)] {
+            a.push(c);
+        }
+        for c in [s(2, 1.0), s(3, 1.0), s(1, 1.0)] {
+            b.push(c);
+        }
+        assert_eq!(a.into_sorted(), vec![s(1, 1.0), s(2, 1.0)]);
+        assert_eq!(b.into_sorted(), vec![s(1, 1.0), s(2, 1.0)]);
+    }
+
+    #[test]
+    fn k_zero_keeps_nothing() {
+        let mut top = TopK::new(0);
+        top.push(s(0, 1.0));
+        assert!(top.is_empty());
+    }
+
+    #[test]
+    fn log_sum_exp_matches_direct_sum_across_blocks() {
+        let scores: Vec<f32> = (0..1000)
+            .map(|i| ((i * 37) % 101) as f32 / 7.0 - 5.0)
+            .collect();
+        let direct = scores.iter().map(|&s| (s as f64).exp()).sum::<f64>().ln();
+        let mut lse = LogSumExp::default();
+        for chunk in scores.chunks(77) {
+            lse.add_block(chunk);
+        }
+        assert!(
+            (lse.value() - direct).abs() < 1e-9,
+            "{} vs {direct}",
+            lse.value()
+        );
+    }
+
+    #[test]
+    fn log_sum_exp_survives_large_scores() {
+        let mut lse = LogSumExp::default();
+        lse.add_block(&[1000.0, 1000.0]);
+        assert!((lse.value() - (1000.0 + 2f64.ln())).abs() < 1e-9);
+    }
+}
