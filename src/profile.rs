@@ -298,8 +298,10 @@ mod tests {
 
     #[test]
     fn invalid_config_is_rejected() {
-        let mut config = ProfileConfig::default();
-        config.half_life_days = Some(0.0);
+        let mut config = ProfileConfig {
+            half_life_days: Some(0.0),
+            ..ProfileConfig::default()
+        };
         assert!(config.validate().is_err());
         config.half_life_days = None;
         config.weights.cart = f32::NAN;

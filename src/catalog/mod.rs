@@ -491,8 +491,8 @@ impl Gram {
         let d = self.dim;
         for a in 0..d {
             let ya = row[a] as f64;
-            for b in 0..=a {
-                self.sums[a * d + b] += ya * row[b] as f64;
+            for (b, &yb) in row[..=a].iter().enumerate() {
+                self.sums[a * d + b] += ya * yb as f64;
             }
         }
     }
@@ -514,6 +514,9 @@ fn f32s<'b>(bytes: &'b [u8], range: &Range<usize>) -> &'b [f32] {
     bytemuck::cast_slice(&bytes[range.clone()])
 }
 
+/// A tensor located in the buffer: byte range, dtype, shape.
+type Found = (Range<usize>, Dtype, Vec<usize>);
+
 impl Layout {
     fn parse(buffer: &[u8], limits: &Limits) -> Result<Layout, CatalogError> {
         let file = SafeTensors::deserialize(buffer)?;
@@ -523,7 +526,7 @@ impl Layout {
         let mut find = |name: &'static str,
                         allowed: &[Dtype],
                         expected: &'static str|
-         -> Result<Option<(Range<usize>, Dtype, Vec<usize>)>, CatalogError> {
+         -> Result<Option<Found>, CatalogError> {
             let view = match file.tensor(name) {
                 Ok(view) => view,
                 Err(safetensors::SafeTensorError::TensorNotFound(_)) => return Ok(None),
@@ -567,7 +570,7 @@ impl Layout {
             _ => VectorDtype::I8,
         };
         let per_item = |name: &'static str,
-                        found: Option<(Range<usize>, Dtype, Vec<usize>)>|
+                        found: Option<Found>|
          -> Result<Option<(Range<usize>, Dtype)>, CatalogError> {
             match found {
                 None => Ok(None),

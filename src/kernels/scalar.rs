@@ -31,8 +31,8 @@ fn dot_by(q: &[f32], len: usize, x: impl Fn(usize) -> f32) -> f32 {
         }
     }
     let mut sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for j in whole..len {
-        sum += q[j] * x(j);
+    for (j, &qj) in q.iter().enumerate().take(len).skip(whole) {
+        sum += qj * x(j);
     }
     sum
 }

@@ -1,1 +1,6 @@
-//! Fixtures shared by the native and browser test suites.
+//! Deterministic fixtures, golden cases and property checks shared by the native test suite
+//! and the browser test suite, so both run exactly the same checks.
+
+pub mod fixtures;
+pub mod golden;
+pub mod properties;

@@ -1,1 +1,152 @@
-//! WebAssembly façade.
+//! shopwindow's WebAssembly façade: the `Recommender` class JS code uses.
+//!
+//! This crate is deliberately thin. It moves plain JS objects across the boundary with
+//! serde-wasm-bindgen, calls [`api`] (plain Rust, shared with the native tests), and turns
+//! every core error into a JS `Error` with the core's message. Nothing here panics on bad
+//! input: malformed options, unknown ids and corrupt catalogs all come back as errors.
+
+pub mod api;
+pub mod dto;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use shopwindow::{Backend, Catalog, Recommender as Engine};
+use wasm_bindgen::prelude::*;
+
+/// Recommendations computed on this device from a catalog file and the shopper's history.
+#[wasm_bindgen]
+pub struct Recommender {
+    engine: Engine,
+}
+
+/// Reads an optional JS argument (`undefined`/`null` = defaults) into a DTO.
+///
+/// Input goes through `JSON.stringify` and serde_json (already in the module for the
+/// catalog header) rather than serde-wasm-bindgen, because only serde_json reports unknown
+/// fields: a misspelt option must be an error, not a silently ignored default.
+fn from_js<T: DeserializeOwned + Default>(value: JsValue, what: &str) -> Result<T, JsError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    required_from_js(value, what)
+}
+
+fn required_from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
+    let invalid = |reason: String| JsError::new(&format!("invalid {what}: {reason}"));
+    let text = js_sys::JSON::stringify(&value)
+        .map_err(|_| invalid("not JSON-serializable".into()))?
+        .as_string()
+        .ok_or_else(|| invalid("not JSON-serializable".into()))?;
+    serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))
+}
+
+/// Plain objects (not `Map`s) so results read naturally in JS and JSON.stringify them.
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    value
+        .serialize(&serializer)
+        .map_err(|e| JsError::new(&format!("could not build the result: {e}")))
+}
+
+fn error(err: impl std::fmt::Display) -> JsError {
+    JsError::new(&err.to_string())
+}
+
+/// Options whose "now" defaults to the page's clock.
+fn with_clock(mut options: dto::RecommendOptions) -> dto::RecommendOptions {
+    if options.half_life_days.is_some() && options.now.is_none() {
+        options.now = Some(js_sys::Date::now());
+    }
+    options
+}
+
+#[wasm_bindgen]
+impl Recommender {
+    /// Validates `catalog` (the bytes of a catalog file) and keeps it in wasm memory.
+    /// Throws an `Error` naming what is wrong with a corrupt or unsupported file.
+    #[wasm_bindgen(constructor)]
+    pub fn new(catalog: Vec<u8>) -> Result<Recommender, JsError> {
+        let catalog = Catalog::from_bytes(catalog).map_err(error)?;
+        Ok(Recommender {
+            engine: Engine::new(catalog),
+        })
+    }
+
+    /// "Recommended for you" from `history` (oldest first or in any order).
+    #[wasm_bindgen(unchecked_return_type = "Recommendations")]
+    pub fn recommend(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "HistoryEvent[]")] history: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "RecommendOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
+        let options = with_clock(from_js(options, "recommend options")?);
+        to_js(&api::recommend(&self.engine, &history, &options).map_err(error)?)
+    }
+
+    /// Items most similar to `itemId` (cosine of their vectors), excluding the item itself.
+    #[wasm_bindgen(unchecked_return_type = "SimilarItems")]
+    pub fn similar(
+        &self,
+        #[wasm_bindgen(js_name = itemId)] item_id: &str,
+        #[wasm_bindgen(unchecked_param_type = "SimilarOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let options: dto::SimilarOptions = from_js(options, "similar options")?;
+        to_js(&api::similar(&self.engine, item_id, &options).map_err(error)?)
+    }
+
+    /// Calibrated `P(item | shopper)` for each of `itemIds` (softmax over the whole catalog).
+    #[wasm_bindgen(unchecked_return_type = "number[]")]
+    pub fn probability(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "HistoryEvent[]")] history: JsValue,
+        #[wasm_bindgen(js_name = itemIds, unchecked_param_type = "string[]")] item_ids: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "RecommendOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
+        let item_ids: Vec<String> = required_from_js(item_ids, "item ids")?;
+        let options = with_clock(from_js(options, "options")?);
+        to_js(&api::probability(&self.engine, &history, &item_ids, &options).map_err(error)?)
+    }
+
+    /// What the catalog holds: sizes, dtype, model parameters, categories.
+    #[wasm_bindgen(unchecked_return_type = "CatalogInfo")]
+    pub fn info(&self) -> Result<JsValue, JsError> {
+        to_js(&api::info(self.engine.catalog()))
+    }
+
+    /// One item for display, or `undefined` when the catalog has no such id.
+    #[wasm_bindgen(unchecked_return_type = "ItemResult | undefined")]
+    pub fn item(
+        &self,
+        #[wasm_bindgen(js_name = itemId)] item_id: &str,
+    ) -> Result<JsValue, JsError> {
+        let catalog = self.engine.catalog();
+        match catalog.index_of(item_id) {
+            Some(index) => {
+                let score = catalog.popularity().map_or(0.0, |p| p[index as usize]);
+                to_js(&api::item_result(catalog, index, score, None))
+            }
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// The CPU backend in use: "simd128" or "scalar".
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.engine.backend().name().to_string()
+    }
+
+    /// Forces a CPU backend ("simd128" or "scalar"); every backend returns the same lists.
+    #[wasm_bindgen(js_name = setBackend)]
+    pub fn set_backend(&mut self, name: &str) -> Result<(), JsError> {
+        let names: Vec<&str> = Backend::all().iter().map(|b| b.name()).collect();
+        let backend = Backend::from_name(name).ok_or_else(|| {
+            JsError::new(&format!(
+                "unknown backend {name:?}; this build has {names:?}"
+            ))
+        })?;
+        self.engine.set_backend(backend);
+        Ok(())
+    }
+}

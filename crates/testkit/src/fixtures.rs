@@ -1,0 +1,86 @@
+//! Catalogs and vectors generated in code from a seed (no data files in the repository).
+
+use shopwindow::catalog::ModelParams;
+use shopwindow::{CatalogBuilder, ItemRecord, VectorDtype};
+
+/// A small xorshift generator: deterministic on every target, no dependencies.
+#[derive(Debug, Clone)]
+pub struct Xorshift(u64);
+
+impl Xorshift {
+    pub fn new(seed: u64) -> Self {
+        Xorshift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    /// Uniform in [-1, 1).
+    pub fn signed(&mut self) -> f32 {
+        self.unit() * 2.0 - 1.0
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+}
+
+/// `n × d` values uniform in [-1, 1).
+pub fn random_vectors(seed: u64, n: usize, d: usize) -> Vec<f32> {
+    let mut rng = Xorshift::new(seed);
+    (0..n * d).map(|_| rng.signed()).collect()
+}
+
+pub const GOLDEN_ITEMS: usize = 240;
+/// Deliberately not a multiple of any SIMD lane count.
+pub const GOLDEN_DIM: usize = 13;
+pub const GOLDEN_CATEGORIES: [&str; 6] = ["shoes", "bags", "hats", "coats", "socks", "belts"];
+
+/// The golden-test catalog: items cluster by category (a shared direction per category plus
+/// noise), so personalized lists are meaningful; every 7th item is out of stock.
+pub fn golden_catalog(dtype: VectorDtype) -> Vec<u8> {
+    let mut rng = Xorshift::new(2024);
+    let centers: Vec<Vec<f32>> = (0..GOLDEN_CATEGORIES.len())
+        .map(|_| (0..GOLDEN_DIM).map(|_| rng.signed()).collect())
+        .collect();
+    let params = ModelParams {
+        alpha: 2.0,
+        lambda: 0.5,
+        lambda_scaling: shopwindow::catalog::LambdaScaling::Constant,
+    };
+    let mut builder = CatalogBuilder::new(GOLDEN_DIM)
+        .dtype(dtype)
+        .params(params)
+        .metadata("source", "shopwindow-testkit golden catalog");
+    for i in 0..GOLDEN_ITEMS {
+        let category = i % GOLDEN_CATEGORIES.len();
+        let vector: Vec<f32> = centers[category]
+            .iter()
+            .map(|c| 0.6 * c + 0.4 * rng.signed())
+            .collect();
+        let item = ItemRecord {
+            id: format!("sku-{i:04}"),
+            title: Some(format!("{} no. {i}", GOLDEN_CATEGORIES[category])),
+            image_url: None,
+            category: Some(GOLDEN_CATEGORIES[category].to_string()),
+            price: Some(5.0 + (i * 37 % 200) as f32 * 0.5),
+            available: i % 7 != 3,
+            popularity: ((i * 53) % 101) as f32,
+        };
+        builder
+            .push(item, &vector)
+            .expect("golden vectors are finite");
+    }
+    builder.to_bytes().expect("the golden catalog is valid")
+}

@@ -1,0 +1,234 @@
+//! The JS-shaped API in plain Rust: item ids and option objects in, result objects out.
+//! `lib.rs` only moves these across the wasm boundary, so the native golden tests can call
+//! exactly what the browser calls.
+
+use shopwindow::catalog::LambdaScaling;
+use shopwindow::profile::{Event, EventKind, ProfileConfig};
+use shopwindow::recommend::{self, HistoryExclusion};
+use shopwindow::topk::{FilterSpec, Scored};
+use shopwindow::{Catalog, RecommendError, Recommender};
+
+use crate::dto;
+
+const DEFAULT_K: usize = 10;
+
+/// History events on known items, plus the ids the catalog does not have.
+pub fn resolve_history(
+    catalog: &Catalog,
+    history: &[dto::HistoryEvent],
+) -> (Vec<Event>, Vec<String>) {
+    let mut events = Vec::with_capacity(history.len());
+    let mut unknown = Vec::new();
+    for event in history {
+        match catalog.index_of(&event.item_id) {
+            Some(item) => events.push(Event {
+                item,
+                kind: match event.kind {
+                    dto::EventType::View => EventKind::View,
+                    dto::EventType::Cart => EventKind::Cart,
+                    dto::EventType::Purchase => EventKind::Purchase,
+                },
+                timestamp_ms: event.timestamp,
+            }),
+            None if !unknown.contains(&event.item_id) => unknown.push(event.item_id.clone()),
+            None => {}
+        }
+    }
+    (events, unknown)
+}
+
+fn category_index(catalog: &Catalog, name: &str) -> Result<u32, RecommendError> {
+    catalog
+        .category_by_name(name)
+        .ok_or_else(|| RecommendError::InvalidOption {
+            name: "category",
+            reason: format!("the catalog has no category named {name:?}"),
+        })
+}
+
+fn filter_spec(
+    catalog: &Catalog,
+    filters: Option<&dto::Filters>,
+    exclude: Option<&[String]>,
+) -> Result<FilterSpec, RecommendError> {
+    let mut spec = FilterSpec::default();
+    if let Some(f) = filters {
+        spec.categories = f
+            .categories
+            .as_ref()
+            .map(|names| names.iter().map(|n| category_index(catalog, n)).collect())
+            .transpose()?;
+        spec.price_min = f.price_min;
+        spec.price_max = f.price_max;
+        spec.available_only = f.available_only;
+    }
+    // Excluding an id the catalog does not have is a no-op, not an error: pages pass the
+    // ids they show, which may include items added after the catalog was built.
+    spec.exclude = exclude
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|id| catalog.index_of(id))
+        .collect();
+    Ok(spec)
+}
+
+fn profile_config(options: &dto::RecommendOptions) -> ProfileConfig {
+    let mut config = ProfileConfig {
+        half_life_days: options.half_life_days,
+        now_ms: options.now,
+        ..ProfileConfig::default()
+    };
+    if let Some(w) = options.event_weights {
+        let weights = &mut config.weights;
+        weights.view = w.view.unwrap_or(weights.view);
+        weights.cart = w.cart.unwrap_or(weights.cart);
+        weights.purchase = w.purchase.unwrap_or(weights.purchase);
+    }
+    config
+}
+
+/// The item as a storefront renders it.
+pub fn item_result(
+    catalog: &Catalog,
+    index: u32,
+    score: f32,
+    probability: Option<f32>,
+) -> dto::ItemResult {
+    let i = index as usize;
+    dto::ItemResult {
+        id: catalog.id(i).to_string(),
+        score,
+        probability,
+        title: catalog.title(i).map(str::to_string),
+        category: catalog
+            .category(i)
+            .and_then(|c| catalog.category_name(c))
+            .map(str::to_string),
+        price: catalog.prices().map(|p| p[i]),
+        image_url: catalog
+            .image_url(i)
+            .filter(|url| !url.is_empty())
+            .map(str::to_string),
+        available: catalog.availability().is_none_or(|a| a[i] != 0),
+    }
+}
+
+pub fn recommend(
+    engine: &Recommender,
+    history: &[dto::HistoryEvent],
+    options: &dto::RecommendOptions,
+) -> Result<dto::Recommendations, RecommendError> {
+    let catalog = engine.catalog();
+    let (events, unknown_items) = resolve_history(catalog, history);
+    let core_options = recommend::RecommendOptions {
+        k: options.k.unwrap_or(DEFAULT_K),
+        filter: filter_spec(
+            catalog,
+            options.filters.as_ref(),
+            options.exclude.as_deref(),
+        )?,
+        exclude_history: match options.exclude_history.unwrap_or_default() {
+            dto::ExcludeHistory::All => HistoryExclusion::All,
+            dto::ExcludeHistory::Purchased => HistoryExclusion::Purchased,
+            dto::ExcludeHistory::None => HistoryExclusion::None,
+        },
+        diversity: options.diversity.unwrap_or(0.0),
+        probabilities: options.probabilities.unwrap_or(false),
+        context_category: options
+            .context_category
+            .as_deref()
+            .map(|name| category_index(catalog, name))
+            .transpose()?,
+        profile: profile_config(options),
+    };
+    let result = engine.recommend(&events, &core_options)?;
+    Ok(dto::Recommendations {
+        items: result
+            .items
+            .iter()
+            .map(|r| item_result(catalog, r.index, r.score, r.probability))
+            .collect(),
+        strategy: match result.strategy {
+            recommend::Strategy::Personalized => dto::Strategy::Personalized,
+            recommend::Strategy::Popular => dto::Strategy::Popular,
+        },
+        unknown_items,
+        backend: engine.backend().name().to_string(),
+    })
+}
+
+pub fn similar(
+    engine: &Recommender,
+    item_id: &str,
+    options: &dto::SimilarOptions,
+) -> Result<dto::SimilarItems, RecommendError> {
+    let catalog = engine.catalog();
+    let item = catalog
+        .index_of(item_id)
+        .ok_or_else(|| RecommendError::UnknownItem(item_id.to_string()))?;
+    let core_options = recommend::SimilarOptions {
+        k: options.k.unwrap_or(DEFAULT_K),
+        filter: filter_spec(
+            catalog,
+            options.filters.as_ref(),
+            options.exclude.as_deref(),
+        )?,
+        diversity: options.diversity.unwrap_or(0.0),
+    };
+    let items = engine.similar(item, &core_options)?;
+    Ok(dto::SimilarItems {
+        items: items
+            .iter()
+            .map(|&Scored { index, score }| item_result(catalog, index, score, None))
+            .collect(),
+        backend: engine.backend().name().to_string(),
+    })
+}
+
+/// `P(item | shopper)` for each id; an unknown id is an error (there is no sensible value).
+pub fn probability(
+    engine: &Recommender,
+    history: &[dto::HistoryEvent],
+    item_ids: &[String],
+    options: &dto::RecommendOptions,
+) -> Result<Vec<f32>, RecommendError> {
+    let catalog = engine.catalog();
+    let (events, _) = resolve_history(catalog, history);
+    let items = item_ids
+        .iter()
+        .map(|id| {
+            catalog
+                .index_of(id)
+                .ok_or_else(|| RecommendError::UnknownItem(id.clone()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    engine.probabilities(&events, &items, &profile_config(options))
+}
+
+pub fn info(catalog: &Catalog) -> dto::CatalogInfo {
+    let meta = catalog.meta();
+    dto::CatalogInfo {
+        items: catalog.len(),
+        dim: catalog.dim(),
+        dtype: catalog.dtype().as_str().to_string(),
+        format_version: meta.format_version,
+        model: meta.model.clone(),
+        alpha: meta.params.alpha,
+        lambda: meta.params.lambda,
+        lambda_scaling: match meta.params.lambda_scaling {
+            LambdaScaling::Constant => "constant",
+            LambdaScaling::Interactions => "interactions",
+        }
+        .to_string(),
+        categories: (0..catalog.category_count() as u32)
+            .filter_map(|c| catalog.category_name(c).map(str::to_string))
+            .collect(),
+        has_prices: catalog.prices().is_some(),
+        has_availability: catalog.availability().is_some(),
+        has_titles: catalog.title(0).is_some(),
+        created: meta.created.clone(),
+        source: meta.source.clone(),
+        byte_length: catalog.byte_len(),
+        zero_copy: catalog.is_zero_copy(),
+    }
+}

@@ -1,0 +1,195 @@
+//! The plain JS objects the API takes and returns. Field names are camelCase as JS code
+//! expects; unknown fields are rejected so a typo in an option is an error, not a silent
+//! default. `Tsify` writes each type into the generated `.d.ts`.
+
+use serde::{Deserialize, Serialize};
+use tsify::Tsify;
+
+/// One thing the shopper did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HistoryEvent {
+    pub item_id: String,
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    /// Milliseconds since the Unix epoch (`Date.now()`); used by `halfLifeDays`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub timestamp: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "lowercase")]
+pub enum EventType {
+    View,
+    Cart,
+    Purchase,
+}
+
+/// Business filters.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Filters {
+    /// Keep only items in these categories (names as in the catalog).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub categories: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub price_min: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub price_max: Option<f32>,
+    #[serde(default)]
+    #[tsify(optional)]
+    pub available_only: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "lowercase")]
+pub enum ExcludeHistory {
+    /// Never recommend anything in the history (default).
+    #[default]
+    All,
+    /// Never recommend what was bought; viewed and carted items may come back.
+    Purchased,
+    None,
+}
+
+/// Weight of each event type in the user model (defaults 1 / 3 / 5).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EventWeights {
+    #[tsify(optional)]
+    pub view: Option<f32>,
+    #[tsify(optional)]
+    pub cart: Option<f32>,
+    #[tsify(optional)]
+    pub purchase: Option<f32>,
+}
+
+/// Options of `recommend`. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecommendOptions {
+    /// How many items (default 10, at most 1000).
+    #[tsify(optional)]
+    pub k: Option<usize>,
+    #[tsify(optional)]
+    pub filters: Option<Filters>,
+    /// Item ids never to return (e.g. the items already on the page).
+    #[tsify(optional)]
+    pub exclude: Option<Vec<String>>,
+    #[tsify(optional)]
+    pub exclude_history: Option<ExcludeHistory>,
+    /// 0 (default) ranks by relevance only; up to 1 trades relevance for variety (MMR).
+    #[tsify(optional)]
+    pub diversity: Option<f32>,
+    /// Also return `probability`: P(item | shopper), a softmax over the whole catalog.
+    #[tsify(optional)]
+    pub probabilities: Option<bool>,
+    /// Category of the current page: on cold start its items come first.
+    #[tsify(optional)]
+    pub context_category: Option<String>,
+    #[tsify(optional)]
+    pub event_weights: Option<EventWeights>,
+    /// Halve an event's weight every this many days (no decay by default).
+    #[tsify(optional)]
+    pub half_life_days: Option<f64>,
+    /// "Now" for the decay, ms since the epoch (default `Date.now()`).
+    #[tsify(optional)]
+    pub now: Option<f64>,
+}
+
+/// Options of `similar`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SimilarOptions {
+    #[tsify(optional)]
+    pub k: Option<usize>,
+    #[tsify(optional)]
+    pub filters: Option<Filters>,
+    #[tsify(optional)]
+    pub exclude: Option<Vec<String>>,
+    #[tsify(optional)]
+    pub diversity: Option<f32>,
+}
+
+/// A returned item with what a storefront needs to render it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemResult {
+    pub id: String,
+    /// Dot product with the shopper's vector (cosine for `similar`, popularity on cold start).
+    pub score: f32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub probability: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub price: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub image_url: Option<String>,
+    pub available: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "lowercase")]
+pub enum Strategy {
+    Personalized,
+    Popular,
+}
+
+/// The answer of `recommend`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct Recommendations {
+    pub items: Vec<ItemResult>,
+    pub strategy: Strategy,
+    /// History ids the catalog does not know (delisted items): skipped, not an error.
+    pub unknown_items: Vec<String>,
+    /// The CPU backend that scored: "simd128" or "scalar".
+    pub backend: String,
+}
+
+/// The answer of `similar`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct SimilarItems {
+    pub items: Vec<ItemResult>,
+    pub backend: String,
+}
+
+/// What `info()` reports about the loaded catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogInfo {
+    pub items: usize,
+    pub dim: usize,
+    /// "f32", "f16" or "i8".
+    pub dtype: String,
+    pub format_version: u32,
+    pub model: String,
+    pub alpha: f32,
+    pub lambda: f32,
+    /// "constant" or "interactions".
+    pub lambda_scaling: String,
+    pub categories: Vec<String>,
+    pub has_prices: bool,
+    pub has_availability: bool,
+    pub has_titles: bool,
+    #[tsify(optional)]
+    pub created: Option<String>,
+    #[tsify(optional)]
+    pub source: Option<String>,
+    pub byte_length: usize,
+    /// True when the catalog bytes are read in place (no second copy in memory).
+    pub zero_copy: bool,
+}

@@ -1,0 +1,181 @@
+//! Browser tests, run in headless Chromium by `cargo xtask test` (wasm-bindgen-test).
+//! They exercise the SIMD128 kernels for real and the JS-facing class exactly as a page
+//! calls it: plain JS objects in, plain JS objects out, `Error`s for bad input.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Reflect, JSON};
+use shopwindow::{Backend, VectorDtype};
+use shopwindow_testkit::fixtures::golden_catalog;
+use shopwindow_testkit::golden::{self, Answer, Call};
+use shopwindow_testkit::properties;
+use shopwindow_web::Recommender;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn js(value: &serde_json::Value) -> JsValue {
+    JSON::parse(&value.to_string()).expect("valid JSON")
+}
+
+fn recommender(dtype: VectorDtype) -> Recommender {
+    Recommender::new(golden_catalog(dtype)).unwrap_or_else(|_| panic!("golden catalog loads"))
+}
+
+/// The message of a thrown `Error`.
+fn message(err: JsValue) -> String {
+    err.dyn_into::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|v| format!("not an Error: {v:?}"))
+}
+
+#[wasm_bindgen_test]
+fn this_build_scores_with_simd128() {
+    assert_eq!(Backend::best().name(), "simd128");
+    assert!(Backend::all().len() >= 2);
+    assert_eq!(recommender(VectorDtype::F32).backend(), "simd128");
+}
+
+#[wasm_bindgen_test]
+fn simd128_kernels_are_bit_identical_to_the_reference() {
+    properties::f32_kernels_match_reference(96).unwrap();
+    properties::f16_kernels_match_reference(96).unwrap();
+    properties::i8_kernels_match_reference(96).unwrap();
+}
+
+#[wasm_bindgen_test]
+fn top_k_matches_a_full_sort() {
+    properties::top_k_matches_full_sort(64).unwrap();
+}
+
+#[wasm_bindgen_test]
+fn golden_cases_match_native_answers_on_every_backend() {
+    for backend in Backend::all() {
+        for dtype in [VectorDtype::F32, VectorDtype::F16, VectorDtype::I8] {
+            let mut rec = recommender(dtype);
+            rec.set_backend(backend.name()).unwrap();
+            for case in golden::cases().iter().filter(|c| c.catalog == dtype) {
+                let result = match case.call {
+                    Call::Recommend => rec.recommend(js(&case.history), js(&case.options)),
+                    Call::Similar => rec.similar(case.item_id, js(&case.options)),
+                };
+                let result =
+                    result.unwrap_or_else(|e| panic!("{}: {}", case.key(), message(e.into())));
+                let answer: Answer = serde_wasm_bindgen::from_value(result).unwrap();
+                golden::check(case, &answer)
+                    .unwrap_or_else(|e| panic!("backend {}: {e}", backend.name()));
+            }
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn results_are_plain_objects_with_display_fields() {
+    let rec = recommender(VectorDtype::F32);
+    let history = js(
+        &serde_json::json!([{ "itemId": "sku-0000", "type": "view" }, { "itemId": "gone", "type": "cart" }]),
+    );
+    let result = rec.recommend(history, JsValue::UNDEFINED).unwrap();
+    let get = |obj: &JsValue, key: &str| Reflect::get(obj, &key.into()).unwrap();
+    assert_eq!(
+        get(&result, "strategy").as_string().unwrap(),
+        "personalized"
+    );
+    assert_eq!(get(&result, "backend").as_string().unwrap(), "simd128");
+    let unknown: Array = get(&result, "unknownItems").dyn_into().unwrap();
+    assert_eq!(unknown.length(), 1);
+    assert_eq!(unknown.get(0).as_string().unwrap(), "gone");
+    let items: Array = get(&result, "items").dyn_into().unwrap();
+    assert_eq!(items.length(), 10);
+    let first = items.get(0);
+    assert!(get(&first, "title").as_string().unwrap().contains("no."));
+    assert!(get(&first, "price").as_f64().unwrap() > 0.0);
+    assert!(get(&first, "category").as_string().is_some());
+
+    let info = rec.info().unwrap();
+    assert_eq!(get(&info, "items").as_f64().unwrap(), 240.0);
+    assert_eq!(get(&info, "dim").as_f64().unwrap(), 13.0);
+    assert!(get(&info, "zeroCopy").as_bool().unwrap());
+}
+
+#[wasm_bindgen_test]
+fn probabilities_are_a_softmax_over_the_catalog() {
+    let rec = recommender(VectorDtype::F32);
+    let history = js(&serde_json::json!([{ "itemId": "sku-0000", "type": "purchase" }]));
+    let ids: Vec<String> = (0..240).map(|i| format!("sku-{i:04}")).collect();
+    let all = rec
+        .probability(
+            history.clone(),
+            serde_wasm_bindgen::to_value(&ids).unwrap(),
+            JsValue::UNDEFINED,
+        )
+        .unwrap();
+    let p: Vec<f64> = serde_wasm_bindgen::from_value(all).unwrap();
+    let total: f64 = p.iter().sum();
+    assert!((total - 1.0).abs() < 1e-5, "probabilities sum to {total}");
+    let err = rec
+        .probability(
+            history,
+            serde_wasm_bindgen::to_value(&["nope"]).unwrap(),
+            JsValue::UNDEFINED,
+        )
+        .unwrap_err();
+    assert!(message(err.into()).contains("nope"));
+}
+
+#[wasm_bindgen_test]
+fn corrupt_catalogs_throw_errors_that_say_why() {
+    let mut bytes = golden_catalog(VectorDtype::F32);
+    bytes.truncate(bytes.len() / 2);
+    let err = Recommender::new(bytes)
+        .err()
+        .expect("truncated catalog is rejected");
+    assert!(message(err.into()).contains("truncated"));
+    let err = Recommender::new(b"not a catalog at all".to_vec())
+        .err()
+        .unwrap();
+    assert!(message(err.into()).contains("safetensors"));
+    let err = Recommender::new(Vec::new()).err().unwrap();
+    assert!(!message(err.into()).is_empty());
+}
+
+#[wasm_bindgen_test]
+fn bad_requests_throw_errors_that_say_why() {
+    let mut rec = recommender(VectorDtype::I8);
+    let err = rec.similar("no-such-sku", JsValue::UNDEFINED).unwrap_err();
+    assert!(message(err.into()).contains("no-such-sku"));
+
+    let typo = js(&serde_json::json!({ "kk": 3 }));
+    let err = rec.recommend(js(&serde_json::json!([])), typo).unwrap_err();
+    assert!(message(err.into()).contains("kk"));
+
+    let bad_kind = js(&serde_json::json!([{ "itemId": "sku-0001", "type": "like" }]));
+    let err = rec.recommend(bad_kind, JsValue::UNDEFINED).unwrap_err();
+    assert!(message(err.into()).contains("like"));
+
+    let bad_category = js(&serde_json::json!({ "filters": { "categories": ["spaceships"] } }));
+    let err = rec
+        .recommend(js(&serde_json::json!([])), bad_category)
+        .unwrap_err();
+    assert!(message(err.into()).contains("spaceships"));
+
+    let zero_k = js(&serde_json::json!({ "k": 0 }));
+    assert!(rec.recommend(js(&serde_json::json!([])), zero_k).is_err());
+
+    let err = rec.set_backend("webgl").unwrap_err();
+    assert!(message(err.into()).contains("webgl"));
+    rec.set_backend("scalar").unwrap();
+    assert_eq!(rec.backend(), "scalar");
+}
+
+#[wasm_bindgen_test]
+fn empty_history_falls_back_to_popular_items() {
+    let rec = recommender(VectorDtype::F16);
+    let result = rec
+        .recommend(js(&serde_json::json!([])), JsValue::NULL)
+        .unwrap();
+    let answer: Answer = serde_wasm_bindgen::from_value(result).unwrap();
+    assert_eq!(answer.strategy.as_deref(), Some("popular"));
+    assert_eq!(answer.items.len(), 10);
+    assert!(answer.items.windows(2).all(|w| w[0].score >= w[1].score));
+}

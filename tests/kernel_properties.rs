@@ -1,0 +1,24 @@
+//! The kernel and top-k properties natively (the scalar reference against f64 arithmetic).
+//! The browser suite runs the same checks with the SIMD128 backend compiled in.
+
+use shopwindow_testkit::properties;
+
+#[test]
+fn f32_reference_is_accurate() {
+    properties::f32_kernels_match_reference(256).unwrap();
+}
+
+#[test]
+fn f16_reference_is_accurate() {
+    properties::f16_kernels_match_reference(256).unwrap();
+}
+
+#[test]
+fn i8_reference_is_exact_in_integers_and_accurate() {
+    properties::i8_kernels_match_reference(256).unwrap();
+}
+
+#[test]
+fn top_k_equals_full_sort() {
+    properties::top_k_matches_full_sort(256).unwrap();
+}
