@@ -489,10 +489,11 @@ impl Gram {
 
     pub(crate) fn add_row(&mut self, row: &[f32]) {
         let d = self.dim;
-        for a in 0..d {
-            let ya = row[a] as f64;
-            for (b, &yb) in row[..=a].iter().enumerate() {
-                self.sums[a * d + b] += ya * yb as f64;
+        for (a, &ya) in row[..d].iter().enumerate() {
+            let ya = ya as f64;
+            let lower = &mut self.sums[a * d..=a * d + a];
+            for (sum, &yb) in lower.iter_mut().zip(&row[..=a]) {
+                *sum += ya * yb as f64;
             }
         }
     }
@@ -514,12 +515,12 @@ fn f32s<'b>(bytes: &'b [u8], range: &Range<usize>) -> &'b [f32] {
     bytemuck::cast_slice(&bytes[range.clone()])
 }
 
-/// A tensor located in the buffer: byte range, dtype, shape.
+/// A tensor located by `Layout::parse`: byte range in the buffer, dtype and shape.
 type Found = (Range<usize>, Dtype, Vec<usize>);
 
 impl Layout {
     fn parse(buffer: &[u8], limits: &Limits) -> Result<Layout, CatalogError> {
-        let file = SafeTensors::deserialize(buffer)?;
+        let file = SafeTensors::deserialize(buffer).map_err(|e| container_error(e, buffer))?;
         let base = buffer.as_ptr() as usize;
         let mut aligned = true;
         // Byte range of a tensor inside `buffer`, with dtype and shape checks.
@@ -694,7 +695,17 @@ impl Layout {
             VectorDtype::I8 => {}
         }
         if let Some(r) = &self.scales {
-            check_non_negative(names::SCALE, f32s(buffer, r))?;
+            let scales = f32s(buffer, r);
+            check_non_negative(names::SCALE, scales)?;
+            // A finite scale can still dequantize to ±infinity (f32::MAX × 127); int8
+            // magnitudes reach 128, so that bound keeps every served row finite.
+            if let Some(index) = scales.iter().position(|&s| !(s * 128.0).is_finite()) {
+                return Err(CatalogError::InvalidValue {
+                    name: names::SCALE.into(),
+                    index,
+                    reason: "scale × 128 overflows f32".into(),
+                });
+            }
         }
         if let Some(r) = &self.popularity {
             check_non_negative(names::POPULARITY, f32s(buffer, r))?;
@@ -782,6 +793,34 @@ fn check_non_negative(name: &str, values: &[f32]) -> Result<(), CatalogError> {
         }),
         None => Ok(()),
     }
+}
+
+/// safetensors reports a file that does not end where its tensor data ends with one error,
+/// whether bytes are missing or left over; only missing bytes are a truncation.
+fn container_error(err: safetensors::SafeTensorError, buffer: &[u8]) -> CatalogError {
+    if matches!(err, safetensors::SafeTensorError::MetadataIncompleteBuffer) {
+        if let Some(end) = declared_end(buffer).filter(|&end| buffer.len() > end) {
+            return CatalogError::Header(format!(
+                "{} bytes follow the tensor data, which ends at byte {end}",
+                buffer.len() - end
+            ));
+        }
+    }
+    err.into()
+}
+
+/// Where the header says the file ends (only called once safetensors parsed the header).
+fn declared_end(buffer: &[u8]) -> Option<usize> {
+    let n = usize::try_from(u64::from_le_bytes(buffer.get(..8)?.try_into().ok()?)).ok()?;
+    let header: serde_json::Value =
+        serde_json::from_slice(buffer.get(8..8usize.checked_add(n)?)?).ok()?;
+    let mut data_end = 0u64;
+    for (name, info) in header.as_object()? {
+        if name != "__metadata__" {
+            data_end = data_end.max(info.get("data_offsets")?.get(1)?.as_u64()?);
+        }
+    }
+    (8 + n).checked_add(usize::try_from(data_end).ok()?)
 }
 
 /// Offsets as u32 whatever their stored type (NumPy's default integer is int64).

@@ -53,6 +53,15 @@ impl StringTable {
             if pair[1] < pair[0] {
                 return Err(bad(format!("offsets decrease at string {i}")));
             }
+            // The last offset equals the blob's length, but one in the middle can still
+            // overshoot it ([0, 9, 4, 6] over 6 bytes) before the decrease is seen.
+            if pair[1] as usize > bytes.len() {
+                return Err(bad(format!(
+                    "string {i} ends at {} past the end of the {}-byte blob",
+                    pair[1],
+                    bytes.len()
+                )));
+            }
             let s = &bytes[pair[0] as usize..pair[1] as usize];
             if std::str::from_utf8(s).is_err() {
                 return Err(bad(format!("string {i} is not valid UTF-8")));
