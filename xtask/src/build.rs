@@ -1,0 +1,143 @@
+//! `cargo xtask build`: the release wasm package in www/pkg, optimised, with its size checked
+//! against the budget.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+use crate::{run, step, which, Ctx, Result};
+
+/// Raw size budget of www/pkg/shopwindow_bg.wasm, in KB of 1024 bytes. Bundle size is what
+/// users of in-browser ML libraries complain about most; a complete core fits well below it.
+const BUDGET_KB: u64 = 250;
+
+/// Debian's binaryen (108) enables only MVP features unless told otherwise, and rejects what
+/// current rustc and wasm-bindgen emit: SIMD128 and bulk memory from rustc, an externref
+/// table and multi-value shims from wasm-bindgen. It reads them from the module's
+/// target_features section when present; naming them keeps it working if that is stripped.
+const WASM_OPT_FEATURES: [&str; 7] = [
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-simd",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+#[derive(Default)]
+pub struct Options {
+    features: Vec<String>,
+}
+
+pub fn parse_args(args: &[String]) -> Result<Options> {
+    let mut opts = Options::default();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            // The package is always built in release mode; the flag is accepted for habit.
+            "--release" => {}
+            "--features" => {
+                let value = args.next().ok_or("--features needs a value, e.g. bench")?;
+                opts.features.push(value.clone());
+            }
+            other => match other.strip_prefix("--features=") {
+                Some(value) => opts.features.push(value.to_string()),
+                None => return Err(format!("build: unknown argument `{other}`")),
+            },
+        }
+    }
+    Ok(opts)
+}
+
+pub fn build(ctx: &Ctx, opts: &Options) -> Result {
+    step("build the wasm package");
+    let mut cargo = ctx.cargo([
+        "build",
+        "--release",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "shopwindow-web",
+    ]);
+    if !opts.features.is_empty() {
+        cargo.args(["--features", &opts.features.join(",")]);
+    }
+    run(&mut cargo)?;
+
+    let wasm = ctx
+        .target_dir
+        .join("wasm32-unknown-unknown/release/shopwindow_web.wasm");
+    let pkg = ctx.root.join("www/pkg");
+    // Start from an empty directory so files of an older build (e.g. JS snippets that are no
+    // longer imported) cannot linger in the package.
+    if pkg.exists() {
+        fs::remove_dir_all(&pkg).map_err(|e| format!("cannot clear {}: {e}", pkg.display()))?;
+    }
+    run(Command::new("wasm-bindgen")
+        .args(["--target", "web", "--out-dir"])
+        .arg(&pkg)
+        .args(["--out-name", "shopwindow"])
+        .arg(&wasm))?;
+
+    let out = pkg.join("shopwindow_bg.wasm");
+    let optimised = which("wasm-opt").is_some();
+    if optimised {
+        optimise(&out)?;
+    } else {
+        println!("wasm-opt not found (binaryen): the size below is before optimisation");
+    }
+    check_size(&out, optimised)
+}
+
+fn optimise(wasm: &Path) -> Result {
+    // Written beside the original and then renamed, so a failed run never leaves a
+    // truncated module in the package.
+    let tmp = wasm.with_extension("opt.wasm");
+    run(Command::new("wasm-opt")
+        .arg("-O3")
+        .args(WASM_OPT_FEATURES)
+        .arg(wasm)
+        .arg("-o")
+        .arg(&tmp))?;
+    fs::rename(&tmp, wasm).map_err(|e| format!("cannot replace {}: {e}", wasm.display()))
+}
+
+fn check_size(wasm: &Path, optimised: bool) -> Result {
+    let bytes = fs::read(wasm).map_err(|e| format!("cannot read {}: {e}", wasm.display()))?;
+    let raw = bytes.len() as u64;
+    let gzip = gzip_len(&bytes);
+    let kb = |n: u64| n as f64 / 1024.0;
+    println!(
+        "www/pkg/shopwindow_bg.wasm: {raw} bytes ({:.1} KB) raw, {gzip} bytes ({:.1} KB) gzip -9",
+        kb(raw),
+        kb(gzip),
+    );
+    if raw > BUDGET_KB * 1024 {
+        let hint = if optimised {
+            ""
+        } else {
+            " (not optimised: install binaryen)"
+        };
+        return Err(format!(
+            "the wasm is {:.1} KB, over the {BUDGET_KB} KB raw size budget{hint}",
+            kb(raw)
+        ));
+    }
+    println!("size budget: {BUDGET_KB} KB raw: ok");
+    Ok(())
+}
+
+/// Size after gzip at level 9, roughly what a static host sends over the wire.
+fn gzip_len(bytes: &[u8]) -> u64 {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    encoder
+        .write_all(bytes)
+        .and_then(|()| encoder.finish())
+        .map(|compressed| compressed.len() as u64)
+        .expect("gzip into memory cannot fail")
+}

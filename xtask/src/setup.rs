@@ -1,0 +1,212 @@
+//! Installs what the other commands need. Each check is cheap, so running it on a machine
+//! that is already set up costs well under a second.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::{probe, run, step, which, Ctx, Result};
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// How much to install: building the wasm package needs only the Rust side; the tests also
+/// need a browser with its driver, binaryen and the Python packages used for interop checks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Build,
+    Full,
+}
+
+pub fn install(ctx: &Ctx, scope: Scope) -> Result {
+    step("setup");
+    wasm_target()?;
+    rust_components(ctx)?;
+    wasm_bindgen_cli(ctx)?;
+    if scope == Scope::Full {
+        let mut apt = Apt::default();
+        browser_and_binaryen(&mut apt)?;
+        python_packages(&mut apt)?;
+        // The www/ Playwright tests will need node and npm: install them here, and never
+        // let Playwright download a browser (it uses /usr/bin/chromium).
+    }
+    Ok(())
+}
+
+fn wasm_target() -> Result {
+    let sysroot = probe(Command::new("rustc").args(["--print", "sysroot"]))
+        .ok_or("`rustc --print sysroot` failed: is Rust installed?")?;
+    let installed = Path::new(sysroot.trim())
+        .join("lib/rustlib")
+        .join(WASM_TARGET)
+        .is_dir();
+    if installed {
+        println!("{WASM_TARGET} target: ok");
+        return Ok(());
+    }
+    run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+fn rust_components(ctx: &Ctx) -> Result {
+    // The rustup proxies exist even when the component does not; asking for the version is
+    // what tells them apart.
+    let have = |tool| probe(ctx.cargo([tool, "--version"])).is_some();
+    if have("clippy") && have("fmt") {
+        println!("clippy, rustfmt: ok");
+        return Ok(());
+    }
+    run(Command::new("rustup").args(["component", "add", "clippy", "rustfmt"]))
+}
+
+/// wasm-bindgen's CLI must be exactly the version of the `wasm-bindgen` crate the build
+/// links, or it refuses the module.
+fn wasm_bindgen_cli(ctx: &Ctx) -> Result {
+    let lock = std::fs::read_to_string(ctx.root.join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let version = locked_version(&lock, "wasm-bindgen")?;
+    let installed = |tool: &str| {
+        let out = probe(Command::new(tool).arg("--version"))?;
+        out.split_whitespace().nth(1).map(str::to_string)
+    };
+    let tools = ["wasm-bindgen", "wasm-bindgen-test-runner"];
+    if tools
+        .iter()
+        .all(|t| installed(t).as_deref() == Some(version.as_str()))
+    {
+        println!("wasm-bindgen-cli {version}: ok");
+        return Ok(());
+    }
+    // No --locked: one of the CLI's locked dependencies is not in the registry mirror.
+    run(ctx.cargo(["install", "wasm-bindgen-cli", "--version", &version]))?;
+    for tool in tools {
+        let found = installed(tool);
+        if found.as_deref() != Some(version.as_str()) {
+            return Err(format!(
+                "after installing wasm-bindgen-cli {version}, `{tool}` on PATH ({}) reports {}; \
+                 put $CARGO_HOME/bin first on PATH",
+                which(tool).map_or("not found".into(), |p| p.display().to_string()),
+                found.unwrap_or_else(|| "no version".into()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The single version of `name` in a Cargo.lock.
+fn locked_version(lock: &str, name: &str) -> Result<String> {
+    let mut versions: Vec<&str> = lock
+        .split("[[package]]")
+        .filter(|block| {
+            block
+                .lines()
+                .any(|l| l.trim() == format!("name = \"{name}\""))
+        })
+        .filter_map(|block| {
+            block
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("version = \""))
+                .and_then(|rest| rest.strip_suffix('"'))
+        })
+        .collect();
+    versions.sort_unstable();
+    versions.dedup();
+    match versions[..] {
+        [version] => Ok(version.to_string()),
+        [] => Err(format!("Cargo.lock has no `{name}` package")),
+        _ => Err(format!(
+            "Cargo.lock has several `{name}` versions ({}); the CLI can match only one",
+            versions.join(", ")
+        )),
+    }
+}
+
+fn browser_and_binaryen(apt: &mut Apt) -> Result {
+    let chromium = Path::new("/usr/bin/chromium").is_file();
+    let chromedriver = Path::new("/usr/bin/chromedriver").is_file();
+    let wasm_opt = which("wasm-opt").is_some();
+    if chromium && chromedriver && wasm_opt {
+        println!("chromium, chromedriver, wasm-opt: ok");
+        return Ok(());
+    }
+    // Debian ships chromium and its driver at the same version, which the driver requires.
+    apt.install(&["chromium", "chromium-driver", "binaryen"])
+}
+
+fn python_packages(apt: &mut Apt) -> Result {
+    let importable =
+        || probe(Command::new("python3").args(["-c", "import safetensors, numpy"])).is_some();
+    if importable() {
+        println!("python numpy, safetensors: ok");
+        return Ok(());
+    }
+    if probe(Command::new("python3").args(["-m", "pip", "--version"])).is_none() {
+        apt.install(&["python3-pip"])?;
+    }
+    run(Command::new("python3")
+        .args(["-m", "pip", "install", "numpy", "safetensors"])
+        // Debian marks its Python as managed by apt; these test machines are ours to change.
+        .env("PIP_BREAK_SYSTEM_PACKAGES", "1")
+        .env("PIP_ROOT_USER_ACTION", "ignore")
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1"))?;
+    if !importable() {
+        return Err(
+            "installed numpy and safetensors, but `python3` still cannot import them".into(),
+        );
+    }
+    Ok(())
+}
+
+/// apt-get, with the package index refreshed once per run (a fresh machine has none).
+#[derive(Default)]
+struct Apt {
+    updated: bool,
+}
+
+impl Apt {
+    fn install(&mut self, packages: &[&str]) -> Result {
+        let wanted = packages.join(" ");
+        let is_root = probe(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
+        if which("apt-get").is_none() || !is_root {
+            return Err(format!(
+                "missing system packages; as root run: \
+                 apt-get update && apt-get install -y {wanted}"
+            ));
+        }
+        if !self.updated {
+            run(Command::new("apt-get").arg("update"))?;
+            self.updated = true;
+        }
+        run(Command::new("apt-get")
+            .args(["install", "-y"])
+            .args(packages)
+            .env("DEBIAN_FRONTEND", "noninteractive"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::locked_version;
+
+    const LOCK: &str = r#"
+version = 4
+
+[[package]]
+name = "wasm-bindgen"
+version = "0.2.130"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "wasm-bindgen-macro"
+version = "0.2.130"
+"#;
+
+    #[test]
+    fn finds_the_exact_package() {
+        assert_eq!(locked_version(LOCK, "wasm-bindgen").unwrap(), "0.2.130");
+        assert!(locked_version(LOCK, "wasm-bindgen-cli").is_err());
+    }
+
+    #[test]
+    fn refuses_two_versions() {
+        let two = format!("{LOCK}\n[[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.99\"\n");
+        assert!(locked_version(&two, "wasm-bindgen").is_err());
+    }
+}

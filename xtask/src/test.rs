@@ -1,0 +1,143 @@
+//! `cargo xtask test` (everything CI checks) and `cargo xtask bench`.
+
+use std::env;
+use std::process::Command;
+use std::time::Instant;
+
+use crate::setup::{self, Scope};
+use crate::{build, elapsed, run, step, Ctx, Result};
+
+/// A named check of `cargo xtask test`.
+type Step = (&'static str, fn(&Ctx) -> Result);
+
+/// The checks, cheapest first so that a formatting slip fails in seconds, not minutes.
+const STEPS: [Step; 6] = [
+    ("rustfmt", |ctx| {
+        run(ctx.cargo(["fmt", "--all", "--", "--check"]))
+    }),
+    ("clippy (native)", |ctx| {
+        run(ctx.cargo([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    }),
+    ("clippy (wasm32)", |ctx| {
+        run(ctx.cargo([
+            "clippy",
+            "-p",
+            "shopwindow",
+            "-p",
+            "shopwindow-web",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    }),
+    // The workspace's default members leave out crates/web, hence --workspace.
+    (
+        "native tests",
+        |ctx| run(ctx.cargo(["test", "--workspace"])),
+    ),
+    ("browser tests", |ctx| run(browser_test(ctx, &[]))),
+    ("wasm build and size budget", |ctx| {
+        build::build(ctx, &build::Options::default())
+    }),
+    // The www/ end-to-end tests (Playwright driving /usr/bin/chromium) go here, after the
+    // build whose package they load.
+];
+
+pub fn test(ctx: &Ctx) -> Result {
+    let started = Instant::now();
+    setup::install(ctx, Scope::Full)?;
+    let mut passed = Vec::new();
+    for (i, (name, check)) in STEPS.iter().enumerate() {
+        step(&format!("[{}/{}] {name}", i + 1, STEPS.len()));
+        let step_started = Instant::now();
+        check(ctx).map_err(|e| {
+            format!(
+                "test step `{name}` failed: {e}\n{i} of {} steps passed",
+                STEPS.len()
+            )
+        })?;
+        passed.push(format!("{name} {}", elapsed(step_started)));
+    }
+    println!(
+        "\nxtask test: all {} steps passed in {} ({})",
+        STEPS.len(),
+        elapsed(started),
+        passed.join(", ")
+    );
+    Ok(())
+}
+
+pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
+    let native = args.iter().any(|a| a == "--native");
+    let passed_on = args.iter().filter(|a| *a != "--native");
+    if native {
+        step("native benchmarks (criterion)");
+        return run(ctx
+            .cargo(["bench", "-p", "shopwindow", "--"])
+            .args(passed_on));
+    }
+    let bench_file = ctx.root.join("crates/web/tests/browser_bench.rs");
+    if !bench_file.is_file() {
+        return Err(format!(
+            "there is no in-browser benchmark yet: {} does not exist \
+             (`cargo xtask bench --native` runs the core's criterion benchmarks)",
+            bench_file.display()
+        ));
+    }
+    setup::install(ctx, Scope::Full)?;
+    step("in-browser benchmark (headless Chromium)");
+    let cargo_args = [
+        "--release",
+        "--features",
+        "bench",
+        "--test",
+        "browser_bench",
+        "--",
+        "--nocapture",
+    ];
+    run(browser_test(ctx, &cargo_args).args(passed_on))
+}
+
+/// `cargo test` of the web crate for wasm32, run by wasm-bindgen-test-runner in headless
+/// Chromium through chromedriver.
+fn browser_test(ctx: &Ctx, args: &[&str]) -> Command {
+    let web = ctx.root.join("crates/web");
+    let mut cmd = ctx.cargo([
+        "test",
+        "-p",
+        "shopwindow-web",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]);
+    cmd.args(args).current_dir(&web);
+    // The runner reads webdriver.json from its working directory, which cargo sets to the
+    // crate. Naming the file too means its flags (--no-sandbox is required as root) can't be
+    // dropped silently when someone runs this from elsewhere.
+    cmd.env(
+        "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
+        web.join("webdriver.json"),
+    );
+    // Test binaries that do not ask for a browser would otherwise run in Node.
+    cmd.env("WASM_BINDGEN_USE_BROWSER", "1");
+    // Defaults that a caller's environment may override: Debian's driver, and a per-test
+    // timeout well above the runner's 20 s, which WebGPU on SwiftShader can exceed.
+    for (key, value) in [
+        ("CHROMEDRIVER", "/usr/bin/chromedriver"),
+        ("WASM_BINDGEN_TEST_TIMEOUT", "300"),
+    ] {
+        if env::var_os(key).is_none() {
+            cmd.env(key, value);
+        }
+    }
+    cmd
+}
