@@ -140,7 +140,9 @@ pub fn item_weights(events: &[Event], config: &ProfileConfig) -> Vec<(u32, f64)>
         .iter()
         .map(|e| (e.item, config.event_weight(e)))
         .collect();
-    pairs.sort_by_key(|&(item, _)| item);
+    // Unstable sort: one sort instantiation less in the wasm; equal items are summed in
+    // the same (deterministic) order on every platform.
+    pairs.sort_unstable_by_key(|&(item, _)| item);
     let mut merged: Vec<(u32, f64)> = Vec::with_capacity(pairs.len());
     for (item, w) in pairs {
         match merged.last_mut() {
