@@ -96,8 +96,10 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
     }
     setup::install(ctx, Scope::Full)?;
     step("in-browser benchmark (headless Chromium)");
+    // Measure what ships: the same size-optimized profile as `cargo xtask build`.
     let cargo_args = [
-        "--release",
+        "--profile",
+        crate::build::WASM_PROFILE,
         "--features",
         "bench",
         "--test",
