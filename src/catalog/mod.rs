@@ -871,7 +871,9 @@ fn parse_meta(mut raw: BTreeMap<String, String>) -> Result<CatalogMeta, CatalogE
     let mut number = |key: &str, default: f32, allow_zero: bool| -> Result<f32, CatalogError> {
         match raw.remove(key) {
             None => Ok(default),
-            Some(text) => match text.trim().parse::<f32>() {
+            // serde_json's number parser is already in the module (the header is JSON);
+            // `str::parse::<f32>` would add core's float parser and its ~10 KB table.
+            Some(text) => match serde_json::from_str::<f32>(text.trim()) {
                 Ok(v) if v.is_finite() && (v > 0.0 || (allow_zero && v == 0.0)) => Ok(v),
                 _ => Err(CatalogError::Metadata {
                     key: key.into(),
