@@ -3,7 +3,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use flate2::write::GzEncoder;
@@ -21,8 +21,8 @@ const TARGET_KB: u64 = 250;
 /// not met. Lower it as the module shrinks; never raise it without a note in BENCHMARKS.md.
 const CEILING_KB: u64 = 310;
 
-/// Debian's binaryen (108) enables only MVP features unless told otherwise, and rejects what
-/// current rustc and wasm-bindgen emit: SIMD128 and bulk memory from rustc, an externref
+/// wasm-opt enables only MVP features unless told otherwise, and rejects what current
+/// rustc and wasm-bindgen emit: SIMD128 and bulk memory from rustc, an externref
 /// table and multi-value shims from wasm-bindgen. It reads them from the module's
 /// target_features section when present; naming them keeps it working if that is stripped.
 const WASM_OPT_FEATURES: [&str; 7] = [
@@ -97,20 +97,50 @@ pub fn build(ctx: &Ctx, opts: &Options) -> Result {
         .arg(&wasm))?;
 
     let out = pkg.join("shopwindow_bg.wasm");
-    let optimised = which("wasm-opt").is_some();
-    if optimised {
-        optimise(&out)?;
-    } else {
-        println!("wasm-opt not found (binaryen): the size below is before optimisation");
+    let wasm_opt = wasm_opt(ctx);
+    if let Some(wasm_opt) = &wasm_opt {
+        optimise(wasm_opt, &out)?;
     }
-    check_size(&out, optimised)
+    check_size(&out, wasm_opt.is_some())
 }
 
-fn optimise(wasm: &Path) -> Result {
+/// Oldest system binaryen trusted with wasm-bindgen's output.
+const MIN_SYSTEM_BINARYEN: u32 = 117;
+
+/// The wasm-opt to use: the npm `binaryen` pinned in www/package.json (installed by setup),
+/// else a recent enough one on PATH. Debian 12's binaryen 108 must not be used: it exports
+/// wasm-bindgen's `__wbindgen_externrefs` table as the funcref table, and the module then
+/// fails to load in every browser ("WebAssembly.Table.set(): Argument 1 is invalid").
+fn wasm_opt(ctx: &Ctx) -> Option<PathBuf> {
+    let npm = ctx.root.join("www/node_modules/.bin/wasm-opt");
+    if npm.is_file() {
+        return Some(npm);
+    }
+    let system = which("wasm-opt")?;
+    let version = crate::probe(Command::new(&system).arg("--version")).and_then(|out| {
+        out.split_whitespace()
+            .nth(2)
+            .and_then(|v| v.parse::<u32>().ok())
+    });
+    match version {
+        Some(v) if v >= MIN_SYSTEM_BINARYEN => Some(system),
+        _ => {
+            println!(
+                "{} is binaryen {}, too old for wasm-bindgen's output (needs {MIN_SYSTEM_BINARYEN}+); \
+                 `cargo xtask setup` installs a current one with npm",
+                system.display(),
+                version.map_or("of unknown version".into(), |v| v.to_string())
+            );
+            None
+        }
+    }
+}
+
+fn optimise(wasm_opt: &Path, wasm: &Path) -> Result {
     // Written beside the original and then renamed, so a failed run never leaves a
     // truncated module in the package.
     let tmp = wasm.with_extension("opt.wasm");
-    run(Command::new("wasm-opt")
+    run(Command::new(wasm_opt)
         .arg("-O3")
         .args(WASM_OPT_FEATURES)
         .arg(wasm)
@@ -132,7 +162,7 @@ fn check_size(wasm: &Path, optimised: bool) -> Result {
     let hint = if optimised {
         ""
     } else {
-        " (not optimised: install binaryen)"
+        " (not optimised: run `cargo xtask setup` for wasm-opt)"
     };
     if raw > CEILING_KB * 1024 {
         return Err(format!(
@@ -146,7 +176,10 @@ fn check_size(wasm: &Path, optimised: bool) -> Result {
             kb(raw)
         );
     } else {
-        println!("size: {:.1} KB raw, within the {TARGET_KB} KB target", kb(raw));
+        println!(
+            "size: {:.1} KB raw, within the {TARGET_KB} KB target",
+            kb(raw)
+        );
     }
     Ok(())
 }

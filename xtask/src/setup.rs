@@ -21,14 +21,62 @@ pub fn install(ctx: &Ctx, scope: Scope) -> Result {
     wasm_target()?;
     rust_components(ctx)?;
     wasm_bindgen_cli(ctx)?;
+    let mut apt = Apt::default();
+    // The build needs www/'s npm packages too: a current wasm-opt (npm `binaryen`).
+    node_packages(ctx, &mut apt)?;
     if scope == Scope::Full {
-        let mut apt = Apt::default();
         browser_and_binaryen(&mut apt)?;
         python_packages(&mut apt)?;
-        // The www/ Playwright tests will need node and npm: install them here, and never
-        // let Playwright download a browser (it uses /usr/bin/chromium).
     }
     Ok(())
+}
+
+/// Oldest Node.js that playwright-core (the e2e tests) supports.
+const MIN_NODE: u32 = 20;
+
+/// Node.js and npm, then www/'s locked dev dependencies (`npm ci`): binaryen for the build,
+/// playwright-core for the end-to-end tests. Playwright never downloads a browser here: the
+/// tests drive the system's /usr/bin/chromium.
+fn node_packages(ctx: &Ctx, apt: &mut Apt) -> Result {
+    let node_major = || {
+        probe(Command::new("node").arg("--version")).and_then(|v| {
+            v.trim()
+                .trim_start_matches('v')
+                .split('.')
+                .next()?
+                .parse::<u32>()
+                .ok()
+        })
+    };
+    if node_major().is_none() || which("npm").is_none() {
+        apt.install(&["nodejs", "npm"])?;
+    }
+    match node_major() {
+        Some(major) if major >= MIN_NODE => {}
+        found => {
+            return Err(format!(
+            "Node.js {MIN_NODE}+ is needed (found {}); install it from nodejs.org or NodeSource",
+            found.map_or("none".into(), |m| format!("v{m}"))
+        ))
+        }
+    }
+    let www = ctx.root.join("www");
+    // npm writes node_modules/.package-lock.json last; newer than the lock file = up to date.
+    let installed = www.join("node_modules/.package-lock.json");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if let (Some(done), Some(wanted)) = (
+        modified(&installed),
+        modified(&www.join("package-lock.json")),
+    ) {
+        if done >= wanted {
+            println!("www/node_modules: ok");
+            return Ok(());
+        }
+    }
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&www)
+        .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))
 }
 
 fn wasm_target() -> Result {
