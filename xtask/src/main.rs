@@ -4,7 +4,10 @@
 //! before running it is a Rust toolchain. Every command installs what it is missing first.
 
 mod build;
+mod demo;
+mod serve;
 mod setup;
+mod storefront;
 mod test;
 
 use std::borrow::BorrowMut;
@@ -20,6 +23,9 @@ usage: cargo xtask <command> [options]
 commands:
   setup                     install the toolchain pieces, browser and tools the other commands need
   build [--features F]      build the release wasm package into www/pkg and check its size budget
+  demo [--data FILE] [--port N] [--serve-only]
+                            build the wasm and the demo catalog (synthetic storefront, or trained
+                            from the UCI Online Retail FILE), serve www/ on http://127.0.0.1:8080
   test                      setup, then fmt, clippy (native + wasm32), native tests, browser tests, build
   bench [--native] [ARGS]   in-browser benchmark (crates/web/tests/browser_bench.rs), or with
                             --native the criterion benchmarks of the core; ARGS go to the harness
@@ -37,6 +43,7 @@ fn main() -> ExitCode {
             setup::install(&ctx, setup::Scope::Build)?;
             build::build(&ctx, &opts)
         }),
+        Some("demo") => demo::parse_args(&args[1..]).and_then(|opts| demo::demo(&ctx, &opts)),
         Some("test") => test::test(&ctx),
         Some("bench") => test::bench(&ctx, &args[1..]),
         Some("help" | "-h" | "--help") => {

@@ -5,13 +5,13 @@ use std::process::Command;
 use std::time::Instant;
 
 use crate::setup::{self, Scope};
-use crate::{build, elapsed, run, step, Ctx, Result};
+use crate::{build, demo, elapsed, run, serve, step, Ctx, Result};
 
 /// A named check of `cargo xtask test`.
 type Step = (&'static str, fn(&Ctx) -> Result);
 
 /// The checks, cheapest first so that a formatting slip fails in seconds, not minutes.
-const STEPS: [Step; 6] = [
+const STEPS: [Step; 7] = [
     ("rustfmt", |ctx| {
         run(ctx.cargo(["fmt", "--all", "--", "--check"]))
     }),
@@ -49,9 +49,29 @@ const STEPS: [Step; 6] = [
     ("wasm build and size budget", |ctx| {
         build::build(ctx, &build::Options::default())
     }),
-    // The www/ end-to-end tests (Playwright driving /usr/bin/chromium) go here, after the
-    // build whose package they load.
+    // After the build whose package they load.
+    ("end-to-end tests (www, Playwright + Chromium)", end_to_end),
 ];
+
+/// The demo storefront and the npm package in headless Chromium (www/tests): builds the demo
+/// catalog, serves www/ with the demo's own server on a free port, runs `npm test`.
+fn end_to_end(ctx: &Ctx) -> Result {
+    demo::build_catalog(ctx, None)?;
+    let listener =
+        serve::bind("127.0.0.1:0").map_err(|e| format!("cannot start the demo server: {e}"))?;
+    let url = format!(
+        "http://{}/demo/",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    let www = ctx.root.join("www");
+    // The server thread ends with this process.
+    let root = www.clone();
+    std::thread::spawn(move || serve::serve(listener, root));
+    run(Command::new("npm")
+        .arg("test")
+        .current_dir(&www)
+        .env("SHOPWINDOW_URL", &url))
+}
 
 pub fn test(ctx: &Ctx) -> Result {
     let started = Instant::now();

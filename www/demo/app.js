@@ -1,0 +1,260 @@
+/**
+ * The demo storefront: a product grid from the catalog, a product page with similar items,
+ * "recommended for you" that follows the shopper's clicks, and a "your data" panel.
+ *
+ * Everything is built with DOM calls (no innerHTML with catalog text) so the page runs
+ * under a CSP without 'unsafe-inline', and titles cannot inject markup.
+ */
+
+import { Shopwindow } from '../index.js';
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+
+const BACKEND_NAMES = { simd128: 'SIMD128', scalar: 'Scalar', webgpu: 'WebGPU' };
+const price = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP' });
+
+/** @type {Shopwindow} */
+let shop;
+let currentItem = null;
+let lastMs = null;
+
+main().catch((error) => {
+  showNotice(`The shop could not start: ${error.message}`, 'error');
+  $('engine-badge').textContent = 'failed';
+  document.body.dataset.state = 'error';
+});
+
+async function main() {
+  // catalog.json names the catalog build, so a repeat visit uses the cached copy as is.
+  const manifest = await fetch('catalog.json').then((r) => (r.ok ? r.json() : { url: 'catalog.safetensors' }));
+  shop = await Shopwindow.open({
+    catalogUrl: new URL(manifest.url, location.href),
+    version: manifest.version,
+    integrity: params.get('integrity') ?? undefined,
+    worker: params.get('worker') !== '0',
+    backend: params.get('backend') ?? 'auto',
+    onProgress: ({ loaded, total }) => {
+      $('progress-bar').style.width = total ? `${(100 * loaded) / total}%` : '50%';
+    },
+  });
+  $('progress').hidden = true;
+
+  renderCategories();
+  showStorageNotice();
+  shop.addEventListener('change', () => refreshPersonal());
+  shop.addEventListener('storage', () => showStorageNotice());
+  wireDataPanel();
+  wireProductButtons();
+  window.addEventListener('hashchange', () => route());
+  // Reloading a product page is not another visit to it.
+  const navigation = performance.getEntriesByType('navigation')[0]?.type;
+  await route({ track: navigation !== 'reload' && navigation !== 'back_forward' });
+  document.body.dataset.state = 'ready';
+}
+
+// ---- routing: #/ (home), #/category/NAME, #/item/ID -----------------------------------
+
+async function route({ track = true } = {}) {
+  const [, kind, value] = location.hash.split('/');
+  const arg = value ? decodeURIComponent(value) : null;
+  if (kind === 'item' && arg) {
+    await showProduct(arg, track);
+    await renderGrid(currentItem?.category ?? null);
+  } else {
+    hideProduct();
+    await renderGrid(kind === 'category' ? arg : null);
+  }
+  await refreshPersonal();
+}
+
+function renderCategories() {
+  const nav = $('categories');
+  nav.replaceChildren(link('All', '#/'), ...shop.catalog.categories.map((c) => link(c, `#/category/${encodeURIComponent(c)}`)));
+}
+
+async function renderGrid(category) {
+  $('grid-title').textContent = category ? category : 'Popular now';
+  for (const a of $('categories').children) a.classList.toggle('active', a.textContent === (category ?? 'All'));
+  const { items } = await shop.popular({ k: 24, category: category ?? undefined });
+  $('grid').replaceChildren(...items.map(card));
+}
+
+// ---- product page ------------------------------------------------------------------
+
+async function showProduct(itemId, track) {
+  const item = await shop.item(itemId);
+  if (!item) {
+    showNotice(`No product ${itemId} in this catalog.`, 'error');
+    return;
+  }
+  currentItem = item;
+  // Opening a product page is the "view" event recommendations learn from.
+  if (track && document.body.dataset.lastViewed !== itemId) {
+    await shop.track({ type: 'view', itemId });
+  }
+  document.body.dataset.lastViewed = itemId;
+  $('product').hidden = false;
+  setImage($('product-image'), item);
+  $('product-category').textContent = item.category ?? '';
+  $('product-title').textContent = item.title ?? item.id;
+  $('product-price').textContent = item.price != null ? price.format(item.price) : '';
+  $('product-stock').textContent = item.available ? 'In stock' : 'Out of stock';
+  $('product-stock').classList.toggle('out', !item.available);
+  $('add-to-cart').disabled = $('buy-now').disabled = !item.available;
+  $('product-id').textContent = item.id;
+  const similar = await shop.similar(itemId, { k: 6 });
+  noteTime(similar.elapsedMs);
+  $('similar').replaceChildren(...similar.items.map(card));
+  window.scrollTo({ top: 0 });
+}
+
+function hideProduct() {
+  currentItem = null;
+  delete document.body.dataset.lastViewed;
+  $('product').hidden = true;
+}
+
+function wireProductButtons() {
+  $('add-to-cart').addEventListener('click', () => act('cart', 'Added to your basket.'));
+  $('buy-now').addEventListener('click', () => act('purchase', 'Thank you for your order (a demo: nothing was sent).'));
+}
+
+async function act(type, message) {
+  if (!currentItem) return;
+  await shop.track({ type, itemId: currentItem.id });
+  showNotice(message, 'info');
+}
+
+// ---- "recommended for you" and the data panel ------------------------------------------
+
+async function refreshPersonal() {
+  const size = shop.history.size;
+  const exclude = currentItem ? [currentItem.id] : [];
+  // Before any history the row would repeat the popular grid below it; show what comes next.
+  if (size === 0) exclude.push(...[...document.querySelectorAll('#grid .card')].map((c) => c.dataset.itemId));
+  const result = await shop.recommend({ k: 8, exclude, diversity: 0.1 });
+  noteTime(result.elapsedMs);
+  $('for-you-why').textContent =
+    result.strategy === 'personalized' ? `from your ${size} ${size === 1 ? 'visit' : 'visits'}` : 'popular picks until you browse';
+  $('for-you').dataset.strategy = result.strategy;
+  $('for-you').replaceChildren(...result.items.map(card));
+  $('data-count').textContent = String(size);
+  if (!$('data-panel').hidden) await renderDataPanel();
+}
+
+function noteTime(ms) {
+  lastMs = ms;
+  const backend = BACKEND_NAMES[shop.backend] ?? shop.backend;
+  const where = shop.status.worker ? 'worker' : 'main thread';
+  $('engine-badge').textContent = `${backend} · ${lastMs.toFixed(1)} ms`;
+  $('engine-badge').title = `Recommendations computed on this device with ${backend} in a ${where}; the last one took ${lastMs.toFixed(1)} ms.`;
+  $('engine-badge').dataset.backend = shop.backend;
+}
+
+function wireDataPanel() {
+  $('data-button').addEventListener('click', async () => {
+    $('data-panel').hidden = !$('data-panel').hidden;
+    if (!$('data-panel').hidden) await renderDataPanel();
+  });
+  $('close-panel').addEventListener('click', () => {
+    $('data-panel').hidden = true;
+  });
+  $('export').addEventListener('click', async () => {
+    const text = JSON.stringify(await shop.history.export(), null, 2);
+    $('export-view').textContent = text;
+    $('export-view').hidden = false;
+    const link = $('export-link');
+    if (link.href) URL.revokeObjectURL(link.href);
+    link.href = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+    link.hidden = false;
+  });
+  $('erase').addEventListener('click', async () => {
+    await shop.history.erase();
+    $('export-view').hidden = true;
+    $('export-link').hidden = true;
+    showNotice('Your history was erased from this device.', 'info');
+    await refreshPersonal();
+    await renderDataPanel();
+  });
+}
+
+/** Lists exactly what is stored: every event, newest first. */
+async function renderDataPanel() {
+  const { status, history } = shop;
+  $('storage-line').textContent =
+    (status.storage === 'indexeddb'
+      ? `${history.size} of at most ${history.cap} events, stored in this browser's IndexedDB (oldest dropped first).`
+      : `${history.size} events, kept in this tab's memory only: ${status.storageError}`) +
+    (status.skippedRecords ? ` ${status.skippedRecords} unreadable record(s) skipped.` : '');
+  const events = history.events().reverse();
+  const items = await shop.items(events.map((e) => e.itemId));
+  $('data-list').replaceChildren(
+    ...events.map((event, i) => {
+      const li = el('li', { dataset: { itemId: event.itemId, type: event.type } });
+      li.append(
+        el('span', { className: `event ${event.type}`, textContent: event.type }),
+        el('span', { className: 'what', textContent: items[i]?.title ?? event.itemId }),
+        el('time', { dateTime: new Date(event.timestamp).toISOString(), textContent: new Date(event.timestamp).toLocaleString() }),
+      );
+      return li;
+    }),
+  );
+}
+
+function showStorageNotice() {
+  const { status } = shop;
+  const notes = [];
+  if (status.storage === 'memory') notes.push(`History is kept in this tab only (${status.storageError}).`);
+  if (status.skippedRecords) notes.push(`${status.skippedRecords} stored record(s) could not be read and were skipped.`);
+  if (status.workerError) notes.push(`Scoring runs on the page: ${status.workerError}`);
+  if (status.backendError) notes.push(`Backend ${status.requestedBackend} unavailable: ${status.backendError}`);
+  if (notes.length) showNotice(notes.join(' '), 'warn');
+}
+
+// ---- small DOM helpers --------------------------------------------------------------
+
+function card(item) {
+  const a = el('a', { className: 'card', href: `#/item/${encodeURIComponent(item.id)}`, dataset: { itemId: item.id, category: item.category ?? '' } });
+  const img = el('img', { className: 'thumb', alt: '', loading: 'lazy' });
+  setImage(img, item);
+  a.append(
+    img,
+    el('span', { className: 'card-category', textContent: item.category ?? '' }),
+    el('span', { className: 'card-title', textContent: item.title ?? item.id }),
+    el('span', { className: 'price', textContent: item.price != null ? price.format(item.price) : '' }),
+  );
+  if (!item.available) a.append(el('span', { className: 'sold-out', textContent: 'Sold out' }));
+  return a;
+}
+
+/** Category artwork, tinted per item so a row of one category does not look cloned. */
+function setImage(img, item) {
+  img.src = item.imageUrl ?? 'img/favicon.svg';
+  // CSSOM writes are allowed under a CSP without 'unsafe-inline' (style attributes are not).
+  img.style.filter = `hue-rotate(${hash(item.id) % 360}deg) saturate(0.85)`;
+}
+
+function hash(text) {
+  let h = 0;
+  for (const c of text) h = (h * 31 + c.codePointAt(0)) >>> 0;
+  return h;
+}
+
+function link(text, href) {
+  return el('a', { href, textContent: text });
+}
+
+function el(tag, props = {}) {
+  const { dataset, ...rest } = props;
+  const node = Object.assign(document.createElement(tag), rest);
+  Object.assign(node.dataset, dataset ?? {});
+  return node;
+}
+
+function showNotice(text, kind) {
+  const notice = $('notice');
+  notice.textContent = text;
+  notice.className = `notice ${kind}`;
+  notice.hidden = false;
+}

@@ -1,0 +1,149 @@
+// Types of the shopwindow package. The item, option and result shapes are generated from
+// the Rust façade (pkg/shopwindow.d.ts) and re-used here, so they cannot drift apart.
+
+import type {
+  CatalogInfo,
+  EventType,
+  Filters,
+  HistoryEvent,
+  ItemResult,
+  RecommendOptions as EngineRecommendOptions,
+  Recommendations,
+  SimilarItems,
+  SimilarOptions as EngineSimilarOptions,
+} from './pkg/shopwindow.js';
+
+export type { CatalogInfo, EventType, Filters, HistoryEvent, ItemResult, Recommendations, SimilarItems };
+
+/** Scoring backend: "auto" lets the engine pick (SIMD128 today; WebGPU where it lands). */
+export type Backend = 'auto' | 'webgpu' | 'simd128' | 'scalar';
+
+export interface Progress {
+  /** "download" while bytes arrive, "cache" when served from the Cache API, then "start", "ready". */
+  phase: 'download' | 'cache' | 'start' | 'ready';
+  loaded: number;
+  /** Null when the server sent no usable Content-Length. */
+  total: number | null;
+}
+
+export interface OpenOptions {
+  /** The catalog file (safetensors), usually on the store's own static host. */
+  catalogUrl: string | URL;
+  /** Subresource Integrity, e.g. "sha384-…": a mismatch throws IntegrityError and loads nothing. */
+  integrity?: string;
+  /** The store's name for this catalog build; with it (or integrity) a cached copy is reused without a request. */
+  version?: string;
+  /** Score in a Web Worker (default true); falls back to the page when workers cannot start (see `status.workerError`). */
+  worker?: boolean;
+  /** Where worker.js is, if a bundler moved it. */
+  workerUrl?: string | URL;
+  /** Where shopwindow_bg.wasm is, if a bundler moved it. */
+  wasmUrl?: string | URL;
+  /** Default "auto". An unavailable backend is reported in `status.backendError`, not fatal. */
+  backend?: Backend;
+  /** Keep the catalog in the Cache API (default true). */
+  cache?: boolean;
+  onProgress?: (progress: Progress) => void;
+  signal?: AbortSignal;
+  /** IndexedDB database name (default "shopwindow"); also the BroadcastChannel tabs share. */
+  storageName?: string;
+  /** Most events kept; the oldest are pruned past it (default 1000). */
+  historyCap?: number;
+  /** An IndexedDB factory to use instead of the page's (null = keep history in memory). */
+  indexedDB?: IDBFactory | null;
+}
+
+export interface TrackEvent {
+  type: EventType;
+  itemId: string;
+  /** Milliseconds since the epoch; default now. */
+  timestamp?: number;
+}
+
+export interface StoredEvent {
+  itemId: string;
+  type: EventType;
+  timestamp: number;
+}
+
+/** Options of `recommend`: the engine's options (k, filters, diversity, …). */
+export type RecommendOptions = EngineRecommendOptions;
+export type SimilarOptions = EngineSimilarOptions;
+
+export interface Timed {
+  /** Time the page waited, messaging included. */
+  elapsedMs: number;
+  /** Time the engine took. */
+  computeMs: number;
+}
+
+export interface Status {
+  backend: string;
+  requestedBackend: Backend | string;
+  backendError: string | null;
+  /** True when scoring runs in a Web Worker. */
+  worker: boolean;
+  workerError: string | null;
+  /** "memory" when IndexedDB is unavailable or failed: history then lasts as long as the tab. */
+  storage: 'indexeddb' | 'memory';
+  storageError: string | null;
+  /** Stored records that could not be read and were skipped. */
+  skippedRecords: number;
+  historyCap: number;
+  catalog: { url: string; source: 'network' | 'cache' | 'revalidated'; byteLength: number };
+}
+
+export interface HistoryExport {
+  format: 'shopwindow-history';
+  version: 1;
+  exportedAt: string;
+  storedIn: string;
+  cap: number;
+  skippedRecords: number;
+  events: { time: string; type: EventType; itemId: string; title?: string; timestamp: number }[];
+}
+
+export interface History {
+  /** Oldest first. */
+  events(): StoredEvent[];
+  readonly size: number;
+  readonly storage: 'indexeddb' | 'memory';
+  readonly storageError: string | null;
+  readonly skipped: { key: IDBValidKey; reason: string }[];
+  readonly cap: number;
+  /** Everything stored about the shopper, as readable JSON. */
+  export(): Promise<HistoryExport>;
+  /** Deletes the history (the whole database) from this device, in every tab. */
+  erase(): Promise<void>;
+}
+
+export declare class IntegrityError extends Error {
+  name: 'IntegrityError';
+}
+
+export declare const HISTORY_CAP: number;
+
+/**
+ * Events: "change" (history changed here or in another tab; detail {reason, size}) and
+ * "storage" (history fell back to memory; detail {mode, error}).
+ */
+export declare class Shopwindow extends EventTarget {
+  static open(options: OpenOptions): Promise<Shopwindow>;
+  /** The backend scoring now: "simd128" or "scalar" (later "webgpu"). */
+  readonly backend: string;
+  readonly status: Status;
+  readonly catalog: CatalogInfo & { url: string; source: Status['catalog']['source']; byteLength: number };
+  readonly history: History;
+  track(event: TrackEvent): Promise<StoredEvent>;
+  recommend(options?: RecommendOptions): Promise<Recommendations & Timed>;
+  similar(itemId: string, options?: SimilarOptions): Promise<SimilarItems & Timed>;
+  /** Most popular items, optionally of one category (ignores the history). */
+  popular(options?: { k?: number; category?: string; filters?: Filters }): Promise<Recommendations & Timed>;
+  probability(itemIds: string[], options?: RecommendOptions): Promise<number[]>;
+  item(itemId: string): Promise<ItemResult | null>;
+  items(itemIds: Iterable<string>): Promise<(ItemResult | null)[]>;
+  /** Throws when the device cannot run `name`, keeping the current backend; may be retried. */
+  setBackend(name: Exclude<Backend, 'auto'>): Promise<string>;
+  /** Stops the worker and tab sync; the history stays on the device. */
+  close(): void;
+}

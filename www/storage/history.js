@@ -1,0 +1,239 @@
+/**
+ * The shopper's history, kept on this device only.
+ *
+ * IndexedDB holds it across reloads; an in-memory copy serves every read (recommendations
+ * never wait on disk). Tabs of the same shop share it: each write is announced on a
+ * BroadcastChannel and the other tabs re-read. When IndexedDB is missing or fails (private
+ * mode, quota, blocked by the browser) the store keeps working in memory and says so in
+ * `mode` / `error`: the shop works, the history just does not outlive the tab.
+ */
+
+import { deleteDatabase, openDatabase, promisify, transaction } from './idb.js';
+import { EVENTS, EVENT_TYPES, MAX_ID_LENGTH, META, VERSION, problemWith, upgrade } from './schema.js';
+
+/** Events kept per shopper; past it the oldest are pruned. Enough for months of browsing,
+ *  small enough that reading all of it on start takes a few milliseconds. */
+export const DEFAULT_CAP = 1000;
+
+/**
+ * @typedef {{itemId: string, type: 'view' | 'cart' | 'purchase', timestamp: number}} HistoryEvent
+ */
+
+/** The page's IndexedDB, or null where reading it throws (some browsers block it that way). */
+function defaultFactory() {
+  try {
+    return globalThis.indexedDB ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export class HistoryStore extends EventTarget {
+  /**
+   * @param {{name?: string, cap?: number, indexedDB?: IDBFactory | null}} [options]
+   */
+  static async open({ name = 'shopwindow', cap = DEFAULT_CAP, indexedDB = defaultFactory() } = {}) {
+    const store = new HistoryStore(name, cap, indexedDB ?? null);
+    await store.#load();
+    store.#listen();
+    return store;
+  }
+
+  constructor(name, cap, factory) {
+    super();
+    if (!(Number.isInteger(cap) && cap > 0)) throw new RangeError(`history cap must be a positive integer, got ${cap}`);
+    this.name = name;
+    this.cap = cap;
+    this.factory = factory;
+    /** 'indexeddb' while history is saved on the device, 'memory' when it only lives in this tab. */
+    this.mode = 'indexeddb';
+    /** Why the store is in memory mode, or null. */
+    this.error = null;
+    /** Stored records that were unreadable and skipped: `{key, reason}`. */
+    this.skipped = [];
+    /** @type {HistoryEvent[]} oldest first */
+    this.cache = [];
+    /** @type {IDBDatabase | null} */
+    this.db = null;
+    this.channel = null;
+  }
+
+  /** The events, oldest first (a copy). */
+  events() {
+    return this.cache.map((e) => ({ ...e }));
+  }
+
+  get size() {
+    return this.cache.length;
+  }
+
+  /**
+   * Appends one event (validated), pruning the oldest past the cap.
+   * @param {{itemId: string, type: string, timestamp?: number}} input
+   */
+  async add(input) {
+    const event = {
+      itemId: input.itemId,
+      type: input.type,
+      timestamp: input.timestamp ?? Date.now(),
+    };
+    const problem = problemWith(event);
+    if (problem) {
+      throw new TypeError(
+        `invalid history event (${problem}): expected {itemId: non-empty string of at most ${MAX_ID_LENGTH} characters, ` +
+          `type: ${EVENT_TYPES.map((t) => `'${t}'`).join(' | ')}, timestamp?: ms since epoch}`,
+      );
+    }
+    this.cache.push(event);
+    if (this.cache.length > this.cap) this.cache.splice(0, this.cache.length - this.cap);
+    if (this.mode === 'indexeddb') {
+      try {
+        await this.#write(event);
+      } catch (error) {
+        this.#fallBack(`saving to IndexedDB failed: ${error?.message ?? error}`);
+      }
+    }
+    this.#announce({ kind: 'add', event });
+    this.#changed('add');
+    return { ...event };
+  }
+
+  /** Deletes everything this store ever kept on the device, in every tab. */
+  async erase() {
+    this.cache = [];
+    this.skipped = [];
+    if (this.factory) {
+      this.db?.close();
+      this.db = null;
+      // Deleting the database (not just clearing it) leaves no trace, not even its name.
+      // Other tabs close their connection on `versionchange`, which lets this proceed. In
+      // memory mode earlier writes may still be on disk, so it is attempted there too.
+      try {
+        await deleteDatabase(this.factory, this.name);
+      } catch (error) {
+        if (this.mode === 'indexeddb') throw error;
+      }
+    }
+    this.#announce({ kind: 'erase' });
+    this.#changed('erase');
+  }
+
+  /** Stops listening to other tabs and closes the database. */
+  close() {
+    this.channel?.close();
+    this.channel = null;
+    this.db?.close();
+    this.db = null;
+  }
+
+  async #connection() {
+    if (!this.db) {
+      const db = await openDatabase(this.factory, this.name, VERSION, upgrade);
+      // Another tab wants to upgrade or delete the database: step aside; the next write
+      // reopens it.
+      db.onversionchange = () => {
+        db.close();
+        if (this.db === db) this.db = null;
+      };
+      db.onclose = () => {
+        if (this.db === db) this.db = null;
+      };
+      this.db = db;
+    }
+    return this.db;
+  }
+
+  async #load() {
+    if (!this.factory) {
+      this.#fallBack('IndexedDB is not available in this browser');
+      return;
+    }
+    try {
+      await this.#read();
+    } catch (error) {
+      this.#fallBack(`IndexedDB could not be opened: ${error?.message ?? error}`);
+    }
+  }
+
+  /** Re-reads the log from disk, skipping (and reporting) records that are not events. */
+  async #read() {
+    const db = await this.#connection();
+    const events = [];
+    const skipped = [];
+    await transaction(db, EVENTS, 'readonly', (tx) => {
+      return new Promise((resolve, reject) => {
+        const request = tx.objectStore(EVENTS).openCursor();
+        request.onerror = () => reject(request.error);
+        request.onsuccess = () => {
+          const cursor = request.result;
+          if (!cursor) return resolve();
+          const problem = problemWith(cursor.value);
+          if (problem) skipped.push({ key: cursor.key, reason: problem });
+          else events.push({ itemId: cursor.value.itemId, type: cursor.value.type, timestamp: cursor.value.timestamp });
+          cursor.continue();
+        };
+      });
+    });
+    this.cache = events.slice(-this.cap);
+    this.skipped = skipped;
+  }
+
+  async #write(event) {
+    const db = await this.#connection();
+    await transaction(db, [EVENTS, META], 'readwrite', async (tx) => {
+      const events = tx.objectStore(EVENTS);
+      events.add(event);
+      const count = await promisify(events.count());
+      if (count <= this.cap) return;
+      // Keys grow with insertion, so the first keys are the oldest events.
+      const excess = count - this.cap;
+      const keys = await promisify(events.getAllKeys(null, excess));
+      events.delete(IDBKeyRange.bound(keys[0], keys[keys.length - 1]));
+      const meta = tx.objectStore(META);
+      const pruned = (await promisify(meta.get('pruned'))) ?? 0;
+      meta.put(pruned + excess, 'pruned');
+    });
+  }
+
+  #fallBack(reason) {
+    this.mode = 'memory';
+    this.error = reason;
+    this.db?.close();
+    this.db = null;
+    this.dispatchEvent(new CustomEvent('storage', { detail: { mode: this.mode, error: reason } }));
+  }
+
+  #listen() {
+    if (typeof BroadcastChannel === 'undefined') return;
+    this.channel = new BroadcastChannel(`shopwindow-history:${this.name}`);
+    this.channel.onmessage = async ({ data }) => {
+      if (data?.kind === 'erase') {
+        this.cache = [];
+        this.skipped = [];
+      } else if (data?.kind === 'add') {
+        if (this.mode === 'indexeddb') {
+          // The writer's transaction has committed before it announced: disk is the truth.
+          try {
+            await this.#read();
+          } catch (error) {
+            this.#fallBack(`IndexedDB could not be read: ${error?.message ?? error}`);
+          }
+        } else if (!problemWith(data.event)) {
+          this.cache.push(data.event);
+          if (this.cache.length > this.cap) this.cache.splice(0, this.cache.length - this.cap);
+        }
+      } else {
+        return;
+      }
+      this.#changed('remote');
+    };
+  }
+
+  #announce(message) {
+    this.channel?.postMessage(message);
+  }
+
+  #changed(reason) {
+    this.dispatchEvent(new CustomEvent('change', { detail: { reason, size: this.cache.length } }));
+  }
+}

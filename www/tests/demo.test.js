@@ -1,0 +1,336 @@
+/**
+ * End-to-end tests of the demo storefront and the module in headless Chromium.
+ */
+
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { OUTPUT, WWW, cards, clickProduct, dataCount, launch, openDemo, spiedPage, startServer, storedRecords } from './helpers.js';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+/** Opens the second category's page and views its first three products. */
+async function browseOneCategory(page) {
+  const category = await page.locator('#categories a').nth(2).textContent();
+  await page.locator('#categories a').nth(2).click();
+  await page.waitForFunction((c) => document.getElementById('grid-title').textContent === c, category);
+  const viewed = [];
+  for (const i of [0, 1, 2]) {
+    viewed.push(await clickProduct(page, '#grid', i));
+  }
+  return { category, viewed };
+}
+
+describe('demo storefront', () => {
+  test('clicking products turns "recommended for you" to related products', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const { page, errors } = await spiedPage(context);
+    assert.equal(await openDemo(page, server.origin), 'ready');
+    assert.equal(await page.getAttribute('#for-you', 'data-strategy'), 'popular');
+    const cold = await cards(page, '#for-you');
+    assert.equal(cold.length, 8);
+
+    const { category, viewed } = await browseOneCategory(page);
+    assert.equal(await page.getAttribute('#for-you', 'data-strategy'), 'personalized');
+    const personal = await cards(page, '#for-you');
+    const sameCategory = personal.filter((c) => c.category === category).length;
+    assert.ok(sameCategory >= 6, `${sameCategory} of ${personal.length} recommendations are in ${category}: ${JSON.stringify(personal)}`);
+    assert.notDeepEqual(personal.map((c) => c.id), cold.map((c) => c.id));
+    // Nothing already viewed is recommended again.
+    assert.ok(personal.every((c) => !viewed.includes(c.id)));
+
+    // The product page shows similar items, of the same kind.
+    const similar = await cards(page, '#similar');
+    assert.equal(similar.length, 6);
+    assert.ok(similar.filter((c) => c.category === category).length >= 4, JSON.stringify(similar));
+
+    // The badge names the backend and the time of the last call.
+    const badge = await page.textContent('#engine-badge');
+    assert.match(badge, /^(SIMD128|Scalar|WebGPU) · \d+\.\d ms$/);
+    assert.match(await page.getAttribute('#engine-badge', 'title'), /in a worker/);
+
+    // Screenshot for people: the product page with its rows.
+    await page.screenshot({ path: join(OUTPUT, 'demo.png') });
+    await page.click('#data-button');
+    await page.waitForSelector('#data-list li');
+    await page.screenshot({ path: join(OUTPUT, 'demo-your-data.png') });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('history survives a reload, is shared with a second tab, and erase removes it everywhere', async () => {
+    const context = await browser.newContext();
+    const { page } = await spiedPage(context);
+    await openDemo(page, server.origin);
+    const { viewed } = await browseOneCategory(page);
+    await page.click('#add-to-cart');
+    await page.waitForFunction(() => document.getElementById('data-count').textContent === '4');
+
+    await page.reload();
+    await page.waitForSelector('body[data-state=ready]');
+    assert.equal(await dataCount(page), 4);
+    assert.equal(await page.getAttribute('#for-you', 'data-strategy'), 'personalized');
+    const stored = await storedRecords(page);
+    assert.deepEqual(stored.map((r) => r.itemId), [...viewed, viewed[2]]);
+    assert.deepEqual(stored.map((r) => r.type), ['view', 'view', 'view', 'cart']);
+
+    // A second tab starts from the same history ...
+    const { page: second } = await spiedPage(context);
+    await openDemo(second, server.origin);
+    assert.equal(await dataCount(second), 4);
+    // ... and what it records shows up in the first tab without a reload.
+    await clickProduct(second, '#grid', 5);
+    await page.waitForFunction(() => document.getElementById('data-count').textContent === '5');
+
+    // The panel lists exactly what is stored, newest first.
+    await page.click('#data-button');
+    await page.waitForSelector('#data-list li');
+    const listed = await page.$$eval('#data-list li', (items) => items.map((li) => `${li.dataset.type}:${li.dataset.itemId}`));
+    const records = (await storedRecords(page)).map((r) => `${r.type}:${r.itemId}`).reverse();
+    assert.deepEqual(listed, records);
+
+    // Export is readable JSON with every event.
+    await page.click('#export');
+    await page.waitForSelector('#export-view:not([hidden])');
+    const exported = JSON.parse(await page.textContent('#export-view'));
+    assert.equal(exported.format, 'shopwindow-history');
+    assert.equal(exported.events.length, 5);
+    assert.ok(exported.events.every((e) => e.title && e.time && e.itemId && e.type));
+
+    // Erase: the database itself is gone, and both tabs show nothing.
+    await page.click('#erase');
+    await page.waitForFunction(() => document.getElementById('data-count').textContent === '0');
+    assert.equal(await page.$$eval('#data-list li', (items) => items.length), 0);
+    assert.equal(await storedRecords(page), null);
+    await second.waitForFunction(() => document.getElementById('data-count').textContent === '0');
+    assert.equal(await second.getAttribute('#for-you', 'data-strategy'), 'popular');
+    await page.reload();
+    await page.waitForSelector('body[data-state=ready]');
+    assert.equal(await dataCount(page), 0);
+    await context.close();
+  });
+
+  test('no personal data leaves the device: only same-origin static files are requested', async () => {
+    const context = await browser.newContext();
+    const { page, requests } = await spiedPage(context);
+    const worker = [];
+    context.on('request', (r) => worker.push(r)); // includes the worker's own fetches
+    await openDemo(page, server.origin);
+    const { viewed } = await browseOneCategory(page);
+    await page.click('#add-to-cart');
+    await page.click('#buy-now');
+    await page.click('#data-button');
+    await page.click('#export');
+    await page.reload();
+    await page.waitForSelector('body[data-state=ready]');
+    await clickProduct(page, '#for-you', 0);
+
+    const all = [...new Set([...requests, ...worker])];
+    assert.ok(all.length > 5);
+    const staticFile = /^\/(demo\/(|index\.html|app\.js|style\.css|catalog\.json|catalog\.safetensors|img\/[a-z]+\.svg)|index\.js|worker\.js|lib\/[a-z]+\.js|storage\/[a-z]+\.js|pkg\/shopwindow(\.js|_bg\.wasm))$/;
+    for (const request of all) {
+      const url = new URL(request.url());
+      assert.equal(url.origin, server.origin, `request to another origin: ${url}`);
+      assert.equal(request.method(), 'GET', `${request.method()} ${url}`);
+      assert.equal(request.postData(), null);
+      assert.equal(url.search, '', `query string on ${url}`);
+      assert.match(url.pathname, staticFile, `not a static asset of the shop: ${url}`);
+      const headers = JSON.stringify(await request.allHeaders());
+      for (const id of viewed) {
+        assert.ok(!url.href.includes(id) && !headers.includes(id), `${id} leaked in ${url} ${headers}`);
+      }
+    }
+    // The reload took the catalog from the Cache API: it was downloaded once.
+    const catalogFetches = all.filter((r) => r.url().endsWith('/catalog.safetensors'));
+    assert.equal(catalogFetches.length, 1);
+    await context.close();
+  });
+
+  test('runs under the strict CSP without a single violation', async () => {
+    const context = await browser.newContext();
+    const { page, errors } = await spiedPage(context);
+    const response = await page.goto(`${server.origin}/demo/`);
+    assert.equal(
+      response.headers()['content-security-policy'],
+      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'",
+    );
+    await page.waitForSelector('body[data-state=ready]');
+    assert.match(await page.getAttribute('meta[http-equiv=Content-Security-Policy]', 'content'), /wasm-unsafe-eval/);
+    await browseOneCategory(page);
+    await page.click('#data-button');
+    await page.click('#export');
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+    assert.deepEqual(errors, []);
+
+    // The listener works: an inline script is blocked and reported.
+    await page.evaluate(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.__inlineRan = true';
+      document.head.append(script);
+    });
+    await page.waitForFunction(() => window.__cspViolations.length > 0);
+    assert.equal(await page.evaluate(() => window.__inlineRan), undefined);
+    await context.close();
+  });
+
+  test('scoring runs in the worker, and on the page with worker: false', async () => {
+    const context = await browser.newContext();
+    const { page } = await spiedPage(context);
+    await openDemo(page, server.origin);
+    // In worker mode the page itself never fetches the wasm module: the worker does.
+    const pageResources = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name));
+    assert.ok(!pageResources.some((n) => n.endsWith('.wasm')), pageResources.join('\n'));
+    assert.match(await page.getAttribute('#engine-badge', 'title'), /in a worker/);
+
+    const { page: inline } = await spiedPage(context);
+    assert.equal(await openDemo(inline, server.origin, '?worker=0'), 'ready');
+    assert.match(await inline.getAttribute('#engine-badge', 'title'), /main thread/);
+    const { category } = await browseOneCategory(inline);
+    const personal = await cards(inline, '#for-you');
+    assert.ok(personal.filter((c) => c.category === category).length >= 6);
+    await context.close();
+  });
+
+  test('keeps working in memory when IndexedDB is unavailable', async () => {
+    const context = await browser.newContext();
+    await context.addInitScript(() => {
+      Object.defineProperty(window, 'indexedDB', { get: () => undefined, configurable: true });
+    });
+    const { page, errors } = await spiedPage(context);
+    assert.equal(await openDemo(page, server.origin), 'ready');
+    assert.match(await page.textContent('#notice'), /kept in this tab only/);
+    const { category } = await browseOneCategory(page);
+    const personal = await cards(page, '#for-you');
+    assert.ok(personal.filter((c) => c.category === category).length >= 6);
+    await page.click('#data-button');
+    await page.waitForFunction(() => document.querySelectorAll('#data-list li').length === 3);
+    assert.match(await page.textContent('#storage-line'), /memory only/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('a corrupted stored record is skipped and reported', async () => {
+    const context = await browser.newContext();
+    const { page, errors } = await spiedPage(context);
+    await openDemo(page, server.origin);
+    await browseOneCategory(page);
+    // Damage the log behind the library's back, as another script or a disk error could.
+    await page.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const open = indexedDB.open('shopwindow');
+          open.onsuccess = () => {
+            const tx = open.result.transaction('events', 'readwrite');
+            tx.objectStore('events').add({ itemId: 42, type: 'teleport', timestamp: 'yesterday' });
+            tx.objectStore('events').add('garbage');
+            tx.oncomplete = () => {
+              open.result.close();
+              resolve();
+            };
+            tx.onerror = () => reject(tx.error);
+          };
+        }),
+    );
+    await page.reload();
+    assert.equal(await page.waitForSelector('body[data-state=ready]').then(() => 'ready'), 'ready');
+    assert.match(await page.textContent('#notice'), /2 stored record\(s\) could not be read/);
+    assert.equal(await dataCount(page), 3);
+    assert.equal(await page.getAttribute('#for-you', 'data-strategy'), 'personalized');
+    await clickProduct(page, '#grid', 3);
+    assert.equal(await dataCount(page), 4);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('an older database layout is migrated with its events', async () => {
+    const context = await browser.newContext();
+    const { page } = await spiedPage(context);
+    // Version 1 of the schema: just the event store.
+    await page.goto(`${server.origin}/demo/catalog.json`);
+    await page.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const open = indexedDB.open('shopwindow', 1);
+          open.onupgradeneeded = () => open.result.createObjectStore('events', { autoIncrement: true });
+          open.onsuccess = () => {
+            const tx = open.result.transaction('events', 'readwrite');
+            tx.objectStore('events').add({ itemId: 'KIT-0001', type: 'view', timestamp: Date.now() - 60_000 });
+            tx.objectStore('events').add({ itemId: 'KIT-0002', type: 'purchase', timestamp: Date.now() });
+            tx.oncomplete = () => {
+              open.result.close();
+              resolve();
+            };
+            tx.onerror = () => reject(tx.error);
+          };
+          open.onerror = () => reject(open.error);
+        }),
+    );
+    await openDemo(page, server.origin);
+    assert.equal(await dataCount(page), 2);
+    const layout = await page.evaluate(async () => {
+      const version = (await indexedDB.databases()).find((d) => d.name === 'shopwindow').version;
+      return { version };
+    });
+    assert.equal(layout.version, 2);
+    await context.close();
+  });
+
+  test('the history is capped: the oldest events are pruned', async () => {
+    const context = await browser.newContext();
+    const { page } = await spiedPage(context);
+    await page.goto(`${server.origin}/demo/catalog.json`);
+    const result = await page.evaluate(async () => {
+      const { HistoryStore } = await import('/storage/history.js');
+      const store = await HistoryStore.open({ name: 'cap-test', cap: 5 });
+      for (let i = 0; i < 8; i++) await store.add({ itemId: `item-${i}`, type: 'view', timestamp: 1000 + i });
+      store.close();
+      const reopened = await HistoryStore.open({ name: 'cap-test', cap: 5 });
+      const ids = reopened.events().map((e) => e.itemId);
+      reopened.close();
+      const pruned = await new Promise((resolve) => {
+        const open = indexedDB.open('cap-test');
+        open.onsuccess = () => {
+          const request = open.result.transaction('meta').objectStore('meta').get('pruned');
+          request.onsuccess = () => {
+            open.result.close();
+            resolve(request.result);
+          };
+        };
+      });
+      return { ids, pruned };
+    });
+    assert.deepEqual(result.ids, ['item-3', 'item-4', 'item-5', 'item-6', 'item-7']);
+    assert.equal(result.pruned, 3);
+    await context.close();
+  });
+
+  test('an integrity mismatch is a clear error and loads nothing; the right digest loads', async () => {
+    const context = await browser.newContext();
+    const { page } = await spiedPage(context);
+    const wrong = `sha384-${createHash('sha384').update('not the catalog').digest('base64')}`;
+    assert.equal(await openDemo(page, server.origin, `?integrity=${encodeURIComponent(wrong)}`), 'error');
+    assert.match(await page.textContent('#notice'), /failed its integrity check/);
+    assert.equal(await page.$$eval('#grid .card', (c) => c.length), 0);
+    // Nothing was cached from the failed load.
+    assert.equal(await page.evaluate(async () => (await (await caches.open('shopwindow-catalogs')).keys()).length), 0);
+
+    const bytes = readFileSync(join(WWW, 'demo/catalog.safetensors'));
+    const right = `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
+    assert.equal(await openDemo(page, server.origin, `?integrity=${encodeURIComponent(right)}`), 'ready');
+    await context.close();
+  });
+});

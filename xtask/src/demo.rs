@@ -1,0 +1,166 @@
+//! `cargo xtask demo`: build everything the demo storefront needs and serve it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::setup::{self, Scope};
+use crate::{build, probe, run, serve, step, storefront, Ctx, Result};
+
+pub const DEFAULT_PORT: u16 = 8080;
+
+pub struct Options {
+    /// A real data set (the UCI Online Retail file) instead of the synthetic storefront.
+    data: Option<PathBuf>,
+    port: u16,
+    /// Serve what is already built (the tests build first, then serve on a free port).
+    serve_only: bool,
+}
+
+pub fn parse_args(args: &[String]) -> Result<Options> {
+    let mut opts = Options {
+        data: None,
+        port: DEFAULT_PORT,
+        serve_only: false,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| {
+            args.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match arg.as_str() {
+            "--data" => opts.data = Some(PathBuf::from(value("--data")?)),
+            "--port" => {
+                let port = value("--port")?;
+                opts.port = port
+                    .parse()
+                    .map_err(|_| format!("--port: {port:?} is not a port number"))?;
+            }
+            "--serve-only" => opts.serve_only = true,
+            other => return Err(format!("demo: unknown argument `{other}`")),
+        }
+    }
+    Ok(opts)
+}
+
+pub fn demo(ctx: &Ctx, opts: &Options) -> Result {
+    if !opts.serve_only {
+        setup::install(ctx, Scope::Build)?;
+        build::build(ctx, &build::Options::default())?;
+        build_catalog(ctx, opts.data.as_deref())?;
+    }
+    let www = ctx.root.join("www");
+    let listener = serve::bind(&format!("127.0.0.1:{}", opts.port))
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", opts.port))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    step("serve");
+    // The tests read this line to find the port.
+    println!("serving the demo storefront on http://{addr}/demo/ (Ctrl-C to stop)");
+    serve::serve(listener, www);
+    Ok(())
+}
+
+/// The demo catalog and its manifest (`catalog.json`: file name and cache version).
+pub fn catalog_path(ctx: &Ctx) -> PathBuf {
+    ctx.root.join("www/demo/catalog.safetensors")
+}
+
+/// Builds www/demo/catalog.safetensors: from `data` with the CLI's trainer, or the default
+/// synthetic storefront.
+pub fn build_catalog(ctx: &Ctx, data: Option<&Path>) -> Result {
+    let out = catalog_path(ctx);
+    match data {
+        Some(data) => {
+            step("train the demo catalog from a real data set (shopwindow train)");
+            if !has_cli(ctx) {
+                return Err(format!(
+                    "--data needs the CLI (crates/cli, `shopwindow train --online-retail`), which is not in this tree; \
+                     without --data the demo uses the synthetic storefront ({})",
+                    data.display()
+                ));
+            }
+            run(ctx
+                .cargo([
+                    "run",
+                    "--release",
+                    "--quiet",
+                    "-p",
+                    "shopwindow-cli",
+                    "--",
+                    "train",
+                    "--online-retail",
+                ])
+                .arg(data)
+                .arg("--output")
+                .arg(&out))?;
+        }
+        None => default_catalog(ctx, &out)?,
+    }
+    write_manifest(&out)
+}
+
+/// THE SWITCH: the default catalog comes from the CLI's synthetic storefront generator
+/// (`shopwindow demo-catalog`: simulated shoppers, trained with the real implicit-ALS
+/// trainer) when this tree has it, and from xtask's own latent-taste generator otherwise.
+/// Once the CLI command has merged, delete `storefront.rs` and the fallback branch.
+fn default_catalog(ctx: &Ctx, out: &Path) -> Result {
+    if has_cli(ctx)
+        && probe(ctx.cargo([
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "shopwindow-cli",
+            "--",
+            "demo-catalog",
+            "--help",
+        ]))
+        .is_some()
+    {
+        step("build the demo catalog (shopwindow demo-catalog)");
+        return run(ctx
+            .cargo([
+                "run",
+                "--release",
+                "--quiet",
+                "-p",
+                "shopwindow-cli",
+                "--",
+                "demo-catalog",
+                "--output",
+            ])
+            .arg(out));
+    }
+    step("build the demo catalog (synthetic storefront, xtask generator)");
+    let bytes = storefront::synthetic_catalog()?;
+    write(out, &bytes)?;
+    println!("{}: {} bytes", out.display(), bytes.len());
+    Ok(())
+}
+
+fn has_cli(ctx: &Ctx) -> bool {
+    ctx.root.join("crates/cli/Cargo.toml").is_file()
+}
+
+/// `catalog.json` tells the page which catalog build to expect, so its Cache API copy is
+/// reused without a request until the bytes change.
+fn write_manifest(catalog: &Path) -> Result {
+    let bytes = fs::read(catalog).map_err(|e| format!("cannot read {}: {e}", catalog.display()))?;
+    let name = catalog
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("catalog.safetensors");
+    let manifest = format!(
+        "{{\n  \"url\": \"{name}\",\n  \"version\": \"{}\"\n}}\n",
+        storefront::content_version(&bytes)
+    );
+    write(&catalog.with_file_name("catalog.json"), manifest.as_bytes())
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result {
+    // Via a temporary file, so a server running meanwhile never serves half a catalog.
+    let tmp = path.with_extension("tmp");
+    fs::write(&tmp, bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    fs::rename(&tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
