@@ -205,23 +205,38 @@ describe('demo storefront', () => {
     await context.close();
   });
 
-  test('keeps working in memory when IndexedDB is unavailable', async () => {
-    const context = await browser.newContext();
-    await context.addInitScript(() => {
-      Object.defineProperty(window, 'indexedDB', { get: () => undefined, configurable: true });
+  // Missing entirely, blocked (open throws, as some privacy modes do), or failing on write
+  // (quota): the shop keeps working with the history in memory, and says so.
+  const storageFailures = {
+    'IndexedDB missing': () => Object.defineProperty(window, 'indexedDB', { get: () => undefined, configurable: true }),
+    'IndexedDB blocked': () => {
+      IDBFactory.prototype.open = () => {
+        throw new DOMException('The user denied permission to access the database.', 'SecurityError');
+      };
+    },
+    'IndexedDB out of quota': () => {
+      IDBObjectStore.prototype.add = () => {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      };
+    },
+  };
+  for (const [name, breakStorage] of Object.entries(storageFailures)) {
+    test(`keeps working in memory: ${name}`, async () => {
+      const context = await browser.newContext();
+      await context.addInitScript(breakStorage);
+      const { page, errors } = await spiedPage(context);
+      assert.equal(await openDemo(page, server.origin), 'ready');
+      const { category } = await browseOneCategory(page);
+      assert.match(await page.textContent('#notice'), /kept in this tab only/);
+      const personal = await cards(page, '#for-you');
+      assert.ok(personal.filter((c) => c.category === category).length >= 6);
+      await page.click('#data-button');
+      await page.waitForFunction(() => document.querySelectorAll('#data-list li').length === 3);
+      assert.match(await page.textContent('#storage-line'), /memory only/);
+      assert.deepEqual(errors, []);
+      await context.close();
     });
-    const { page, errors } = await spiedPage(context);
-    assert.equal(await openDemo(page, server.origin), 'ready');
-    assert.match(await page.textContent('#notice'), /kept in this tab only/);
-    const { category } = await browseOneCategory(page);
-    const personal = await cards(page, '#for-you');
-    assert.ok(personal.filter((c) => c.category === category).length >= 6);
-    await page.click('#data-button');
-    await page.waitForFunction(() => document.querySelectorAll('#data-list li').length === 3);
-    assert.match(await page.textContent('#storage-line'), /memory only/);
-    assert.deepEqual(errors, []);
-    await context.close();
-  });
+  }
 
   test('a corrupted stored record is skipped and reported', async () => {
     const context = await browser.newContext();
