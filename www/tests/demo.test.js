@@ -205,6 +205,20 @@ describe('demo storefront', () => {
     await context.close();
   });
 
+  test('the backend is explicit: forced scalar, and an unavailable one is reported, not hidden', async () => {
+    const context = await browser.newContext();
+    const { page } = await spiedPage(context);
+    assert.equal(await openDemo(page, server.origin, '?backend=scalar'), 'ready');
+    await clickProduct(page, '#grid', 0);
+    assert.match(await page.textContent('#engine-badge'), /^Scalar · /);
+    // WebGPU: used where this build and device have it; otherwise the page says why.
+    assert.equal(await openDemo(page, server.origin, '?backend=webgpu'), 'ready');
+    await clickProduct(page, '#grid', 1);
+    const badge = await page.textContent('#engine-badge');
+    if (!badge.startsWith('WebGPU')) assert.match(await page.textContent('#notice'), /Backend webgpu unavailable: .+/);
+    await context.close();
+  });
+
   // Missing entirely, blocked (open throws, as some privacy modes do), or failing on write
   // (quota): the shop keeps working with the history in memory, and says so.
   const storageFailures = {
