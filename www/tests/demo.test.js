@@ -4,10 +4,11 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
+import { writeBigCatalog } from './bigcatalog.js';
 import { OUTPUT, WWW, cards, clickProduct, dataCount, launch, openDemo, spiedPage, startServer, storedRecords } from './helpers.js';
 
 let server;
@@ -203,6 +204,49 @@ describe('demo storefront', () => {
     const personal = await cards(inline, '#for-you');
     assert.ok(personal.filter((c) => c.category === category).length >= 6);
     await context.close();
+  });
+
+  test('the page never freezes: a large catalog loads and scores in the worker', async () => {
+    // 400,000 items x 64 dims (int8, 31 MB), without a stored YᵀY, so loading also computes it.
+    const file = join(WWW, 'demo/test-large.safetensors');
+    writeBigCatalog(file, 400_000, 64);
+    const context = await browser.newContext();
+    const { page } = await spiedPage(context);
+    await page.goto(`${server.origin}/demo/catalog.json`);
+    try {
+      const run = (worker) =>
+        page.evaluate(async (worker) => {
+          const { Shopwindow } = await import('/index.js');
+          // The longest the page's event loop went without running a task.
+          let longest = 0;
+          let last = performance.now();
+          const timer = setInterval(() => {
+            const now = performance.now();
+            longest = Math.max(longest, now - last);
+            last = now;
+          }, 5);
+          const started = performance.now();
+          const shop = await Shopwindow.open({ catalogUrl: '/demo/test-large.safetensors', worker, cache: false, storageName: `large-${worker}` });
+          const loadMs = performance.now() - started;
+          const times = [];
+          for (let i = 0; i < 5; i++) {
+            await shop.track({ type: 'view', itemId: `B${i * 7919}` });
+            times.push((await shop.recommend({ k: 10 })).computeMs);
+          }
+          clearInterval(timer);
+          const items = shop.catalog.items;
+          shop.close();
+          return { items, loadMs, longest, recommendMs: Math.min(...times) };
+        }, worker);
+      const inWorker = await run(true);
+      const onPage = await run(false);
+      console.log(`large catalog: worker ${JSON.stringify(inWorker)}; page ${JSON.stringify(onPage)}`);
+      assert.equal(inWorker.items, 400_000);
+      assert.ok(inWorker.longest < 250, `the page stalled ${inWorker.longest.toFixed(0)} ms with scoring in the worker`);
+    } finally {
+      rmSync(file, { force: true });
+      await context.close();
+    }
   });
 
   test('the backend is explicit: forced scalar, and an unavailable one is reported, not hidden', async () => {
