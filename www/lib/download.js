@@ -34,7 +34,7 @@ export async function downloadCatalog({ url, integrity, version, cache = true, o
   const store = cache ? await openCache() : null;
   const pinned = integrity ?? version;
   const key = cacheKey(absolute, pinned ?? 'latest');
-  const cached = store ? await store.match(key).catch(() => undefined) : undefined;
+  let cached = store ? await store.match(key).catch(() => undefined) : undefined;
 
   // A catalog pinned by its digest or version cannot change under the same key.
   if (cached && pinned) {
@@ -44,7 +44,9 @@ export async function downloadCatalog({ url, integrity, version, cache = true, o
       progress({ phase: 'cache', loaded: bytes.byteLength, total: bytes.byteLength });
       return { bytes, source: 'cache', url: absolute };
     } catch {
-      await store.delete(key); // a damaged cached copy: fetch it again below
+      // A damaged cached copy: forget it and download again (unconditionally, below).
+      await store.delete(key);
+      cached = undefined;
     }
   }
 

@@ -362,6 +362,26 @@ describe('demo storefront', () => {
     await context.close();
   });
 
+  test('the catalog is cached: reused by version, revalidated by ETag otherwise', async () => {
+    const context = await browser.newContext();
+    const { page, requests } = await spiedPage(context);
+    await page.goto(`${server.origin}/demo/catalog.json`);
+    const sources = await page.evaluate(async () => {
+      const { Shopwindow } = await import('/index.js');
+      const open = async (options) => {
+        const shop = await Shopwindow.open({ catalogUrl: '/demo/catalog.safetensors', worker: false, ...options });
+        shop.close();
+        return shop.status.catalog.source;
+      };
+      return [await open({}), await open({}), await open({ version: 'v1' }), await open({ version: 'v1' })];
+    });
+    assert.deepEqual(sources, ['network', 'revalidated', 'network', 'cache']);
+    const fetches = requests.filter((r) => r.url().endsWith('/catalog.safetensors'));
+    assert.equal(fetches.length, 3); // the last open made no request at all
+    assert.ok(fetches[1].headers()['if-none-match']);
+    await context.close();
+  });
+
   test('the history is capped: the oldest events are pruned', async () => {
     const context = await browser.newContext();
     const { page } = await spiedPage(context);
