@@ -104,23 +104,15 @@ const CATEGORIES: [Category; 12] = [
     },
 ];
 
-/// Styles cut across categories: a shopper who likes "Nordic" likes it in every aisle.
-const STYLES: [(&str, &[&str]); 6] = [
-    ("Rustic", &["Oak", "Stoneware", "Wool", "Jute", "Enamel"]),
-    ("Minimal", &["Matte", "Ash", "Cotton", "Steel", "Concrete"]),
-    (
-        "Nordic",
-        &["Birch", "Linen", "Felted", "Ceramic", "Pale Oak"],
-    ),
-    ("Vintage", &["Brass", "Tweed", "Velvet", "Copper", "Suede"]),
-    (
-        "Coastal",
-        &["Driftwood", "Rattan", "Seagrass", "Chambray", "Glazed"],
-    ),
-    (
-        "Bold",
-        &["Neon", "Lacquered", "Terrazzo", "Colour-Block", "Glossy"],
-    ),
+/// Styles cut across categories: a shopper who likes "Nordic" likes it in every aisle. Each
+/// style has a few words that name it in titles ("Fjord Wall Clock", "Heritage Loafers").
+const STYLES: [&[&str]; 6] = [
+    &["Rustic", "Farmhouse", "Artisan"],
+    &["Minimal", "Essential", "Studio"],
+    &["Nordic", "Fjord", "Scandi"],
+    &["Vintage", "Heritage", "Classic"],
+    &["Coastal", "Harbour", "Seaside"],
+    &["Bold", "Pop", "Neon"],
 ];
 const COLOURS: [&str; 12] = [
     "Sage",
@@ -199,11 +191,11 @@ pub fn synthetic_catalog() -> std::result::Result<Vec<u8>, String> {
         let mut made = 0;
         while made < ITEMS_PER_CATEGORY {
             let s = rng.below(STYLES.len());
-            let (_style, materials) = STYLES[s];
-            let material = materials[rng.below(materials.len())];
+            let words = STYLES[s];
+            let style = words[rng.below(words.len())];
             let noun = nouns[rng.below(nouns.len())];
             let colour = COLOURS[rng.below(COLOURS.len())];
-            let title = format!("{colour} {material} {noun}");
+            let title = format!("{colour} {style} {noun}");
             if !seen.insert(title.clone()) {
                 continue; // names are unique, as in a real shop
             }
