@@ -146,7 +146,10 @@ fn check_size(wasm: &Path, optimised: bool) -> Result {
             kb(raw)
         );
     } else {
-        println!("size: {:.1} KB raw, within the {TARGET_KB} KB target", kb(raw));
+        println!(
+            "size: {:.1} KB raw, within the {TARGET_KB} KB target",
+            kb(raw)
+        );
     }
     Ok(())
 }
