@@ -1,0 +1,142 @@
+//! Golden files for the browser's equivalence test: a catalog, and for some evaluation
+//! users their history and the top-k the core computes natively from that same file.
+//!
+//! `golden.json` (format `shopwindow-golden-topk`, version 1):
+//!
+//! ```json
+//! {
+//!   "format": "shopwindow-golden-topk", "version": 1,
+//!   "catalog": "catalog.safetensors",       // beside this file
+//!   "k": 20, "exclude_history": "all", "diversity": 0,
+//!   "event_weights": {"view": 1, "cart": 1, "purchase": 1},
+//!   "users": [
+//!     {"user": "12347",
+//!      "history": [{"item": "85123A", "kind": "purchase"}, ...],  // one event per invoice
+//!      "expected": ["22423", ...],                                  // item ids, best first
+//!      "scores": [0.91, ...]}                                       // x_u · y_i of each
+//!   ]
+//! }
+//! ```
+//!
+//! A browser recommender loaded with the catalog, given each `history` (no timestamps, so
+//! no decay) with those event weights, k and exclusions, must return `expected` in order.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use shopwindow::VectorDtype;
+
+use crate::als::AlsConfig;
+use crate::eval::core_ranker::CoreRanker;
+use crate::eval::split::EvalSplit;
+use crate::eval::train_catalog;
+use crate::progress::Progress;
+
+#[derive(Debug, Serialize)]
+pub struct GoldenFile {
+    pub format: &'static str,
+    pub version: u32,
+    pub catalog: &'static str,
+    pub k: usize,
+    pub exclude_history: &'static str,
+    pub diversity: f32,
+    pub event_weights: EventWeightsJson,
+    pub users: Vec<GoldenUser>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EventWeightsJson {
+    pub view: f32,
+    pub cart: f32,
+    pub purchase: f32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GoldenUser {
+    pub user: String,
+    pub history: Vec<GoldenEvent>,
+    pub expected: Vec<String>,
+    pub scores: Vec<f32>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GoldenEvent {
+    pub item: String,
+    pub kind: &'static str,
+}
+
+pub const CATALOG_FILE: &str = "catalog.safetensors";
+pub const GOLDEN_FILE: &str = "golden.json";
+
+/// Trains iALS on `split`, writes its catalog and the top-k of the first `users`
+/// evaluated users into `dir`.
+pub fn write(
+    dir: &Path,
+    split: &EvalSplit,
+    als: &AlsConfig,
+    dtype: VectorDtype,
+    k: usize,
+    users: usize,
+    progress: &Progress,
+) -> Result<()> {
+    let bytes = train_catalog(split, als, dtype, progress)?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let catalog_path = dir.join(CATALOG_FILE);
+    std::fs::write(&catalog_path, &bytes)
+        .with_context(|| format!("writing {}", catalog_path.display()))?;
+    // Rank from the bytes as written, exactly what the browser will load.
+    let ranker = CoreRanker::new(std::fs::read(&catalog_path)?, &split.train.matrix)?;
+    let golden = golden_file(split, &ranker, k, users)?;
+    let json_path = dir.join(GOLDEN_FILE);
+    std::fs::write(&json_path, serde_json::to_string_pretty(&golden)?)
+        .with_context(|| format!("writing {}", json_path.display()))
+}
+
+/// The golden cases of the first `users` evaluated users.
+pub fn golden_file(
+    split: &EvalSplit,
+    ranker: &CoreRanker<'_>,
+    k: usize,
+    users: usize,
+) -> Result<GoldenFile> {
+    let catalog = ranker.recommender().catalog();
+    let mut cases = Vec::new();
+    for user in split.users.iter().take(users) {
+        let row = user.row as usize;
+        let (columns, weights) = split.train.matrix.row(row);
+        let mut history = Vec::new();
+        for (&item, &w) in columns.iter().zip(weights) {
+            for _ in 0..w as usize {
+                history.push(GoldenEvent {
+                    item: catalog.id(item as usize).to_string(),
+                    kind: "purchase",
+                });
+            }
+        }
+        let ranked = ranker.rank_scored(row, k)?;
+        cases.push(GoldenUser {
+            user: split.train.users.id(user.row).to_string(),
+            history,
+            expected: ranked
+                .iter()
+                .map(|&(i, _)| catalog.id(i as usize).to_string())
+                .collect(),
+            scores: ranked.iter().map(|&(_, s)| s).collect(),
+        });
+    }
+    Ok(GoldenFile {
+        format: "shopwindow-golden-topk",
+        version: 1,
+        catalog: CATALOG_FILE,
+        k,
+        exclude_history: "all",
+        diversity: 0.0,
+        event_weights: EventWeightsJson {
+            view: 1.0,
+            cart: 1.0,
+            purchase: 1.0,
+        },
+        users: cases,
+    })
+}

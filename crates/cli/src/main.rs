@@ -1,0 +1,6 @@
+use clap::Parser;
+use shopwindow_cli::commands::{run, Cli};
+
+fn main() -> anyhow::Result<()> {
+    run(Cli::parse())
+}
