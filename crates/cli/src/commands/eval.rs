@@ -181,7 +181,7 @@ pub fn run(args: &EvalArgs, progress: &Progress) -> Result<()> {
         let m = &split.train.matrix;
         eprintln!(
             "split {}: train {} users, {} items, {} pairs; {} evaluated users; {} held-out \
-             items not in the training catalog (misses for every model)",
+             pairs dropped (item not in the training catalog)",
             split.name,
             m.rows(),
             m.cols(),

@@ -7,6 +7,7 @@ use nalgebra::DMatrix;
 use rayon::prelude::*;
 use shopwindow::topk::{Scored, TopK};
 
+use super::spd_inverse::spd_inverse;
 use super::Ranker;
 use crate::data::Csr;
 
@@ -143,10 +144,7 @@ impl<'a> Ease<'a> {
                 }
                 column[i] += lambda;
             });
-        let p = gram
-            .cholesky()
-            .expect("XᵀX + λI is positive definite for λ > 0")
-            .inverse();
+        let p = spd_inverse(&gram).expect("XᵀX + λI is positive definite for λ > 0");
         let mut weights = vec![0.0f32; n * n];
         weights.par_chunks_mut(n).enumerate().for_each(|(j, row)| {
             // B_ji = −P_ji / P_ii; P is symmetric so P_ji is column j's entry i.

@@ -1,18 +1,10 @@
 //! Ranking metrics for one user, and their averages over users.
-//!
-//! `relevant_total` is the number of held-out items the user has, including any the model
-//! cannot rank (not in the training catalog): those count as misses, never as "not there".
 
 use std::collections::HashSet;
 
 /// recall@k = hits in the top k / min(k, |relevant|).
-pub fn recall_at_k(
-    ranked: &[u32],
-    relevant: &HashSet<u32>,
-    relevant_total: usize,
-    k: usize,
-) -> f64 {
-    if relevant_total == 0 {
+pub fn recall_at_k(ranked: &[u32], relevant: &HashSet<u32>, k: usize) -> f64 {
+    if relevant.is_empty() {
         return 0.0;
     }
     let hits = ranked
@@ -20,13 +12,13 @@ pub fn recall_at_k(
         .take(k)
         .filter(|i| relevant.contains(i))
         .count();
-    hits as f64 / k.min(relevant_total) as f64
+    hits as f64 / k.min(relevant.len()) as f64
 }
 
 /// NDCG@k with binary gains: DCG = Σ over hits at 0-based rank r of 1/log2(r + 2), divided
 /// by the DCG of a perfect list of min(k, |relevant|) hits.
-pub fn ndcg_at_k(ranked: &[u32], relevant: &HashSet<u32>, relevant_total: usize, k: usize) -> f64 {
-    if relevant_total == 0 {
+pub fn ndcg_at_k(ranked: &[u32], relevant: &HashSet<u32>, k: usize) -> f64 {
+    if relevant.is_empty() {
         return 0.0;
     }
     let discount = |rank: usize| 1.0 / ((rank + 2) as f64).log2();
@@ -37,7 +29,7 @@ pub fn ndcg_at_k(ranked: &[u32], relevant: &HashSet<u32>, relevant_total: usize,
         .filter(|(_, i)| relevant.contains(i))
         .map(|(rank, _)| discount(rank))
         .sum();
-    let ideal: f64 = (0..k.min(relevant_total)).map(discount).sum();
+    let ideal: f64 = (0..k.min(relevant.len())).map(discount).sum();
     dcg / ideal
 }
 
@@ -70,16 +62,10 @@ impl MetricSums {
         }
     }
 
-    pub fn add(
-        &mut self,
-        ranked: &[u32],
-        relevant: &HashSet<u32>,
-        relevant_total: usize,
-        k: usize,
-    ) {
+    pub fn add(&mut self, ranked: &[u32], relevant: &HashSet<u32>, k: usize) {
         self.users += 1;
-        self.recall += recall_at_k(ranked, relevant, relevant_total, k);
-        self.ndcg += ndcg_at_k(ranked, relevant, relevant_total, k);
+        self.recall += recall_at_k(ranked, relevant, k);
+        self.ndcg += ndcg_at_k(ranked, relevant, k);
         for &i in ranked.iter().take(k) {
             self.recommended[i as usize] = true;
         }

@@ -5,6 +5,7 @@ pub mod baselines;
 pub mod core_ranker;
 pub mod metrics;
 pub mod protocols;
+pub mod spd_inverse;
 pub mod split;
 
 use std::collections::BTreeMap;
@@ -110,7 +111,7 @@ pub fn evaluate(
     bar.finish_and_clear();
     let mut sums = MetricSums::new(split.train.matrix.cols());
     for (user, list) in split.users.iter().zip(&lists) {
-        sums.add(list, &user.relevant, user.relevant_total, k);
+        sums.add(list, &user.relevant, k);
     }
     Ok(sums.finish())
 }

@@ -10,10 +10,8 @@ use crate::data::{EventLog, Interactions};
 pub struct EvalUser {
     /// Row of the user in the training matrix.
     pub row: u32,
-    /// Held-out items that are in the training catalog (column indices).
+    /// Held-out items (column indices of the training matrix).
     pub relevant: HashSet<u32>,
-    /// All held-out items, including those the catalog does not have (they are misses).
-    pub relevant_total: usize,
 }
 
 /// Training data plus the users to evaluate.
@@ -22,14 +20,15 @@ pub struct EvalSplit {
     pub name: String,
     pub train: Interactions,
     pub users: Vec<EvalUser>,
-    /// Test items not in the training catalog, over all evaluated users (reported, since
-    /// no model can recommend them).
+    /// Held-out (user, item) pairs dropped because the item is not in the training
+    /// catalog: no model can recommend it, and the protocols of DESIGN.md §6 count only
+    /// items known at training time.
     pub unrankable: usize,
 }
 
 /// A split by time: events before `test_from` train, later ones test. A user is evaluated
-/// when they have training history and at least one test item they did not interact with
-/// in training ("new to the customer").
+/// when they have training history and at least one test item of the training catalog
+/// they did not interact with in training ("new to the customer").
 pub fn temporal_split(name: &str, log: &EventLog, test_from: i64) -> EvalSplit {
     let before = |t: Option<i64>| t.is_some_and(|t| t < test_from);
     let train = Interactions::from_events(log, log.events.iter().filter(|e| before(e.timestamp)));
@@ -72,22 +71,19 @@ fn held_out<'a>(
     for (row, items) in test_items.into_iter().enumerate() {
         let (history, _) = train.matrix.row(row);
         let mut relevant = HashSet::new();
-        let mut relevant_total = 0;
         for item in items {
             match train.items.get(item) {
-                Some(column) if history.binary_search(&column).is_ok() => continue,
+                Some(column) if history.binary_search(&column).is_ok() => {}
                 Some(column) => {
                     relevant.insert(column);
                 }
                 None => unrankable += 1,
             }
-            relevant_total += 1;
         }
-        if relevant_total > 0 {
+        if !relevant.is_empty() {
             users.push(EvalUser {
                 row: row as u32,
                 relevant,
-                relevant_total,
             });
         }
     }
