@@ -115,14 +115,16 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
     std::fs::write(&args.output, &bytes)
         .with_context(|| format!("writing {}", args.output.display()))?;
     println!(
-        "wrote {}: {} items x {} dims ({}), {} bytes; trained in {:.2} s ({:.1} ms/iteration median)",
+        "wrote {}: {} items x {} dims ({}), {} bytes; trained in {:.2} s (per iteration: \
+         median {:.1} ms, mean {:.1} ms)",
         args.output.display(),
         m.cols(),
         model.factors,
         args.dtype_name(),
         bytes.len(),
         trained_in.as_secs_f64(),
-        median_ms(&mut per_iteration)
+        median_ms(&mut per_iteration),
+        trained_in.as_secs_f64() * 1000.0 / config.iterations.max(1) as f64
     );
     Ok(())
 }
