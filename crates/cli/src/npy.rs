@@ -180,10 +180,11 @@ mod tests {
     fn fortran_order_is_transposed() {
         // The 2 × 3 array [[1,2,3],[4,5,6]] stored column-major.
         let mut bytes = write_npy_f32(3, 2, &[1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let at = text.find("False").unwrap();
+        let find =
+            |bytes: &[u8], what: &[u8]| bytes.windows(what.len()).position(|w| w == what).unwrap();
+        let at = find(&bytes, b"False");
         bytes[at..at + 5].copy_from_slice(b"True ");
-        let at = text.find("(3, 2)").unwrap();
+        let at = find(&bytes, b"(3, 2)");
         bytes[at..at + 6].copy_from_slice(b"(2, 3)");
         let m = parse_npy(&bytes).unwrap();
         assert_eq!((m.rows, m.cols), (2, 3));

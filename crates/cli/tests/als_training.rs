@@ -3,7 +3,7 @@
 
 use shopwindow::catalog::LambdaScaling;
 use shopwindow::VectorDtype;
-use shopwindow_cli::als::{train, AlsConfig, SplitMix64, Solver};
+use shopwindow_cli::als::{train, AlsConfig, Solver, SplitMix64};
 use shopwindow_cli::data::EventLog;
 use shopwindow_cli::eval::split::{given_split, EvalSplit};
 use shopwindow_cli::eval::{run_model, ModelSpec};
@@ -23,7 +23,9 @@ fn planted_split() -> EvalSplit {
     for u in 0..USERS {
         // Cluster c gets users in proportion to c + 1.
         let ticket = (rng.next_u64() % 21) as usize;
-        let cluster = (0..CLUSTERS).find(|c| ticket < (c + 1) * (c + 2) / 2).unwrap();
+        let cluster = (0..CLUSTERS)
+            .find(|c| ticket < (c + 1) * (c + 2) / 2)
+            .unwrap();
         let user = format!("u{u}");
         let mut bought: Vec<usize> = Vec::new();
         while bought.len() < 8 {

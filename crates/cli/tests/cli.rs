@@ -28,7 +28,13 @@ fn purchase_log() -> String {
 fn items_csv() -> String {
     let mut text = String::from("id,title,category,price,available\n");
     for i in 0..40 {
-        let _ = writeln!(text, "p{i},Product {i},group {},{}.5,{}", i / 10, i, i % 7 != 0);
+        let _ = writeln!(
+            text,
+            "p{i},Product {i},group {},{}.5,{}",
+            i / 10,
+            i,
+            i % 7 != 0
+        );
     }
     text
 }
@@ -43,7 +49,13 @@ fn help_explains_every_command() {
     }
     let run = common::shopwindow(&["train", "--help"]);
     let help = String::from_utf8_lossy(&run.stdout);
-    for flag in ["--interactions", "--online-retail", "--skip-bad-rows", "--alpha", "--dtype"] {
+    for flag in [
+        "--interactions",
+        "--online-retail",
+        "--skip-bad-rows",
+        "--alpha",
+        "--dtype",
+    ] {
         assert!(help.contains(flag), "{help}");
     }
 }
@@ -80,7 +92,10 @@ fn train_writes_a_catalog_with_item_metadata() {
     assert_eq!(catalog.availability().unwrap()[p7], 0);
     assert_eq!(catalog.prices().unwrap()[p7], 7.5);
     assert!(catalog.popularity().unwrap()[p7] > 0.0);
-    assert_eq!(catalog.meta().extra.get("factors").map(String::as_str), Some("8"));
+    assert_eq!(
+        catalog.meta().extra.get("factors").map(String::as_str),
+        Some("8")
+    );
 
     // One event personalizes: a shopper of cluster 1 gets cluster-1 items.
     let recommender = Recommender::new(catalog);
@@ -92,7 +107,10 @@ fn train_writes_a_catalog_with_item_metadata() {
     let list = recommender
         .recommend(&history, &Default::default())
         .unwrap();
-    let top = recommender.catalog().id(list.items[0].index as usize).to_string();
+    let top = recommender
+        .catalog()
+        .id(list.items[0].index as usize)
+        .to_string();
     assert!(top.starts_with("p1") && top.len() == 3, "{top}");
 
     let inspect = common::shopwindow(&["inspect", out.to_str().unwrap(), "--items", "2"]);
@@ -127,7 +145,10 @@ fn a_bad_row_stops_training_with_its_line_unless_skipped() {
     let run = common::shopwindow(&args(false));
     assert!(!run.status.success());
     let text = common::text(&run);
-    assert!(text.contains("events.csv:1202:") && text.contains("\"two\""), "{text}");
+    assert!(
+        text.contains("events.csv:1202:") && text.contains("\"two\""),
+        "{text}"
+    );
     let run = common::shopwindow(&args(true));
     assert!(run.status.success(), "{}", common::text(&run));
     assert!(common::text(&run).contains("1201 rows read, 1 skipped"));
@@ -213,5 +234,8 @@ fn golden_files_reproduce_from_the_written_catalog() {
         assert_eq!(got, expected, "user {}", user["user"]);
         *distinct_lists.entry(expected.join(",")).or_insert(0) += 1;
     }
-    assert!(distinct_lists.len() > 4, "lists are personal, not one list for all");
+    assert!(
+        distinct_lists.len() > 4,
+        "lists are personal, not one list for all"
+    );
 }

@@ -10,7 +10,14 @@ use shopwindow_cli::data::interactions_csv::{read_interactions, CsvFormat, Heade
 use shopwindow_cli::data::items_csv::read_items;
 use shopwindow_cli::data::BadRowPolicy;
 
-fn read(contents: &str, format: CsvFormat, policy: BadRowPolicy) -> anyhow::Result<(shopwindow_cli::data::EventLog, shopwindow_cli::data::RowReport)> {
+fn read(
+    contents: &str,
+    format: CsvFormat,
+    policy: BadRowPolicy,
+) -> anyhow::Result<(
+    shopwindow_cli::data::EventLog,
+    shopwindow_cli::data::RowReport,
+)> {
     let dir = tempfile::tempdir().unwrap();
     let path = common::write(dir.path(), "events.csv", contents);
     read_interactions(&path, format, policy, &ProgressBar::hidden())
@@ -32,7 +39,12 @@ fn header_is_detected_from_a_non_numeric_weight_column() {
 
 #[test]
 fn two_column_files_with_and_without_header() {
-    let (log, _) = read("customer,sku\nc1,x\n", CsvFormat::default(), BadRowPolicy::Fail).unwrap();
+    let (log, _) = read(
+        "customer,sku\nc1,x\n",
+        CsvFormat::default(),
+        BadRowPolicy::Fail,
+    )
+    .unwrap();
     assert_eq!(log.events.len(), 1);
     assert_eq!(log.items.id(0), "x");
     // No header: the first row is data.
@@ -68,7 +80,12 @@ fn other_delimiters_and_timestamps() {
         delimiter: b';',
         header: HeaderMode::Absent,
     };
-    let (log, _) = read("u1;\"item;with;semicolons\";3\n", format, BadRowPolicy::Fail).unwrap();
+    let (log, _) = read(
+        "u1;\"item;with;semicolons\";3\n",
+        format,
+        BadRowPolicy::Fail,
+    )
+    .unwrap();
     assert_eq!(log.items.id(0), "item;with;semicolons");
 }
 
@@ -150,13 +167,20 @@ fn items_file_columns_by_name() {
     assert_eq!(items["b"].available, Some(false));
 
     let bad = common::write(dir.path(), "bad.csv", "id,price\na,1\nb,cheap\na,2\n");
-    let error = read_items(&bad, b',', BadRowPolicy::Fail).unwrap_err().to_string();
-    assert!(error.contains("bad.csv:3:") && error.contains("price"), "{error}");
+    let error = read_items(&bad, b',', BadRowPolicy::Fail)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("bad.csv:3:") && error.contains("price"),
+        "{error}"
+    );
     let (_, _, report) = read_items(&bad, b',', BadRowPolicy::Skip).unwrap();
     assert_eq!(report.skipped, 2, "a bad price and a repeated id");
     assert!(report.examples[1].contains("appears again"));
 
     let no_id = common::write(dir.path(), "noid.csv", "name,price\nx,1\n");
-    let error = read_items(&no_id, b',', BadRowPolicy::Fail).unwrap_err().to_string();
+    let error = read_items(&no_id, b',', BadRowPolicy::Fail)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("id column"), "{error}");
 }

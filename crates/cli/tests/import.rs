@@ -114,7 +114,10 @@ fn npy_reader_handles_versions_dtypes_and_errors() {
     let one_d = replace_bytes(&full, b"(5, 3)", b"(15,) ");
     assert!(parse_npy(&one_d).unwrap_err().to_string().contains("2-D"));
     let ints = replace_bytes(&full, b"<f4", b"<i4");
-    assert!(parse_npy(&ints).unwrap_err().to_string().contains("not supported"));
+    assert!(parse_npy(&ints)
+        .unwrap_err()
+        .to_string()
+        .contains("not supported"));
     assert!(parse_npy(b"PK\x03\x04 not numpy").is_err());
 }
 
@@ -133,7 +136,10 @@ fn csv_vectors_carry_their_ids() {
     let v = vectors();
     let mut text = String::from("id,x,y,z\n");
     for (i, id) in ids().iter().enumerate() {
-        let row: Vec<String> = v[i * D..(i + 1) * D].iter().map(|x| format!("{x:?}")).collect();
+        let row: Vec<String> = v[i * D..(i + 1) * D]
+            .iter()
+            .map(|x| format!("{x:?}"))
+            .collect();
         text.push_str(&format!("{id},{}\n", row.join(",")));
     }
     let csv = common::write(dir.path(), "vectors.csv", &text);
@@ -160,7 +166,11 @@ fn csv_vectors_carry_their_ids() {
         out.to_str().unwrap(),
     ]);
     assert!(!run.status.success());
-    assert!(common::text(&run).contains("bad.csv:2:"), "{}", common::text(&run));
+    assert!(
+        common::text(&run).contains("bad.csv:2:"),
+        "{}",
+        common::text(&run)
+    );
 }
 
 #[test]
@@ -237,5 +247,9 @@ fn ids_and_vectors_must_agree_in_number() {
         dir.path().join("x").to_str().unwrap(),
     ]);
     assert!(!run.status.success());
-    assert!(common::text(&run).contains("gives 2 ids but"), "{}", common::text(&run));
+    assert!(
+        common::text(&run).contains("gives 2 ids but"),
+        "{}",
+        common::text(&run)
+    );
 }
