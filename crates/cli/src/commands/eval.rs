@@ -37,6 +37,10 @@ pub enum ModelArg {
 /// Every iALS hyper-parameter accepts a comma-separated list; all combinations are run
 /// (a tuning grid), each as one line of the table.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  shopwindow eval --movielens ../shared/data/movielens-100k
+  shopwindow eval --online-retail online_retail.csv.gz --models ials --regularization 5,20 --alpha 0.5,1
+  shopwindow eval --interactions events.csv --test-from 2024-06-01 --k 10")]
 pub struct EvalArgs {
     #[command(flatten)]
     pub source: SourceArgs,
@@ -45,9 +49,21 @@ pub struct EvalArgs {
     /// First day of the test period for --interactions (YYYY-MM-DD or Unix seconds).
     #[arg(long, value_name = "DATE")]
     pub test_from: Option<String>,
-    /// List length k (default: 10 for MovieLens, 20 otherwise).
-    #[arg(long)]
-    pub k: Option<usize>,
+    /// MovieLens: how a rating becomes a weight.
+    #[arg(long, value_enum, default_value_t = RatingWeightArg::One)]
+    pub movielens_weight: RatingWeightArg,
+    #[command(flatten)]
+    pub models: ModelArgs,
+    #[command(flatten)]
+    pub grid: GridArgs,
+    #[command(flatten)]
+    pub golden: GoldenArgs,
+}
+
+/// Which models, how long a list.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Models")]
+pub struct ModelArgs {
     /// Models to run, in table order.
     #[arg(
         long,
@@ -56,19 +72,34 @@ pub struct EvalArgs {
         default_value = "popularity,itemknn,ease,ials"
     )]
     pub models: Vec<ModelArg>,
-    /// iALS embedding dimension(s).
+    /// List length k (default: 10 for MovieLens, 20 otherwise).
+    #[arg(long)]
+    pub k: Option<usize>,
+    /// Neighbours kept per item by item-kNN.
+    #[arg(long, default_value_t = 100)]
+    pub knn_neighbors: usize,
+    /// EASE regularization value(s).
+    #[arg(long, value_delimiter = ',', default_value = "500")]
+    pub ease_lambda: Vec<f64>,
+}
+
+/// iALS hyper-parameters; lists make a tuning grid.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "iALS (comma-separated lists run every combination)")]
+pub struct GridArgs {
+    /// Embedding dimension(s).
     #[arg(long, value_delimiter = ',', default_value = "64")]
     pub factors: Vec<usize>,
-    /// iALS regularization λ value(s).
+    /// Regularization λ value(s).
     #[arg(long, value_delimiter = ',', default_value = "0.05")]
     pub regularization: Vec<f32>,
-    /// iALS confidence weight(s) α.
+    /// Confidence weight(s) α.
     #[arg(long, value_delimiter = ',', default_value = "1")]
     pub alpha: Vec<f32>,
-    /// iALS λ scaling(s).
+    /// λ scaling(s).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "constant")]
     pub lambda_scaling: Vec<ScalingArg>,
-    /// iALS iteration count(s).
+    /// Iteration count(s).
     #[arg(long, value_delimiter = ',', default_value = "15")]
     pub iterations: Vec<usize>,
     /// Conjugate-gradient steps per row (0 = exact Cholesky).
@@ -76,23 +107,21 @@ pub struct EvalArgs {
     pub cg_steps: usize,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Storage of the evaluated iALS catalog (i8 measures the quantized file).
+    /// Storage of the evaluated catalog (i8 measures the quantized file).
     #[arg(long, value_enum, default_value_t = DtypeArg::F32)]
     pub dtype: DtypeArg,
-    /// Neighbours kept per item by item-kNN.
-    #[arg(long, default_value_t = 100)]
-    pub knn_neighbors: usize,
-    /// EASE regularization value(s).
-    #[arg(long, value_delimiter = ',', default_value = "500")]
-    pub ease_lambda: Vec<f64>,
-    /// MovieLens: how a rating becomes a weight.
-    #[arg(long, value_enum, default_value_t = RatingWeightArg::One)]
-    pub movielens_weight: RatingWeightArg,
+}
+
+/// Files for the browser's equivalence test.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Golden files")]
+pub struct GoldenArgs {
     /// Also write DIR/catalog.safetensors and DIR/golden.json: the first iALS model's
     /// catalog and, for the first --golden-users evaluated users, their history and the
     /// core's top-k (for the browser's equivalence test). First split only.
-    #[arg(long, value_name = "DIR")]
-    pub golden: Option<PathBuf>,
+    #[arg(long = "golden", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// How many users the golden file holds.
     #[arg(long, default_value_t = 200)]
     pub golden_users: usize,
 }
@@ -100,21 +129,22 @@ pub struct EvalArgs {
 impl EvalArgs {
     fn specs(&self) -> Vec<ModelSpec> {
         let mut specs = Vec::new();
-        for model in &self.models {
+        let m = &self.models;
+        for model in &m.models {
             match model {
                 ModelArg::Popularity => specs.push(ModelSpec::Popularity),
                 ModelArg::Itemknn => specs.push(ModelSpec::ItemKnn {
-                    neighbors: self.knn_neighbors,
+                    neighbors: m.knn_neighbors,
                 }),
                 ModelArg::Ease => specs.extend(
-                    self.ease_lambda
+                    m.ease_lambda
                         .iter()
                         .map(|&lambda| ModelSpec::Ease { lambda }),
                 ),
                 ModelArg::Ials => {
                     specs.extend(self.grid().into_iter().map(|als| ModelSpec::Ials {
                         als,
-                        dtype: self.dtype.into(),
+                        dtype: self.grid.dtype.into(),
                     }))
                 }
             }
@@ -124,20 +154,21 @@ impl EvalArgs {
 
     /// Every combination of the listed iALS values.
     fn grid(&self) -> Vec<AlsConfig> {
+        let g = &self.grid;
         let mut configs = Vec::new();
-        for &factors in &self.factors {
-            for &lambda_scaling in &self.lambda_scaling {
-                for &regularization in &self.regularization {
-                    for &alpha in &self.alpha {
-                        for &iterations in &self.iterations {
+        for &factors in &g.factors {
+            for &lambda_scaling in &g.lambda_scaling {
+                for &regularization in &g.regularization {
+                    for &alpha in &g.alpha {
+                        for &iterations in &g.iterations {
                             configs.push(AlsConfig {
                                 factors,
                                 regularization,
                                 lambda_scaling: lambda_scaling.into(),
                                 alpha,
                                 iterations,
-                                solver: solver(self.cg_steps),
-                                seed: self.seed,
+                                solver: solver(g.cg_steps),
+                                seed: g.seed,
                             });
                         }
                     }
@@ -151,12 +182,12 @@ impl EvalArgs {
         let s = &self.source;
         if let Some(dir) = &s.movielens {
             let splits = movielens_splits(dir, self.movielens_weight.into())?;
-            return Ok((splits, self.k.unwrap_or(10)));
+            return Ok((splits, self.models.k.unwrap_or(10)));
         }
         if let Some(path) = &s.online_retail {
             let (split, report) = online_retail_split(path, progress)?;
             eprintln!("{report}");
-            return Ok((vec![split], self.k.unwrap_or(20)));
+            return Ok((vec![split], self.models.k.unwrap_or(20)));
         }
         let Some(path) = &s.interactions else {
             bail!("give --movielens, --online-retail or --interactions");
@@ -171,7 +202,7 @@ impl EvalArgs {
             test_from,
             progress,
         )?;
-        Ok((vec![split], self.k.unwrap_or(20)))
+        Ok((vec![split], self.models.k.unwrap_or(20)))
     }
 }
 
@@ -191,13 +222,21 @@ pub fn run(args: &EvalArgs, progress: &Progress) -> Result<()> {
         );
     }
     let specs = args.specs();
-    if let Some(dir) = &args.golden {
+    if let Some(dir) = &args.golden.dir {
         let Some(ModelSpec::Ials { als, dtype }) =
             specs.iter().find(|s| matches!(s, ModelSpec::Ials { .. }))
         else {
             bail!("--golden needs the ials model");
         };
-        golden::write(dir, &splits[0], als, *dtype, k, args.golden_users, progress)?;
+        golden::write(
+            dir,
+            &splits[0],
+            als,
+            *dtype,
+            k,
+            args.golden.golden_users,
+            progress,
+        )?;
         eprintln!(
             "wrote {}/catalog.safetensors and golden.json",
             dir.display()

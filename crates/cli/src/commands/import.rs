@@ -34,6 +34,10 @@ pub enum VectorFormat {
 /// (Spark MLlib's `ALS(implicitPrefs=True)`: `--alpha` = alphaParam, `--regularization`
 /// = regParam, `--lambda-scaling interactions`).
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  shopwindow import --vectors item_factors.npy --ids item_ids.txt --items items.csv -o catalog.safetensors
+  shopwindow import --vectors model.safetensors --tensor item_embeddings --items items.csv -o c.safetensors
+  shopwindow import --vectors spark_items.csv --alpha 40 --regularization 0.1 --lambda-scaling interactions -o c.safetensors")]
 pub struct ImportArgs {
     /// The vectors file.
     #[arg(long, value_name = "FILE")]

@@ -25,6 +25,10 @@ use crate::progress::Progress;
 /// and image from `--items` when given. The catalog records alpha, λ and its scaling, so
 /// the browser folds a shopper's history in with exactly the system training solved.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  shopwindow train --interactions events.csv --items items.csv -o catalog.safetensors
+  shopwindow train --interactions events.tsv --delimiter tab --skip-bad-rows --dtype i8 -o c.safetensors
+  shopwindow train --online-retail online_retail.csv.gz --regularization 20 --alpha 0.5 -o retail.safetensors")]
 pub struct TrainArgs {
     #[command(flatten)]
     pub source: SourceArgs,
@@ -37,16 +41,16 @@ pub struct TrainArgs {
     /// Field delimiter of the items file.
     #[arg(long, default_value = ",", value_parser = parse_delimiter)]
     pub items_delimiter: u8,
-    #[command(flatten)]
-    pub als: AlsArgs,
-    /// Vector storage in the file: f32 (exact), f16, or i8 (~4x smaller than f32).
-    #[arg(long, value_enum, default_value_t = DtypeArg::F32)]
-    pub dtype: DtypeArg,
     /// MovieLens: how a rating becomes a weight.
     #[arg(long, value_enum, default_value_t = RatingWeightArg::One)]
     pub movielens_weight: RatingWeightArg,
+    #[command(flatten)]
+    pub als: AlsArgs,
+    /// Vector storage in the file: f32 (exact), f16, or i8 (~4x smaller than f32).
+    #[arg(long, value_enum, default_value_t = DtypeArg::F32, help_heading = "Output")]
+    pub dtype: DtypeArg,
     /// Where to write the catalog (`.safetensors`).
-    #[arg(long, short, value_name = "FILE")]
+    #[arg(long, short, value_name = "FILE", help_heading = "Output")]
     pub output: PathBuf,
 }
 

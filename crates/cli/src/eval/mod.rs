@@ -159,7 +159,12 @@ pub fn run_model(
             train,
         )?),
         ModelSpec::Popularity => Box::new(Popularity::new(train)),
-        ModelSpec::ItemKnn { neighbors } => Box::new(ItemKnn::new(train, *neighbors)),
+        ModelSpec::ItemKnn { neighbors } => {
+            let bar = progress.spinner("item-kNN");
+            let knn = ItemKnn::new(train, *neighbors);
+            bar.finish_and_clear();
+            Box::new(knn)
+        }
         ModelSpec::Ease { lambda } => {
             let bar = progress.spinner("EASE inverse");
             let ease = Ease::new(train, *lambda);
