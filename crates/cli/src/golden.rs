@@ -6,7 +6,7 @@
 //! ```json
 //! {
 //!   "format": "shopwindow-golden-topk", "version": 1,
-//!   "catalog": "catalog.safetensors",       // beside this file
+//!   "catalog": "catalog.safetensors",       // beside this file; JSON is written compact
 //!   "k": 20, "exclude_history": "all", "diversity": 0,
 //!   "event_weights": {"view": 1, "cart": 1, "purchase": 1},
 //!   "users": [
@@ -89,7 +89,7 @@ pub fn write(
     let ranker = CoreRanker::new(std::fs::read(&catalog_path)?, &split.train.matrix)?;
     let golden = golden_file(split, &ranker, k, users)?;
     let json_path = dir.join(GOLDEN_FILE);
-    std::fs::write(&json_path, serde_json::to_string_pretty(&golden)?)
+    std::fs::write(&json_path, serde_json::to_string(&golden)?)
         .with_context(|| format!("writing {}", json_path.display()))
 }
 
