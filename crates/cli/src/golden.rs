@@ -1,25 +1,27 @@
 //! Golden files for the browser's equivalence test: a catalog, and for some evaluation
 //! users their history and the top-k the core computes natively from that same file.
 //!
-//! `golden.json` (format `shopwindow-golden-topk`, version 1):
+//! `golden.json` (format `shopwindow-golden-topk`, version 1; written compact). Its
+//! `history` events and `options` have the shapes of the JS API (`crates/web/src/dto.rs`),
+//! so the browser test passes them to `recommend(history, options)` as they are:
 //!
 //! ```json
 //! {
 //!   "format": "shopwindow-golden-topk", "version": 1,
-//!   "catalog": "catalog.safetensors",       // beside this file; JSON is written compact
-//!   "k": 20, "exclude_history": "all", "diversity": 0,
-//!   "event_weights": {"view": 1, "cart": 1, "purchase": 1},
+//!   "catalog": "catalog.safetensors",            // beside this file
+//!   "options": {"k": 20, "excludeHistory": "all",
+//!               "eventWeights": {"view": 1, "cart": 1, "purchase": 1}},
 //!   "users": [
 //!     {"user": "12347",
-//!      "history": [{"item": "85123A", "kind": "purchase"}, ...],  // one event per invoice
-//!      "expected": ["22423", ...],                                  // item ids, best first
-//!      "scores": [0.91, ...]}                                       // x_u · y_i of each
+//!      "history": [{"itemId": "85123A", "type": "purchase"}, ...],  // one event per invoice
+//!      "expected": ["22423", ...],                                    // item ids, best first
+//!      "scores": [0.91, ...]}                                         // x_u · y_i of each
 //!   ]
 //! }
 //! ```
 //!
-//! A browser recommender loaded with the catalog, given each `history` (no timestamps, so
-//! no decay) with those event weights, k and exclusions, must return `expected` in order.
+//! The recommender loaded with the catalog must return `expected` in order for each user
+//! (no timestamps, so no decay; no diversity; no filters).
 
 use std::path::Path;
 
@@ -38,11 +40,17 @@ pub struct GoldenFile {
     pub format: &'static str,
     pub version: u32,
     pub catalog: &'static str,
+    pub options: GoldenOptions,
+    pub users: Vec<GoldenUser>,
+}
+
+/// The JS `RecommendOptions` every case uses.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GoldenOptions {
     pub k: usize,
     pub exclude_history: &'static str,
-    pub diversity: f32,
     pub event_weights: EventWeightsJson,
-    pub users: Vec<GoldenUser>,
 }
 
 #[derive(Debug, Serialize)]
@@ -60,9 +68,12 @@ pub struct GoldenUser {
     pub scores: Vec<f32>,
 }
 
+/// A JS `HistoryEvent`.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct GoldenEvent {
-    pub item: String,
+    pub item_id: String,
+    #[serde(rename = "type")]
     pub kind: &'static str,
 }
 
@@ -109,7 +120,7 @@ pub fn golden_file(
         for (&item, &w) in columns.iter().zip(weights) {
             for _ in 0..w as usize {
                 history.push(GoldenEvent {
-                    item: catalog.id(item as usize).to_string(),
+                    item_id: catalog.id(item as usize).to_string(),
                     kind: "purchase",
                 });
             }
@@ -129,13 +140,14 @@ pub fn golden_file(
         format: "shopwindow-golden-topk",
         version: 1,
         catalog: CATALOG_FILE,
-        k,
-        exclude_history: "all",
-        diversity: 0.0,
-        event_weights: EventWeightsJson {
-            view: 1.0,
-            cart: 1.0,
-            purchase: 1.0,
+        options: GoldenOptions {
+            k,
+            exclude_history: "all",
+            event_weights: EventWeightsJson {
+                view: 1.0,
+                cart: 1.0,
+                purchase: 1.0,
+            },
         },
         users: cases,
     })

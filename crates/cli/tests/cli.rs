@@ -198,7 +198,9 @@ fn golden_files_reproduce_from_the_written_catalog() {
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(golden.join("golden.json")).unwrap()).unwrap();
     assert_eq!(json["format"], "shopwindow-golden-topk");
-    assert_eq!(json["k"], 5);
+    assert_eq!(json["options"]["k"], 5);
+    assert_eq!(json["options"]["excludeHistory"], "all");
+    assert_eq!(json["options"]["eventWeights"]["purchase"], 1.0);
     let catalog_bytes = std::fs::read(golden.join(json["catalog"].as_str().unwrap())).unwrap();
     let recommender = Recommender::new(Catalog::from_bytes(catalog_bytes).unwrap());
     let catalog = recommender.catalog();
@@ -212,8 +214,8 @@ fn golden_files_reproduce_from_the_written_catalog() {
             .unwrap()
             .iter()
             .map(|e| Event {
-                item: catalog.index_of(e["item"].as_str().unwrap()).unwrap(),
-                kind: e["kind"].as_str().unwrap().parse().unwrap(),
+                item: catalog.index_of(e["itemId"].as_str().unwrap()).unwrap(),
+                kind: e["type"].as_str().unwrap().parse().unwrap(),
                 timestamp_ms: None,
             })
             .collect();
