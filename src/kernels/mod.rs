@@ -140,6 +140,15 @@ pub fn score_rows(
     }
 }
 
+/// `out[r] = dot(row r)` over consecutive rows of `dim` elements: the loop every backend's
+/// f32 and f16 scorers share (only the per-row dot product differs).
+#[inline(always)]
+pub(crate) fn score_each<T>(dim: usize, rows: &[T], out: &mut [f32], dot: impl Fn(&[T]) -> f32) {
+    for (o, row) in out.iter_mut().zip(rows.chunks_exact(dim)) {
+        *o = dot(row);
+    }
+}
+
 /// Plain f64 dot product: the slow, obviously right yardstick for the reference kernels.
 pub fn dot_f64(q: &[f32], x: impl IntoIterator<Item = f32>) -> f64 {
     q.iter().zip(x).map(|(&a, b)| a as f64 * b as f64).sum()

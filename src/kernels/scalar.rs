@@ -53,16 +53,12 @@ pub fn f16_to_f32(bits: u16) -> f32 {
 
 /// `out[r] = q · row r` for consecutive f32 rows of length `q.len()`.
 pub fn score_f32(q: &[f32], rows: &[f32], out: &mut [f32]) {
-    for (o, row) in out.iter_mut().zip(rows.chunks_exact(q.len())) {
-        *o = dot_f32(q, row);
-    }
+    super::score_each(q.len(), rows, out, |row| dot_f32(q, row));
 }
 
 /// `out[r] = q · row r` for consecutive f16 rows.
 pub fn score_f16(q: &[f32], rows: &[u16], out: &mut [f32]) {
-    for (o, row) in out.iter_mut().zip(rows.chunks_exact(q.len())) {
-        *o = dot_f16(q, row);
-    }
+    super::score_each(q.len(), rows, out, |row| dot_f16(q, row));
 }
 
 /// `out[r] = (q16 · row r) × (q_scale × scale[r])` for consecutive int8 rows.

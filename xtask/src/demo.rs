@@ -2,6 +2,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use crate::setup::{self, Scope};
 use crate::{build, probe, run, serve, step, storefront, Ctx, Result};
@@ -75,62 +76,61 @@ pub fn build_catalog(ctx: &Ctx, data: Option<&Path>) -> Result {
             step("train the demo catalog from a real data set (shopwindow train)");
             if !has_cli(ctx) {
                 return Err(format!(
-                    "--data needs the CLI (crates/cli, `shopwindow train --online-retail`), which is not in this tree; \
-                     without --data the demo uses the synthetic storefront ({})",
+                    "--data needs the CLI (crates/cli, `shopwindow train --online-retail`), \
+                     which is not in this tree ({})",
                     data.display()
                 ));
             }
-            run(ctx
-                .cargo([
-                    "run",
-                    "--release",
-                    "--quiet",
-                    "-p",
-                    "shopwindow-cli",
-                    "--",
+            // The regularization and alpha the CLI's tuning grid picked for this data set
+            // (BENCHMARKS-cli.md), as in its `train --help` example.
+            run(cli(
+                ctx,
+                &[
                     "train",
+                    "--regularization",
+                    "20",
+                    "--alpha",
+                    "0.5",
                     "--online-retail",
-                ])
-                .arg(data)
-                .arg("--output")
-                .arg(&out))?;
+                ],
+            )
+            .arg(data)
+            .arg("--output")
+            .arg(&out))?;
         }
         None => default_catalog(ctx, &out)?,
     }
     write_manifest(&out)
 }
 
+/// `shopwindow ARGS` from this tree. The test profile (opt-level 1) reuses what the native
+/// tests and the parity step of `cargo xtask test` already built, instead of a second,
+/// release build of the CLI; training the demo's data sets is fast enough there.
+fn cli(ctx: &Ctx, args: &[&str]) -> Command {
+    let mut cmd = ctx.cargo([
+        "run",
+        "--quiet",
+        "-p",
+        "shopwindow-cli",
+        "--profile",
+        "test",
+        "--",
+    ]);
+    cmd.args(args);
+    cmd
+}
+
 /// THE SWITCH: the default catalog comes from the CLI's synthetic storefront generator
-/// (`shopwindow demo-catalog`: simulated shoppers, trained with the real implicit-ALS
-/// trainer) when this tree has it, and from xtask's own latent-taste generator otherwise.
-/// Once the CLI command has merged, delete `storefront.rs` and the fallback branch.
+/// (`shopwindow demo-catalog --output FILE`: simulated shoppers with latent tastes, trained
+/// with the real implicit-ALS trainer) as soon as the CLI has that command, and from xtask's
+/// own latent-taste generator (`storefront.rs`) until then. When the command exists, delete
+/// `storefront.rs` and the fallback below.
 fn default_catalog(ctx: &Ctx, out: &Path) -> Result {
-    if has_cli(ctx)
-        && probe(ctx.cargo([
-            "run",
-            "--release",
-            "--quiet",
-            "-p",
-            "shopwindow-cli",
-            "--",
-            "demo-catalog",
-            "--help",
-        ]))
-        .is_some()
-    {
+    let cli_has_generator = has_cli(ctx)
+        && probe(cli(ctx, &["--help"])).is_some_and(|help| help.contains("demo-catalog"));
+    if cli_has_generator {
         step("build the demo catalog (shopwindow demo-catalog)");
-        return run(ctx
-            .cargo([
-                "run",
-                "--release",
-                "--quiet",
-                "-p",
-                "shopwindow-cli",
-                "--",
-                "demo-catalog",
-                "--output",
-            ])
-            .arg(out));
+        return run(cli(ctx, &["demo-catalog", "--output"]).arg(out));
     }
     step("build the demo catalog (synthetic storefront, xtask generator)");
     let bytes = storefront::synthetic_catalog()?;

@@ -11,7 +11,7 @@ use crate::{build, demo, elapsed, run, serve, step, Ctx, Result};
 type Step = (&'static str, fn(&Ctx) -> Result);
 
 /// The checks, cheapest first so that a formatting slip fails in seconds, not minutes.
-const STEPS: [Step; 7] = [
+const STEPS: [Step; 8] = [
     ("rustfmt", |ctx| {
         run(ctx.cargo(["fmt", "--all", "--", "--check"]))
     }),
@@ -46,6 +46,7 @@ const STEPS: [Step; 7] = [
         |ctx| run(ctx.cargo(["test", "--workspace"])),
     ),
     ("browser tests", |ctx| run(browser_test(ctx, &[]))),
+    ("browser equals CLI on real data", parity),
     ("wasm build and size budget", |ctx| {
         build::build(ctx, &build::Options::default())
     }),
@@ -71,6 +72,57 @@ fn end_to_end(ctx: &Ctx) -> Result {
         .arg("test")
         .current_dir(&www)
         .env("SHOPWINDOW_URL", &url))
+}
+
+/// UCI Online Retail, read from the shared data folder beside the checkout (never copied
+/// into the repository).
+const ONLINE_RETAIL: &str = "../shared/data/uci-online-retail/online_retail.csv.gz";
+
+/// The CLI trains on Online Retail and writes a catalog plus, for 200 evaluation users, the
+/// top-20 it computed natively; the browser test (`crates/web/tests/parity.rs`) embeds both
+/// and must reproduce every list. The CLI runs in the test profile to reuse the artifacts of
+/// the native tests.
+fn parity(ctx: &Ctx) -> Result {
+    let data = ctx.root.join(ONLINE_RETAIL);
+    if !data.is_file() {
+        if env::var_os("CI").is_some() {
+            return Err(format!(
+                "{} is missing: CI must have ../shared/data",
+                data.display()
+            ));
+        }
+        println!("SKIPPED: {} not found (outside CI only)", data.display());
+        return Ok(());
+    }
+    let dir = ctx.target_dir.join("parity");
+    let data_arg = data.to_string_lossy().into_owned();
+    let dir_arg = dir.to_string_lossy().into_owned();
+    run(ctx.cargo([
+        "run",
+        "-q",
+        "-p",
+        "shopwindow-cli",
+        "--profile",
+        "test",
+        "--",
+        "eval",
+        "--online-retail",
+        &data_arg,
+        "--models",
+        "ials",
+        "--regularization",
+        "20",
+        "--alpha",
+        "0.5",
+        "--golden",
+        &dir_arg,
+        "--golden-users",
+        "200",
+        "-q",
+    ]))?;
+    let mut cmd = browser_test(ctx, &["--features", "parity-test", "--test", "parity"]);
+    cmd.env("SHOPWINDOW_PARITY_DIR", &dir);
+    run(&mut cmd)
 }
 
 pub fn test(ctx: &Ctx) -> Result {

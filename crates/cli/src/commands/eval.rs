@@ -1,0 +1,253 @@
+//! `shopwindow eval`: offline metrics of our iALS (through the core recommender) next to
+//! popularity, item-kNN and EASE, on MovieLens-100K, Online Retail or any timestamped file.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::{Args, ValueEnum};
+
+use super::args::{solver, CsvArgs, DtypeArg, RatingWeightArg, ScalingArg, SourceArgs};
+use crate::als::AlsConfig;
+use crate::eval::protocols::{csv_temporal_split, movielens_splits, online_retail_split};
+use crate::eval::split::EvalSplit;
+use crate::eval::{run_all, table, ModelSpec};
+use crate::golden;
+use crate::progress::Progress;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModelArg {
+    /// Our implicit ALS, scored by the core's fold-in and top-k (what the browser runs).
+    Ials,
+    /// Most-interacted items first.
+    Popularity,
+    /// Item-based nearest neighbours, cosine similarity.
+    Itemknn,
+    /// EASE (Steck 2019), closed form: needs an items × items matrix in memory.
+    Ease,
+}
+
+/// Evaluate recommendation quality offline.
+///
+/// Protocols: `--movielens DIR` runs the official u1..u5 splits (recall@10 and NDCG@10 over
+/// all items, training items excluded, averaged over the five splits). `--online-retail
+/// FILE` trains on invoices before 2011-11-01 and asks for the items each customer bought
+/// later but never before (recall@20, NDCG@20). `--interactions FILE --test-from DATE`
+/// splits any timestamped file the same way.
+///
+/// Every iALS hyper-parameter accepts a comma-separated list; all combinations are run
+/// (a tuning grid), each as one line of the table.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  shopwindow eval --movielens ../shared/data/movielens-100k
+  shopwindow eval --online-retail online_retail.csv.gz --models ials --regularization 5,20 --alpha 0.5,1
+  shopwindow eval --interactions events.csv --test-from 2024-06-01 --k 10")]
+pub struct EvalArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub csv: CsvArgs,
+    /// First day of the test period for --interactions (YYYY-MM-DD or Unix seconds).
+    #[arg(long, value_name = "DATE")]
+    pub test_from: Option<String>,
+    /// MovieLens: how a rating becomes a weight.
+    #[arg(long, value_enum, default_value_t = RatingWeightArg::One)]
+    pub movielens_weight: RatingWeightArg,
+    #[command(flatten)]
+    pub models: ModelArgs,
+    #[command(flatten)]
+    pub grid: GridArgs,
+    #[command(flatten)]
+    pub golden: GoldenArgs,
+}
+
+/// Which models, how long a list.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Models")]
+pub struct ModelArgs {
+    /// Models to run, in table order.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "popularity,itemknn,ease,ials"
+    )]
+    pub models: Vec<ModelArg>,
+    /// List length k (default: 10 for MovieLens, 20 otherwise).
+    #[arg(long)]
+    pub k: Option<usize>,
+    /// Neighbours kept per item by item-kNN.
+    #[arg(long, default_value_t = 100)]
+    pub knn_neighbors: usize,
+    /// EASE regularization value(s).
+    #[arg(long, value_delimiter = ',', default_value = "500")]
+    pub ease_lambda: Vec<f64>,
+}
+
+/// iALS hyper-parameters; lists make a tuning grid.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "iALS (comma-separated lists run every combination)")]
+pub struct GridArgs {
+    /// Embedding dimension(s).
+    #[arg(long, value_delimiter = ',', default_value = "64")]
+    pub factors: Vec<usize>,
+    /// Regularization λ value(s).
+    #[arg(long, value_delimiter = ',', default_value = "0.05")]
+    pub regularization: Vec<f32>,
+    /// Confidence weight(s) α.
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    pub alpha: Vec<f32>,
+    /// λ scaling(s).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "constant")]
+    pub lambda_scaling: Vec<ScalingArg>,
+    /// Iteration count(s).
+    #[arg(long, value_delimiter = ',', default_value = "15")]
+    pub iterations: Vec<usize>,
+    /// Conjugate-gradient steps per row (0 = exact Cholesky).
+    #[arg(long, default_value_t = 3)]
+    pub cg_steps: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Storage of the evaluated catalog (i8 measures the quantized file).
+    #[arg(long, value_enum, default_value_t = DtypeArg::F32)]
+    pub dtype: DtypeArg,
+}
+
+/// Files for the browser's equivalence test.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Golden files")]
+pub struct GoldenArgs {
+    /// Also write DIR/catalog.safetensors and DIR/golden.json: the first iALS model's
+    /// catalog and, for the first --golden-users evaluated users, their history and the
+    /// core's top-k (for the browser's equivalence test). First split only.
+    #[arg(long = "golden", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// How many users the golden file holds.
+    #[arg(long, default_value_t = 200)]
+    pub golden_users: usize,
+}
+
+impl EvalArgs {
+    fn specs(&self) -> Vec<ModelSpec> {
+        let mut specs = Vec::new();
+        let m = &self.models;
+        for model in &m.models {
+            match model {
+                ModelArg::Popularity => specs.push(ModelSpec::Popularity),
+                ModelArg::Itemknn => specs.push(ModelSpec::ItemKnn {
+                    neighbors: m.knn_neighbors,
+                }),
+                ModelArg::Ease => specs.extend(
+                    m.ease_lambda
+                        .iter()
+                        .map(|&lambda| ModelSpec::Ease { lambda }),
+                ),
+                ModelArg::Ials => {
+                    specs.extend(self.grid().into_iter().map(|als| ModelSpec::Ials {
+                        als,
+                        dtype: self.grid.dtype.into(),
+                    }))
+                }
+            }
+        }
+        specs
+    }
+
+    /// Every combination of the listed iALS values.
+    fn grid(&self) -> Vec<AlsConfig> {
+        let g = &self.grid;
+        let mut configs = Vec::new();
+        for &factors in &g.factors {
+            for &lambda_scaling in &g.lambda_scaling {
+                for &regularization in &g.regularization {
+                    for &alpha in &g.alpha {
+                        for &iterations in &g.iterations {
+                            configs.push(AlsConfig {
+                                factors,
+                                regularization,
+                                lambda_scaling: lambda_scaling.into(),
+                                alpha,
+                                iterations,
+                                solver: solver(g.cg_steps),
+                                seed: g.seed,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        configs
+    }
+
+    fn splits(&self, progress: &Progress) -> Result<(Vec<EvalSplit>, usize)> {
+        let s = &self.source;
+        if let Some(dir) = &s.movielens {
+            let splits = movielens_splits(dir, self.movielens_weight.into())?;
+            return Ok((splits, self.models.k.unwrap_or(10)));
+        }
+        if let Some(path) = &s.online_retail {
+            let (split, report) = online_retail_split(path, progress)?;
+            eprintln!("{report}");
+            return Ok((vec![split], self.models.k.unwrap_or(20)));
+        }
+        let Some(path) = &s.interactions else {
+            bail!("give --movielens, --online-retail or --interactions");
+        };
+        let Some(test_from) = &self.test_from else {
+            bail!("--interactions needs --test-from DATE: where the test period starts");
+        };
+        let split = csv_temporal_split(
+            path,
+            self.csv.format(),
+            self.csv.policy(),
+            test_from,
+            progress,
+        )?;
+        Ok((vec![split], self.models.k.unwrap_or(20)))
+    }
+}
+
+pub fn run(args: &EvalArgs, progress: &Progress) -> Result<()> {
+    let (splits, k) = args.splits(progress)?;
+    for split in &splits {
+        let m = &split.train.matrix;
+        eprintln!(
+            "split {}: train {} users, {} items, {} pairs; {} evaluated users; {} held-out \
+             pairs dropped (item not in the training catalog)",
+            split.name,
+            m.rows(),
+            m.cols(),
+            m.nnz(),
+            split.users.len(),
+            split.unrankable
+        );
+    }
+    let specs = args.specs();
+    if let Some(dir) = &args.golden.dir {
+        let Some(ModelSpec::Ials { als, dtype }) =
+            specs.iter().find(|s| matches!(s, ModelSpec::Ials { .. }))
+        else {
+            bail!("--golden needs the ials model");
+        };
+        golden::write(
+            dir,
+            &splits[0],
+            als,
+            *dtype,
+            k,
+            args.golden.golden_users,
+            progress,
+        )?;
+        eprintln!(
+            "wrote {}/catalog.safetensors and golden.json",
+            dir.display()
+        );
+    }
+    let rows = run_all(&splits, &specs, k, progress, |row| {
+        eprintln!(
+            "  {}: recall@{k} {:.4}, NDCG@{k} {:.4}",
+            row.model, row.metrics.recall, row.metrics.ndcg
+        );
+    })?;
+    print!("{}", table(k, &rows));
+    Ok(())
+}

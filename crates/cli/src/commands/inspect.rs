@@ -1,0 +1,177 @@
+//! `shopwindow inspect`: validate a catalog with the browser's reader and summarize it.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use shopwindow::catalog::LambdaScaling;
+use shopwindow::Catalog;
+
+/// Validate a catalog file and print what is in it.
+///
+/// Validation is the one the browser runs (header, shapes, dtypes, finite values, unique
+/// ids, string tables, size limits), plus checks only worth doing offline: the stored
+/// YᵀY against the vectors, and whether fold-in's system is solvable. Exits non-zero when
+/// the file is invalid.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The catalog file.
+    pub file: PathBuf,
+    /// How many items to list.
+    #[arg(long, default_value_t = 5)]
+    pub items: usize,
+}
+
+pub fn run(args: &InspectArgs) -> Result<()> {
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let catalog = Catalog::from_bytes(bytes)
+        .with_context(|| format!("{} is not a valid catalog", args.file.display()))?;
+    let report = summarize(&catalog, args.items)?;
+    print!("{report}");
+    Ok(())
+}
+
+/// The human-readable report (an error if an offline check fails).
+pub fn summarize(catalog: &Catalog, list: usize) -> Result<String> {
+    let mut out = String::new();
+    let meta = catalog.meta();
+    let n = catalog.len();
+    let d = catalog.dim();
+    let _ = writeln!(out, "valid catalog, format version {}", meta.format_version);
+    let _ = writeln!(
+        out,
+        "  {} items x {} dims, vectors {} ({} bytes in all{})",
+        n,
+        d,
+        catalog.dtype().as_str(),
+        catalog.byte_len(),
+        if catalog.is_zero_copy() {
+            ""
+        } else {
+            ", tensors re-aligned on load"
+        }
+    );
+    let p = meta.params;
+    let _ = writeln!(
+        out,
+        "  model {}: alpha {}, lambda {} ({})",
+        meta.model,
+        p.alpha,
+        p.lambda,
+        match p.lambda_scaling {
+            LambdaScaling::Constant => "constant",
+            LambdaScaling::Interactions => "x items in the history",
+        }
+    );
+    if let Some(created) = &meta.created {
+        let _ = writeln!(out, "  created {created}");
+    }
+    if let Some(source) = &meta.source {
+        let _ = writeln!(out, "  source {source}");
+    }
+    for (key, value) in &meta.extra {
+        let _ = writeln!(out, "  {key} = {value}");
+    }
+
+    let gram_error = check_gram(catalog);
+    let _ = writeln!(
+        out,
+        "  gram: {}, largest difference from the vectors' YᵀY {:.2e} (relative)",
+        if catalog.has_stored_gram() {
+            "stored"
+        } else {
+            "absent (computed on load)"
+        },
+        gram_error
+    );
+    anyhow::ensure!(
+        gram_error < 1e-3,
+        "the stored model.gram does not match the vectors (relative error {gram_error:.2e}): \
+         fold-in would solve the wrong system; rewrite the file with `shopwindow import`"
+    );
+    let norms = norms(catalog);
+    let zero = norms.iter().filter(|&&v| v == 0.0).count();
+    let mut sorted = norms.clone();
+    sorted.sort_by(f32::total_cmp);
+    let _ = writeln!(
+        out,
+        "  vector norms: min {:.4}, median {:.4}, max {:.4}; {} zero vectors",
+        sorted[0],
+        sorted[n / 2],
+        sorted[n - 1],
+        zero
+    );
+    if catalog.has_categories() {
+        let _ = writeln!(out, "  categories: {}", catalog.category_count());
+    }
+    if let Some(prices) = catalog.prices() {
+        let mut p = prices.to_vec();
+        p.sort_by(f32::total_cmp);
+        let _ = writeln!(
+            out,
+            "  prices: min {}, median {}, max {}",
+            p[0],
+            p[n / 2],
+            p[n - 1]
+        );
+    }
+    if let Some(available) = catalog.availability() {
+        let in_stock = available.iter().filter(|&&a| a != 0).count();
+        let _ = writeln!(out, "  in stock: {in_stock} of {n}");
+    }
+
+    let _ = writeln!(out, "  first items:");
+    for i in 0..n.min(list) {
+        let _ = write!(out, "    {}", catalog.id(i));
+        if let Some(title) = catalog.title(i) {
+            let _ = write!(out, "  {title:?}");
+        }
+        if let Some(c) = catalog.category(i) {
+            let _ = write!(out, "  [{}]", catalog.category_name(c).unwrap_or("?"));
+        }
+        if let Some(prices) = catalog.prices() {
+            let _ = write!(out, "  price {}", prices[i]);
+        }
+        if let Some(pop) = catalog.popularity() {
+            let _ = write!(out, "  popularity {}", pop[i]);
+        }
+        let _ = writeln!(out, "  |y| {:.4}", norms[i]);
+    }
+    Ok(out)
+}
+
+fn norms(catalog: &Catalog) -> Vec<f32> {
+    let mut row = vec![0.0; catalog.dim()];
+    (0..catalog.len())
+        .map(|i| {
+            catalog.row_into(i, &mut row);
+            row.iter().map(|v| v * v).sum::<f32>().sqrt()
+        })
+        .collect()
+}
+
+/// Largest |stored − recomputed| of YᵀY, relative to its largest diagonal entry.
+fn check_gram(catalog: &Catalog) -> f64 {
+    let d = catalog.dim();
+    let mut gram = vec![0.0f64; d * d];
+    let mut row = vec![0.0f32; d];
+    for i in 0..catalog.len() {
+        catalog.row_into(i, &mut row);
+        for a in 0..d {
+            for b in 0..d {
+                gram[a * d + b] += row[a] as f64 * row[b] as f64;
+            }
+        }
+    }
+    let scale = (0..d)
+        .map(|a| gram[a * d + a])
+        .fold(f64::MIN_POSITIVE, f64::max);
+    catalog
+        .gram()
+        .iter()
+        .zip(&gram)
+        .map(|(s, g)| (s - g).abs() / scale)
+        .fold(0.0, f64::max)
+}

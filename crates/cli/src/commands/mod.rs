@@ -1,0 +1,57 @@
+//! The command line: one module per subcommand, each parsing its arguments into the
+//! library's types and printing results on stdout (progress and notes go to stderr).
+
+pub mod args;
+pub mod eval;
+pub mod import;
+pub mod inspect;
+pub mod train;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use crate::progress::Progress;
+
+/// Build, check and evaluate shopwindow catalog files.
+///
+/// A catalog is one safetensors file the storefront serves statically: item vectors,
+/// their Gram matrix for exact on-device fold-in, and item metadata (ids, titles,
+/// categories, prices, availability, image URLs, popularity). Train one from your
+/// interaction logs with `train`, wrap vectors trained elsewhere with `import`, measure
+/// quality offline with `eval`, and check any catalog with `inspect`.
+#[derive(Debug, Parser)]
+#[command(name = "shopwindow", version, max_term_width = 100)]
+pub struct Cli {
+    /// No progress bars.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long, global = true)]
+    pub threads: Option<usize>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Train(train::TrainArgs),
+    Import(import::ImportArgs),
+    Eval(eval::EvalArgs),
+    Inspect(inspect::InspectArgs),
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    if let Some(threads) = cli.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+            .context("starting the worker threads")?;
+    }
+    let progress = Progress::new(cli.quiet);
+    match &cli.command {
+        Command::Train(args) => train::run(args, &progress),
+        Command::Import(args) => import::run(args, &progress),
+        Command::Eval(args) => eval::run(args, &progress),
+        Command::Inspect(args) => inspect::run(args),
+    }
+}

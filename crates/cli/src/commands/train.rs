@@ -1,0 +1,191 @@
+//! `shopwindow train`: interactions in, catalog file out.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+
+use super::args::{parse_delimiter, AlsArgs, CsvArgs, DtypeArg, RatingWeightArg, SourceArgs};
+use crate::als;
+use crate::catalog_file::{build_catalog, standard_metadata, CatalogSpec};
+use crate::data::interactions_csv::read_interactions;
+use crate::data::items_csv::read_items;
+use crate::data::movielens::{read_movies, read_ratings};
+use crate::data::online_retail::read_online_retail;
+use crate::data::{EventLog, ItemTable};
+use crate::progress::Progress;
+
+/// Train item vectors with implicit ALS and write a catalog file.
+///
+/// Give one interactions source: a CSV of `user,item[,weight][,timestamp]` rows
+/// (`--interactions`), the UCI Online Retail file (`--online-retail`) or a MovieLens
+/// `u.data` (`--movielens`). Repeated (user, item) rows add up their weights; a weight w
+/// becomes a confidence 1 + alpha·w. Items get their title, category, price, availability
+/// and image from `--items` when given. The catalog records alpha, λ and its scaling, so
+/// the browser folds a shopper's history in with exactly the system training solved.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  shopwindow train --interactions events.csv --items items.csv -o catalog.safetensors
+  shopwindow train --interactions events.tsv --delimiter tab --skip-bad-rows --dtype i8 -o c.safetensors
+  shopwindow train --online-retail online_retail.csv.gz --regularization 20 --alpha 0.5 -o retail.safetensors")]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub csv: CsvArgs,
+    /// Items CSV with a header: id, title, category, price, available, image_url,
+    /// popularity (any subset, any order besides id).
+    #[arg(long, value_name = "FILE")]
+    pub items: Option<PathBuf>,
+    /// Field delimiter of the items file.
+    #[arg(long, default_value = ",", value_parser = parse_delimiter)]
+    pub items_delimiter: u8,
+    /// MovieLens: how a rating becomes a weight.
+    #[arg(long, value_enum, default_value_t = RatingWeightArg::One)]
+    pub movielens_weight: RatingWeightArg,
+    #[command(flatten)]
+    pub als: AlsArgs,
+    /// Vector storage in the file: f32 (exact), f16, or i8 (~4x smaller than f32).
+    #[arg(long, value_enum, default_value_t = DtypeArg::F32, help_heading = "Output")]
+    pub dtype: DtypeArg,
+    /// Where to write the catalog (`.safetensors`).
+    #[arg(long, short, value_name = "FILE", help_heading = "Output")]
+    pub output: PathBuf,
+}
+
+pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
+    let (log, mut items, source) = read_source(args, progress)?;
+    if let Some(path) = &args.items {
+        let (table, _, report) = read_items(path, args.items_delimiter, args.csv.policy())?;
+        eprintln!("{}", report.summary(&path.display().to_string()));
+        let unused = table
+            .keys()
+            .filter(|id| log.items.get(id).is_none())
+            .count();
+        if unused > 0 {
+            eprintln!(
+                "note: {unused} items of {} have no interactions and get no vector (not in \
+                 the catalog)",
+                path.display()
+            );
+        }
+        // The items file wins over what the interactions source knew.
+        items.extend(table);
+    }
+    let interactions = log.to_interactions();
+    let m = &interactions.matrix;
+    eprintln!(
+        "training on {} users x {} items, {} (user, item) pairs ({:.3}% dense)",
+        m.rows(),
+        m.cols(),
+        m.nnz(),
+        100.0 * m.nnz() as f64 / (m.rows() as f64 * m.cols() as f64)
+    );
+
+    let config = args.als.config();
+    let bar = progress.steps(config.iterations as u64, "iterations");
+    let mut per_iteration = Vec::new();
+    let start = Instant::now();
+    let model = als::train(m, &config, |_, took| {
+        per_iteration.push(took);
+        bar.set_message(format!("{} ms/it", took.as_millis()));
+        bar.inc(1);
+    })?;
+    bar.finish_and_clear();
+    let trained_in = start.elapsed();
+
+    let mut metadata = standard_metadata(&source);
+    for (key, value) in [
+        ("factors", config.factors.to_string()),
+        ("iterations", config.iterations.to_string()),
+        ("cg_steps", args.als.cg_steps.to_string()),
+        ("seed", config.seed.to_string()),
+        ("train_users", m.rows().to_string()),
+        ("train_pairs", m.nnz().to_string()),
+    ] {
+        metadata.insert(key.to_string(), value);
+    }
+    let bytes = build_catalog(&CatalogSpec {
+        ids: interactions.items.ids(),
+        vectors: &model.item_factors,
+        dim: model.factors,
+        popularity: &interactions.item_user_counts(),
+        items: &items,
+        params: config.model_params(),
+        dtype: args.dtype.into(),
+        metadata,
+    })?;
+    std::fs::write(&args.output, &bytes)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    println!(
+        "wrote {}: {} items x {} dims ({}), {} bytes; trained in {:.2} s (per iteration: \
+         median {:.1} ms, mean {:.1} ms)",
+        args.output.display(),
+        m.cols(),
+        model.factors,
+        args.dtype_name(),
+        bytes.len(),
+        trained_in.as_secs_f64(),
+        median_ms(&mut per_iteration),
+        trained_in.as_secs_f64() * 1000.0 / config.iterations.max(1) as f64
+    );
+    Ok(())
+}
+
+impl TrainArgs {
+    fn dtype_name(&self) -> &'static str {
+        shopwindow::VectorDtype::from(self.dtype).as_str()
+    }
+}
+
+fn median_ms(times: &mut [Duration]) -> f64 {
+    if times.is_empty() {
+        return 0.0;
+    }
+    times.sort();
+    times[times.len() / 2].as_secs_f64() * 1000.0
+}
+
+/// The interactions, what the source knows about items, and a description for metadata.
+fn read_source(args: &TrainArgs, progress: &Progress) -> Result<(EventLog, ItemTable, String)> {
+    let s = &args.source;
+    let policy = args.csv.policy();
+    if let Some(path) = &s.interactions {
+        let bar = progress.file(path, "reading");
+        let (log, report) = read_interactions(path, args.csv.format(), policy, &bar)?;
+        bar.finish_and_clear();
+        eprintln!("{}", report.summary(&path.display().to_string()));
+        return Ok((
+            log,
+            ItemTable::new(),
+            format!("interactions {}", file_name(path)),
+        ));
+    }
+    if let Some(path) = &s.online_retail {
+        let bar = progress.file(path, "reading");
+        let (log, items, report) = read_online_retail(path, policy, &bar)?;
+        bar.finish_and_clear();
+        eprintln!("{report}");
+        return Ok((log, items, format!("online retail {}", file_name(path))));
+    }
+    if let Some(path) = &s.movielens {
+        let file = if path.is_dir() {
+            path.join("u.data")
+        } else {
+            path.clone()
+        };
+        let (log, report) = read_ratings(&file, args.movielens_weight.into(), policy)?;
+        eprintln!("{}", report.summary(&file.display().to_string()));
+        let items = read_movies(file.parent().unwrap_or(Path::new(".")))?;
+        return Ok((log, items, format!("movielens {}", file_name(&file))));
+    }
+    bail!("give --interactions, --online-retail or --movielens")
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}

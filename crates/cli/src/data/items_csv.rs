@@ -1,0 +1,147 @@
+//! The items file: one row per item with named columns, in any order.
+//!
+//! | column (any of these names) | meaning |
+//! |---|---|
+//! | `id`, `item`, `item_id`, `sku`, `product_id` | the item id used in the interactions (required) |
+//! | `title`, `name` | display title |
+//! | `category` | category name (used by the browser's category filter) |
+//! | `price` | non-negative price |
+//! | `available`, `in_stock` | `1/0`, `true/false`, `yes/no` |
+//! | `image_url`, `image` | image URL |
+//! | `popularity` | non-negative popularity for cold start (else: interaction counts) |
+//!
+//! Other columns are ignored. Empty cells mean "not given".
+
+use std::path::Path;
+
+use anyhow::{bail, Result};
+
+use super::{open_maybe_gz, BadRowPolicy, ItemInfo, ItemTable, RowReport};
+
+#[derive(Debug, Default)]
+struct Columns {
+    id: usize,
+    title: Option<usize>,
+    category: Option<usize>,
+    price: Option<usize>,
+    available: Option<usize>,
+    image_url: Option<usize>,
+    popularity: Option<usize>,
+}
+
+impl Columns {
+    fn from_header(path: &Path, header: &csv::StringRecord) -> Result<Columns> {
+        let find = |names: &[&str]| {
+            header
+                .iter()
+                .position(|h| names.contains(&h.trim().to_ascii_lowercase().as_str()))
+        };
+        let Some(id) = find(&["id", "item", "item_id", "itemid", "sku", "product_id"]) else {
+            bail!(
+                "{}:1: the items file needs a header with an id column (id, item, item_id, sku \
+                 or product_id); found {:?}",
+                path.display(),
+                header.iter().collect::<Vec<_>>()
+            );
+        };
+        Ok(Columns {
+            id,
+            title: find(&["title", "name"]),
+            category: find(&["category"]),
+            price: find(&["price"]),
+            available: find(&["available", "in_stock", "availability"]),
+            image_url: find(&["image_url", "image", "image_link"]),
+            popularity: find(&["popularity"]),
+        })
+    }
+}
+
+/// Reads item metadata keyed by item id. A repeated id is a malformed row.
+pub fn read_items(
+    path: &Path,
+    delimiter: u8,
+    policy: BadRowPolicy,
+) -> Result<(ItemTable, Vec<String>, RowReport)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(open_maybe_gz(path)?);
+    let header = reader
+        .headers()
+        .map_err(|e| anyhow::anyhow!("{}:1: cannot read the header: {e}", path.display()))?
+        .clone();
+    let columns = Columns::from_header(path, &header)?;
+    let mut table = ItemTable::new();
+    let mut order = Vec::new();
+    let mut report = RowReport::default();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(error) => {
+                report.rows += 1;
+                report.bad_row(policy, path, line, error)?;
+                continue;
+            }
+        }
+        report.rows += 1;
+        let line = record.position().map_or(line, |p| p.line());
+        match parse_item(&columns, &record) {
+            Ok((id, _)) if table.contains_key(&id) => {
+                report.bad_row(policy, path, line, format!("item id {id:?} appears again"))?
+            }
+            Ok((id, info)) => {
+                order.push(id.clone());
+                table.insert(id, info);
+            }
+            Err(reason) => report.bad_row(policy, path, line, reason)?,
+        }
+    }
+    Ok((table, order, report))
+}
+
+fn parse_item(columns: &Columns, record: &csv::StringRecord) -> Result<(String, ItemInfo), String> {
+    let cell = |c: Option<usize>| {
+        c.and_then(|c| record.get(c))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let id = cell(Some(columns.id)).ok_or("the id column is empty")?;
+    let non_negative = |name: &str, c: Option<usize>| -> Result<Option<f32>, String> {
+        match cell(c) {
+            None => Ok(None),
+            Some(text) => match text.parse::<f32>() {
+                Ok(v) if v.is_finite() && v >= 0.0 => Ok(Some(v)),
+                _ => Err(format!("the {name} {text:?} is not a non-negative number")),
+            },
+        }
+    };
+    let available = match cell(columns.available) {
+        None => None,
+        Some(text) => Some(parse_flag(text).ok_or_else(|| {
+            format!("availability {text:?} is not one of 1/0, true/false, yes/no")
+        })?),
+    };
+    Ok((
+        id.to_string(),
+        ItemInfo {
+            title: cell(columns.title).map(str::to_string),
+            category: cell(columns.category).map(str::to_string),
+            price: non_negative("price", columns.price)?,
+            available,
+            image_url: cell(columns.image_url).map(str::to_string),
+            popularity: non_negative("popularity", columns.popularity)?,
+        },
+    ))
+}
+
+fn parse_flag(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "y" | "in stock" | "in_stock" => Some(true),
+        "0" | "false" | "no" | "n" | "out of stock" | "out_of_stock" => Some(false),
+        _ => None,
+    }
+}

@@ -1,0 +1,103 @@
+//! Ranks with the core's [`Recommender`]: the catalog is written and re-read exactly as the
+//! browser gets it, and each user's training history is folded in by the same code the
+//! browser runs (exact iALS fold-in, history excluded, core top-k).
+
+use anyhow::{ensure, Context, Result};
+use shopwindow::{
+    Catalog, Event, EventKind, EventWeights, HistoryExclusion, ProfileConfig, RecommendOptions,
+    Recommender,
+};
+
+use super::Ranker;
+use crate::data::Csr;
+
+/// The profile settings under which one history event adds exactly 1 to `w_i`, so a
+/// user's history of purchase events reproduces the training matrix row.
+pub fn unit_profile() -> ProfileConfig {
+    ProfileConfig {
+        weights: EventWeights {
+            view: 1.0,
+            cart: 1.0,
+            purchase: 1.0,
+        },
+        half_life_days: None,
+        now_ms: None,
+    }
+}
+
+/// A training row as browser history: `w` purchase events per item with weight `w`.
+///
+/// The browser's history is a list of events, so weights must be whole numbers (counts),
+/// which every protocol here has.
+pub fn history_events(columns: &[u32], weights: &[f32]) -> Result<Vec<Event>> {
+    let mut events = Vec::with_capacity(columns.len());
+    for (&item, &w) in columns.iter().zip(weights) {
+        ensure!(
+            w >= 1.0 && w.fract() == 0.0,
+            "weight {w} of item #{item} is not a whole count; the browser's history counts events"
+        );
+        for _ in 0..w as usize {
+            events.push(Event {
+                item,
+                kind: EventKind::Purchase,
+                timestamp_ms: None,
+            });
+        }
+    }
+    Ok(events)
+}
+
+/// The browser's ranking of a catalog whose items are the training matrix's columns.
+pub struct CoreRanker<'a> {
+    recommender: Recommender,
+    train: &'a Csr,
+}
+
+impl<'a> CoreRanker<'a> {
+    pub fn new(catalog_bytes: Vec<u8>, train: &'a Csr) -> Result<CoreRanker<'a>> {
+        let catalog = Catalog::from_bytes(catalog_bytes).context("reading the catalog back")?;
+        ensure!(
+            catalog.len() == train.cols(),
+            "catalog and training matrix disagree on the number of items"
+        );
+        Ok(CoreRanker {
+            recommender: Recommender::new(catalog),
+            train,
+        })
+    }
+
+    pub fn recommender(&self) -> &Recommender {
+        &self.recommender
+    }
+
+    /// The options every evaluation uses: top k, whole history excluded, no diversity.
+    pub fn options(k: usize) -> RecommendOptions {
+        RecommendOptions {
+            k,
+            exclude_history: HistoryExclusion::All,
+            profile: unit_profile(),
+            ..RecommendOptions::default()
+        }
+    }
+
+    /// Top k with scores, for the golden files.
+    pub fn rank_scored(&self, row: usize, k: usize) -> Result<Vec<(u32, f32)>> {
+        let (columns, weights) = self.train.row(row);
+        let history = history_events(columns, weights)?;
+        let result = self
+            .recommender
+            .recommend(&history, &Self::options(k))
+            .context("the core recommender failed")?;
+        Ok(result.items.iter().map(|r| (r.index, r.score)).collect())
+    }
+}
+
+impl Ranker for CoreRanker<'_> {
+    fn rank(&self, row: usize, k: usize) -> Result<Vec<u32>> {
+        Ok(self
+            .rank_scored(row, k)?
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect())
+    }
+}

@@ -1,0 +1,231 @@
+//! Offline evaluation: every model sees the same training matrix, ranks the whole catalog
+//! minus the user's training items, and is scored on the user's held-out items.
+
+pub mod baselines;
+pub mod core_ranker;
+pub mod metrics;
+pub mod protocols;
+pub mod spd_inverse;
+pub mod split;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use anyhow::Result;
+use rayon::prelude::*;
+use shopwindow::VectorDtype;
+
+use crate::als::{self, AlsConfig};
+use crate::catalog_file::{build_catalog, CatalogSpec};
+use crate::data::ItemTable;
+use crate::progress::Progress;
+use baselines::{Ease, ItemKnn, Popularity};
+use core_ranker::CoreRanker;
+use metrics::{MetricSums, Metrics};
+use split::EvalSplit;
+
+/// A model that ranks items for a user of the training matrix.
+pub trait Ranker: Sync {
+    /// The k best items for training row `row`, excluding the row's own items.
+    fn rank(&self, row: usize, k: usize) -> Result<Vec<u32>>;
+}
+
+/// One model to fit and score, with its hyper-parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelSpec {
+    /// Our implicit ALS, scored through the core recommender (fold-in + top-k) from a
+    /// catalog stored as `dtype`.
+    Ials {
+        als: AlsConfig,
+        dtype: VectorDtype,
+    },
+    Popularity,
+    ItemKnn {
+        neighbors: usize,
+    },
+    Ease {
+        lambda: f64,
+    },
+}
+
+impl ModelSpec {
+    /// The name with the hyper-parameters that matter, for the table.
+    pub fn describe(&self) -> String {
+        match self {
+            ModelSpec::Ials { als, dtype } => {
+                let scaling = match als.lambda_scaling {
+                    shopwindow::catalog::LambdaScaling::Constant => "",
+                    shopwindow::catalog::LambdaScaling::Interactions => "·n",
+                };
+                let solver = match als.solver {
+                    als::Solver::ConjugateGradient { steps } => format!("cg{steps}"),
+                    als::Solver::Cholesky => "cholesky".into(),
+                };
+                format!(
+                    "iALS d={} λ={}{} α={} it={} {solver} {}",
+                    als.factors,
+                    als.regularization,
+                    scaling,
+                    als.alpha,
+                    als.iterations,
+                    dtype.as_str()
+                )
+            }
+            ModelSpec::Popularity => "popularity".into(),
+            ModelSpec::ItemKnn { neighbors } => format!("item-kNN cosine, {neighbors} neighbours"),
+            ModelSpec::Ease { lambda } => format!("EASE λ={lambda}"),
+        }
+    }
+}
+
+/// One line of the results table.
+#[derive(Debug, Clone)]
+pub struct ModelResult {
+    pub model: String,
+    pub metrics: Metrics,
+    /// Seconds spent fitting (training, building the catalog, or the closed form).
+    pub fit_seconds: f64,
+}
+
+/// Scores `ranker` on every user of `split`.
+pub fn evaluate(
+    split: &EvalSplit,
+    ranker: &dyn Ranker,
+    k: usize,
+    progress: &Progress,
+    label: &str,
+) -> Result<Metrics> {
+    let bar = progress.steps(split.users.len() as u64, label);
+    // Lists are computed in parallel and summed in user order, so the averages do not
+    // depend on the thread count.
+    let lists: Vec<Vec<u32>> = split
+        .users
+        .par_iter()
+        .map(|user| {
+            let list = ranker.rank(user.row as usize, k);
+            bar.inc(1);
+            list
+        })
+        .collect::<Result<_>>()?;
+    bar.finish_and_clear();
+    let mut sums = MetricSums::new(split.train.matrix.cols());
+    for (user, list) in split.users.iter().zip(&lists) {
+        sums.add(list, &user.relevant, k);
+    }
+    Ok(sums.finish())
+}
+
+/// Trains iALS on the split and returns the catalog the browser would download.
+pub fn train_catalog(
+    split: &EvalSplit,
+    als_config: &AlsConfig,
+    dtype: VectorDtype,
+    progress: &Progress,
+) -> Result<Vec<u8>> {
+    let bar = progress.steps(als_config.iterations as u64, "training");
+    let model = als::train(&split.train.matrix, als_config, |_, _| bar.inc(1))?;
+    bar.finish_and_clear();
+    let popularity = split.train.item_user_counts();
+    let mut metadata = BTreeMap::new();
+    metadata.insert(
+        "source".to_string(),
+        format!("shopwindow eval: {}", split.name),
+    );
+    build_catalog(&CatalogSpec {
+        ids: split.train.items.ids(),
+        vectors: &model.item_factors,
+        dim: model.factors,
+        popularity: &popularity,
+        items: &ItemTable::new(),
+        params: als_config.model_params(),
+        dtype,
+        metadata,
+    })
+}
+
+/// Fits and scores one model on one split.
+pub fn run_model(
+    split: &EvalSplit,
+    spec: &ModelSpec,
+    k: usize,
+    progress: &Progress,
+) -> Result<ModelResult> {
+    let train = &split.train.matrix;
+    let start = Instant::now();
+    let ranker: Box<dyn Ranker + '_> = match spec {
+        ModelSpec::Ials { als, dtype } => Box::new(CoreRanker::new(
+            train_catalog(split, als, *dtype, progress)?,
+            train,
+        )?),
+        ModelSpec::Popularity => Box::new(Popularity::new(train)),
+        ModelSpec::ItemKnn { neighbors } => {
+            let bar = progress.spinner("item-kNN");
+            let knn = ItemKnn::new(train, *neighbors);
+            bar.finish_and_clear();
+            Box::new(knn)
+        }
+        ModelSpec::Ease { lambda } => {
+            let bar = progress.spinner("EASE inverse");
+            let ease = Ease::new(train, *lambda);
+            bar.finish_and_clear();
+            Box::new(ease)
+        }
+    };
+    let fit_seconds = start.elapsed().as_secs_f64();
+    let label = format!("{} eval", split.name);
+    let metrics = evaluate(split, ranker.as_ref(), k, progress, &label)?;
+    Ok(ModelResult {
+        model: spec.describe(),
+        metrics,
+        fit_seconds,
+    })
+}
+
+/// Runs every model on every split; with several splits (MovieLens u1..u5) each model's
+/// line is the mean over splits (fit time: the total).
+pub fn run_all(
+    splits: &[EvalSplit],
+    specs: &[ModelSpec],
+    k: usize,
+    progress: &Progress,
+    mut on_result: impl FnMut(&ModelResult),
+) -> Result<Vec<ModelResult>> {
+    let mut rows = Vec::new();
+    for spec in specs {
+        let mut per_split = Vec::new();
+        let mut fit_seconds = 0.0;
+        for split in splits {
+            let result = run_model(split, spec, k, progress)?;
+            fit_seconds += result.fit_seconds;
+            per_split.push(result.metrics);
+        }
+        let row = ModelResult {
+            model: spec.describe(),
+            metrics: metrics::mean(&per_split),
+            fit_seconds,
+        };
+        on_result(&row);
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// The results as a Markdown table.
+pub fn table(k: usize, rows: &[ModelResult]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| model | recall@{k} | NDCG@{k} | coverage | users | fit s |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    for r in rows {
+        let m = &r.metrics;
+        let _ = writeln!(
+            out,
+            "| {} | {:.4} | {:.4} | {:.3} | {} | {:.2} |",
+            r.model, m.recall, m.ndcg, m.coverage, m.users, r.fit_seconds
+        );
+    }
+    out
+}

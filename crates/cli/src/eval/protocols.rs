@@ -1,0 +1,79 @@
+//! The evaluation protocols of DESIGN.md §6, plus a temporal split of any interactions file.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+
+use super::split::{given_split, temporal_split, EvalSplit};
+use crate::data::interactions_csv::{read_interactions, CsvFormat};
+use crate::data::movielens::{read_ratings, RatingWeight};
+use crate::data::online_retail::{read_online_retail, RetailReport, TEST_FROM};
+use crate::data::time::parse_timestamp;
+use crate::data::BadRowPolicy;
+use crate::progress::Progress;
+
+/// MovieLens-100K's official five-fold splits `u1` … `u5`, from the data set's directory
+/// (its `splits/` folder with `.gz` files, or the plain files beside `u.data`).
+pub fn movielens_splits(dir: &Path, weight: RatingWeight) -> Result<Vec<EvalSplit>> {
+    (1..=5)
+        .map(|fold| {
+            let base = find_split_file(dir, &format!("u{fold}.base"))?;
+            let test = find_split_file(dir, &format!("u{fold}.test"))?;
+            let (train_log, _) = read_ratings(&base, weight, BadRowPolicy::Fail)?;
+            let (test_log, _) = read_ratings(&test, weight, BadRowPolicy::Fail)?;
+            Ok(given_split(&format!("u{fold}"), &train_log, &test_log))
+        })
+        .collect()
+}
+
+fn find_split_file(dir: &Path, name: &str) -> Result<PathBuf> {
+    let candidates = [
+        dir.join("splits").join(format!("{name}.gz")),
+        dir.join("splits").join(name),
+        dir.join(format!("{name}.gz")),
+        dir.join(name),
+    ];
+    match candidates.iter().find(|p| p.exists()) {
+        Some(p) => Ok(p.clone()),
+        None => bail!(
+            "{}: no {name} (looked in the directory and its splits/ folder)",
+            dir.display()
+        ),
+    }
+}
+
+/// UCI Online Retail: train on invoices before 2011-11-01, test on the rest.
+pub fn online_retail_split(path: &Path, progress: &Progress) -> Result<(EvalSplit, RetailReport)> {
+    let bar = progress.file(path, "reading");
+    let (log, _, report) = read_online_retail(path, BadRowPolicy::Fail, &bar)?;
+    bar.finish_and_clear();
+    let test_from = parse_timestamp(TEST_FROM).expect("a valid constant date");
+    Ok((temporal_split("online-retail", &log, test_from), report))
+}
+
+/// Any interactions file with timestamps, split at `test_from`.
+pub fn csv_temporal_split(
+    path: &Path,
+    format: CsvFormat,
+    policy: BadRowPolicy,
+    test_from: &str,
+    progress: &Progress,
+) -> Result<EvalSplit> {
+    let test_from = parse_timestamp(test_from).map_err(anyhow::Error::msg)?;
+    let bar = progress.file(path, "reading");
+    let (log, report) = read_interactions(path, format, policy, &bar)?;
+    bar.finish_and_clear();
+    if report.skipped > 0 {
+        eprintln!("{}", report.summary(&path.display().to_string()));
+    }
+    if log.events.iter().any(|e| e.timestamp.is_none()) {
+        bail!(
+            "{}: a temporal split needs a timestamp (4th column) on every row",
+            path.display()
+        );
+    }
+    let name = path
+        .file_name()
+        .map_or("csv".into(), |n| n.to_string_lossy().into_owned());
+    Ok(temporal_split(&name, &log, test_from))
+}

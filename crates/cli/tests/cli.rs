@@ -1,0 +1,243 @@
+//! The binary end to end on small generated files: train, inspect, errors, and the golden
+//! files for the browser's equivalence test.
+
+mod common;
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use shopwindow::{Catalog, Event, EventKind, Recommender};
+use shopwindow_cli::als::SplitMix64;
+use shopwindow_cli::eval::core_ranker::CoreRanker;
+
+/// A timestamped purchase log with taste clusters: 120 users over 40 items, ten days.
+fn purchase_log() -> String {
+    let mut rng = SplitMix64::new(11);
+    let mut text = String::from("customer_id,sku,qty,time\n");
+    for u in 0..120 {
+        let cluster = u % 4;
+        for n in 0..10 {
+            let item = cluster * 10 + (rng.next_u64() % 10) as usize;
+            let day = 1 + (n % 10);
+            let _ = writeln!(text, "c{u},p{item},1,2024-03-{day:02} 12:00");
+        }
+    }
+    text
+}
+
+fn items_csv() -> String {
+    let mut text = String::from("id,title,category,price,available\n");
+    for i in 0..40 {
+        let _ = writeln!(
+            text,
+            "p{i},Product {i},group {},{}.5,{}",
+            i / 10,
+            i,
+            i % 7 != 0
+        );
+    }
+    text
+}
+
+#[test]
+fn help_explains_every_command() {
+    let run = common::shopwindow(&["--help"]);
+    assert!(run.status.success());
+    let help = String::from_utf8_lossy(&run.stdout);
+    for command in ["train", "import", "eval", "inspect"] {
+        assert!(help.contains(command), "{help}");
+    }
+    let run = common::shopwindow(&["train", "--help"]);
+    let help = String::from_utf8_lossy(&run.stdout);
+    for flag in [
+        "--interactions",
+        "--online-retail",
+        "--skip-bad-rows",
+        "--alpha",
+        "--dtype",
+    ] {
+        assert!(help.contains(flag), "{help}");
+    }
+}
+
+#[test]
+fn train_writes_a_catalog_with_item_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = common::write(dir.path(), "events.csv", &purchase_log());
+    let items = common::write(dir.path(), "items.csv", &items_csv());
+    let out = dir.path().join("catalog.safetensors");
+    let run = common::shopwindow(&[
+        "-q",
+        "train",
+        "--interactions",
+        events.to_str().unwrap(),
+        "--items",
+        items.to_str().unwrap(),
+        "--factors",
+        "8",
+        "--iterations",
+        "5",
+        "--dtype",
+        "i8",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let catalog = Catalog::from_bytes(std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(catalog.len(), 40);
+    assert_eq!(catalog.dim(), 8);
+    assert_eq!(catalog.dtype().as_str(), "i8");
+    let p7 = catalog.index_of("p7").unwrap() as usize;
+    assert_eq!(catalog.title(p7), Some("Product 7"));
+    assert_eq!(catalog.availability().unwrap()[p7], 0);
+    assert_eq!(catalog.prices().unwrap()[p7], 7.5);
+    assert!(catalog.popularity().unwrap()[p7] > 0.0);
+    assert_eq!(
+        catalog.meta().extra.get("factors").map(String::as_str),
+        Some("8")
+    );
+
+    // One event personalizes: a shopper of cluster 1 gets cluster-1 items.
+    let recommender = Recommender::new(catalog);
+    let history = [Event {
+        item: recommender.catalog().index_of("p12").unwrap(),
+        kind: EventKind::Purchase,
+        timestamp_ms: None,
+    }];
+    let list = recommender
+        .recommend(&history, &Default::default())
+        .unwrap();
+    let top = recommender
+        .catalog()
+        .id(list.items[0].index as usize)
+        .to_string();
+    assert!(top.starts_with("p1") && top.len() == 3, "{top}");
+
+    let inspect = common::shopwindow(&["inspect", out.to_str().unwrap(), "--items", "2"]);
+    assert!(inspect.status.success(), "{}", common::text(&inspect));
+}
+
+#[test]
+fn a_bad_row_stops_training_with_its_line_unless_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = purchase_log();
+    log.push_str("c1,p1,two,2024-03-02 12:00\n");
+    let events = common::write(dir.path(), "events.csv", &log);
+    let out = dir.path().join("c.safetensors");
+    let args = |skip: bool| {
+        let mut a = vec![
+            "-q",
+            "train",
+            "--interactions",
+            events.to_str().unwrap(),
+            "--iterations",
+            "2",
+            "--factors",
+            "4",
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        if skip {
+            a.push("--skip-bad-rows");
+        }
+        a
+    };
+    let run = common::shopwindow(&args(false));
+    assert!(!run.status.success());
+    let text = common::text(&run);
+    assert!(
+        text.contains("events.csv:1202:") && text.contains("\"two\""),
+        "{text}"
+    );
+    let run = common::shopwindow(&args(true));
+    assert!(run.status.success(), "{}", common::text(&run));
+    assert!(common::text(&run).contains("1201 rows read, 1 skipped"));
+}
+
+#[test]
+fn inspect_rejects_a_corrupt_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = common::write(dir.path(), "bad.safetensors", "definitely not a catalog");
+    let run = common::shopwindow(&["inspect", bad.to_str().unwrap()]);
+    assert!(!run.status.success());
+    assert!(common::text(&run).contains("not a valid catalog"));
+}
+
+/// The native half of "the browser gives the same answer": `eval --golden` writes a
+/// catalog and the expected top-k of evaluation users; the same lists must come out of a
+/// recommender built from the file as written, given the histories in the JSON.
+#[test]
+fn golden_files_reproduce_from_the_written_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = common::write(dir.path(), "events.csv", &purchase_log());
+    let golden = dir.path().join("golden");
+    let run = common::shopwindow(&[
+        "-q",
+        "eval",
+        "--interactions",
+        events.to_str().unwrap(),
+        "--test-from",
+        "2024-03-08",
+        "--models",
+        "popularity,ials",
+        "--factors",
+        "8",
+        "--iterations",
+        "5",
+        "--k",
+        "5",
+        "--golden",
+        golden.to_str().unwrap(),
+        "--golden-users",
+        "50",
+    ]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let table = String::from_utf8_lossy(&run.stdout);
+    assert!(table.contains("| popularity |"), "{table}");
+
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(golden.join("golden.json")).unwrap()).unwrap();
+    assert_eq!(json["format"], "shopwindow-golden-topk");
+    assert_eq!(json["options"]["k"], 5);
+    assert_eq!(json["options"]["excludeHistory"], "all");
+    assert_eq!(json["options"]["eventWeights"]["purchase"], 1.0);
+    let catalog_bytes = std::fs::read(golden.join(json["catalog"].as_str().unwrap())).unwrap();
+    let recommender = Recommender::new(Catalog::from_bytes(catalog_bytes).unwrap());
+    let catalog = recommender.catalog();
+    let users = json["users"].as_array().unwrap();
+    assert_eq!(users.len(), 50);
+    let options = CoreRanker::options(5);
+    let mut distinct_lists = HashMap::new();
+    for user in users {
+        let history: Vec<Event> = user["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| Event {
+                item: catalog.index_of(e["itemId"].as_str().unwrap()).unwrap(),
+                kind: e["type"].as_str().unwrap().parse().unwrap(),
+                timestamp_ms: None,
+            })
+            .collect();
+        assert!(!history.is_empty());
+        let got: Vec<&str> = recommender
+            .recommend(&history, &options)
+            .unwrap()
+            .items
+            .iter()
+            .map(|r| catalog.id(r.index as usize))
+            .collect();
+        let expected: Vec<&str> = user["expected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(got, expected, "user {}", user["user"]);
+        *distinct_lists.entry(expected.join(",")).or_insert(0) += 1;
+    }
+    assert!(
+        distinct_lists.len() > 4,
+        "lists are personal, not one list for all"
+    );
+}

@@ -1,0 +1,255 @@
+//! `shopwindow import`: vectors from .npy, CSV and safetensors come back unchanged from
+//! the written catalog, with their metadata.
+
+mod common;
+
+use std::collections::HashMap;
+
+use safetensors::tensor::TensorView;
+use safetensors::Dtype;
+use shopwindow::catalog::LambdaScaling;
+use shopwindow::Catalog;
+use shopwindow_cli::npy::{parse_npy, write_npy_f32};
+
+const N: usize = 5;
+const D: usize = 3;
+
+fn vectors() -> Vec<f32> {
+    (0..N * D).map(|i| (i as f32 * 0.7).sin()).collect()
+}
+
+fn ids() -> Vec<String> {
+    (0..N).map(|i| format!("sku-{i}")).collect()
+}
+
+fn read_catalog(path: &std::path::Path) -> Catalog {
+    Catalog::from_bytes(std::fs::read(path).unwrap()).unwrap()
+}
+
+fn assert_vectors(catalog: &Catalog, expected: &[f32]) {
+    assert_eq!((catalog.len(), catalog.dim()), (N, D));
+    for i in 0..N {
+        assert_eq!(catalog.id(i), format!("sku-{i}"));
+        assert_eq!(catalog.row(i), expected[i * D..(i + 1) * D].to_vec());
+    }
+}
+
+#[test]
+fn npy_round_trip_with_ids_and_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let npy = dir.path().join("vectors.npy");
+    std::fs::write(&npy, write_npy_f32(N, D, &vectors())).unwrap();
+    let ids_file = common::write(dir.path(), "ids.txt", &(ids().join("\n") + "\n"));
+    let items = common::write(
+        dir.path(),
+        "items.csv",
+        "id,title,category,price,popularity\nsku-0,Zero,a,1,10\nsku-3,Three,b,2,5\n\
+         sku-1,One,a,3,0\nsku-2,Two,b,4,1\nsku-4,Four,a,5,2\n",
+    );
+    let out = dir.path().join("catalog.safetensors");
+    let run = common::shopwindow(&[
+        "import",
+        "--vectors",
+        npy.to_str().unwrap(),
+        "--ids",
+        ids_file.to_str().unwrap(),
+        "--items",
+        items.to_str().unwrap(),
+        "--alpha",
+        "2",
+        "--regularization",
+        "0.5",
+        "--lambda-scaling",
+        "interactions",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let catalog = read_catalog(&out);
+    assert_vectors(&catalog, &vectors());
+    assert_eq!(catalog.title(3), Some("Three"));
+    assert_eq!(catalog.prices().unwrap()[4], 5.0);
+    assert_eq!(catalog.popularity().unwrap()[0], 10.0);
+    let category = catalog.category(1).unwrap();
+    assert_eq!(catalog.category_name(category), Some("a"));
+    let params = catalog.params();
+    assert_eq!((params.alpha, params.lambda), (2.0, 0.5));
+    assert_eq!(params.lambda_scaling, LambdaScaling::Interactions);
+    assert!(catalog.has_stored_gram());
+
+    // inspect validates and describes the result.
+    let inspect = common::shopwindow(&["inspect", out.to_str().unwrap()]);
+    assert!(inspect.status.success(), "{}", common::text(&inspect));
+    let report = String::from_utf8_lossy(&inspect.stdout);
+    assert!(report.contains("5 items x 3 dims"), "{report}");
+    assert!(report.contains("\"Three\""), "{report}");
+}
+
+#[test]
+fn npy_reader_handles_versions_dtypes_and_errors() {
+    let v = vectors();
+    let m = parse_npy(&write_npy_f32(N, D, &v)).unwrap();
+    assert_eq!((m.rows, m.cols, m.data.clone()), (N, D, v.clone()));
+
+    // Version 2.0 header with float64 data, written by hand as NumPy would.
+    let header = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': ({N}, {D}), }}");
+    let mut padded = header.clone();
+    while (12 + padded.len() + 1) % 64 != 0 {
+        padded.push(' ');
+    }
+    padded.push('\n');
+    let mut bytes = b"\x93NUMPY\x02\x00".to_vec();
+    bytes.extend_from_slice(&(padded.len() as u32).to_le_bytes());
+    bytes.extend_from_slice(padded.as_bytes());
+    for x in &v {
+        bytes.extend_from_slice(&(*x as f64).to_le_bytes());
+    }
+    let m = parse_npy(&bytes).unwrap();
+    assert_eq!(m.data, v);
+
+    // Truncated data, wrong rank, unsupported dtype.
+    let full = write_npy_f32(N, D, &v);
+    let error = parse_npy(&full[..full.len() - 4]).unwrap_err().to_string();
+    assert!(error.contains("truncated"), "{error}");
+    let one_d = replace_bytes(&full, b"(5, 3)", b"(15,) ");
+    assert!(parse_npy(&one_d).unwrap_err().to_string().contains("2-D"));
+    let ints = replace_bytes(&full, b"<f4", b"<i4");
+    assert!(parse_npy(&ints)
+        .unwrap_err()
+        .to_string()
+        .contains("not supported"));
+    assert!(parse_npy(b"PK\x03\x04 not numpy").is_err());
+}
+
+/// `bytes` with the first `from` replaced by `to` (same length: the header stays valid).
+fn replace_bytes(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let at = bytes.windows(from.len()).position(|w| w == from).unwrap();
+    let mut out = bytes.to_vec();
+    out[at..at + to.len()].copy_from_slice(to);
+    out
+}
+
+#[test]
+fn csv_vectors_carry_their_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = vectors();
+    let mut text = String::from("id,x,y,z\n");
+    for (i, id) in ids().iter().enumerate() {
+        let row: Vec<String> = v[i * D..(i + 1) * D]
+            .iter()
+            .map(|x| format!("{x:?}"))
+            .collect();
+        text.push_str(&format!("{id},{}\n", row.join(",")));
+    }
+    let csv = common::write(dir.path(), "vectors.csv", &text);
+    let out = dir.path().join("c.safetensors");
+    let run = common::shopwindow(&[
+        "import",
+        "--vectors",
+        csv.to_str().unwrap(),
+        "--dtype",
+        "f32",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    assert_vectors(&read_catalog(&out), &v);
+
+    // A short row is reported with its line.
+    let bad = common::write(dir.path(), "bad.csv", "a,1,2,3\nb,1,2\n");
+    let run = common::shopwindow(&[
+        "import",
+        "--vectors",
+        bad.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    assert!(
+        common::text(&run).contains("bad.csv:2:"),
+        "{}",
+        common::text(&run)
+    );
+}
+
+#[test]
+fn safetensors_tensor_by_name_and_f16_storage() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = vectors();
+    let item_bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+    let bias: Vec<u8> = (0..N).flat_map(|_| 0.5f32.to_le_bytes()).collect();
+    let other: Vec<u8> = (0..4).flat_map(|_| 1.0f32.to_le_bytes()).collect();
+    let tensors = HashMap::from([
+        (
+            "model.item_embeddings".to_string(),
+            TensorView::new(Dtype::F32, vec![N, D], &item_bytes).unwrap(),
+        ),
+        (
+            "model.user_embeddings".to_string(),
+            TensorView::new(Dtype::F32, vec![2, 2], &other).unwrap(),
+        ),
+        (
+            "model.item_bias".to_string(),
+            TensorView::new(Dtype::F32, vec![N], &bias).unwrap(),
+        ),
+    ]);
+    let file = dir.path().join("model.safetensors");
+    std::fs::write(&file, safetensors::serialize(tensors, None).unwrap()).unwrap();
+    let ids_file = common::write(dir.path(), "ids.txt", &ids().join("\n"));
+    let out = dir.path().join("out.safetensors");
+    let args = |tensor: Option<&str>| {
+        let mut a = vec![
+            "import".to_string(),
+            "--vectors".into(),
+            file.to_str().unwrap().into(),
+            "--ids".into(),
+            ids_file.to_str().unwrap().into(),
+            "--dtype".into(),
+            "f16".into(),
+            "-o".into(),
+            out.to_str().unwrap().into(),
+        ];
+        if let Some(t) = tensor {
+            a.extend(["--tensor".to_string(), t.to_string()]);
+        }
+        a
+    };
+    // Two 2-D tensors: the user must choose.
+    let ambiguous = common::shopwindow(&args(None).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!ambiguous.status.success());
+    assert!(common::text(&ambiguous).contains("--tensor"));
+    let run = common::shopwindow(
+        &args(Some("model.item_embeddings"))
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert!(run.status.success(), "{}", common::text(&run));
+    let catalog = read_catalog(&out);
+    let as_f16: Vec<f32> = v.iter().map(|&x| half::f16::from_f32(x).to_f32()).collect();
+    assert_vectors(&catalog, &as_f16);
+}
+
+#[test]
+fn ids_and_vectors_must_agree_in_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let npy = dir.path().join("v.npy");
+    std::fs::write(&npy, write_npy_f32(N, D, &vectors())).unwrap();
+    let ids_file = common::write(dir.path(), "ids.txt", "a\nb\n");
+    let run = common::shopwindow(&[
+        "import",
+        "--vectors",
+        npy.to_str().unwrap(),
+        "--ids",
+        ids_file.to_str().unwrap(),
+        "-o",
+        dir.path().join("x").to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    assert!(
+        common::text(&run).contains("gives 2 ids but"),
+        "{}",
+        common::text(&run)
+    );
+}
