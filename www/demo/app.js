@@ -230,7 +230,7 @@ function card(item) {
 
 /** Category artwork, tinted per item so a row of one category does not look cloned. */
 function setImage(img, item) {
-  img.src = item.imageUrl ?? 'img/favicon.svg';
+  img.src = item.imageUrl ?? 'img/product.svg'; // catalogs without artwork (e.g. --data)
   // CSSOM writes are allowed under a CSP without 'unsafe-inline' (style attributes are not).
   img.style.filter = `hue-rotate(${hash(item.id) % 360}deg) saturate(0.85)`;
 }
