@@ -7,7 +7,7 @@ use crate::catalog::Catalog;
 use crate::error::RecommendError;
 use crate::kernels::{Backend, Query};
 use crate::profile::{fold_in, item_weights, Event, EventKind, ProfileConfig};
-use crate::topk::{diversify, scan, FilterSpec, ItemFilter, Scored, TopK};
+use crate::topk::{diversify, scan, FilterSpec, ItemFilter, ItemWeights, ScanResult, Scored, TopK};
 
 /// Which history items never come back as recommendations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -101,6 +101,32 @@ pub struct Recommendations {
     pub strategy: Strategy,
 }
 
+/// One pass over the catalog that a request needs: what [`scan`] takes. Built by
+/// [`Recommender::plan_recommend`] / [`Recommender::plan_similar`], run by
+/// [`Recommender::run_scan`] or by another backend, finished by [`Recommender::finish`].
+#[derive(Debug, Clone)]
+pub struct ScanPlan<'r> {
+    pub query: Query,
+    pub filter: ItemFilter<'r>,
+    /// How many candidates the scan keeps (more than the request's k when diversifying).
+    pub pool: usize,
+    /// Whether the scan must also compute the softmax normalizer.
+    pub log_partition: bool,
+    /// Per-item score multipliers (inverse norms for `similar`).
+    pub weights: ItemWeights<'r>,
+    k: usize,
+    diversity: f32,
+}
+
+/// What [`Recommender::plan_recommend`] decided.
+#[derive(Debug)]
+pub enum RecommendPlan<'r> {
+    /// Answered without scoring (cold start).
+    Ready(Recommendations),
+    /// Needs this scan, then [`Recommender::finish`].
+    Scan(ScanPlan<'r>),
+}
+
 /// Largest k a request may ask for.
 pub const MAX_K: usize = 1000;
 
@@ -159,6 +185,29 @@ impl Recommender {
         history: &[Event],
         options: &RecommendOptions,
     ) -> Result<Recommendations, RecommendError> {
+        Ok(match self.plan_recommend(history, options)? {
+            RecommendPlan::Ready(done) => done,
+            RecommendPlan::Scan(plan) => {
+                let result = self.run_scan(&plan);
+                Recommendations {
+                    items: self.finish(&plan, result),
+                    strategy: Strategy::Personalized,
+                }
+            }
+        })
+    }
+
+    /// The first half of [`Recommender::recommend`]: validates the request and either
+    /// answers it (cold start) or says which catalog scan it needs. A caller with another
+    /// scoring backend (the browser's WebGPU path) runs that scan itself and hands the
+    /// result to [`Recommender::finish`]; `recommend` is exactly this with [`run_scan`].
+    ///
+    /// [`run_scan`]: Recommender::run_scan
+    pub fn plan_recommend(
+        &self,
+        history: &[Event],
+        options: &RecommendOptions,
+    ) -> Result<RecommendPlan<'_>, RecommendError> {
         check_k(options.k)?;
         check_diversity(options.diversity)?;
         let mut spec = options.filter.clone();
@@ -175,7 +224,7 @@ impl Recommender {
 
         let Some(user) = self.user_vector(history, &options.profile)? else {
             let items = self.popular(&filter, options.k, options.context_category);
-            return Ok(Recommendations {
+            return Ok(RecommendPlan::Ready(Recommendations {
                 items: items
                     .into_iter()
                     .map(|s| Recommended {
@@ -185,25 +234,41 @@ impl Recommender {
                     })
                     .collect(),
                 strategy: Strategy::Popular,
-            });
+            }));
         };
-        let query = Query::new(&user);
-        let pool = pool_size(options.k, options.diversity);
-        let result = scan(
+        Ok(RecommendPlan::Scan(ScanPlan {
+            query: Query::new(&user),
+            filter,
+            pool: pool_size(options.k, options.diversity),
+            log_partition: options.probabilities,
+            weights: None,
+            k: options.k,
+            diversity: options.diversity,
+        }))
+    }
+
+    /// Runs a planned scan on this recommender's CPU backend.
+    pub fn run_scan(&self, plan: &ScanPlan<'_>) -> ScanResult {
+        scan(
             &self.catalog,
             self.backend,
-            &query,
-            &filter,
-            pool,
-            options.probabilities,
-            None,
-        );
-        let ranked = if options.diversity > 0.0 {
-            diversify(&self.catalog, &result.top, options.k, options.diversity)
+            &plan.query,
+            &plan.filter,
+            plan.pool,
+            plan.log_partition,
+            plan.weights,
+        )
+    }
+
+    /// The second half of a planned request: diversity and probabilities over the scan's
+    /// candidates (`result.top`, best first, as [`scan`] returns them).
+    pub fn finish(&self, plan: &ScanPlan<'_>, result: ScanResult) -> Vec<Recommended> {
+        let ranked = if plan.diversity > 0.0 {
+            diversify(&self.catalog, &result.top, plan.k, plan.diversity)
         } else {
             result.top
         };
-        let items = ranked
+        ranked
             .into_iter()
             .map(|s| Recommended {
                 index: s.index,
@@ -212,11 +277,7 @@ impl Recommender {
                     .log_partition
                     .map(|lse| ((s.score as f64) - lse).exp() as f32),
             })
-            .collect();
-        Ok(Recommendations {
-            items,
-            strategy: Strategy::Personalized,
-        })
+            .collect()
     }
 
     /// "Similar items": cosine similarity to item `item`, which itself is never returned.
@@ -225,6 +286,25 @@ impl Recommender {
         item: u32,
         options: &SimilarOptions,
     ) -> Result<Vec<Scored>, RecommendError> {
+        let plan = self.plan_similar(item, options)?;
+        let result = self.run_scan(&plan);
+        Ok(self
+            .finish(&plan, result)
+            .into_iter()
+            .map(|r| Scored {
+                index: r.index,
+                score: r.score,
+            })
+            .collect())
+    }
+
+    /// The scan [`Recommender::similar`] runs: the item's unit vector against every item,
+    /// each score weighted by the item's inverse norm (so scores are cosines).
+    pub fn plan_similar(
+        &self,
+        item: u32,
+        options: &SimilarOptions,
+    ) -> Result<ScanPlan<'_>, RecommendError> {
         check_k(options.k)?;
         check_diversity(options.diversity)?;
         self.check_items(std::iter::once(item))?;
@@ -236,20 +316,14 @@ impl Recommender {
         let mut query = self.catalog.row(item as usize);
         let scale = inverse_norms[item as usize];
         query.iter_mut().for_each(|v| *v *= scale);
-        let pool = pool_size(options.k, options.diversity);
-        let result = scan(
-            &self.catalog,
-            self.backend,
-            &Query::new(&query),
-            &filter,
-            pool,
-            false,
-            Some(inverse_norms),
-        );
-        Ok(if options.diversity > 0.0 {
-            diversify(&self.catalog, &result.top, options.k, options.diversity)
-        } else {
-            result.top
+        Ok(ScanPlan {
+            query: Query::new(&query),
+            filter,
+            pool: pool_size(options.k, options.diversity),
+            log_partition: false,
+            weights: Some(inverse_norms),
+            k: options.k,
+            diversity: options.diversity,
         })
     }
 

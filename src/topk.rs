@@ -129,7 +129,31 @@ pub struct ItemFilter<'c> {
     exclude: Vec<u32>,
 }
 
+/// What an [`ItemFilter`] checks, for a backend that applies the same filter elsewhere (the
+/// browser's WebGPU path uploads these to the GPU).
+#[derive(Debug, Clone, Copy)]
+pub struct FilterParts<'f> {
+    /// Allowed categories, indexed by category id (ids past the end are not allowed).
+    pub categories: Option<&'f [bool]>,
+    /// Inclusive price range; the bounds may be infinite.
+    pub price: Option<(f32, f32)>,
+    /// Availability flags to require (`None`: every item passes).
+    pub available: Option<&'f [u8]>,
+    /// Excluded item indices, sorted and deduplicated.
+    pub exclude: &'f [u32],
+}
+
 impl<'c> ItemFilter<'c> {
+    /// The filter's parts; [`ItemFilter::allows`] is exactly "passes every part".
+    pub fn parts(&self) -> FilterParts<'_> {
+        FilterParts {
+            categories: self.categories.as_deref(),
+            price: self.price.map(|(_, min, max)| (min, max)),
+            available: self.available,
+            exclude: &self.exclude,
+        }
+    }
+
     /// Lets every item through.
     pub fn all(catalog: &'c Catalog) -> ItemFilter<'c> {
         ItemFilter {
