@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod dto;
+pub mod gpu;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

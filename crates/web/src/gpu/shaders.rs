@@ -1,0 +1,49 @@
+//! The WGSL sources, assembled per vector type. Plain Rust with no web types, so the native
+//! test suite can validate every module the browser may compile (tests/wgsl_valid.rs).
+
+use shopwindow::VectorDtype;
+
+/// Scoring + per-workgroup top-k, shared by every vector type.
+pub const TOPK: &str = include_str!("topk.wgsl");
+pub const SCORE_F32: &str = include_str!("score_f32.wgsl");
+pub const SCORE_F16: &str = include_str!("score_f16.wgsl");
+pub const SCORE_I8: &str = include_str!("score_i8.wgsl");
+pub const DOT_I8_PACKED: &str = include_str!("dot_i8_packed.wgsl");
+pub const DOT_I8_UNPACKED: &str = include_str!("dot_i8_unpacked.wgsl");
+
+/// Name of the WGSL language feature that provides `dot4I8Packed`.
+pub const PACKED_DOT_FEATURE: &str = "packed_4x8_integer_dot_product";
+
+/// How the int8 kernel multiplies four lanes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum I8Dot {
+    /// `dot4I8Packed` (the browser reports the language feature).
+    Packed,
+    /// Sign-extend each lane and multiply (every WebGPU browser).
+    Unpacked,
+}
+
+/// The complete module for `dtype`. `i8_dot` only matters for int8 catalogs.
+pub fn module(dtype: VectorDtype, i8_dot: I8Dot) -> String {
+    let parts: &[&str] = match (dtype, i8_dot) {
+        (VectorDtype::F32, _) => &[TOPK, SCORE_F32],
+        (VectorDtype::F16, _) => &[TOPK, SCORE_F16],
+        (VectorDtype::I8, I8Dot::Packed) => &[TOPK, SCORE_I8, DOT_I8_PACKED],
+        (VectorDtype::I8, I8Dot::Unpacked) => &[TOPK, SCORE_I8, DOT_I8_UNPACKED],
+    };
+    parts.join("\n")
+}
+
+/// Every module [`module`] can produce, with a name for test messages.
+pub fn all_modules() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for dtype in [VectorDtype::F32, VectorDtype::F16, VectorDtype::I8] {
+        for dot in [I8Dot::Packed, I8Dot::Unpacked] {
+            if dtype != VectorDtype::I8 && dot == I8Dot::Unpacked {
+                continue;
+            }
+            out.push((format!("{} ({dot:?})", dtype.as_str()), module(dtype, dot)));
+        }
+    }
+    out
+}
