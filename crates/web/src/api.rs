@@ -120,7 +120,21 @@ pub fn recommend(
 ) -> Result<dto::Recommendations, RecommendError> {
     let catalog = engine.catalog();
     let (events, unknown_items) = resolve_history(catalog, history);
-    let core_options = recommend::RecommendOptions {
+    let result = engine.recommend(&events, &recommend_options(catalog, options)?)?;
+    Ok(recommendations(
+        catalog,
+        &result,
+        unknown_items,
+        engine.backend().name(),
+    ))
+}
+
+/// The core's options for a `recommend` request.
+pub fn recommend_options(
+    catalog: &Catalog,
+    options: &dto::RecommendOptions,
+) -> Result<recommend::RecommendOptions, RecommendError> {
+    Ok(recommend::RecommendOptions {
         k: options.k.unwrap_or(DEFAULT_K),
         filter: filter_spec(
             catalog,
@@ -140,9 +154,17 @@ pub fn recommend(
             .map(|name| category_index(catalog, name))
             .transpose()?,
         profile: profile_config(options),
-    };
-    let result = engine.recommend(&events, &core_options)?;
-    Ok(dto::Recommendations {
+    })
+}
+
+/// The answer of `recommend`, with the backend that scored it.
+pub fn recommendations(
+    catalog: &Catalog,
+    result: &recommend::Recommendations,
+    unknown_items: Vec<String>,
+    backend: &str,
+) -> dto::Recommendations {
+    dto::Recommendations {
         items: result
             .items
             .iter()
@@ -153,8 +175,8 @@ pub fn recommend(
             recommend::Strategy::Popular => dto::Strategy::Popular,
         },
         unknown_items,
-        backend: engine.backend().name().to_string(),
-    })
+        backend: backend.to_string(),
+    }
 }
 
 pub fn similar(
@@ -163,6 +185,17 @@ pub fn similar(
     options: &dto::SimilarOptions,
 ) -> Result<dto::SimilarItems, RecommendError> {
     let catalog = engine.catalog();
+    let (item, core_options) = similar_options(catalog, item_id, options)?;
+    let items = engine.similar(item, &core_options)?;
+    Ok(similar_items(catalog, &items, engine.backend().name()))
+}
+
+/// The item and the core's options for a `similar` request.
+pub fn similar_options(
+    catalog: &Catalog,
+    item_id: &str,
+    options: &dto::SimilarOptions,
+) -> Result<(u32, recommend::SimilarOptions), RecommendError> {
     let item = catalog
         .index_of(item_id)
         .ok_or_else(|| RecommendError::UnknownItem(item_id.to_string()))?;
@@ -175,14 +208,18 @@ pub fn similar(
         )?,
         diversity: options.diversity.unwrap_or(0.0),
     };
-    let items = engine.similar(item, &core_options)?;
-    Ok(dto::SimilarItems {
+    Ok((item, core_options))
+}
+
+/// The answer of `similar`, with the backend that scored it.
+pub fn similar_items(catalog: &Catalog, items: &[Scored], backend: &str) -> dto::SimilarItems {
+    dto::SimilarItems {
         items: items
             .iter()
             .map(|&Scored { index, score }| item_result(catalog, index, score, None))
             .collect(),
-        backend: engine.backend().name().to_string(),
-    })
+        backend: backend.to_string(),
+    }
 }
 
 /// `P(item | shopper)` for each id; an unknown id is an error (there is no sensible value).

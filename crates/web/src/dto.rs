@@ -155,7 +155,7 @@ pub struct Recommendations {
     pub strategy: Strategy,
     /// History ids the catalog does not know (delisted items): skipped, not an error.
     pub unknown_items: Vec<String>,
-    /// The CPU backend that scored: "simd128" or "scalar".
+    /// The backend that scored: "webgpu", "simd128" or "scalar".
     pub backend: String,
 }
 
@@ -164,6 +164,7 @@ pub struct Recommendations {
 #[serde(rename_all = "camelCase")]
 pub struct SimilarItems {
     pub items: Vec<ItemResult>,
+    /// The backend that scored: "webgpu", "simd128" or "scalar".
     pub backend: String,
 }
 
@@ -192,4 +193,56 @@ pub struct CatalogInfo {
     pub byte_length: usize,
     /// True when the catalog bytes are read in place (no second copy in memory).
     pub zero_copy: bool,
+}
+
+/// A scoring backend a page can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendChoice {
+    /// WebGPU when this device has a hardware adapter and the catalog is large enough to
+    /// gain; SIMD128 otherwise.
+    #[default]
+    Auto,
+    Webgpu,
+    /// The wasm SIMD128 kernels ("simd128" is accepted too).
+    #[serde(alias = "simd128")]
+    Simd,
+    /// The portable reference kernels.
+    Scalar,
+}
+
+/// Options of `Recommender.create` and `setBackendAsync`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BackendOptions {
+    #[tsify(optional)]
+    pub backend: Option<BackendChoice>,
+    /// Largest GPU buffer to use for one chunk of the catalog, in bytes (default: the
+    /// device's limit). For tuning and tests.
+    #[tsify(optional)]
+    pub max_chunk_bytes: Option<f64>,
+}
+
+/// Which backend scores, and why: `backendStatus`, the answer of `setBackendAsync`, and the
+/// argument of `onfallback`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct BackendStatus {
+    /// What was asked for: "auto", "webgpu", "simd" or "scalar".
+    pub requested: String,
+    /// What scores now: "webgpu", "simd128" or "scalar".
+    pub backend: String,
+    /// Why, in words.
+    pub reason: String,
+    /// True when WebGPU was wanted but failed (missing, refused, pipeline error, device
+    /// lost) and the CPU took over with the same results.
+    pub fallback: bool,
+    /// The GPU adapter, when one was obtained.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub adapter: Option<String>,
+    /// GPU buffers the catalog was split into, when WebGPU scores.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub chunks: Option<usize>,
 }

@@ -6,18 +6,68 @@
 //! input: malformed options, unknown ids and corrupt catalogs all come back as errors.
 
 pub mod api;
+pub mod backend;
 pub mod dto;
 pub mod gpu;
+#[cfg(target_arch = "wasm32")]
+mod webgpu;
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use shopwindow::{Backend, Catalog, Recommender as Engine};
 use wasm_bindgen::prelude::*;
 
+use crate::dto::{BackendChoice, BackendStatus};
+
 /// Recommendations computed on this device from a catalog file and the shopper's history.
 #[wasm_bindgen]
 pub struct Recommender {
-    engine: Engine,
+    /// Shared with the futures of the async methods, which outlive a `&self` borrow.
+    shared: Rc<Shared>,
+}
+
+struct Shared {
+    /// Borrowed mutably only to switch the CPU backend; async requests hold a shared
+    /// borrow across their GPU wait, so a switch during one is refused, not a panic.
+    engine: RefCell<Engine>,
+    status: RefCell<BackendStatus>,
+    #[cfg(target_arch = "wasm32")]
+    gpu: RefCell<Option<Rc<gpu::scorer::GpuScorer>>>,
+    #[cfg(target_arch = "wasm32")]
+    on_fallback: RefCell<Option<js_sys::Function>>,
+}
+
+impl Shared {
+    fn new(engine: Engine) -> Shared {
+        let status = BackendStatus {
+            requested: BackendChoice::Simd.as_str().into(),
+            backend: engine.backend().name().into(),
+            reason: "the synchronous constructor scores on the CPU".into(),
+            fallback: false,
+            adapter: None,
+            chunks: None,
+        };
+        Shared {
+            engine: RefCell::new(engine),
+            status: RefCell::new(status),
+            #[cfg(target_arch = "wasm32")]
+            gpu: RefCell::new(None),
+            #[cfg(target_arch = "wasm32")]
+            on_fallback: RefCell::new(None),
+        }
+    }
+
+    /// Switches the CPU backend (the GPU, if any, stays as it is).
+    fn set_cpu(&self, backend: Backend) -> Result<(), JsError> {
+        let mut engine = self.engine.try_borrow_mut().map_err(|_| {
+            JsError::new("cannot change the backend while an async request is running")
+        })?;
+        engine.set_backend(backend);
+        Ok(())
+    }
 }
 
 /// Reads an optional JS argument (`undefined`/`null` = defaults) into a DTO.
@@ -69,7 +119,7 @@ impl Recommender {
     pub fn new(catalog: Vec<u8>) -> Result<Recommender, JsError> {
         let catalog = Catalog::from_bytes(catalog).map_err(error)?;
         Ok(Recommender {
-            engine: Engine::new(catalog),
+            shared: Rc::new(Shared::new(Engine::new(catalog))),
         })
     }
 
@@ -82,7 +132,7 @@ impl Recommender {
     ) -> Result<JsValue, JsError> {
         let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
         let options = with_clock(from_js(options, "recommend options")?);
-        to_js(&api::recommend(&self.engine, &history, &options).map_err(error)?)
+        to_js(&api::recommend(&self.engine(), &history, &options).map_err(error)?)
     }
 
     /// Items most similar to `itemId` (cosine of their vectors), excluding the item itself.
@@ -93,7 +143,7 @@ impl Recommender {
         #[wasm_bindgen(unchecked_param_type = "SimilarOptions | undefined")] options: JsValue,
     ) -> Result<JsValue, JsError> {
         let options: dto::SimilarOptions = from_js(options, "similar options")?;
-        to_js(&api::similar(&self.engine, item_id, &options).map_err(error)?)
+        to_js(&api::similar(&self.engine(), item_id, &options).map_err(error)?)
     }
 
     /// Calibrated `P(item | shopper)` for each of `itemIds` (softmax over the whole catalog).
@@ -107,13 +157,13 @@ impl Recommender {
         let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
         let item_ids: Vec<String> = required_from_js(item_ids, "item ids")?;
         let options = with_clock(from_js(options, "options")?);
-        to_js(&api::probability(&self.engine, &history, &item_ids, &options).map_err(error)?)
+        to_js(&api::probability(&self.engine(), &history, &item_ids, &options).map_err(error)?)
     }
 
     /// What the catalog holds: sizes, dtype, model parameters, categories.
     #[wasm_bindgen(unchecked_return_type = "CatalogInfo")]
     pub fn info(&self) -> Result<JsValue, JsError> {
-        to_js(&api::info(self.engine.catalog()))
+        to_js(&api::info(self.engine().catalog()))
     }
 
     /// One item for display, or `undefined` when the catalog has no such id.
@@ -122,7 +172,8 @@ impl Recommender {
         &self,
         #[wasm_bindgen(js_name = itemId)] item_id: &str,
     ) -> Result<JsValue, JsError> {
-        let catalog = self.engine.catalog();
+        let engine = self.engine();
+        let catalog = engine.catalog();
         match catalog.index_of(item_id) {
             Some(index) => {
                 let score = catalog.popularity().map_or(0.0, |p| p[index as usize]);
@@ -132,22 +183,42 @@ impl Recommender {
         }
     }
 
-    /// The CPU backend in use: "simd128" or "scalar".
+    /// The backend in use: "webgpu", "simd128" or "scalar". The synchronous methods always
+    /// score on the CPU; with "webgpu" only the async ones use the GPU.
     #[wasm_bindgen(getter)]
     pub fn backend(&self) -> String {
-        self.engine.backend().name().to_string()
+        self.shared.status.borrow().backend.clone()
     }
 
-    /// Forces a CPU backend ("simd128" or "scalar"); every backend returns the same lists.
+    /// Which backend scores, why, and whether WebGPU fell back to the CPU.
+    #[wasm_bindgen(getter, js_name = backendStatus, unchecked_return_type = "BackendStatus")]
+    pub fn backend_status(&self) -> Result<JsValue, JsError> {
+        to_js(&*self.shared.status.borrow())
+    }
+
+    /// Forces a CPU backend ("simd", "simd128" or "scalar") and releases the GPU if one was
+    /// in use; every backend returns the same lists. WebGPU needs `setBackendAsync`.
     #[wasm_bindgen(js_name = setBackend)]
     pub fn set_backend(&mut self, name: &str) -> Result<(), JsError> {
-        let names: Vec<&str> = Backend::all().iter().map(|b| b.name()).collect();
-        let backend = Backend::from_name(name).ok_or_else(|| {
-            JsError::new(&format!(
-                "unknown backend {name:?}; this build has {names:?}"
-            ))
-        })?;
-        self.engine.set_backend(backend);
+        let choice = BackendChoice::parse(name).map_err(|e| JsError::new(&e))?;
+        if !matches!(choice, BackendChoice::Simd | BackendChoice::Scalar) {
+            return Err(JsError::new(&format!(
+                "backend {name:?} may use the GPU: use `await setBackendAsync({name:?})`"
+            )));
+        }
+        let backend::Decision::Cpu(status) = backend::decide(choice, 0, 0) else {
+            unreachable!("CPU choices never try the GPU")
+        };
+        self.shared.set_cpu(choice.cpu())?;
+        #[cfg(target_arch = "wasm32")]
+        self.shared.gpu.replace(None);
+        self.shared.status.replace(status);
         Ok(())
+    }
+}
+
+impl Recommender {
+    fn engine(&self) -> std::cell::Ref<'_, Engine> {
+        self.shared.engine.borrow()
     }
 }

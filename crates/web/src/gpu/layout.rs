@@ -82,7 +82,9 @@ pub fn vector_bytes(vectors: ItemVectors<'_>, dim: usize, rows: Range<usize>) ->
     let bytes: &[u8] = match vectors {
         ItemVectors::F32(v) => bytemuck::cast_slice(&v[span]),
         ItemVectors::F16(v) => bytemuck::cast_slice(&v[span]),
-        ItemVectors::I8 { values, .. } if dim % 4 == 0 => bytemuck::cast_slice(&values[span]),
+        ItemVectors::I8 { values, .. } if dim.is_multiple_of(4) => {
+            bytemuck::cast_slice(&values[span])
+        }
         ItemVectors::I8 { values, .. } => {
             let stride = 4 * i8_row_words(dim);
             let mut out = vec![0u8; rows.len() * stride];
@@ -95,7 +97,7 @@ pub fn vector_bytes(vectors: ItemVectors<'_>, dim: usize, rows: Range<usize>) ->
             return Cow::Owned(out);
         }
     };
-    if bytes.len() % 4 == 0 {
+    if bytes.len().is_multiple_of(4) {
         Cow::Borrowed(bytes)
     } else {
         let mut padded = bytes.to_vec();

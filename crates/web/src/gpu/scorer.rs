@@ -132,7 +132,7 @@ impl GpuScorer {
         self.chunks.len()
     }
 
-    /// "dot4I8Packed" or "unpacked": how int8 lanes are multiplied here.
+    /// How int8 lanes are multiplied on this device.
     pub fn i8_dot(&self) -> shaders::I8Dot {
         self.device.i8_dot
     }

@@ -1,15 +1,15 @@
-//! The WGSL sources, assembled per vector type. Plain Rust with no web types, so the native
+//! The WGSL sources (stripped of comments by build.rs), assembled per vector type. Plain Rust with no web types, so the native
 //! test suite can validate every module the browser may compile (tests/wgsl_valid.rs).
 
 use shopwindow::VectorDtype;
 
 /// Scoring + per-workgroup top-k, shared by every vector type.
-pub const TOPK: &str = include_str!("topk.wgsl");
-pub const SCORE_F32: &str = include_str!("score_f32.wgsl");
-pub const SCORE_F16: &str = include_str!("score_f16.wgsl");
-pub const SCORE_I8: &str = include_str!("score_i8.wgsl");
-pub const DOT_I8_PACKED: &str = include_str!("dot_i8_packed.wgsl");
-pub const DOT_I8_UNPACKED: &str = include_str!("dot_i8_unpacked.wgsl");
+pub const TOPK: &str = include_str!(concat!(env!("OUT_DIR"), "/topk.wgsl"));
+pub const SCORE_F32: &str = include_str!(concat!(env!("OUT_DIR"), "/score_f32.wgsl"));
+pub const SCORE_F16: &str = include_str!(concat!(env!("OUT_DIR"), "/score_f16.wgsl"));
+pub const SCORE_I8: &str = include_str!(concat!(env!("OUT_DIR"), "/score_i8.wgsl"));
+pub const DOT_I8_PACKED: &str = include_str!(concat!(env!("OUT_DIR"), "/dot_i8_packed.wgsl"));
+pub const DOT_I8_UNPACKED: &str = include_str!(concat!(env!("OUT_DIR"), "/dot_i8_unpacked.wgsl"));
 
 /// Name of the WGSL language feature that provides `dot4I8Packed`.
 pub const PACKED_DOT_FEATURE: &str = "packed_4x8_integer_dot_product";

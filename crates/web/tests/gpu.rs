@@ -1,0 +1,477 @@
+//! WebGPU in headless Chromium (SwiftShader here; DESIGN.md §5), for real: every vector type,
+//! filters and exclusions, forced chunking, and every fallback.
+//!
+//! Parity: the GPU's top-k ids must equal the scalar reference's exactly, and its scores
+//! must be within `tolerance` of the reference's. f32/f16 kernels sum in the reference
+//! order, but WGSL may fuse a multiply and an add, so scores may differ in the last bits:
+//! the tolerance is 1e-5 × the largest |score| in the list, far above a few ulps of
+//! fused rounding at these dimensions and far below the score gaps of the fixtures. The
+//! int8 kernel is exact integer arithmetic plus the same two f32 products as the CPU. To
+//! make "ids equal exactly" meaningful, each check first asks the reference for k + 1 items
+//! and requires consecutive reference scores to differ by more than twice the tolerance: a
+//! near-tie would make either order correct, and the fixtures are checked to have none.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Object, Promise, Reflect, JSON};
+use serde_json::{json, Value};
+use shopwindow::{CatalogBuilder, ItemRecord, VectorDtype};
+use shopwindow_testkit::fixtures::{golden_catalog, Xorshift};
+use shopwindow_web::Recommender;
+use wasm_bindgen::convert::TryFromJsValue;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const DTYPES: [VectorDtype; 3] = [VectorDtype::F32, VectorDtype::F16, VectorDtype::I8];
+
+fn js(value: &Value) -> JsValue {
+    JSON::parse(&value.to_string()).expect("valid JSON")
+}
+
+fn json_of(value: &JsValue) -> Value {
+    let text = JSON::stringify(value).unwrap().as_string().unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn settle(promise: Promise) -> Value {
+    match promise.await {
+        Ok(value) => json_of(&value),
+        Err(e) => panic!("promise rejected: {e:?}"),
+    }
+}
+
+const CATEGORIES: [&str; 8] = ["c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7"];
+
+/// `n` random items of dimension `d` in clustered categories, with prices, and every 5th
+/// item out of stock. Vectors are uniform noise around a per-category center.
+fn random_catalog(dtype: VectorDtype, n: usize, d: usize, seed: u64) -> Vec<u8> {
+    let mut rng = Xorshift::new(seed);
+    let centers: Vec<Vec<f32>> = (0..CATEGORIES.len())
+        .map(|_| (0..d).map(|_| rng.signed()).collect())
+        .collect();
+    let mut builder = CatalogBuilder::new(d).dtype(dtype);
+    for i in 0..n {
+        let category = (rng.below(CATEGORIES.len() as u64)) as usize;
+        let vector: Vec<f32> = centers[category]
+            .iter()
+            .map(|c| 0.5 * c + 0.5 * rng.signed())
+            .collect();
+        let item = ItemRecord {
+            id: format!("item-{i}"),
+            title: None,
+            image_url: None,
+            category: Some(CATEGORIES[category].to_string()),
+            price: Some(1.0 + rng.below(10_000) as f32 / 100.0),
+            available: i % 5 != 2,
+            popularity: rng.unit(),
+        };
+        builder.push(item, &vector).unwrap();
+    }
+    builder.to_bytes().unwrap()
+}
+
+/// A request, as the JS API takes it.
+#[derive(Clone)]
+enum Call {
+    Recommend { history: Value, options: Value },
+    Similar { item: String, options: Value },
+}
+
+impl Call {
+    fn with_k(&self, k: u64) -> Call {
+        let mut call = self.clone();
+        match &mut call {
+            Call::Recommend { options, .. } | Call::Similar { options, .. } => {
+                options["k"] = json!(k)
+            }
+        }
+        call
+    }
+
+    fn k(&self) -> u64 {
+        match self {
+            Call::Recommend { options, .. } | Call::Similar { options, .. } => {
+                options["k"].as_u64().unwrap_or(10)
+            }
+        }
+    }
+
+    fn diversified(&self) -> bool {
+        match self {
+            Call::Recommend { options, .. } | Call::Similar { options, .. } => {
+                options["diversity"].as_f64().unwrap_or(0.0) > 0.0
+            }
+        }
+    }
+
+    fn run_sync(&self, rec: &Recommender) -> Value {
+        let result = match self {
+            Call::Recommend { history, options } => rec.recommend(js(history), js(options)),
+            Call::Similar { item, options } => rec.similar(item, js(options)),
+        };
+        json_of(&result.unwrap_or_else(|e| panic!("reference failed: {:?}", JsValue::from(e))))
+    }
+
+    async fn run_async(&self, rec: &Recommender) -> Value {
+        settle(match self {
+            Call::Recommend { history, options } => rec.recommend_async(js(history), js(options)),
+            Call::Similar { item, options } => rec.similar_async(item.clone(), js(options)),
+        })
+        .await
+    }
+}
+
+/// Requests with history exclusion, explicit exclusions, every filter, similar items, and
+/// diversity, over items named `id(i)` with categories `cats`.
+fn calls(id: impl Fn(usize) -> String, cats: [&str; 2]) -> Vec<(&'static str, Call)> {
+    let history = json!([
+        { "itemId": id(0), "type": "view" },
+        { "itemId": id(6), "type": "view" },
+        { "itemId": id(12), "type": "cart" },
+        { "itemId": id(2), "type": "purchase" },
+    ]);
+    vec![
+        (
+            "personalized",
+            Call::Recommend {
+                history: history.clone(),
+                options: json!({ "k": 10 }),
+            },
+        ),
+        (
+            "filters and exclusions",
+            Call::Recommend {
+                history: history.clone(),
+                options: json!({
+                    "k": 12,
+                    "exclude": [id(18), id(24), id(30)],
+                    "filters": { "categories": cats, "priceMin": 20, "priceMax": 80, "availableOnly": true },
+                }),
+            },
+        ),
+        (
+            "purchased-only exclusion",
+            Call::Recommend {
+                history: history.clone(),
+                options: json!({ "k": 20, "excludeHistory": "purchased" }),
+            },
+        ),
+        (
+            "diversity",
+            Call::Recommend {
+                history,
+                options: json!({ "k": 8, "diversity": 0.5 }),
+            },
+        ),
+        (
+            "similar, filtered",
+            Call::Similar {
+                item: id(7),
+                options: json!({ "k": 8, "exclude": [id(13)], "filters": { "availableOnly": true, "priceMax": 90 } }),
+            },
+        ),
+    ]
+}
+
+fn items(result: &Value) -> Vec<(String, f32)> {
+    result["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["id"].as_str().unwrap().to_string(),
+                i["score"].as_f64().unwrap() as f32,
+            )
+        })
+        .collect()
+}
+
+fn tolerance(scores: &[(String, f32)]) -> f32 {
+    1e-5 * scores.iter().fold(f32::MIN_POSITIVE, |m, (_, s)| m.max(s.abs()))
+}
+
+/// Checks `call` on `gpu` against the scalar reference; returns the largest score error.
+async fn check_parity(name: &str, call: &Call, gpu: &Recommender, reference: &Recommender) -> f32 {
+    let want = items(&call.run_sync(reference));
+    let got_result = call.run_async(gpu).await;
+    assert_eq!(got_result["backend"], "webgpu", "{name}: {got_result}");
+    let got = items(&got_result);
+    let tol = tolerance(&want);
+    if !call.diversified() {
+        // No near-ties among the first k + 1 reference items, or ids could legitimately
+        // come in another order.
+        let wider = items(&call.with_k(call.k() + 1).run_sync(reference));
+        for w in wider.windows(2) {
+            assert!(
+                w[0].1 - w[1].1 > 2.0 * tol,
+                "{name}: the fixture has a near-tie ({:?} vs {:?}); pick another",
+                w[0],
+                w[1]
+            );
+        }
+    }
+    let ids = |v: &[(String, f32)]| v.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&got), ids(&want), "{name}: ids differ");
+    let mut worst = 0.0f32;
+    for ((id, g), (_, w)) in got.iter().zip(&want) {
+        let err = (g - w).abs();
+        assert!(
+            err <= tol,
+            "{name}: {id} scored {g:e} on the GPU, {w:e} on the CPU"
+        );
+        worst = worst.max(err);
+    }
+    worst
+}
+
+fn scalar(bytes: Vec<u8>) -> Recommender {
+    let mut rec = Recommender::new(bytes).unwrap_or_else(|_| panic!("catalog loads"));
+    rec.set_backend("scalar").unwrap();
+    rec
+}
+
+async fn webgpu(bytes: Vec<u8>, max_chunk_bytes: Option<u64>) -> (Recommender, Value) {
+    let rec = Recommender::new(bytes).unwrap_or_else(|_| panic!("catalog loads"));
+    let status =
+        settle(rec.set_backend_async("webgpu", js(&json!({ "maxChunkBytes": max_chunk_bytes }))))
+            .await;
+    assert_eq!(
+        status["backend"], "webgpu",
+        "WebGPU should work here: {status}"
+    );
+    assert_eq!(status["fallback"], false);
+    (rec, status)
+}
+
+async fn parity_on(
+    label: &str,
+    bytes: Vec<u8>,
+    max_chunk: Option<u64>,
+    calls: &[(&str, Call)],
+) -> usize {
+    let reference = scalar(bytes.clone());
+    let (gpu, status) = webgpu(bytes, max_chunk).await;
+    let mut worst = 0.0f32;
+    for (name, call) in calls {
+        worst = worst.max(check_parity(&format!("{label} {name}"), call, &gpu, &reference).await);
+    }
+    console_log!("{label}: {status}; largest score difference {worst:e}");
+    status["chunks"].as_u64().unwrap() as usize
+}
+
+#[wasm_bindgen_test]
+async fn golden_catalogs_match_the_reference_on_webgpu() {
+    let id = |i: usize| format!("sku-{i:04}");
+    for dtype in DTYPES {
+        let calls = calls(id, ["shoes", "coats"]);
+        let chunks = parity_on(dtype.as_str(), golden_catalog(dtype), None, &calls).await;
+        assert_eq!(chunks, 1);
+        // 240 items in chunks of at most 1 KiB: 13 chunks for f32, 7 for f16, 4 for i8.
+        let chunks = parity_on(dtype.as_str(), golden_catalog(dtype), Some(1024), &calls).await;
+        assert!(chunks >= 3, "{dtype:?}: {chunks} chunks");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_20k_item_catalog_matches_the_reference_on_webgpu_in_chunks() {
+    let id = |i: usize| format!("item-{i}");
+    for dtype in DTYPES {
+        let bytes = random_catalog(dtype, 20_000, 37, 7);
+        let calls = calls(id, ["c1", "c4"]);
+        let chunks = parity_on(
+            &format!("20k {}", dtype.as_str()),
+            bytes.clone(),
+            None,
+            &calls,
+        )
+        .await;
+        assert_eq!(chunks, 1);
+        // ~256 KiB chunks: 2-5 chunks depending on the row size, boundaries mid-tile.
+        let chunks = parity_on(
+            &format!("20k {} chunked", dtype.as_str()),
+            bytes,
+            Some(250_000),
+            &calls,
+        )
+        .await;
+        assert!(chunks >= 2, "{dtype:?}: {chunks} chunks");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn requests_the_gpu_does_not_serve_are_scored_on_the_cpu() {
+    let (gpu, _) = webgpu(golden_catalog(VectorDtype::F32), None).await;
+    let history = json!([{ "itemId": "sku-0003", "type": "view" }]);
+    // The softmax normalizer and pools over 256 candidates stay on the CPU.
+    for options in [
+        json!({ "k": 5, "probabilities": true }),
+        json!({ "k": 300 }),
+    ] {
+        let result = settle(gpu.recommend_async(js(&history), js(&options))).await;
+        assert_eq!(result["backend"], "simd128", "{options}");
+    }
+    // Cold start needs no scoring at all.
+    let result = settle(gpu.recommend_async(js(&json!([])), JsValue::UNDEFINED)).await;
+    assert_eq!(result["strategy"], "popular");
+    assert_eq!(gpu.backend(), "webgpu");
+    // The synchronous methods keep working, on the CPU.
+    let result = json_of(&gpu.recommend(js(&history), JsValue::UNDEFINED).unwrap());
+    assert_eq!(result["backend"], "simd128");
+}
+
+/// Shadows `navigator.gpu` with `undefined` for the duration of `body`.
+struct NoWebGpu(JsValue);
+
+impl NoWebGpu {
+    fn install() -> NoWebGpu {
+        let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).unwrap();
+        let descriptor = Object::new();
+        Reflect::set(&descriptor, &"value".into(), &JsValue::UNDEFINED).unwrap();
+        Reflect::set(&descriptor, &"configurable".into(), &true.into()).unwrap();
+        Reflect::define_property(
+            navigator.unchecked_ref::<Object>(),
+            &"gpu".into(),
+            &descriptor,
+        )
+        .unwrap();
+        NoWebGpu(navigator)
+    }
+}
+
+impl Drop for NoWebGpu {
+    fn drop(&mut self) {
+        Reflect::delete_property(self.0.unchecked_ref::<Object>(), &"gpu".into()).unwrap();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn without_navigator_gpu_webgpu_falls_back_to_the_cpu() {
+    let bytes = golden_catalog(VectorDtype::I8);
+    let reference = scalar(bytes.clone());
+    {
+        let _stub = NoWebGpu::install();
+        let rec = Recommender::new(bytes.clone()).unwrap_or_else(|_| panic!("loads"));
+        let status = settle(rec.set_backend_async("webgpu", JsValue::UNDEFINED)).await;
+        assert_eq!(status["backend"], "simd128", "{status}");
+        assert_eq!(status["fallback"], true);
+        assert!(
+            status["reason"].as_str().unwrap().contains("navigator.gpu"),
+            "{status}"
+        );
+        assert_eq!(json_of(&rec.backend_status().unwrap()), status);
+        for (name, call) in calls(|i| format!("sku-{i:04}"), ["shoes", "coats"]) {
+            let got = call.run_async(&rec).await;
+            assert_eq!(got["backend"], "simd128", "{name}");
+            assert_eq!(items(&got), items(&call.run_sync(&reference)), "{name}");
+        }
+        // `create` resolves too, never rejects.
+        let created = Recommender::create(bytes.clone(), js(&json!({ "backend": "webgpu" })))
+            .await
+            .unwrap();
+        let created = Recommender::try_from_js_value(created).unwrap();
+        assert_eq!(created.backend(), "simd128");
+    }
+    // With WebGPU back, the same recommender can retry.
+    let rec = Recommender::new(bytes).unwrap_or_else(|_| panic!("loads"));
+    let status = settle(rec.set_backend_async("webgpu", JsValue::UNDEFINED)).await;
+    assert_eq!(status["backend"], "webgpu", "{status}");
+}
+
+#[wasm_bindgen_test]
+async fn a_lost_device_falls_back_to_the_cpu_with_the_same_results() {
+    let bytes = golden_catalog(VectorDtype::F16);
+    let reference = scalar(bytes.clone());
+    let (rec, _) = webgpu(bytes, Some(4096)).await;
+    let calls_seen = Rc::new(Cell::new(0));
+    let seen = calls_seen.clone();
+    let handler = Closure::<dyn Fn(JsValue)>::new(move |status: JsValue| {
+        assert_eq!(json_of(&status)["fallback"], true);
+        seen.set(seen.get() + 1);
+    });
+    rec.set_onfallback(Some(
+        handler.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+    ));
+
+    rec.gpu_device().expect("a device").destroy();
+    let calls = calls(|i| format!("sku-{i:04}"), ["shoes", "coats"]);
+    for (name, call) in &calls {
+        let got = call.run_async(&rec).await;
+        assert_eq!(got["backend"], "simd128", "{name}: {got}");
+        assert_eq!(items(&got), items(&call.run_sync(&reference)), "{name}");
+    }
+    let status = json_of(&rec.backend_status().unwrap());
+    assert_eq!(status["backend"], "simd128");
+    assert_eq!(status["fallback"], true);
+    assert!(
+        status["reason"].as_str().unwrap().contains("lost"),
+        "{status}"
+    );
+    assert_eq!(calls_seen.get(), 1, "onfallback fires once");
+    assert!(rec.gpu_device().is_none());
+
+    // Retrying gets a fresh device.
+    let status = settle(rec.set_backend_async("webgpu", JsValue::UNDEFINED)).await;
+    assert_eq!(status["backend"], "webgpu", "{status}");
+    let (name, call) = &calls[0];
+    check_parity(name, call, &rec, &reference).await;
+}
+
+#[wasm_bindgen_test]
+async fn forced_and_automatic_backend_choices() {
+    let bytes = golden_catalog(VectorDtype::F32);
+    let mut rec = Recommender::new(bytes.clone()).unwrap_or_else(|_| panic!("loads"));
+    for (asked, backend) in [
+        ("scalar", "scalar"),
+        ("simd", "simd128"),
+        ("webgpu", "webgpu"),
+        ("simd128", "simd128"),
+    ] {
+        let status = settle(rec.set_backend_async(asked, JsValue::UNDEFINED)).await;
+        assert_eq!(status["backend"], backend, "{asked}: {status}");
+        assert_eq!(rec.backend(), backend);
+    }
+    // auto on a small catalog never asks for a GPU.
+    let status = settle(rec.set_backend_async("auto", JsValue::UNDEFINED)).await;
+    assert_eq!(status["backend"], "simd128");
+    assert!(
+        status["reason"].as_str().unwrap().contains("too small"),
+        "{status}"
+    );
+    // auto on a catalog big enough to gain refuses a software adapter (SwiftShader here).
+    let big = random_catalog(VectorDtype::I8, 32_768, 64, 3);
+    let created = Recommender::create(big, js(&json!({ "backend": "auto" })))
+        .await
+        .unwrap();
+    let created = Recommender::try_from_js_value(created).unwrap();
+    let status = json_of(&created.backend_status().unwrap());
+    assert_eq!(status["requested"], "auto");
+    console_log!("auto on 32768 × 64: {status}");
+    match status["backend"].as_str().unwrap() {
+        "webgpu" => assert!(status["adapter"].is_string()),
+        "simd128" => assert!(
+            status["reason"].as_str().unwrap().contains("software") || status["fallback"] == true,
+            "{status}"
+        ),
+        other => panic!("auto chose {other}"),
+    }
+    // Sync setBackend refuses GPU choices and bad names; a failed upload falls back.
+    assert!(rec.set_backend("webgpu").is_err());
+    assert!(rec.set_backend("webgl").is_err());
+    let rejected = rec.set_backend_async("webgl", JsValue::UNDEFINED).await;
+    assert!(rejected.is_err());
+    let status = settle(rec.set_backend_async("webgpu", js(&json!({ "maxChunkBytes": 8 })))).await;
+    assert_eq!(status["backend"], "simd128");
+    assert_eq!(status["fallback"], true);
+    assert!(
+        status["reason"]
+            .as_str()
+            .unwrap()
+            .contains("less than one item"),
+        "{status}"
+    );
+}
