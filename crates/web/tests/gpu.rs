@@ -19,6 +19,8 @@ use js_sys::{Object, Promise, Reflect, JSON};
 use serde_json::{json, Value};
 use shopwindow::{CatalogBuilder, ItemRecord, VectorDtype};
 use shopwindow_testkit::fixtures::{golden_catalog, Xorshift};
+use shopwindow_web::gpu::device::override_i8_dot_for_tests;
+use shopwindow_web::gpu::shaders::I8Dot;
 use shopwindow_web::Recommender;
 use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::prelude::*;
@@ -192,7 +194,9 @@ fn items(result: &Value) -> Vec<(String, f32)> {
 }
 
 fn tolerance(scores: &[(String, f32)]) -> f32 {
-    1e-5 * scores.iter().fold(f32::MIN_POSITIVE, |m, (_, s)| m.max(s.abs()))
+    1e-5 * scores
+        .iter()
+        .fold(f32::MIN_POSITIVE, |m, (_, s)| m.max(s.abs()))
 }
 
 /// Checks `call` on `gpu` against the scalar reference; returns the largest score error.
@@ -300,6 +304,25 @@ async fn a_20k_item_catalog_matches_the_reference_on_webgpu_in_chunks() {
         )
         .await;
         assert!(chunks >= 2, "{dtype:?}: {chunks} chunks");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_unpacked_int8_kernel_matches_too() {
+    // Chromium has dot4I8Packed; force the kernel for browsers without it.
+    override_i8_dot_for_tests(Some(I8Dot::Unpacked));
+    let id = |i: usize| format!("item-{i}");
+    let calls = calls(id, ["c2", "c5"]);
+    let bytes = random_catalog(VectorDtype::I8, 5_000, 21, 11);
+    let reference = scalar(bytes.clone());
+    let (gpu, status) = webgpu(bytes, Some(40_000)).await;
+    override_i8_dot_for_tests(None);
+    assert!(
+        status["reason"].as_str().unwrap().contains("unpacked"),
+        "{status}"
+    );
+    for (name, call) in &calls {
+        check_parity(&format!("i8 unpacked {name}"), call, &gpu, &reference).await;
     }
 }
 
@@ -473,5 +496,24 @@ async fn forced_and_automatic_backend_choices() {
             .unwrap()
             .contains("less than one item"),
         "{status}"
+    );
+}
+
+/// The benchmark's WebGPU row works (its numbers mean nothing on SwiftShader).
+#[cfg(feature = "bench")]
+#[wasm_bindgen_test]
+async fn the_benchmark_row_runs() {
+    let bytes = random_catalog(VectorDtype::F32, 4096, 64, 5);
+    let row = shopwindow_web::gpu::bench::webgpu_top_k(bytes, 10, 3, None)
+        .await
+        .unwrap();
+    assert!(row.same_ids, "{row:?}");
+    assert_eq!(row.gpu_ms.len(), 3);
+    console_log!(
+        "bench row: {} (software: {}), gpu {:.2} ms, cpu {:.2} ms",
+        row.adapter,
+        row.software,
+        row.gpu_median_ms(),
+        row.cpu_median_ms()
     );
 }

@@ -2,7 +2,7 @@
 //! catalog needs, and a watch on `device.lost`. Separate from the kernels so each failure
 //! has one place and one message.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Object, Reflect};
@@ -24,6 +24,18 @@ pub struct Device {
     pub max_buffer_bytes: u64,
     /// Set (with the browser's message) once `device.lost` resolves.
     pub lost: Rc<RefCell<Option<String>>>,
+}
+
+thread_local! {
+    static I8_DOT_OVERRIDE: Cell<Option<I8Dot>> = const { Cell::new(None) };
+}
+
+/// Makes later devices multiply int8 lanes this way regardless of the browser (`None`
+/// restores detection): lets the browser tests run the unpacked kernel on a browser that
+/// has `dot4I8Packed`.
+#[doc(hidden)]
+pub fn override_i8_dot_for_tests(dot: Option<I8Dot>) {
+    I8_DOT_OVERRIDE.with(|o| o.set(dot));
 }
 
 /// `navigator.gpu`, read through the global object so it works in pages and workers alike,
@@ -87,11 +99,13 @@ pub async fn acquire() -> Result<Device, String> {
         _ => format!("{vendor} {architecture}").trim().to_string(),
     };
 
-    let i8_dot = if gpu.wgsl_language_features().has(PACKED_DOT_FEATURE) {
-        I8Dot::Packed
-    } else {
-        I8Dot::Unpacked
-    };
+    let i8_dot = I8_DOT_OVERRIDE.with(Cell::get).unwrap_or(
+        if gpu.wgsl_language_features().has(PACKED_DOT_FEATURE) {
+            I8Dot::Packed
+        } else {
+            I8Dot::Unpacked
+        },
+    );
 
     let lost = Rc::new(RefCell::new(None));
     watch_loss(&device, lost.clone());
