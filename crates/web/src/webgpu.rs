@@ -75,7 +75,7 @@ impl Shared {
     // anywhere is `Shared::set_cpu`'s `try_borrow_mut`, which reports an error instead.
     #[allow(clippy::await_holding_refcell_ref)]
     async fn select(
-        &self,
+        self: &Rc<Self>,
         choice: BackendChoice,
         max_chunk_bytes: Option<u64>,
     ) -> Result<BackendStatus, JsError> {
@@ -97,7 +97,7 @@ impl Shared {
     }
 
     async fn start_gpu(
-        &self,
+        self: &Rc<Self>,
         catalog: &Catalog,
         auto: bool,
         max_chunk_bytes: Option<u64>,
@@ -148,8 +148,31 @@ impl Shared {
             adapter: Some(adapter),
             chunks: Some(scorer.chunk_count()),
         };
-        self.gpu.replace(Some(Rc::new(scorer)));
+        let scorer = Rc::new(scorer);
+        self.watch_loss(&scorer);
+        self.gpu.replace(Some(scorer));
         Ok(status)
+    }
+
+    /// Falls back as soon as the device is lost, not at the next request, so the page
+    /// hears of it (`onfallback`, `backendStatus`) when it happens. Holds neither the
+    /// recommender nor the scorer alive; dropping the scorer destroys its device, which
+    /// resolves `lost` and ends this task.
+    fn watch_loss(self: &Rc<Self>, scorer: &Rc<GpuScorer>) {
+        let shared = Rc::downgrade(self);
+        let watched = Rc::downgrade(scorer);
+        let lost = scorer.device().lost();
+        js_sys::futures::spawn_local(async move {
+            let why = match lost.await {
+                Ok(info) if !info.message().is_empty() => {
+                    format!("the GPU device was lost: {}", info.message())
+                }
+                _ => "the GPU device was lost".to_string(),
+            };
+            if let (Some(shared), Some(scorer)) = (shared.upgrade(), watched.upgrade()) {
+                shared.fall_back(&scorer, why);
+            }
+        });
     }
 
     /// Runs `plan` on the GPU when there is one that can, on the CPU otherwise; returns

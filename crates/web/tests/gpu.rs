@@ -347,6 +347,19 @@ async fn requests_the_gpu_does_not_serve_are_scored_on_the_cpu() {
     assert_eq!(result["backend"], "simd128");
 }
 
+/// Resolves after `ms` milliseconds (lets browser events such as `device.lost` run).
+async fn sleep_ms(ms: i32) {
+    let set_timeout: js_sys::Function = Reflect::get(&js_sys::global(), &"setTimeout".into())
+        .unwrap()
+        .unchecked_into();
+    let wait = Promise::new(&mut |resolve, _| {
+        set_timeout
+            .call2(&JsValue::NULL, &resolve, &ms.into())
+            .unwrap();
+    });
+    wait.await.unwrap();
+}
+
 /// Shadows `navigator.gpu` with `undefined` for the duration of `body`.
 struct NoWebGpu(JsValue);
 
@@ -421,6 +434,15 @@ async fn a_lost_device_falls_back_to_the_cpu_with_the_same_results() {
     ));
 
     rec.gpu_device().expect("a device").destroy();
+    // The page hears of the loss when it happens, before any request.
+    for _ in 0..100 {
+        if calls_seen.get() > 0 {
+            break;
+        }
+        sleep_ms(10).await;
+    }
+    assert_eq!(calls_seen.get(), 1, "onfallback fires on the loss");
+    assert_eq!(rec.backend(), "simd128");
     let calls = calls(|i| format!("sku-{i:04}"), ["shoes", "coats"]);
     for (name, call) in &calls {
         let got = call.run_async(&rec).await;
@@ -434,7 +456,11 @@ async fn a_lost_device_falls_back_to_the_cpu_with_the_same_results() {
         status["reason"].as_str().unwrap().contains("lost"),
         "{status}"
     );
-    assert_eq!(calls_seen.get(), 1, "onfallback fires once");
+    assert_eq!(
+        calls_seen.get(),
+        1,
+        "onfallback fires once, not again per request"
+    );
     assert!(rec.gpu_device().is_none());
 
     // Retrying gets a fresh device.
@@ -442,6 +468,15 @@ async fn a_lost_device_falls_back_to_the_cpu_with_the_same_results() {
     assert_eq!(status["backend"], "webgpu", "{status}");
     let (name, call) = &calls[0];
     check_parity(name, call, &rec, &reference).await;
+
+    // Lost while a request is being prepared: that request's read-back fails, it is
+    // answered on the CPU, and the page hears of the loss once.
+    rec.gpu_device().expect("a device").destroy();
+    let got = call.run_async(&rec).await;
+    assert_eq!(got["backend"], "simd128", "{got}");
+    assert_eq!(items(&got), items(&call.run_sync(&reference)));
+    sleep_ms(20).await;
+    assert_eq!(calls_seen.get(), 2, "once per loss");
 }
 
 #[wasm_bindgen_test]

@@ -271,6 +271,8 @@ impl Drop for GpuScorer {
             w.chunks.iter().for_each(GpuBuffer::destroy);
         }
         self.no_weights.destroy();
+        // Nothing else uses the device; destroying it also ends the `lost` watchers.
+        self.device.device.destroy();
     }
 }
 
