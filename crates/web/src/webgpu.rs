@@ -236,7 +236,7 @@ impl Recommender {
     #[wasm_bindgen(js_name = setBackendAsync, unchecked_return_type = "Promise<BackendStatus>")]
     pub fn set_backend_async(
         &self,
-        backend: &str,
+        #[wasm_bindgen(unchecked_param_type = "BackendChoice")] backend: &str,
         #[wasm_bindgen(unchecked_param_type = "BackendOptions | undefined")] options: JsValue,
     ) -> Promise {
         let choice = match BackendChoice::parse(backend) {
@@ -262,7 +262,11 @@ impl Recommender {
 
     /// Called with the new `backendStatus` when WebGPU fails and the CPU takes over.
     #[wasm_bindgen(setter)]
-    pub fn set_onfallback(&self, callback: Option<js_sys::Function>) {
+    pub fn set_onfallback(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "((status: BackendStatus) => void) | null")]
+        callback: Option<js_sys::Function>,
+    ) {
         self.shared.on_fallback.replace(callback);
     }
 
