@@ -53,19 +53,21 @@ pub enum Decision {
     TryGpu { auto: bool },
 }
 
+/// Scoring on `choice`'s CPU backend for `reason` (not a fallback).
+pub fn on_cpu(choice: BackendChoice, reason: String) -> BackendStatus {
+    BackendStatus {
+        requested: choice.as_str().into(),
+        backend: choice.cpu().name().into(),
+        reason,
+        fallback: false,
+        adapter: None,
+        chunks: None,
+    }
+}
+
 /// The first step of choosing: CPU choices and small catalogs never touch the GPU.
 pub fn decide(choice: BackendChoice, items: usize, dim: usize) -> Decision {
-    let cpu = choice.cpu();
-    let status = |reason: String| {
-        Decision::Cpu(BackendStatus {
-            requested: choice.as_str().into(),
-            backend: cpu.name().into(),
-            reason,
-            fallback: false,
-            adapter: None,
-            chunks: None,
-        })
-    };
+    let status = |reason: String| Decision::Cpu(on_cpu(choice, reason));
     match choice {
         BackendChoice::Simd | BackendChoice::Scalar => status("requested".into()),
         BackendChoice::Auto if items.saturating_mul(dim) < AUTO_MIN_ELEMENTS => status(format!(

@@ -42,14 +42,10 @@ struct Shared {
 
 impl Shared {
     fn new(engine: Engine) -> Shared {
-        let status = BackendStatus {
-            requested: BackendChoice::Simd.as_str().into(),
-            backend: engine.backend().name().into(),
-            reason: "the synchronous constructor scores on the CPU".into(),
-            fallback: false,
-            adapter: None,
-            chunks: None,
-        };
+        let status = backend::on_cpu(
+            BackendChoice::Simd,
+            "the synchronous constructor scores on the CPU".into(),
+        );
         Shared {
             engine: RefCell::new(engine),
             status: RefCell::new(status),
@@ -206,9 +202,7 @@ impl Recommender {
                 "backend {name:?} may use the GPU: use `await setBackendAsync({name:?})`"
             )));
         }
-        let backend::Decision::Cpu(status) = backend::decide(choice, 0, 0) else {
-            unreachable!("CPU choices never try the GPU")
-        };
+        let status = backend::on_cpu(choice, "requested".into());
         self.shared.set_cpu(choice.cpu())?;
         #[cfg(target_arch = "wasm32")]
         self.shared.gpu.replace(None);

@@ -113,15 +113,12 @@ impl Shared {
         let adapter = device.adapter.clone();
         if auto && device.software {
             device.device.destroy();
+            let reason = format!(
+                "the only WebGPU adapter ({adapter}) is a software renderer, slower than simd128"
+            );
             return Ok(BackendStatus {
-                requested: choice.as_str().into(),
-                backend: choice.cpu().name().into(),
-                reason: format!(
-                    "the only WebGPU adapter ({adapter}) is a software renderer, slower than simd128"
-                ),
-                fallback: false,
                 adapter: Some(adapter),
-                chunks: None,
+                ..backend::on_cpu(choice, reason)
             });
         }
         let scorer = GpuScorer::new(device, catalog, max_chunk_bytes)

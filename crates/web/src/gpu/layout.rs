@@ -62,8 +62,10 @@ pub fn chunk_items(dtype: VectorDtype, dim: usize, max_bytes: u64) -> Result<usi
             "a GPU buffer may hold {max_bytes} bytes, less than one item ({per_row} bytes)"
         ));
     }
-    // Item indices within a chunk are u32 in the shaders, and so are element offsets.
-    Ok(items.min((u32::MAX as u64) / dim.max(1) as u64) as usize)
+    // Item indices within a chunk are u32 in the shaders, and so are element offsets; one
+    // dispatch covers at most 65535 workgroups (WebGPU's guaranteed limit).
+    let max_items = ((u32::MAX as u64) / dim.max(1) as u64).min(65_535 * TILE as u64);
+    Ok(items.min(max_items) as usize)
 }
 
 /// The catalog's items cut into consecutive chunks of at most `per_chunk`.
