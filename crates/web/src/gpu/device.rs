@@ -1,13 +1,12 @@
-//! Getting a WebGPU device: `navigator.gpu`, an adapter, a device with the limits the
-//! catalog needs, and a watch on `device.lost`. Separate from the kernels so each failure
-//! has one place and one message.
+//! Getting a WebGPU device: `navigator.gpu`, an adapter, and a device with the limits the
+//! catalog needs. Separate from the kernels so each failure has one place and one message.
+//! (`device.lost` is watched by the façade, which owns the fallback.)
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::cell::Cell;
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Gpu, GpuAdapter, GpuDevice, GpuDeviceDescriptor, GpuDeviceLostInfo};
+use web_sys::{Gpu, GpuAdapter, GpuDevice, GpuDeviceDescriptor};
 
 use super::shaders::{I8Dot, PACKED_DOT_FEATURE};
 
@@ -22,8 +21,6 @@ pub struct Device {
     pub i8_dot: I8Dot,
     /// Largest buffer and storage binding this device accepts, in bytes.
     pub max_buffer_bytes: u64,
-    /// Set (with the browser's message) once `device.lost` resolves.
-    pub lost: Rc<RefCell<Option<String>>>,
 }
 
 thread_local! {
@@ -107,35 +104,11 @@ pub async fn acquire() -> Result<Device, String> {
         },
     );
 
-    let lost = Rc::new(RefCell::new(None));
-    watch_loss(&device, lost.clone());
     Ok(Device {
         device,
         adapter: adapter_name,
         software,
         i8_dot,
         max_buffer_bytes: binding.min(buffer) as u64,
-        lost,
     })
-}
-
-/// Records the loss of `device` (driver reset, `destroy()`, tab in the background on some
-/// systems) so the next request goes to the CPU instead of failing.
-fn watch_loss(device: &GpuDevice, lost: Rc<RefCell<Option<String>>>) {
-    let promise = device.lost();
-    js_sys::futures::spawn_local(async move {
-        let why = match promise.await {
-            Ok(info) => {
-                let info: GpuDeviceLostInfo = info;
-                let text = info.message();
-                if text.is_empty() {
-                    "the GPU device was lost".to_string()
-                } else {
-                    format!("the GPU device was lost: {text}")
-                }
-            }
-            Err(e) => format!("the GPU device was lost: {}", message(&e)),
-        };
-        *lost.borrow_mut() = Some(why);
-    });
 }

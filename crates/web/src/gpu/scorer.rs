@@ -115,11 +115,6 @@ impl GpuScorer {
         })
     }
 
-    /// Why the device is gone, once it is.
-    pub fn lost(&self) -> Option<String> {
-        self.device.lost.borrow().clone()
-    }
-
     pub fn adapter(&self) -> &str {
         &self.device.adapter
     }
@@ -151,9 +146,6 @@ impl GpuScorer {
     /// Runs `plan` (which [`GpuScorer::supports`]) on the GPU: the same top list as
     /// `Recommender::run_scan`, with scores equal to rounding.
     pub async fn scan(&self, plan: &ScanPlan<'_>) -> Result<ScanResult, String> {
-        if let Some(why) = self.lost() {
-            return Err(why);
-        }
         let gpu = &self.device.device;
         let k = plan.pool;
         let request = Request::new(
@@ -217,7 +209,7 @@ impl GpuScorer {
             )),
             (Err(e), _) => Err(format!(
                 "reading the WebGPU results failed: {}",
-                self.lost().unwrap_or_else(|| js_message(&e))
+                js_message(&e)
             )),
             (_, Err(e)) => Err(format!("the WebGPU scan failed: {}", js_message(&e))),
             (Ok(_), Ok(_)) => readback
