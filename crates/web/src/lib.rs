@@ -59,7 +59,9 @@ impl Shared {
     /// Switches the CPU backend (the GPU, if any, stays as it is).
     fn set_cpu(&self, backend: Backend) -> Result<(), JsError> {
         let mut engine = self.engine.try_borrow_mut().map_err(|_| {
-            JsError::new("cannot change the backend while an async request is running")
+            JsError::new(
+                "cannot change the backend while an async request or backend switch is running",
+            )
         })?;
         engine.set_backend(backend);
         Ok(())
