@@ -20,6 +20,7 @@ use serde_json::{json, Value};
 use shopwindow::{CatalogBuilder, ItemRecord, VectorDtype};
 use shopwindow_testkit::fixtures::{golden_catalog, Xorshift};
 use shopwindow_web::gpu::device::override_i8_dot_for_tests;
+use shopwindow_web::gpu::scorer::break_shaders_for_tests;
 use shopwindow_web::gpu::shaders::I8Dot;
 use shopwindow_web::Recommender;
 use wasm_bindgen::convert::TryFromJsValue;
@@ -486,6 +487,26 @@ async fn a_lost_device_falls_back_to_the_cpu_with_the_same_results() {
         "second loss: {}",
         json_of(&rec.backend_status().unwrap())["reason"]
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_pipeline_error_falls_back_to_the_cpu() {
+    let bytes = golden_catalog(VectorDtype::F32);
+    let reference = scalar(bytes.clone());
+    let rec = Recommender::new(bytes).unwrap_or_else(|_| panic!("loads"));
+    break_shaders_for_tests(true);
+    let status = settle(rec.set_backend_async("webgpu", JsValue::UNDEFINED)).await;
+    break_shaders_for_tests(false);
+    assert_eq!(status["backend"], "simd128", "{status}");
+    assert_eq!(status["fallback"], true);
+    assert!(
+        status["reason"].as_str().unwrap().contains("pipeline"),
+        "{status}"
+    );
+    let (name, call) = &calls(|i| format!("sku-{i:04}"), ["shoes", "coats"])[1];
+    let got = call.run_async(&rec).await;
+    assert_eq!(got["backend"], "simd128", "{name}");
+    assert_eq!(items(&got), items(&call.run_sync(&reference)), "{name}");
 }
 
 #[wasm_bindgen_test]

@@ -2,7 +2,7 @@
 //! per request one compute pass that scores, filters and keeps each workgroup's best
 //! candidates, and a read-back of those candidates only, merged on the CPU.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use js_sys::Uint32Array;
 use shopwindow::recommend::ScanPlan;
@@ -18,6 +18,17 @@ use web_sys::{
 use super::device::Device;
 use super::layout::{self, Chunk, Request, MAX_POOL, PARAMS_BYTES, PARAMS_STRIDE};
 use super::shaders;
+
+thread_local! {
+    static BREAK_SHADERS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Makes later pipelines fail to compile: lets the browser tests check the fallback on a
+/// shader or pipeline error, which a correct build never has.
+#[doc(hidden)]
+pub fn break_shaders_for_tests(broken: bool) {
+    BREAK_SHADERS.with(|b| b.set(broken));
+}
 
 /// The buffers of one chunk, uploaded once.
 struct ChunkBuffers {
@@ -66,7 +77,10 @@ impl GpuScorer {
         let gpu = &device.device;
         let dtype = catalog.dtype();
         let dim = catalog.dim();
-        let source = shaders::module(dtype, device.i8_dot);
+        let mut source = shaders::module(dtype, device.i8_dot);
+        if BREAK_SHADERS.with(Cell::get) {
+            source.push_str("\nthis is not WGSL");
+        }
         let module = gpu.create_shader_module(&GpuShaderModuleDescriptor::new(&source));
         let stage = GpuProgrammableStage::new(&module);
         stage.set_entry_point("main");
