@@ -164,6 +164,13 @@ fn calls(id: impl Fn(usize) -> String, cats: [&str; 2]) -> Vec<(&'static str, Ca
             },
         ),
         (
+            "probabilities, filtered (the normalizer still covers every item)",
+            Call::Recommend {
+                history: history.clone(),
+                options: json!({ "k": 6, "probabilities": true, "filters": { "availableOnly": true, "categories": cats } }),
+            },
+        ),
+        (
             "diversity",
             Call::Recommend {
                 history,
@@ -194,6 +201,15 @@ fn items(result: &Value) -> Vec<(String, f32)> {
         .collect()
 }
 
+fn probabilities(result: &Value) -> Vec<Option<f64>> {
+    result["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["probability"].as_f64())
+        .collect()
+}
+
 fn tolerance(scores: &[(String, f32)]) -> f32 {
     1e-5 * scores
         .iter()
@@ -202,8 +218,28 @@ fn tolerance(scores: &[(String, f32)]) -> f32 {
 
 /// Checks `call` on `gpu` against the scalar reference; returns the largest score error.
 async fn check_parity(name: &str, call: &Call, gpu: &Recommender, reference: &Recommender) -> f32 {
-    let want = items(&call.run_sync(reference));
+    let want_result = call.run_sync(reference);
+    let want = items(&want_result);
     let got_result = call.run_async(gpu).await;
+    // P(i|u) = exp(score − log Σ exp): the GPU sums exp in f32 per workgroup (the CPU in
+    // f64), so probabilities agree to 1e-5 relative.
+    let mut worst_p = 0.0f64;
+    for (g, w) in probabilities(&got_result)
+        .into_iter()
+        .zip(probabilities(&want_result))
+    {
+        match (g, w) {
+            (None, None) => {}
+            (Some(g), Some(w)) => {
+                assert!((g - w).abs() <= 1e-5 * w, "{name}: P {g:e} vs {w:e}");
+                worst_p = worst_p.max((g - w).abs() / w);
+            }
+            other => panic!("{name}: probabilities {other:?}"),
+        }
+    }
+    if worst_p > 0.0 {
+        console_log!("{name}: largest relative probability difference {worst_p:e}");
+    }
     assert_eq!(got_result["backend"], "webgpu", "{name}: {got_result}");
     let got = items(&got_result);
     let tol = tolerance(&want);
@@ -331,14 +367,11 @@ async fn the_unpacked_int8_kernel_matches_too() {
 async fn requests_the_gpu_does_not_serve_are_scored_on_the_cpu() {
     let (gpu, _) = webgpu(golden_catalog(VectorDtype::F32), None).await;
     let history = json!([{ "itemId": "sku-0003", "type": "view" }]);
-    // The softmax normalizer and pools over 256 candidates stay on the CPU.
-    for options in [
-        json!({ "k": 5, "probabilities": true }),
-        json!({ "k": 300 }),
-    ] {
-        let result = settle(gpu.recommend_async(js(&history), js(&options))).await;
-        assert_eq!(result["backend"], "simd128", "{options}");
-    }
+    // Pools over 256 candidates stay on the CPU (`probabilities` is served on the GPU:
+    // see the parity tests).
+    let options = json!({ "k": 300 });
+    let result = settle(gpu.recommend_async(js(&history), js(&options))).await;
+    assert_eq!(result["backend"], "simd128", "{options}");
     // Cold start needs no scoring at all.
     let result = settle(gpu.recommend_async(js(&json!([])), JsValue::UNDEFINED)).await;
     assert_eq!(result["strategy"], "popular");

@@ -32,6 +32,7 @@ pub const FILTER_CATEGORIES: u32 = 1;
 pub const FILTER_PRICE: u32 = 2;
 pub const FILTER_AVAILABLE: u32 = 4;
 pub const USE_WEIGHTS: u32 = 8;
+pub const LOG_PARTITION: u32 = 16;
 
 /// Marks an empty candidate slot (filtered out, or past the end of the chunk).
 pub const NO_ITEM: u32 = u32::MAX;
@@ -194,8 +195,9 @@ impl Request {
         }
     }
 
-    /// `Params` (topk.wgsl) for one chunk, as little-endian bytes.
-    pub fn params(&self, chunk: &Chunk, dim: usize, k: usize) -> [u8; PARAMS_BYTES] {
+    /// `Params` (topk.wgsl) for one chunk, as little-endian bytes. `groups` is the number
+    /// of workgroups over all chunks: the log-sum-exp pairs follow their candidates.
+    pub fn params(&self, chunk: &Chunk, dim: usize, k: usize, groups: usize) -> [u8; PARAMS_BYTES] {
         let words: [u32; PARAMS_BYTES / 4] = [
             chunk.items.start as u32,
             chunk.items.len() as u32,
@@ -211,7 +213,7 @@ impl Request {
             self.price_max.to_bits(),
             self.query_scale.to_bits(),
             i8_row_words(dim) as u32,
-            0,
+            (groups * k + chunk.first_slot_group) as u32,
             0,
         ];
         let mut out = [0u8; PARAMS_BYTES];
@@ -298,6 +300,18 @@ pub fn score_of_key(key: u32) -> f32 {
     } else {
         !key
     })
+}
+
+/// log Σ exp(score) from the workgroups' (max, Σ exp(score − max)) pairs of f32 bits,
+/// combined in f64 like `topk::LogSumExp`.
+pub fn log_partition(pairs: &[u32]) -> f64 {
+    let parts: Vec<(f64, f64)> = pairs
+        .chunks_exact(2)
+        .map(|p| (f32::from_bits(p[0]) as f64, f32::from_bits(p[1]) as f64))
+        .collect();
+    let max = parts.iter().fold(f64::NEG_INFINITY, |m, &(x, _)| m.max(x));
+    let sum: f64 = parts.iter().map(|&(x, s)| s * (x - max).exp()).sum();
+    max + sum.ln()
 }
 
 /// The final merge: the best `pool` of the workgroups' candidates, `(key, item)` word
@@ -400,6 +414,26 @@ mod tests {
         assert_eq!(&bytes[8..13], bytemuck::cast_slice::<i8, u8>(&values[5..]));
         let halves = [1u16, 2, 3];
         assert_eq!(vector_bytes(ItemVectors::F16(&halves), 3, 0..1).len(), 8);
+    }
+
+    #[test]
+    fn log_partition_combines_workgroup_pairs() {
+        let scores = [[1.0f32, -2.0, 0.5], [30.0, 29.0, -1.0]];
+        let pairs: Vec<u32> = scores
+            .iter()
+            .flat_map(|group| {
+                let max = group.iter().copied().fold(f32::MIN, f32::max);
+                let sum: f32 = group.iter().map(|s| (s - max).exp()).sum();
+                [max.to_bits(), sum.to_bits()]
+            })
+            .collect();
+        let direct = scores
+            .iter()
+            .flatten()
+            .map(|&s| (s as f64).exp())
+            .sum::<f64>()
+            .ln();
+        assert!((log_partition(&pairs) - direct).abs() < 1e-6);
     }
 
     #[test]

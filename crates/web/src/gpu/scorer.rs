@@ -151,10 +151,10 @@ impl GpuScorer {
         &self.device.device
     }
 
-    /// Whether this scan can run here: the softmax normalizer and very large candidate
-    /// pools stay on the CPU (see [`MAX_POOL`]).
+    /// Whether this scan can run here: very large candidate pools stay on the CPU (see
+    /// [`MAX_POOL`]).
     pub fn supports(plan: &ScanPlan<'_>) -> bool {
-        !plan.log_partition && plan.pool <= MAX_POOL
+        plan.pool <= MAX_POOL
     }
 
     /// Runs `plan` (which [`GpuScorer::supports`]) on the GPU: the same top list as
@@ -162,12 +162,15 @@ impl GpuScorer {
     pub async fn scan(&self, plan: &ScanPlan<'_>) -> Result<ScanResult, String> {
         let gpu = &self.device.device;
         let k = plan.pool;
-        let request = Request::new(
+        let mut request = Request::new(
             self.dtype,
             plan.query.values(),
             plan.filter.parts(),
             plan.weights.is_some(),
         );
+        if plan.log_partition {
+            request.flags |= layout::LOG_PARTITION;
+        }
         let weights = match plan.weights {
             Some(w) => Some(self.weight_buffers(w)?),
             None => None,
@@ -175,15 +178,16 @@ impl GpuScorer {
 
         gpu.push_error_scope(GpuErrorFilter::Validation);
         let request_buffer = upload(gpu, &self.queue, bytemuck::cast_slice(&request.words))?;
+        let groups: usize = self.chunks.iter().map(Chunk::workgroups).sum();
         let mut params = vec![0u8; PARAMS_STRIDE * self.chunks.len()];
         for (i, chunk) in self.chunks.iter().enumerate() {
             params[i * PARAMS_STRIDE..i * PARAMS_STRIDE + PARAMS_BYTES]
-                .copy_from_slice(&request.params(chunk, self.dim, k));
+                .copy_from_slice(&request.params(chunk, self.dim, k, groups));
         }
         let params_buffer = create(gpu, params.len(), usage::UNIFORM | usage::COPY_DST)?;
         write(&self.queue, &params_buffer, &params)?;
-        let groups: usize = self.chunks.iter().map(Chunk::workgroups).sum();
-        let out_bytes = (groups * k * 8).max(8);
+        let lse_pairs = if plan.log_partition { groups } else { 0 };
+        let out_bytes = ((groups * k + lse_pairs) * 8).max(8);
         let out = create(gpu, out_bytes, usage::STORAGE | usage::COPY_SRC)?;
         let readback = create(gpu, out_bytes, usage::MAP_READ | usage::COPY_DST)?;
 
@@ -234,10 +238,11 @@ impl GpuScorer {
         for buffer in [&request_buffer, &params_buffer, &out, &readback] {
             buffer.destroy();
         }
-        let candidates = result?;
+        let words = result?;
+        let (candidates, lse) = words.split_at((groups * k * 2).min(words.len()));
         Ok(ScanResult {
-            top: layout::merge(&candidates, k),
-            log_partition: None,
+            top: layout::merge(candidates, k),
+            log_partition: plan.log_partition.then(|| layout::log_partition(lse)),
         })
     }
 

@@ -16,6 +16,10 @@ const FILTER_CATEGORIES: u32 = 1u;
 const FILTER_PRICE: u32 = 2u;
 const FILTER_AVAILABLE: u32 = 4u;
 const USE_WEIGHTS: u32 = 8u;
+const LOG_PARTITION: u32 = 16u;
+// Stands for "no score" in the log-sum-exp: exp(NO_SCORE - max) is 0. WGSL may assume
+// floats are finite, so not -inf.
+const NO_SCORE: f32 = -3.0e38;
 
 // One dispatch = one chunk of the catalog. Field order is mirrored by `layout::Params`.
 struct Params {
@@ -33,8 +37,8 @@ struct Params {
     price_max: f32,
     query_scale: f32,      // int8: the quantized query's scale
     row_words: u32,        // int8: u32 words per (padded) row
-    _pad0: u32,
-    _pad1: u32,
+    lse_base: u32,         // LOG_PARTITION: output slot of workgroup 0's (max, sum)
+    _pad: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -44,11 +48,13 @@ struct Params {
 @group(0) @binding(3) var<storage, read> columns: array<vec4<u32>>;
 // Per item (chunk-local): score multipliers, read only when USE_WEIGHTS is set.
 @group(0) @binding(4) var<storage, read> weights: array<f32>;
-// (key, catalog index) candidates, `params.k` per workgroup.
+// (key, catalog index) candidates, `params.k` per workgroup; with LOG_PARTITION also one
+// (max, Σ exp(score − max)) pair of f32 bits per workgroup from `params.lse_base` on.
 @group(0) @binding(5) var<storage, read_write> candidates: array<vec2<u32>>;
 
 var<workgroup> tile_keys: array<u32, TILE>;
 var<workgroup> tile_items: array<u32, TILE>;
+var<workgroup> partial: array<f32, WG_SIZE>;
 
 // Maps f32 to u32 so that unsigned order is `f32::total_cmp` order (-0 below +0).
 fn order_key(score: f32) -> u32 {
@@ -95,12 +101,45 @@ fn allowed(item: u32, local: u32) -> bool {
     return true;
 }
 
+// Writes this workgroup's (max, Σ exp(score − max)); the host combines them in f64.
+fn log_partition(group: u32, lid: u32, mine: array<f32, ITEMS_PER_THREAD>) {
+    partial[lid] = max(max(mine[0], mine[1]), max(mine[2], mine[3]));
+    workgroupBarrier();
+    for (var half = WG_SIZE / 2u; half > 0u; half >>= 1u) {
+        if (lid < half) {
+            partial[lid] = max(partial[lid], partial[lid + half]);
+        }
+        workgroupBarrier();
+    }
+    let top = partial[0];
+    workgroupBarrier();
+    var sum = 0.0;
+    for (var r = 0u; r < ITEMS_PER_THREAD; r++) {
+        sum += exp(mine[r] - top);
+    }
+    partial[lid] = sum;
+    workgroupBarrier();
+    for (var half = WG_SIZE / 2u; half > 0u; half >>= 1u) {
+        if (lid < half) {
+            partial[lid] += partial[lid + half];
+        }
+        workgroupBarrier();
+    }
+    if (lid == 0u) {
+        candidates[params.lse_base + group] = vec2<u32>(bitcast<u32>(top), bitcast<u32>(partial[0]));
+    }
+}
+
 @compute @workgroup_size(256)
 fn main(
     @builtin(workgroup_id) group: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
     let tile_start = group.x * TILE;
+    // With LOG_PARTITION every item is scored (the softmax normalizer is over the whole
+    // catalog, filters do not change it); otherwise only the allowed ones.
+    let everything = (params.flags & LOG_PARTITION) != 0u;
+    var mine = array<f32, ITEMS_PER_THREAD>(NO_SCORE, NO_SCORE, NO_SCORE, NO_SCORE);
     for (var r = 0u; r < ITEMS_PER_THREAD; r++) {
         let slot = r * WG_SIZE + lid;
         let local = tile_start + slot;
@@ -108,17 +147,24 @@ fn main(
         var item = NO_ITEM;
         if (local < params.chunk_len) {
             let global = params.chunk_base + local;
-            if (allowed(global, local)) {
+            let ok = allowed(global, local);
+            if (ok || everything) {
                 var s = score(local);
                 if ((params.flags & USE_WEIGHTS) != 0u) {
                     s = s * weights[local];
                 }
-                key = order_key(s);
-                item = global;
+                mine[r] = s;
+                if (ok) {
+                    key = order_key(s);
+                    item = global;
+                }
             }
         }
         tile_keys[slot] = key;
         tile_items[slot] = item;
+    }
+    if (everything) {
+        log_partition(group.x, lid, mine);
     }
     workgroupBarrier();
 
