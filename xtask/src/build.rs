@@ -21,7 +21,7 @@ const TARGET_KB: u64 = 250;
 /// not met. Lower it as the module shrinks; never raise it without a note in BENCHMARKS.md.
 ///
 /// Raised from 310 to 345 KB for the WebGPU backend (issue 4), measured with this build:
-/// 279.2 KB raw / 120.2 KB gzip before, 338.0 KB / 145.5 KB after (+58.8 KB raw, +25.3 KB
+/// 274.9 KB raw / 119.1 KB gzip before, 334.2 KB / 144.6 KB after (+59.3 KB raw, +25.5 KB
 /// gzip). The bytes are the scorer and device code, ~100 web-sys imports with their glue,
 /// the async task machinery, and 6.6 KB of WGSL (already stripped of comments).
 const CEILING_KB: u64 = 345;
