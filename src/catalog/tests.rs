@@ -1738,3 +1738,34 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_writer_gives_equal_bytes_for_equal_input() {
+    // safetensors writes `__metadata__` from a HashMap (random order); the writer sorts it,
+    // so a catalog's bytes (and the storefront's cache version) depend only on its content.
+    let make = || {
+        let mut builder = CatalogBuilder::new(RT_D)
+            .params(rt_params())
+            .metadata("source", "determinism")
+            .metadata("zeta", "last")
+            .metadata("alpha_note", "first");
+        for (item, vector) in rt_items().into_iter().zip(rt_vectors()) {
+            builder.push(item, &vector).unwrap();
+        }
+        builder.to_bytes().unwrap()
+    };
+    let first = make();
+    for _ in 0..8 {
+        assert!(make() == first, "two writes of the same catalog differ");
+    }
+    assert_eq!(header_len(&first) % 8, 0);
+    let header = std::str::from_utf8(&first[8..8 + header_len(&first)]).unwrap();
+    assert!(
+        header.starts_with(r#"{"__metadata__":{"alpha":"2.5","alpha_note":"first","#),
+        "{header}"
+    );
+    let catalog = Catalog::from_bytes(first).unwrap();
+    assert_eq!(catalog.meta().source.as_deref(), Some("determinism"));
+    assert_eq!(catalog.meta().extra["zeta"], "last");
+    assert_eq!(catalog.meta().params, rt_params());
+}

@@ -211,7 +211,7 @@ impl CatalogBuilder {
             )?;
         }
 
-        let mut metadata: HashMap<String, String> = self.metadata.clone().into_iter().collect();
+        let mut metadata = self.metadata.clone();
         metadata.insert(
             names::META_FORMAT_VERSION.into(),
             FORMAT_VERSION.to_string(),
@@ -236,7 +236,7 @@ impl CatalogBuilder {
                     .map_err(CatalogError::from)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let bytes = safetensors::serialize(views, Some(metadata))?;
+        let bytes = with_metadata(safetensors::serialize(views, None)?, &metadata);
         // Validate with limits wide enough for anything the writer accepted.
         let limits = Limits {
             max_items: usize::MAX,
@@ -330,4 +330,38 @@ fn add_strings<S: AsRef<str>>(
         bytemuck::cast_slice(&offsets).to_vec(),
     );
     Ok(())
+}
+
+/// Adds `__metadata__` to a safetensors file written without it, entries in key order.
+///
+/// `safetensors::serialize` takes the metadata as a `HashMap` and writes it in that map's
+/// (random) iteration order, so the same catalog would get a different header, and a
+/// different cache version, on every run. Written here instead, equal inputs give equal
+/// bytes. Data offsets are relative to the end of the header, so the tensors are untouched.
+fn with_metadata(file: Vec<u8>, metadata: &BTreeMap<String, String>) -> Vec<u8> {
+    const N_LEN: usize = 8;
+    let header_len = u64::from_le_bytes(file[..N_LEN].try_into().expect("8 bytes")) as usize;
+    let header = std::str::from_utf8(&file[N_LEN..N_LEN + header_len])
+        .expect("safetensors writes a UTF-8 header")
+        .trim_end();
+    let tensors = header
+        .strip_prefix('{')
+        .expect("safetensors writes a JSON object");
+    let mut out = format!(
+        "{{\"__metadata__\":{}",
+        serde_json::to_string(metadata).expect("a map of strings serializes")
+    );
+    if tensors != "}" {
+        out.push(',');
+    }
+    out.push_str(tensors);
+    // Padded with spaces to a multiple of 8 bytes, as safetensors aligns it.
+    while out.len() % N_LEN != 0 {
+        out.push(' ');
+    }
+    let mut bytes = Vec::with_capacity(N_LEN + out.len() + file.len() - N_LEN - header_len);
+    bytes.extend_from_slice(&(out.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(out.as_bytes());
+    bytes.extend_from_slice(&file[N_LEN + header_len..]);
+    bytes
 }

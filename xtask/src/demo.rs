@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::setup::{self, Scope};
-use crate::{build, probe, run, serve, step, storefront, Ctx, Result};
+use crate::{build, run, serve, step, Ctx, Result};
 
 pub const DEFAULT_PORT: u16 = 8080;
 
@@ -67,20 +67,18 @@ pub fn catalog_path(ctx: &Ctx) -> PathBuf {
     ctx.root.join("www/demo/catalog.safetensors")
 }
 
-/// Builds www/demo/catalog.safetensors: from `data` with the CLI's trainer, or the default
-/// synthetic storefront.
+/// Builds www/demo/catalog.safetensors with the CLI: trained from `data` (the UCI Online
+/// Retail file), or the default synthetic storefront (`shopwindow demo-catalog`: simulated
+/// shoppers with latent tastes, trained with the real implicit-ALS trainer; the same bytes
+/// on every run).
 pub fn build_catalog(ctx: &Ctx, data: Option<&Path>) -> Result {
     let out = catalog_path(ctx);
+    // Written beside it, then renamed, so a server running meanwhile never serves half a
+    // catalog.
+    let tmp = out.with_extension("tmp");
     match data {
         Some(data) => {
             step("train the demo catalog from a real data set (shopwindow train)");
-            if !has_cli(ctx) {
-                return Err(format!(
-                    "--data needs the CLI (crates/cli, `shopwindow train --online-retail`), \
-                     which is not in this tree ({})",
-                    data.display()
-                ));
-            }
             // The regularization and alpha the CLI's tuning grid picked for this data set
             // (BENCHMARKS-cli.md), as in its `train --help` example.
             run(cli(
@@ -96,16 +94,20 @@ pub fn build_catalog(ctx: &Ctx, data: Option<&Path>) -> Result {
             )
             .arg(data)
             .arg("--output")
-            .arg(&out))?;
+            .arg(&tmp))?;
         }
-        None => default_catalog(ctx, &out)?,
+        None => {
+            step("build the demo catalog (shopwindow demo-catalog: synthetic storefront)");
+            run(cli(ctx, &["demo-catalog", "--output"]).arg(&tmp))?;
+        }
     }
+    fs::rename(&tmp, &out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     write_manifest(&out)
 }
 
 /// `shopwindow ARGS` from this tree. The test profile (opt-level 1) reuses what the native
 /// tests and the parity step of `cargo xtask test` already built, instead of a second,
-/// release build of the CLI; training the demo's data sets is fast enough there.
+/// release build of the CLI; the demo's catalogs train fast enough there.
 fn cli(ctx: &Ctx, args: &[&str]) -> Command {
     let mut cmd = ctx.cargo([
         "run",
@@ -120,29 +122,6 @@ fn cli(ctx: &Ctx, args: &[&str]) -> Command {
     cmd
 }
 
-/// THE SWITCH: the default catalog comes from the CLI's synthetic storefront generator
-/// (`shopwindow demo-catalog --output FILE`: simulated shoppers with latent tastes, trained
-/// with the real implicit-ALS trainer) as soon as the CLI has that command, and from xtask's
-/// own latent-taste generator (`storefront.rs`) until then. When the command exists, delete
-/// `storefront.rs` and the fallback below.
-fn default_catalog(ctx: &Ctx, out: &Path) -> Result {
-    let cli_has_generator = has_cli(ctx)
-        && probe(cli(ctx, &["--help"])).is_some_and(|help| help.contains("demo-catalog"));
-    if cli_has_generator {
-        step("build the demo catalog (shopwindow demo-catalog)");
-        return run(cli(ctx, &["demo-catalog", "--output"]).arg(out));
-    }
-    step("build the demo catalog (synthetic storefront, xtask generator)");
-    let bytes = storefront::synthetic_catalog()?;
-    write(out, &bytes)?;
-    println!("{}: {} bytes", out.display(), bytes.len());
-    Ok(())
-}
-
-fn has_cli(ctx: &Ctx) -> bool {
-    ctx.root.join("crates/cli/Cargo.toml").is_file()
-}
-
 /// `catalog.json` tells the page which catalog build to expect, so its Cache API copy is
 /// reused without a request until the bytes change.
 fn write_manifest(catalog: &Path) -> Result {
@@ -153,9 +132,18 @@ fn write_manifest(catalog: &Path) -> Result {
         .unwrap_or("catalog.safetensors");
     let manifest = format!(
         "{{\n  \"url\": \"{name}\",\n  \"version\": \"{}\"\n}}\n",
-        storefront::content_version(&bytes)
+        content_version(&bytes)
     );
     write(&catalog.with_file_name("catalog.json"), manifest.as_bytes())
+}
+
+/// A short content hash for the catalog's cache version (FNV-1a 64): the page's Cache API
+/// copy is replaced exactly when the bytes change.
+fn content_version(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{:016x}-{}", hash, bytes.len())
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result {

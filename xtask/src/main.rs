@@ -7,7 +7,6 @@ mod build;
 mod demo;
 mod serve;
 mod setup;
-mod storefront;
 mod test;
 
 use std::borrow::BorrowMut;

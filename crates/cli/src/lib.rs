@@ -13,4 +13,5 @@ pub mod eval;
 pub mod golden;
 pub mod npy;
 pub mod progress;
+pub mod storefront;
 pub mod vectors;

@@ -2,6 +2,7 @@
 //! library's types and printing results on stdout (progress and notes go to stderr).
 
 pub mod args;
+pub mod demo_catalog;
 pub mod eval;
 pub mod import;
 pub mod inspect;
@@ -18,7 +19,8 @@ use crate::progress::Progress;
 /// their Gram matrix for exact on-device fold-in, and item metadata (ids, titles,
 /// categories, prices, availability, image URLs, popularity). Train one from your
 /// interaction logs with `train`, wrap vectors trained elsewhere with `import`, measure
-/// quality offline with `eval`, and check any catalog with `inspect`.
+/// quality offline with `eval`, and check any catalog with `inspect`. `demo-catalog`
+/// makes the demo storefront's catalog from a simulated shop.
 #[derive(Debug, Parser)]
 #[command(name = "shopwindow", version, max_term_width = 100)]
 pub struct Cli {
@@ -38,6 +40,7 @@ pub enum Command {
     Import(import::ImportArgs),
     Eval(eval::EvalArgs),
     Inspect(inspect::InspectArgs),
+    DemoCatalog(demo_catalog::DemoCatalogArgs),
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -53,5 +56,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Import(args) => import::run(args, &progress),
         Command::Eval(args) => eval::run(args, &progress),
         Command::Inspect(args) => inspect::run(args),
+        Command::DemoCatalog(args) => demo_catalog::run(args, &progress),
     }
 }
