@@ -149,41 +149,77 @@ pub fn dot_i8(q: &[i16], x: &[i8]) -> i32 {
 /// the reference order, so blocking changes only how often the query is loaded: once per
 /// block instead of once per row. Four rows' accumulators plus the query chunk still fit
 /// in the 16 vector registers V8 uses on x86-64.
+///
+/// The blocked loops name each row's accumulators instead of looping over an array of
+/// them: the shipped build is optimized for size (`opt-level = "z"`), which does not
+/// unroll loops, and an array indexed in a loop would live in memory.
 const ROW_BLOCK: usize = 4;
+
+/// The lo and hi f32x4 accumulators of one row (reference lanes 0–3 and 4–7).
+type F32Acc = (v128, v128);
+
+const F32_ACC_ZERO: F32Acc = (f32x4(0.0, 0.0, 0.0, 0.0), f32x4(0.0, 0.0, 0.0, 0.0));
+
+/// Adds `q[base..base + 8] · x` to `acc`, where `q_lo` and `q_hi` hold the query values
+/// and `x` the row's eight values as two f32x4.
+#[inline(always)]
+fn add_f32_group(acc: F32Acc, q_lo: v128, q_hi: v128, x_lo: v128, x_hi: v128) -> F32Acc {
+    (
+        f32x4_add(acc.0, f32x4_mul(q_lo, x_lo)),
+        f32x4_add(acc.1, f32x4_mul(q_hi, x_hi)),
+    )
+}
+
+/// Finishes one f32 row in the reference order: combine the accumulators, then the tail.
+#[inline(always)]
+fn finish_f32(acc: F32Acc, q_tail: &[f32], x_tail: &[f32]) -> f32 {
+    let mut sum = combine(acc.0, acc.1);
+    for (&qj, &xj) in q_tail.iter().zip(x_tail) {
+        sum += qj * xj;
+    }
+    sum
+}
+
+/// Finishes one f16 row in the reference order.
+#[inline(always)]
+fn finish_f16(acc: F32Acc, q_tail: &[f32], x_tail: &[u16]) -> f32 {
+    let mut sum = combine(acc.0, acc.1);
+    for (&qj, &xj) in q_tail.iter().zip(x_tail) {
+        sum += qj * super::scalar::f16_to_f32(xj);
+    }
+    sum
+}
 
 /// `out[r] = q · row r` for consecutive f32 rows.
 pub fn score_f32(q: &[f32], rows: &[f32], out: &mut [f32]) {
     let dim = q.len();
     let count = out.len().min(rows.len() / dim.max(1));
     let whole = dim / 8 * 8;
+    let (r1, r2, r3) = (dim, 2 * dim, 3 * dim);
     let mut r = 0;
     while r + ROW_BLOCK <= count {
         let block = &rows[r * dim..(r + ROW_BLOCK) * dim];
-        // acc[k] = the lo and hi f32x4 accumulators of row r + k.
-        let mut acc = [[f32x4_splat(0.0); 2]; ROW_BLOCK];
+        let (mut a0, mut a1, mut a2, mut a3) =
+            (F32_ACC_ZERO, F32_ACC_ZERO, F32_ACC_ZERO, F32_ACC_ZERO);
         let mut base = 0;
         while base < whole {
             // SAFETY: base + 8 <= whole <= dim, so q[base..base + 8] is in bounds and, for
             // k < ROW_BLOCK, so is block[k * dim + base..k * dim + base + 8].
             unsafe {
-                let q_lo = load(q, base);
-                let q_hi = load(q, base + 4);
-                for (k, a) in acc.iter_mut().enumerate() {
-                    let at = k * dim + base;
-                    a[0] = f32x4_add(a[0], f32x4_mul(q_lo, load(block, at)));
-                    a[1] = f32x4_add(a[1], f32x4_mul(q_hi, load(block, at + 4)));
-                }
+                let (q_lo, q_hi) = (load(q, base), load(q, base + 4));
+                let (b0, b1, b2, b3) = (base, r1 + base, r2 + base, r3 + base);
+                a0 = add_f32_group(a0, q_lo, q_hi, load(block, b0), load(block, b0 + 4));
+                a1 = add_f32_group(a1, q_lo, q_hi, load(block, b1), load(block, b1 + 4));
+                a2 = add_f32_group(a2, q_lo, q_hi, load(block, b2), load(block, b2 + 4));
+                a3 = add_f32_group(a3, q_lo, q_hi, load(block, b3), load(block, b3 + 4));
             }
             base += 8;
         }
-        for (k, a) in acc.iter().enumerate() {
-            let row = &block[k * dim..(k + 1) * dim];
-            let mut sum = combine(a[0], a[1]);
-            for (&qj, &xj) in q[whole..].iter().zip(&row[whole..]) {
-                sum += qj * xj;
-            }
-            out[r + k] = sum;
-        }
+        let q_tail = &q[whole..];
+        out[r] = finish_f32(a0, q_tail, &block[whole..r1]);
+        out[r + 1] = finish_f32(a1, q_tail, &block[r1 + whole..r2]);
+        out[r + 2] = finish_f32(a2, q_tail, &block[r2 + whole..r3]);
+        out[r + 3] = finish_f32(a3, q_tail, &block[r3 + whole..]);
         r += ROW_BLOCK;
     }
     while r < count {
@@ -198,33 +234,35 @@ pub fn score_f16(q: &[f32], rows: &[u16], out: &mut [f32]) {
     let dim = q.len();
     let count = out.len().min(rows.len() / dim.max(1));
     let whole = dim / 8 * 8;
+    let (r1, r2, r3) = (dim, 2 * dim, 3 * dim);
     let mut r = 0;
     while r + ROW_BLOCK <= count {
         let block = &rows[r * dim..(r + ROW_BLOCK) * dim];
-        let mut acc = [[f32x4_splat(0.0); 2]; ROW_BLOCK];
+        let (mut a0, mut a1, mut a2, mut a3) =
+            (F32_ACC_ZERO, F32_ACC_ZERO, F32_ACC_ZERO, F32_ACC_ZERO);
         let mut base = 0;
         while base < whole {
             // SAFETY: base + 8 <= whole <= dim, so q[base..base + 8] is in bounds and, for
             // k < ROW_BLOCK, so is block[k * dim + base..k * dim + base + 8].
             unsafe {
-                let q_lo = load(q, base);
-                let q_hi = load(q, base + 4);
-                for (k, a) in acc.iter_mut().enumerate() {
-                    let at = k * dim + base;
-                    a[0] = f32x4_add(a[0], f32x4_mul(q_lo, load_f16x4(block, at)));
-                    a[1] = f32x4_add(a[1], f32x4_mul(q_hi, load_f16x4(block, at + 4)));
-                }
+                let (q_lo, q_hi) = (load(q, base), load(q, base + 4));
+                let (b0, b1, b2, b3) = (base, r1 + base, r2 + base, r3 + base);
+                let (x0, y0) = (load_f16x4(block, b0), load_f16x4(block, b0 + 4));
+                let (x1, y1) = (load_f16x4(block, b1), load_f16x4(block, b1 + 4));
+                let (x2, y2) = (load_f16x4(block, b2), load_f16x4(block, b2 + 4));
+                let (x3, y3) = (load_f16x4(block, b3), load_f16x4(block, b3 + 4));
+                a0 = add_f32_group(a0, q_lo, q_hi, x0, y0);
+                a1 = add_f32_group(a1, q_lo, q_hi, x1, y1);
+                a2 = add_f32_group(a2, q_lo, q_hi, x2, y2);
+                a3 = add_f32_group(a3, q_lo, q_hi, x3, y3);
             }
             base += 8;
         }
-        for (k, a) in acc.iter().enumerate() {
-            let row = &block[k * dim..(k + 1) * dim];
-            let mut sum = combine(a[0], a[1]);
-            for (&qj, &xj) in q[whole..].iter().zip(&row[whole..]) {
-                sum += qj * super::scalar::f16_to_f32(xj);
-            }
-            out[r + k] = sum;
-        }
+        let q_tail = &q[whole..];
+        out[r] = finish_f16(a0, q_tail, &block[whole..r1]);
+        out[r + 1] = finish_f16(a1, q_tail, &block[r1 + whole..r2]);
+        out[r + 2] = finish_f16(a2, q_tail, &block[r2 + whole..r3]);
+        out[r + 3] = finish_f16(a3, q_tail, &block[r3 + whole..]);
         r += ROW_BLOCK;
     }
     while r < count {
@@ -246,16 +284,16 @@ unsafe fn add_i8_group(acc: v128, x: &[i8], at: usize, q_lo: v128, q_hi: v128) -
     i32x4_add(acc, sum)
 }
 
-/// Lane k of the result is the sum of the four lanes of `a[k]`.
+/// Lane k of the result is the sum of the four lanes of `a_k`.
 #[inline(always)]
-fn transpose_add(a: [v128; 4]) -> v128 {
+fn transpose_add(a0: v128, a1: v128, a2: v128, a3: v128) -> v128 {
     let s01 = i32x4_add(
-        i32x4_shuffle::<0, 4, 1, 5>(a[0], a[1]),
-        i32x4_shuffle::<2, 6, 3, 7>(a[0], a[1]),
+        i32x4_shuffle::<0, 4, 1, 5>(a0, a1),
+        i32x4_shuffle::<2, 6, 3, 7>(a0, a1),
     );
     let s23 = i32x4_add(
-        i32x4_shuffle::<0, 4, 1, 5>(a[2], a[3]),
-        i32x4_shuffle::<2, 6, 3, 7>(a[2], a[3]),
+        i32x4_shuffle::<0, 4, 1, 5>(a2, a3),
+        i32x4_shuffle::<2, 6, 3, 7>(a2, a3),
     );
     i32x4_add(
         i32x4_shuffle::<0, 1, 4, 5>(s01, s23),
@@ -275,21 +313,26 @@ pub fn score_i8(q: &I8Query, rows: &[i8], scales: &[f32], out: &mut [f32]) {
     let mut r = 0;
     while r + ROW_BLOCK <= count {
         let block = &rows[r * dim..(r + ROW_BLOCK) * dim];
-        let mut acc = [i32x4_splat(0); ROW_BLOCK];
+        let (mut a0, mut a1, mut a2, mut a3) = (
+            i32x4_splat(0),
+            i32x4_splat(0),
+            i32x4_splat(0),
+            i32x4_splat(0),
+        );
         let mut base = 0;
         while base < whole {
             // SAFETY: base + 16 <= whole <= dim, so qv[base..base + 16] is in bounds and,
             // for k < ROW_BLOCK, so is block[k * dim + base..k * dim + base + 16].
             unsafe {
-                let q_lo = load(qv, base);
-                let q_hi = load(qv, base + 8);
-                for (k, a) in acc.iter_mut().enumerate() {
-                    *a = add_i8_group(*a, block, k * dim + base, q_lo, q_hi);
-                }
+                let (q_lo, q_hi) = (load(qv, base), load(qv, base + 8));
+                a0 = add_i8_group(a0, block, base, q_lo, q_hi);
+                a1 = add_i8_group(a1, block, dim + base, q_lo, q_hi);
+                a2 = add_i8_group(a2, block, 2 * dim + base, q_lo, q_hi);
+                a3 = add_i8_group(a3, block, 3 * dim + base, q_lo, q_hi);
             }
             base += 16;
         }
-        let mut sums = transpose_add(acc);
+        let mut sums = transpose_add(a0, a1, a2, a3);
         if whole < dim {
             let tail = |k: usize| tail_i8(qv, &block[k * dim..(k + 1) * dim], whole);
             sums = i32x4_add(sums, i32x4(tail(0), tail(1), tail(2), tail(3)));
@@ -310,34 +353,52 @@ pub fn score_i8(q: &I8Query, rows: &[i8], scales: &[f32], out: &mut [f32]) {
 
 /// Sums f32 values with SIMD128 and nothing else: the time this takes over a catalog's
 /// bytes is the one-core memory bound that scoring cannot beat (used by the benchmark).
+/// Four independent accumulators, named rather than looped over so that a size-optimized
+/// build keeps them in registers too.
 pub fn read_limit_f32(values: &[f32]) -> f32 {
     let whole = values.len() / 16 * 16;
-    let mut acc = [f32x4_splat(0.0); 4];
+    let (mut a0, mut a1, mut a2, mut a3) = (
+        f32x4_splat(0.0),
+        f32x4_splat(0.0),
+        f32x4_splat(0.0),
+        f32x4_splat(0.0),
+    );
     let mut base = 0;
     while base < whole {
-        for (k, a) in acc.iter_mut().enumerate() {
-            // SAFETY: base + 16 <= whole: four f32x4 loads are in bounds.
-            *a = f32x4_add(*a, unsafe { load(values, base + 4 * k) });
+        // SAFETY: base + 16 <= whole: four f32x4 loads are in bounds.
+        unsafe {
+            a0 = f32x4_add(a0, load(values, base));
+            a1 = f32x4_add(a1, load(values, base + 4));
+            a2 = f32x4_add(a2, load(values, base + 8));
+            a3 = f32x4_add(a3, load(values, base + 12));
         }
         base += 16;
     }
-    let s = f32x4_add(f32x4_add(acc[0], acc[1]), f32x4_add(acc[2], acc[3]));
+    let s = f32x4_add(f32x4_add(a0, a1), f32x4_add(a2, a3));
     combine(s, f32x4_splat(0.0)) + values[whole..].iter().sum::<f32>()
 }
 
 /// The same memory bound for int8 data: a wrapping byte sum.
 pub fn read_limit_i8(values: &[i8]) -> i32 {
     let whole = values.len() / 64 * 64;
-    let mut acc = [i8x16_splat(0); 4];
+    let (mut a0, mut a1, mut a2, mut a3) = (
+        i8x16_splat(0),
+        i8x16_splat(0),
+        i8x16_splat(0),
+        i8x16_splat(0),
+    );
     let mut base = 0;
     while base < whole {
-        for (k, a) in acc.iter_mut().enumerate() {
-            // SAFETY: base + 64 <= whole: four 16-byte loads are in bounds.
-            *a = i8x16_add(*a, unsafe { load(values, base + 16 * k) });
+        // SAFETY: base + 64 <= whole: four 16-byte loads are in bounds.
+        unsafe {
+            a0 = i8x16_add(a0, load(values, base));
+            a1 = i8x16_add(a1, load(values, base + 16));
+            a2 = i8x16_add(a2, load(values, base + 32));
+            a3 = i8x16_add(a3, load(values, base + 48));
         }
         base += 64;
     }
-    let s = i8x16_add(i8x16_add(acc[0], acc[1]), i8x16_add(acc[2], acc[3]));
+    let s = i8x16_add(i8x16_add(a0, a1), i8x16_add(a2, a3));
     let wide = i32x4_extadd_pairwise_i16x8(i16x8_extadd_pairwise_i8x16(s));
     let lanes = i32x4_extract_lane::<0>(wide)
         + i32x4_extract_lane::<1>(wide)
