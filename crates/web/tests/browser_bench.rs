@@ -341,9 +341,10 @@ fn scan_table(title: &str, limit_name: &str, rows: &[ScanRow]) -> String {
     });
     line(&format!("scalar scan + top-{K}"), &|r| r.scalar.cell());
     line(limit_name, &|r| r.limit.cell());
-    line("**simd128 scan / read limit**", &|r| {
-        format!("**{:.2}**", r.ratio())
-    });
+    line(
+        "**simd128 scan / read limit** (median of per-round ratios)",
+        &|r| format!("**{:.2}**", r.ratio()),
+    );
     if rows.iter().all(|r| r.js.is_some()) {
         line(&format!("plain JS loop + top-{K}"), &|r| {
             r.js.as_ref().map_or(String::new(), Timing::cell)
