@@ -9,7 +9,7 @@ use core::arch::wasm32::*;
 
 use super::I8Query;
 
-/// 2^112: rescales a binary16 bit pattern shifted into f32 position (see `f16x4_to_f32x4`).
+/// 2^112: rescales a binary16 bit pattern shifted into f32 position (see `load_f16x4`).
 const F16_EXPONENT_REBIAS: f32 = 5.192_297e33;
 
 /// Loads 16 bytes from `slice[offset..offset + 16 / size_of::<T>()]`.
@@ -55,11 +55,10 @@ pub fn dot_f16(q: &[f32], x: &[u16]) -> f32 {
     let mut acc_hi = f32x4_splat(0.0);
     let mut base = 0;
     while base < whole {
-        // SAFETY: base + 8 <= whole <= len: eight u16 (16 bytes) and eight f32 are in bounds.
+        // SAFETY: base + 8 <= whole <= len: eight u16 and eight f32 are in bounds.
         unsafe {
-            let halves = load(x, base);
-            let lo = f16x4_to_f32x4(u32x4_extend_low_u16x8(halves));
-            let hi = f16x4_to_f32x4(u32x4_extend_high_u16x8(halves));
+            let lo = load_f16x4(x, base);
+            let hi = load_f16x4(x, base + 4);
             acc_lo = f32x4_add(acc_lo, f32x4_mul(load(q, base), lo));
             acc_hi = f32x4_add(acc_hi, f32x4_mul(load(q, base + 4), hi));
         }
@@ -80,17 +79,37 @@ fn combine(lo: v128, hi: v128) -> f32 {
         + (f32x4_extract_lane::<2>(s) + f32x4_extract_lane::<3>(s))
 }
 
-/// Exact conversion of four finite binary16 values (zero-extended into u32 lanes) to f32.
+/// Loads `x[offset..offset + 4]`, finite binary16 values, as exact f32.
 ///
-/// Shifting sign-less bits left by 13 lines the half's exponent and mantissa up with f32's;
-/// the result reads as the right value times 2^-112 (also for subnormal halves, which
-/// become f32 subnormals), so one exact multiplication by 2^112 fixes it. Catalog
-/// validation has already rejected infinities and NaNs, which this would not preserve.
+/// Sign-extending each half into an i32 lane and shifting it left by 13 puts the half's
+/// sign at bit 31 and its exponent and mantissa where f32 keeps them; bits 28–30 then hold
+/// copies of the sign, which the mask clears. Read as f32 that is the right value times
+/// 2^-112 (subnormal halves become f32 subnormals), and one exact multiplication by 2^112,
+/// which keeps the sign, finishes the job. This is the same bit pattern as converting
+/// sign and magnitude separately, in four instructions per four values instead of eight.
+/// Catalog validation has already rejected infinities and NaNs, which this would not keep.
+///
+/// # Safety
+/// The caller guarantees `offset + 4 <= x.len()`.
 #[inline(always)]
-fn f16x4_to_f32x4(h: v128) -> v128 {
-    let sign = i32x4_shl(v128_and(h, u32x4_splat(0x8000)), 16);
-    let magnitude = i32x4_shl(v128_and(h, u32x4_splat(0x7fff)), 13);
-    v128_or(f32x4_mul(magnitude, f32x4_splat(F16_EXPONENT_REBIAS)), sign)
+unsafe fn load_f16x4(x: &[u16], offset: usize) -> v128 {
+    // SAFETY: the caller keeps the 8-byte read inside `x`; the load has no alignment
+    // requirement.
+    let halves = unsafe { i32x4_load_extend_i16x4(x.as_ptr().add(offset) as *const i16) };
+    let bits = v128_and(i32x4_shl(halves, 13), u32x4_splat(0x8fff_e000));
+    f32x4_mul(bits, f32x4_splat(F16_EXPONENT_REBIAS))
+}
+
+/// Loads `x[offset..offset + 8]` sign-extended into i16 lanes. One load-and-extend per
+/// eight bytes is cheaper than a 16-byte load and two extends: on x86 the high-half
+/// extend is two instructions, and the int8 kernels are bound by instruction count.
+///
+/// # Safety
+/// The caller guarantees `offset + 8 <= x.len()`.
+#[inline(always)]
+unsafe fn load_i8x8(x: &[i8], offset: usize) -> v128 {
+    // SAFETY: the caller keeps the 8-byte read inside `x`; no alignment requirement.
+    unsafe { i16x8_load_extend_i8x8(x.as_ptr().add(offset)) }
 }
 
 /// Exact i32 dot product of a quantized query and an int8 row (whole 16-byte groups only).
@@ -101,15 +120,7 @@ fn dot_i8_groups(q: &[i16], x: &[i8], whole: usize) -> v128 {
     while base < whole {
         // SAFETY: base + 16 <= whole <= len: sixteen i8 and sixteen i16 are in bounds.
         unsafe {
-            let bytes = load(x, base);
-            acc = i32x4_add(
-                acc,
-                i32x4_dot_i16x8(i16x8_extend_low_i8x16(bytes), load(q, base)),
-            );
-            acc = i32x4_add(
-                acc,
-                i32x4_dot_i16x8(i16x8_extend_high_i8x16(bytes), load(q, base + 8)),
-            );
+            acc = add_i8_group(acc, x, base, load(q, base), load(q, base + 8));
         }
         base += 16;
     }
@@ -134,55 +145,197 @@ pub fn dot_i8(q: &[i16], x: &[i8]) -> i32 {
     sum.wrapping_add(tail_i8(&q[..len], &x[..len], whole))
 }
 
+/// Rows scored together by the blocked kernels. Each row keeps its own accumulators, in
+/// the reference order, so blocking changes only how often the query is loaded: once per
+/// block instead of once per row. Four rows' accumulators plus the query chunk still fit
+/// in the 16 vector registers V8 uses on x86-64.
+///
+/// The blocked loops name each row's accumulators instead of looping over an array of
+/// them: the shipped build is optimized for size (`opt-level = "z"`), which does not
+/// unroll loops, and an array indexed in a loop would live in memory.
+const ROW_BLOCK: usize = 4;
+
+/// The lo and hi f32x4 accumulators of one row (reference lanes 0–3 and 4–7).
+type F32Acc = (v128, v128);
+
+const F32_ACC_ZERO: F32Acc = (f32x4(0.0, 0.0, 0.0, 0.0), f32x4(0.0, 0.0, 0.0, 0.0));
+
+/// Adds `q[base..base + 8] · x` to `acc`, where `q_lo` and `q_hi` hold the query values
+/// and `x` the row's eight values as two f32x4.
+#[inline(always)]
+fn add_f32_group(acc: F32Acc, q_lo: v128, q_hi: v128, x_lo: v128, x_hi: v128) -> F32Acc {
+    (
+        f32x4_add(acc.0, f32x4_mul(q_lo, x_lo)),
+        f32x4_add(acc.1, f32x4_mul(q_hi, x_hi)),
+    )
+}
+
+/// Finishes one f32 row in the reference order: combine the accumulators, then the tail.
+#[inline(always)]
+fn finish_f32(acc: F32Acc, q_tail: &[f32], x_tail: &[f32]) -> f32 {
+    let mut sum = combine(acc.0, acc.1);
+    for (&qj, &xj) in q_tail.iter().zip(x_tail) {
+        sum += qj * xj;
+    }
+    sum
+}
+
+/// Finishes one f16 row in the reference order.
+#[inline(always)]
+fn finish_f16(acc: F32Acc, q_tail: &[f32], x_tail: &[u16]) -> f32 {
+    let mut sum = combine(acc.0, acc.1);
+    for (&qj, &xj) in q_tail.iter().zip(x_tail) {
+        sum += qj * super::scalar::f16_to_f32(xj);
+    }
+    sum
+}
+
 /// `out[r] = q · row r` for consecutive f32 rows.
 pub fn score_f32(q: &[f32], rows: &[f32], out: &mut [f32]) {
-    super::score_each(q.len(), rows, out, |row| dot_f32(q, row));
+    let dim = q.len();
+    let count = out.len().min(rows.len() / dim.max(1));
+    let whole = dim / 8 * 8;
+    let (r1, r2, r3) = (dim, 2 * dim, 3 * dim);
+    let mut r = 0;
+    while r + ROW_BLOCK <= count {
+        let block = &rows[r * dim..(r + ROW_BLOCK) * dim];
+        let (mut a0, mut a1, mut a2, mut a3) =
+            (F32_ACC_ZERO, F32_ACC_ZERO, F32_ACC_ZERO, F32_ACC_ZERO);
+        let mut base = 0;
+        while base < whole {
+            // SAFETY: base + 8 <= whole <= dim, so q[base..base + 8] is in bounds and, for
+            // k < ROW_BLOCK, so is block[k * dim + base..k * dim + base + 8].
+            unsafe {
+                let (q_lo, q_hi) = (load(q, base), load(q, base + 4));
+                let (b0, b1, b2, b3) = (base, r1 + base, r2 + base, r3 + base);
+                a0 = add_f32_group(a0, q_lo, q_hi, load(block, b0), load(block, b0 + 4));
+                a1 = add_f32_group(a1, q_lo, q_hi, load(block, b1), load(block, b1 + 4));
+                a2 = add_f32_group(a2, q_lo, q_hi, load(block, b2), load(block, b2 + 4));
+                a3 = add_f32_group(a3, q_lo, q_hi, load(block, b3), load(block, b3 + 4));
+            }
+            base += 8;
+        }
+        let q_tail = &q[whole..];
+        out[r] = finish_f32(a0, q_tail, &block[whole..r1]);
+        out[r + 1] = finish_f32(a1, q_tail, &block[r1 + whole..r2]);
+        out[r + 2] = finish_f32(a2, q_tail, &block[r2 + whole..r3]);
+        out[r + 3] = finish_f32(a3, q_tail, &block[r3 + whole..]);
+        r += ROW_BLOCK;
+    }
+    while r < count {
+        out[r] = dot_f32(q, &rows[r * dim..(r + 1) * dim]);
+        r += 1;
+    }
 }
 
-/// `out[r] = q · row r` for consecutive f16 rows.
+/// `out[r] = q · row r` for consecutive f16 rows, blocked like [`score_f32`]: besides
+/// sharing query loads, four independent rows keep more conversions in flight.
 pub fn score_f16(q: &[f32], rows: &[u16], out: &mut [f32]) {
-    super::score_each(q.len(), rows, out, |row| dot_f16(q, row));
+    let dim = q.len();
+    let count = out.len().min(rows.len() / dim.max(1));
+    let whole = dim / 8 * 8;
+    let (r1, r2, r3) = (dim, 2 * dim, 3 * dim);
+    let mut r = 0;
+    while r + ROW_BLOCK <= count {
+        let block = &rows[r * dim..(r + ROW_BLOCK) * dim];
+        let (mut a0, mut a1, mut a2, mut a3) =
+            (F32_ACC_ZERO, F32_ACC_ZERO, F32_ACC_ZERO, F32_ACC_ZERO);
+        let mut base = 0;
+        while base < whole {
+            // SAFETY: base + 8 <= whole <= dim, so q[base..base + 8] is in bounds and, for
+            // k < ROW_BLOCK, so is block[k * dim + base..k * dim + base + 8].
+            unsafe {
+                let (q_lo, q_hi) = (load(q, base), load(q, base + 4));
+                let (b0, b1, b2, b3) = (base, r1 + base, r2 + base, r3 + base);
+                let (x0, y0) = (load_f16x4(block, b0), load_f16x4(block, b0 + 4));
+                let (x1, y1) = (load_f16x4(block, b1), load_f16x4(block, b1 + 4));
+                let (x2, y2) = (load_f16x4(block, b2), load_f16x4(block, b2 + 4));
+                let (x3, y3) = (load_f16x4(block, b3), load_f16x4(block, b3 + 4));
+                a0 = add_f32_group(a0, q_lo, q_hi, x0, y0);
+                a1 = add_f32_group(a1, q_lo, q_hi, x1, y1);
+                a2 = add_f32_group(a2, q_lo, q_hi, x2, y2);
+                a3 = add_f32_group(a3, q_lo, q_hi, x3, y3);
+            }
+            base += 8;
+        }
+        let q_tail = &q[whole..];
+        out[r] = finish_f16(a0, q_tail, &block[whole..r1]);
+        out[r + 1] = finish_f16(a1, q_tail, &block[r1 + whole..r2]);
+        out[r + 2] = finish_f16(a2, q_tail, &block[r2 + whole..r3]);
+        out[r + 3] = finish_f16(a3, q_tail, &block[r3 + whole..]);
+        r += ROW_BLOCK;
+    }
+    while r < count {
+        out[r] = dot_f16(q, &rows[r * dim..(r + 1) * dim]);
+        r += 1;
+    }
 }
 
-/// `out[r] = (q16 · row r) × (q_scale × scale[r])`, four rows at a time so the horizontal
-/// sums of four accumulators share one transpose.
+/// Adds `x[at..at + 16] · q` to `acc` exactly in i32, where `q_lo` and `q_hi` hold the
+/// sixteen matching query values as two i16x8 halves.
+///
+/// # Safety
+/// The caller guarantees `at + 16 <= x.len()`.
+#[inline(always)]
+unsafe fn add_i8_group(acc: v128, x: &[i8], at: usize, q_lo: v128, q_hi: v128) -> v128 {
+    // SAFETY: at + 16 <= x.len(), so both 8-byte reads are in bounds.
+    let (lo, hi) = unsafe { (load_i8x8(x, at), load_i8x8(x, at + 8)) };
+    let sum = i32x4_add(i32x4_dot_i16x8(lo, q_lo), i32x4_dot_i16x8(hi, q_hi));
+    i32x4_add(acc, sum)
+}
+
+/// Lane k of the result is the sum of the four lanes of `a_k`.
+#[inline(always)]
+fn transpose_add(a0: v128, a1: v128, a2: v128, a3: v128) -> v128 {
+    let s01 = i32x4_add(
+        i32x4_shuffle::<0, 4, 1, 5>(a0, a1),
+        i32x4_shuffle::<2, 6, 3, 7>(a0, a1),
+    );
+    let s23 = i32x4_add(
+        i32x4_shuffle::<0, 4, 1, 5>(a2, a3),
+        i32x4_shuffle::<2, 6, 3, 7>(a2, a3),
+    );
+    i32x4_add(
+        i32x4_shuffle::<0, 1, 4, 5>(s01, s23),
+        i32x4_shuffle::<2, 3, 6, 7>(s01, s23),
+    )
+}
+
+/// `out[r] = (q16 · row r) × (q_scale × scale[r])`, four rows at a time: the rows walk
+/// their 16-byte groups together so each query chunk is loaded once per block, and their
+/// horizontal sums share one transpose. Integer sums are exact, so the order of the
+/// additions cannot change a score.
 pub fn score_i8(q: &I8Query, rows: &[i8], scales: &[f32], out: &mut [f32]) {
     let dim = q.values.len();
     let count = out.len().min(scales.len()).min(rows.len() / dim.max(1));
     let whole = dim / 16 * 16;
     let qv = &q.values[..];
     let mut r = 0;
-    while r + 4 <= count {
-        let row = |k: usize| &rows[(r + k) * dim..(r + k + 1) * dim];
-        let (a0, a1, a2, a3) = (
-            dot_i8_groups(qv, row(0), whole),
-            dot_i8_groups(qv, row(1), whole),
-            dot_i8_groups(qv, row(2), whole),
-            dot_i8_groups(qv, row(3), whole),
+    while r + ROW_BLOCK <= count {
+        let block = &rows[r * dim..(r + ROW_BLOCK) * dim];
+        let (mut a0, mut a1, mut a2, mut a3) = (
+            i32x4_splat(0),
+            i32x4_splat(0),
+            i32x4_splat(0),
+            i32x4_splat(0),
         );
-        // Transpose-and-add: lane k of `sums` is the total of accumulator k.
-        let s01 = i32x4_add(
-            i32x4_shuffle::<0, 4, 1, 5>(a0, a1),
-            i32x4_shuffle::<2, 6, 3, 7>(a0, a1),
-        );
-        let s23 = i32x4_add(
-            i32x4_shuffle::<0, 4, 1, 5>(a2, a3),
-            i32x4_shuffle::<2, 6, 3, 7>(a2, a3),
-        );
-        let mut sums = i32x4_add(
-            i32x4_shuffle::<0, 1, 4, 5>(s01, s23),
-            i32x4_shuffle::<2, 3, 6, 7>(s01, s23),
-        );
+        let mut base = 0;
+        while base < whole {
+            // SAFETY: base + 16 <= whole <= dim, so qv[base..base + 16] is in bounds and,
+            // for k < ROW_BLOCK, so is block[k * dim + base..k * dim + base + 16].
+            unsafe {
+                let (q_lo, q_hi) = (load(qv, base), load(qv, base + 8));
+                a0 = add_i8_group(a0, block, base, q_lo, q_hi);
+                a1 = add_i8_group(a1, block, dim + base, q_lo, q_hi);
+                a2 = add_i8_group(a2, block, 2 * dim + base, q_lo, q_hi);
+                a3 = add_i8_group(a3, block, 3 * dim + base, q_lo, q_hi);
+            }
+            base += 16;
+        }
+        let mut sums = transpose_add(a0, a1, a2, a3);
         if whole < dim {
-            sums = i32x4_add(
-                sums,
-                i32x4(
-                    tail_i8(qv, row(0), whole),
-                    tail_i8(qv, row(1), whole),
-                    tail_i8(qv, row(2), whole),
-                    tail_i8(qv, row(3), whole),
-                ),
-            );
+            let tail = |k: usize| tail_i8(qv, &block[k * dim..(k + 1) * dim], whole);
+            sums = i32x4_add(sums, i32x4(tail(0), tail(1), tail(2), tail(3)));
         }
         // SAFETY: r + 4 <= count <= scales.len() and <= out.len().
         unsafe {
@@ -190,7 +343,7 @@ pub fn score_i8(q: &I8Query, rows: &[i8], scales: &[f32], out: &mut [f32]) {
             let scores = f32x4_mul(f32x4_convert_i32x4(sums), factor);
             v128_store(out.as_mut_ptr().add(r) as *mut v128, scores);
         }
-        r += 4;
+        r += ROW_BLOCK;
     }
     while r < count {
         out[r] = dot_i8(qv, &rows[r * dim..(r + 1) * dim]) as f32 * (q.scale * scales[r]);
@@ -200,34 +353,52 @@ pub fn score_i8(q: &I8Query, rows: &[i8], scales: &[f32], out: &mut [f32]) {
 
 /// Sums f32 values with SIMD128 and nothing else: the time this takes over a catalog's
 /// bytes is the one-core memory bound that scoring cannot beat (used by the benchmark).
+/// Four independent accumulators, named rather than looped over so that a size-optimized
+/// build keeps them in registers too.
 pub fn read_limit_f32(values: &[f32]) -> f32 {
     let whole = values.len() / 16 * 16;
-    let mut acc = [f32x4_splat(0.0); 4];
+    let (mut a0, mut a1, mut a2, mut a3) = (
+        f32x4_splat(0.0),
+        f32x4_splat(0.0),
+        f32x4_splat(0.0),
+        f32x4_splat(0.0),
+    );
     let mut base = 0;
     while base < whole {
-        for (k, a) in acc.iter_mut().enumerate() {
-            // SAFETY: base + 16 <= whole: four f32x4 loads are in bounds.
-            *a = f32x4_add(*a, unsafe { load(values, base + 4 * k) });
+        // SAFETY: base + 16 <= whole: four f32x4 loads are in bounds.
+        unsafe {
+            a0 = f32x4_add(a0, load(values, base));
+            a1 = f32x4_add(a1, load(values, base + 4));
+            a2 = f32x4_add(a2, load(values, base + 8));
+            a3 = f32x4_add(a3, load(values, base + 12));
         }
         base += 16;
     }
-    let s = f32x4_add(f32x4_add(acc[0], acc[1]), f32x4_add(acc[2], acc[3]));
+    let s = f32x4_add(f32x4_add(a0, a1), f32x4_add(a2, a3));
     combine(s, f32x4_splat(0.0)) + values[whole..].iter().sum::<f32>()
 }
 
 /// The same memory bound for int8 data: a wrapping byte sum.
 pub fn read_limit_i8(values: &[i8]) -> i32 {
     let whole = values.len() / 64 * 64;
-    let mut acc = [i8x16_splat(0); 4];
+    let (mut a0, mut a1, mut a2, mut a3) = (
+        i8x16_splat(0),
+        i8x16_splat(0),
+        i8x16_splat(0),
+        i8x16_splat(0),
+    );
     let mut base = 0;
     while base < whole {
-        for (k, a) in acc.iter_mut().enumerate() {
-            // SAFETY: base + 64 <= whole: four 16-byte loads are in bounds.
-            *a = i8x16_add(*a, unsafe { load(values, base + 16 * k) });
+        // SAFETY: base + 64 <= whole: four 16-byte loads are in bounds.
+        unsafe {
+            a0 = i8x16_add(a0, load(values, base));
+            a1 = i8x16_add(a1, load(values, base + 16));
+            a2 = i8x16_add(a2, load(values, base + 32));
+            a3 = i8x16_add(a3, load(values, base + 48));
         }
         base += 64;
     }
-    let s = i8x16_add(i8x16_add(acc[0], acc[1]), i8x16_add(acc[2], acc[3]));
+    let s = i8x16_add(i8x16_add(a0, a1), i8x16_add(a2, a3));
     let wide = i32x4_extadd_pairwise_i16x8(i16x8_extadd_pairwise_i8x16(s));
     let lanes = i32x4_extract_lane::<0>(wide)
         + i32x4_extract_lane::<1>(wide)

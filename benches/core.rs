@@ -1,0 +1,135 @@
+//! Native benchmarks of the core's hot paths (`cargo bench -p shopwindow`, also
+//! `cargo xtask bench --native`).
+//!
+//! These time the portable scalar reference and the parts that are not kernels (fold-in,
+//! parsing). The numbers the product is judged by come from the in-browser benchmark
+//! (`crates/web/tests/browser_bench.rs`), since wasm in V8 is the shipping target; these
+//! exist to catch regressions quickly without a browser. Sample counts and measurement
+//! times are small so the whole run stays well under two minutes on two cores.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use shopwindow::catalog::{Catalog, CatalogBuilder, ItemRecord, VectorDtype};
+use shopwindow::kernels::{Backend, Query};
+use shopwindow::profile::fold_in;
+use shopwindow::topk::{scan, ItemFilter};
+
+const SCAN_ITEMS: usize = 100_000;
+const DIM: usize = 64;
+const HISTORY: usize = 200;
+const FOLD_IN_ITEMS: usize = 20_000;
+
+/// xorshift64*: deterministic pseudo-random values, uniform in [-1, 1).
+struct XorShift(u64);
+
+impl XorShift {
+    fn new(seed: u64) -> XorShift {
+        XorShift(seed | 1)
+    }
+
+    fn next_f32(&mut self) -> f32 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        let bits = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 40;
+        bits as f32 / (1u32 << 23) as f32 - 1.0
+    }
+}
+
+/// The bytes of an `n × d` catalog of pseudo-random vectors stored as `dtype`.
+fn catalog_bytes(n: usize, d: usize, dtype: VectorDtype, seed: u64) -> Vec<u8> {
+    let mut rng = XorShift::new(seed);
+    let mut builder = CatalogBuilder::new(d).dtype(dtype);
+    let mut row = vec![0.0f32; d];
+    for i in 0..n {
+        row.iter_mut().for_each(|v| *v = rng.next_f32());
+        builder
+            .push(ItemRecord::new(format!("item-{i}")), &row)
+            .expect("generated vectors are finite");
+    }
+    builder
+        .to_bytes()
+        .expect("the builder writes a valid catalog")
+}
+
+fn catalog(n: usize, d: usize, dtype: VectorDtype, seed: u64) -> Catalog {
+    Catalog::from_bytes(catalog_bytes(n, d, dtype, seed)).expect("the builder's output parses")
+}
+
+/// 200 distinct items spread over the catalog, weighted like a mixed history.
+fn history(n: usize) -> Vec<(u32, f64)> {
+    let mut h: Vec<(u32, f64)> = (0..HISTORY)
+        .map(|k| (((k * 7919) % n) as u32, 1.0 + (k % 5) as f64))
+        .collect();
+    h.sort_by_key(|&(item, _)| item);
+    h
+}
+
+fn fold_in_bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("fold_in_200_items");
+    for d in [64, 128] {
+        let cat = catalog(FOLD_IN_ITEMS, d, VectorDtype::F32, 100 + d as u64);
+        let weights = history(FOLD_IN_ITEMS);
+        group.bench_function(format!("d{d}"), |b| {
+            b.iter(|| fold_in(black_box(&cat), black_box(&weights)).expect("positive definite"))
+        });
+    }
+    group.finish();
+}
+
+fn scan_bench(c: &mut Criterion) {
+    let mut rng = XorShift::new(7);
+    let query_values: Vec<f32> = (0..DIM).map(|_| rng.next_f32()).collect();
+    let query = Query::new(&query_values);
+    let mut group = c.benchmark_group("scalar_scan_top10_100k_d64");
+    for dtype in [VectorDtype::F32, VectorDtype::I8] {
+        let cat = catalog(SCAN_ITEMS, DIM, dtype, 1);
+        let filter = ItemFilter::all(&cat);
+        group.bench_function(dtype.as_str(), |b| {
+            b.iter(|| {
+                scan(
+                    black_box(&cat),
+                    Backend::Scalar,
+                    &query,
+                    &filter,
+                    10,
+                    false,
+                    None,
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
+fn parse_bench(c: &mut Criterion) {
+    let bytes = catalog_bytes(SCAN_ITEMS, DIM, VectorDtype::F32, 1);
+    let mut group = c.benchmark_group("catalog_from_bytes");
+    // A parse takes tens of ms: ten samples need more than the default two seconds.
+    group.measurement_time(Duration::from_secs(5));
+    group.bench_function("100k_d64_f32", |b| {
+        // The copy is setup, not timed: `from_bytes` takes ownership of the buffer.
+        b.iter_batched(
+            || bytes.clone(),
+            |bytes| Catalog::from_bytes(bytes).expect("valid"),
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = fold_in_bench, scan_bench, parse_bench
+}
+criterion_main!(benches);
