@@ -80,7 +80,7 @@ pub fn build_catalog(ctx: &Ctx, data: Option<&Path>) -> Result {
         Some(data) => {
             step("train the demo catalog from a real data set (shopwindow train)");
             // The regularization and alpha the CLI's tuning grid picked for this data set
-            // (BENCHMARKS-cli.md), as in its `train --help` example.
+            // (BENCHMARKS.md, "Offline side"), as in its `train --help` example.
             run(cli(
                 ctx,
                 &[
