@@ -15,7 +15,7 @@ import type {
 
 export type { CatalogInfo, EventType, Filters, HistoryEvent, ItemResult, Recommendations, SimilarItems };
 
-/** Scoring backend: "auto" lets the engine pick (SIMD128 today; WebGPU where it lands). */
+/** Scoring backend: "auto" lets the engine pick (WebGPU on a hardware GPU for large catalogs, else SIMD128). */
 export type Backend = 'auto' | 'webgpu' | 'simd128' | 'scalar';
 
 export interface Progress {
@@ -129,7 +129,7 @@ export declare const HISTORY_CAP: number;
  */
 export declare class Shopwindow extends EventTarget {
   static open(options: OpenOptions): Promise<Shopwindow>;
-  /** The backend scoring now: "simd128" or "scalar" (later "webgpu"). */
+  /** The backend scoring now: "webgpu", "simd128" or "scalar". */
   readonly backend: string;
   readonly status: Status;
   readonly catalog: CatalogInfo & { url: string; source: Status['catalog']['source']; byteLength: number };
@@ -142,8 +142,12 @@ export declare class Shopwindow extends EventTarget {
   probability(itemIds: string[], options?: RecommendOptions): Promise<number[]>;
   item(itemId: string): Promise<ItemResult | null>;
   items(itemIds: Iterable<string>): Promise<(ItemResult | null)[]>;
-  /** Throws when the device cannot run `name`, keeping the current backend; may be retried. */
-  setBackend(name: Exclude<Backend, 'auto'>): Promise<string>;
+  /**
+   * Switches backend and resolves to the one now scoring. A backend the device cannot run is
+   * reported in `status.backendError` (WebGPU falls back to the CPU with the same results);
+   * may be retried.
+   */
+  setBackend(name: Backend): Promise<string>;
   /** Stops the worker and tab sync; the history stays on the device. */
   close(): void;
 }

@@ -114,7 +114,7 @@ export class Shopwindow extends EventTarget {
   #workerError;
   #worker;
 
-  /** The backend scoring now: "simd128" or "scalar" today, "webgpu" once it lands. */
+  /** The backend scoring now: "webgpu", "simd128" or "scalar". */
   get backend() {
     return this.#backend;
   }
@@ -186,14 +186,16 @@ export class Shopwindow extends EventTarget {
   }
 
   /**
-   * Switches backend ("simd128", "scalar"; "webgpu" when available). Throws when the device
-   * cannot run it, leaving the current one in place; may be retried.
+   * Switches backend ("auto", "webgpu", "simd128", "scalar"). A backend this device cannot
+   * run is reported in `status.backendError` (WebGPU falls back to the CPU with the same
+   * results); the switch may be retried.
    */
   async setBackend(name) {
-    this.#backend = await this.#engine.call('setBackend', name);
+    const { backend, backendError } = await this.#engine.call('setBackend', name);
+    this.#backend = backend;
     this.#requestedBackend = name;
-    this.#backendError = null;
-    return this.#backend;
+    this.#backendError = backendError;
+    return backend;
   }
 
   // Later issues add `segment()` (marketing segment and interest clusters) and
@@ -210,6 +212,11 @@ export class Shopwindow extends EventTarget {
     const result = await this.#engine.call(method, ...args);
     // `elapsedMs` is what the page waited (messaging included); `computeMs` the engine alone.
     result.elapsedMs = performance.now() - started;
+    // The engine names the backend that scored; a lost GPU device shows up here first.
+    if (result.backend && result.backend !== this.#backend) {
+      this.#backend = result.backend;
+      this.#backendError = await this.#engine.call('fallbackReason');
+    }
     return result;
   }
 }

@@ -7,7 +7,7 @@
 import init, { Recommender } from '../pkg/shopwindow.js';
 
 /** Methods callable from outside; anything else is refused by name. */
-const METHODS = new Set(['recommend', 'similar', 'probability', 'item', 'items', 'info', 'setBackend', 'backend']);
+const METHODS = new Set(['recommend', 'similar', 'probability', 'item', 'items', 'info', 'setBackend', 'backend', 'fallbackReason']);
 
 export class Host {
   /**
@@ -16,15 +16,7 @@ export class Host {
   static async create({ bytes, wasmUrl, backend }) {
     await init(wasmUrl ? { module_or_path: wasmUrl } : undefined);
     const host = new Host(new Recommender(new Uint8Array(bytes)));
-    if (backend && backend !== 'auto') {
-      // A backend the device cannot run is reported, not fatal: scoring goes on with the
-      // default, and `setBackend` can be retried later.
-      try {
-        await host.setBackend(backend);
-      } catch (error) {
-        host.backendError = error.message;
-      }
-    }
+    await host.setBackend(backend ?? 'auto');
     return host;
   }
 
@@ -33,6 +25,10 @@ export class Host {
     this.recommender = recommender;
     /** @type {string | null} */
     this.backendError = null;
+    // A lost GPU device falls back to the CPU by itself; keep the reason for the page.
+    recommender.onfallback = (status) => {
+      this.backendError = status.reason;
+    };
   }
 
   /** What the page needs to know after loading. */
@@ -45,12 +41,13 @@ export class Host {
     return this[method](...args);
   }
 
+  // The async methods score on WebGPU when it is the backend, else on the CPU.
   recommend(history, options) {
-    return timed(() => this.recommender.recommend(history, options));
+    return timed(() => this.recommender.recommendAsync(history, options));
   }
 
   similar(itemId, options) {
-    return timed(() => this.recommender.similar(itemId, options));
+    return timed(() => this.recommender.similarAsync(itemId, options));
   }
 
   probability(history, itemIds, options) {
@@ -70,11 +67,24 @@ export class Host {
     return this.recommender.info();
   }
 
-  // `await` so that an asynchronous backend switch (WebGPU) slots in unchanged.
+  /**
+   * Switches to "auto", "webgpu", "simd128" or "scalar". A backend this device cannot run is
+   * reported in `backendError`, not fatal: WebGPU failures fall back to the CPU with the
+   * same results, and the switch can be retried later.
+   */
   async setBackend(name) {
-    await this.recommender.setBackend(name);
-    this.backendError = null;
-    return this.backend();
+    try {
+      const status = await this.recommender.setBackendAsync(name);
+      this.backendError = status.fallback ? status.reason : null;
+    } catch (error) {
+      this.backendError = error.message;
+    }
+    return { backend: this.backend(), backendError: this.backendError };
+  }
+
+  /** Why the requested backend is not the one scoring, if it is not. */
+  fallbackReason() {
+    return this.backendError;
   }
 
   backend() {
@@ -83,9 +93,9 @@ export class Host {
 }
 
 /** Adds `computeMs`: the time the engine itself took, without any messaging. */
-function timed(run) {
+async function timed(run) {
   const started = performance.now();
-  const result = run();
+  const result = await run();
   result.computeMs = performance.now() - started;
   return result;
 }
