@@ -15,36 +15,20 @@ use shopwindow::catalog::{Catalog, CatalogBuilder, ItemRecord, VectorDtype};
 use shopwindow::kernels::{Backend, Query};
 use shopwindow::profile::fold_in;
 use shopwindow::topk::{scan, ItemFilter};
+use shopwindow_testkit::fixtures::Xorshift;
 
 const SCAN_ITEMS: usize = 100_000;
 const DIM: usize = 64;
 const HISTORY: usize = 200;
 const FOLD_IN_ITEMS: usize = 20_000;
 
-/// xorshift64*: deterministic pseudo-random values, uniform in [-1, 1).
-struct XorShift(u64);
-
-impl XorShift {
-    fn new(seed: u64) -> XorShift {
-        XorShift(seed | 1)
-    }
-
-    fn next_f32(&mut self) -> f32 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let bits = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 40;
-        bits as f32 / (1u32 << 23) as f32 - 1.0
-    }
-}
-
 /// The bytes of an `n × d` catalog of pseudo-random vectors stored as `dtype`.
 fn catalog_bytes(n: usize, d: usize, dtype: VectorDtype, seed: u64) -> Vec<u8> {
-    let mut rng = XorShift::new(seed);
+    let mut rng = Xorshift::new(seed);
     let mut builder = CatalogBuilder::new(d).dtype(dtype);
     let mut row = vec![0.0f32; d];
     for i in 0..n {
-        row.iter_mut().for_each(|v| *v = rng.next_f32());
+        row.iter_mut().for_each(|v| *v = rng.signed());
         builder
             .push(ItemRecord::new(format!("item-{i}")), &row)
             .expect("generated vectors are finite");
@@ -80,8 +64,8 @@ fn fold_in_bench(c: &mut Criterion) {
 }
 
 fn scan_bench(c: &mut Criterion) {
-    let mut rng = XorShift::new(7);
-    let query_values: Vec<f32> = (0..DIM).map(|_| rng.next_f32()).collect();
+    let mut rng = Xorshift::new(7);
+    let query_values: Vec<f32> = (0..DIM).map(|_| rng.signed()).collect();
     let query = Query::new(&query_values);
     let mut group = c.benchmark_group("scalar_scan_top10_100k_d64");
     for dtype in [VectorDtype::F32, VectorDtype::I8] {

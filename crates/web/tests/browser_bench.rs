@@ -19,6 +19,7 @@ use shopwindow::catalog::{Catalog, CatalogBuilder, ItemRecord, ItemVectors, Vect
 use shopwindow::kernels::{score_rows, simd128, Backend, Query};
 use shopwindow::profile::fold_in;
 use shopwindow::topk::{scan, ItemFilter, Scored};
+use shopwindow_testkit::fixtures::Xorshift;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -189,37 +190,15 @@ fn median(sorted: &[f64]) -> f64 {
     }
 }
 
-/// xorshift64*: deterministic pseudo-random values without a dependency.
-struct XorShift(u64);
-
-impl XorShift {
-    fn new(seed: u64) -> XorShift {
-        XorShift(seed | 1)
-    }
-
-    /// Uniform in [-1, 1).
-    fn next_f32(&mut self) -> f32 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let bits = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 40;
-        bits as f32 / (1u32 << 23) as f32 - 1.0
-    }
-
-    fn vector(&mut self, d: usize) -> Vec<f32> {
-        (0..d).map(|_| self.next_f32()).collect()
-    }
-}
-
 /// An `n × d` catalog of pseudo-random vectors stored as `dtype`. The same seed gives the
 /// same underlying vectors for every dtype. The builder (and its copy of the vectors) is
 /// dropped before the file is parsed, so at N = 1M only one big copy outlives the build.
 fn build_catalog(n: usize, d: usize, dtype: VectorDtype, seed: u64) -> Catalog {
-    let mut rng = XorShift::new(seed);
+    let mut rng = Xorshift::new(seed);
     let mut builder = CatalogBuilder::new(d).dtype(dtype);
     let mut row = vec![0.0f32; d];
     for i in 0..n {
-        row.iter_mut().for_each(|v| *v = rng.next_f32());
+        row.iter_mut().for_each(|v| *v = rng.signed());
         builder
             .push(ItemRecord::new(format!("item-{i}")), &row)
             .expect("generated vectors are finite");
@@ -366,7 +345,10 @@ async fn kernels_top_k_and_fold_in() {
     console_log!(
         "shopwindow in-browser benchmark: d = {DIM}, top-{K}, ms per call, median (min–max) of {RUNS} runs"
     );
-    let query_values = XorShift::new(7).vector(DIM);
+    let query_values = {
+        let mut rng = Xorshift::new(7);
+        (0..DIM).map(|_| rng.signed()).collect::<Vec<f32>>()
+    };
     let query = Query::new(&query_values);
     let (mut f32_rows, mut i8_rows, mut f16_rows) = (Vec::new(), Vec::new(), Vec::new());
 
