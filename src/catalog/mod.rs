@@ -377,7 +377,12 @@ impl Catalog {
     pub fn index_of(&self, id: &str) -> Option<u32> {
         let bytes = self.bytes();
         self.id_order
-            .binary_search_by(|&i| self.layout.ids.get(bytes, i as usize).cmp(id))
+            .binary_search_by(|&i| {
+                self.layout
+                    .ids
+                    .get_bytes(bytes, i as usize)
+                    .cmp(id.as_bytes())
+            })
             .ok()
             .map(|pos| self.id_order[pos])
     }
@@ -928,12 +933,12 @@ fn parse_meta(mut raw: BTreeMap<String, String>) -> Result<CatalogMeta, CatalogE
 fn unique_id_order(ids: &StringTable, buffer: &[u8]) -> Result<Vec<u32>, CatalogError> {
     let mut order: Vec<u32> = (0..ids.len() as u32).collect();
     order.sort_unstable_by(|&a, &b| {
-        ids.get(buffer, a as usize)
-            .cmp(ids.get(buffer, b as usize))
+        ids.get_bytes(buffer, a as usize)
+            .cmp(ids.get_bytes(buffer, b as usize))
             .then(a.cmp(&b))
     });
     for pair in order.windows(2) {
-        if ids.get(buffer, pair[0] as usize) == ids.get(buffer, pair[1] as usize) {
+        if ids.get_bytes(buffer, pair[0] as usize) == ids.get_bytes(buffer, pair[1] as usize) {
             return Err(CatalogError::DuplicateId {
                 id: ids.get(buffer, pair[0] as usize).to_string(),
                 first: pair[0] as usize,

@@ -76,11 +76,17 @@ impl StringTable {
 
     /// The string at `index`, read from the catalog buffer the table was built on.
     pub(crate) fn get<'b>(&self, buffer: &'b [u8], index: usize) -> &'b str {
-        let start = self.blob.start + self.offsets[index] as usize;
-        let end = self.blob.start + self.offsets[index + 1] as usize;
         // Validated as UTF-8 in `new`; an empty string is the harmless answer should the
         // caller ever pass a different buffer.
-        std::str::from_utf8(&buffer[start..end]).unwrap_or_default()
+        std::str::from_utf8(self.get_bytes(buffer, index)).unwrap_or_default()
+    }
+
+    /// The string's UTF-8 bytes, without re-validating them: for sorting and searching,
+    /// where byte order equals `str` order and validation per comparison would dominate.
+    pub(crate) fn get_bytes<'b>(&self, buffer: &'b [u8], index: usize) -> &'b [u8] {
+        let start = self.blob.start + self.offsets[index] as usize;
+        let end = self.blob.start + self.offsets[index + 1] as usize;
+        &buffer[start..end]
     }
 }
 
