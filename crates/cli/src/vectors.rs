@@ -115,17 +115,9 @@ pub fn read_csv(
     let mut record = csv::StringRecord::new();
     let mut first = true;
     loop {
-        let line = reader.position().line();
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(error) => {
-                report.rows += 1;
-                report.bad_row(policy, path, line, error)?;
-                continue;
-            }
-        }
-        let line = record.position().map_or(line, |p| p.line());
+        let Some(line) = report.next_record(&mut reader, &mut record, policy, path)? else {
+            break;
+        };
         if std::mem::take(&mut first)
             && record
                 .get(1)

@@ -77,18 +77,10 @@ pub fn read_items(
     let mut report = RowReport::default();
     let mut record = csv::StringRecord::new();
     loop {
-        let line = reader.position().line();
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(error) => {
-                report.rows += 1;
-                report.bad_row(policy, path, line, error)?;
-                continue;
-            }
-        }
+        let Some(line) = report.next_record(&mut reader, &mut record, policy, path)? else {
+            break;
+        };
         report.rows += 1;
-        let line = record.position().map_or(line, |p| p.line());
         match parse_item(&columns, &record) {
             Ok((id, _)) if table.contains_key(&id) => {
                 report.bad_row(policy, path, line, format!("item id {id:?} appears again"))?

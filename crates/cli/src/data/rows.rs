@@ -52,6 +52,29 @@ impl RowReport {
         }
     }
 
+    /// Reads the next row into `record` and returns its line (1-based), or `None` at the end.
+    /// A row the CSV reader itself rejects (bad quoting) is counted and handled as a bad row
+    /// under `policy`, and reading goes on with the next one.
+    pub fn next_record<R: std::io::Read>(
+        &mut self,
+        reader: &mut csv::Reader<R>,
+        record: &mut csv::StringRecord,
+        policy: BadRowPolicy,
+        path: &Path,
+    ) -> Result<Option<u64>> {
+        loop {
+            let line = reader.position().line();
+            match reader.read_record(record) {
+                Ok(false) => return Ok(None),
+                Ok(true) => return Ok(Some(record.position().map_or(line, |p| p.line()))),
+                Err(error) => {
+                    self.rows += 1;
+                    self.bad_row(policy, path, line, error)?;
+                }
+            }
+        }
+    }
+
     /// One line for the user, plus the examples when rows were skipped.
     pub fn summary(&self, what: &str) -> String {
         let mut text = format!(
