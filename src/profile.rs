@@ -160,7 +160,10 @@ pub fn fold_in(catalog: &Catalog, weights: &[(u32, f64)]) -> Result<Vec<f32>, Re
     let alpha = params.alpha as f64;
     let lambda = match params.lambda_scaling {
         LambdaScaling::Constant => params.lambda as f64,
-        LambdaScaling::Interactions => params.lambda as f64 * weights.len().max(1) as f64,
+        // Spark MLlib's implicit ALS multiplies regParam by the row's positive ratings
+        // (`numExplicits`): items whose weight decayed or was configured to zero add
+        // nothing to the system there, so they do not count here either.
+        LambdaScaling::Interactions => params.lambda as f64 * positive_count(weights).max(1) as f64,
     };
     // Lower triangle of A (column-major, as nalgebra stores it) and b.
     let mut a = DMatrix::<f64>::from_row_slice(d, d, catalog.gram());
@@ -168,6 +171,11 @@ pub fn fold_in(catalog: &Catalog, weights: &[(u32, f64)]) -> Result<Vec<f32>, Re
     let mut row = vec![0.0f32; d];
     let mut y = vec![0.0f64; d];
     for &(item, w) in weights {
+        if w <= 0.0 {
+            // Weight zero means no interaction (p = 0, c = 1), which YᵀY already holds;
+            // Spark's solver skips such ratings the same way.
+            continue;
+        }
         catalog.row_into(item as usize, &mut row);
         y.iter_mut()
             .zip(&row)
@@ -194,6 +202,11 @@ pub fn fold_in(catalog: &Catalog, weights: &[(u32, f64)]) -> Result<Vec<f32>, Re
     })?;
     let x = cholesky.solve(&b);
     Ok(x.iter().map(|&v| v as f32).collect())
+}
+
+/// Items with a positive weight: Spark's `numExplicits` of a user.
+fn positive_count(weights: &[(u32, f64)]) -> usize {
+    weights.iter().filter(|&&(_, w)| w > 0.0).count()
 }
 
 #[cfg(test)]
@@ -264,6 +277,24 @@ mod tests {
         let expected = brute_force(&cat, &weights, 0.4);
         for (a, b) in x.iter().zip(&expected) {
             assert!((*a as f64 - b).abs() < 1e-5);
+        }
+    }
+
+    #[test]
+    fn zero_weights_add_nothing_as_in_spark() {
+        // A zero-weight item (e.g. a view with view weight 0) adds nothing to Spark's
+        // system: no preference, no extra confidence and no share of λ.
+        let params = ModelParams {
+            alpha: 2.0,
+            lambda: 0.2,
+            lambda_scaling: LambdaScaling::Interactions,
+        };
+        let cat = catalog(params);
+        let weights = vec![(0, 0.0), (1, 3.0), (3, 1.0)];
+        let x = fold_in(&cat, &weights).unwrap();
+        let expected = brute_force(&cat, &weights[1..], 0.4);
+        for (a, b) in x.iter().zip(&expected) {
+            assert!((*a as f64 - b).abs() < 1e-5, "{x:?} vs {expected:?}");
         }
     }
 

@@ -1,5 +1,6 @@
 //! `shopwindow import`: vectors trained elsewhere + item metadata → a validated catalog.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context, Result};
@@ -11,7 +12,16 @@ use crate::catalog_file::{build_catalog, standard_metadata, CatalogSpec};
 use crate::data::items_csv::read_items;
 use crate::data::{BadRowPolicy, ItemTable};
 use crate::progress::Progress;
+use crate::spark::{item_ids, read_id_map, SparkMetadata, SparkModel};
 use crate::vectors::{read_csv, read_id_list, read_npy, read_safetensors, ImportedVectors};
+
+/// Model formats read from a directory (`--from FORMAT DIR`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModelSource {
+    /// Spark MLlib `ALSModel`: an `ALSModel.save` directory or an `itemFactors` Parquet
+    /// table (`id` int, `features` array<float>).
+    SparkAls,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum VectorFormat {
@@ -31,17 +41,41 @@ pub enum VectorFormat {
 /// `--ids` (one per line), or from the items file's row order. The catalog stores YᵀY
 /// (computed here) and the implicit-ALS parameters the vectors were trained with, which
 /// the browser's fold-in needs: pass the alpha, λ and λ scaling of your training run
-/// (Spark MLlib's `ALS(implicitPrefs=True)`: `--alpha` = alphaParam, `--regularization`
+/// (Spark MLlib's `ALS(implicitPrefs=True)`: `--alpha` = alpha, `--regularization`
 /// = regParam, `--lambda-scaling interactions`).
+///
+/// `--from spark-als DIR` reads a Spark model's Parquet files directly; alpha and
+/// regParam come from the saved `ALS` estimator (`--spark-estimator`) or the flags, and
+/// λ scaling is Spark's (`interactions`).
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   shopwindow import --vectors item_factors.npy --ids item_ids.txt --items items.csv -o catalog.safetensors
   shopwindow import --vectors model.safetensors --tensor item_embeddings --items items.csv -o c.safetensors
-  shopwindow import --vectors spark_items.csv --alpha 40 --regularization 0.1 --lambda-scaling interactions -o c.safetensors")]
+  shopwindow import --vectors spark_items.csv --alpha 40 --regularization 0.1 --lambda-scaling interactions -o c.safetensors
+  shopwindow import --from spark-als out/model --spark-estimator out/als --id-map out/item_ids.csv --items items.csv --dtype i8 -o c.safetensors")]
 pub struct ImportArgs {
     /// The vectors file.
-    #[arg(long, value_name = "FILE")]
-    pub vectors: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "from",
+        conflicts_with = "from"
+    )]
+    pub vectors: Option<PathBuf>,
+    /// Read a model directory of this format instead of a vectors file.
+    #[arg(long, value_enum, requires = "model_dir")]
+    pub from: Option<ModelSource>,
+    /// The model directory of --from.
+    #[arg(value_name = "DIR", requires = "from")]
+    pub model_dir: Option<PathBuf>,
+    /// Spark: the `ALS` estimator's `save` directory, which holds alpha and regParam
+    /// (`ALSModel.save` does not); else pass --alpha and --regularization.
+    #[arg(long, value_name = "DIR", requires = "from")]
+    pub spark_estimator: Option<PathBuf>,
+    /// Spark: a CSV `spark_id,id` mapping Spark's integer item ids to item ids (without
+    /// it, the catalog ids are Spark's ids in decimal).
+    #[arg(long, value_name = "FILE", requires = "from")]
+    pub id_map: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = VectorFormat::Auto)]
     pub format: VectorFormat,
     /// Tensor name in a safetensors file (needed when it has several 2-D tensors).
@@ -60,19 +94,30 @@ pub struct ImportArgs {
     /// Skip malformed CSV rows and report how many.
     #[arg(long)]
     pub skip_bad_rows: bool,
-    /// alpha the vectors were trained with (confidence 1 + alpha·w).
-    #[arg(long, default_value_t = 1.0)]
-    pub alpha: f32,
-    /// λ the vectors were trained with.
-    #[arg(long, default_value_t = 0.05)]
-    pub regularization: f32,
-    #[arg(long, value_enum, default_value_t = ScalingArg::Constant)]
-    pub lambda_scaling: ScalingArg,
+    /// alpha the vectors were trained with (confidence 1 + alpha·w) [default: 1, or the
+    /// Spark estimator's].
+    #[arg(long)]
+    pub alpha: Option<f32>,
+    /// λ the vectors were trained with [default: 0.05, or the Spark estimator's regParam].
+    #[arg(long)]
+    pub regularization: Option<f32>,
+    /// [default: constant; interactions with --from spark-als]
+    #[arg(long, value_enum)]
+    pub lambda_scaling: Option<ScalingArg>,
     #[arg(long, value_enum, default_value_t = DtypeArg::F32)]
     pub dtype: DtypeArg,
     /// Where to write the catalog.
     #[arg(long, short, value_name = "FILE")]
     pub output: PathBuf,
+}
+
+/// Item vectors with their ids and the system they were trained with.
+struct LoadedModel {
+    ids: Vec<String>,
+    vectors: Vec<f32>,
+    dim: usize,
+    params: ModelParams,
+    metadata: BTreeMap<String, String>,
 }
 
 pub fn run(args: &ImportArgs, progress: &Progress) -> Result<()> {
@@ -82,7 +127,6 @@ pub fn run(args: &ImportArgs, progress: &Progress) -> Result<()> {
         BadRowPolicy::Fail
     };
     let bar = progress.spinner("reading");
-    let vectors = read_vectors(args, policy)?;
     let (items, item_order) = match &args.items {
         Some(path) => {
             let (table, order, report) = read_items(path, args.delimiter, policy)?;
@@ -93,8 +137,13 @@ pub fn run(args: &ImportArgs, progress: &Progress) -> Result<()> {
         }
         None => (ItemTable::new(), None),
     };
+    let model = match (args.from, &args.model_dir, &args.vectors) {
+        (Some(ModelSource::SparkAls), Some(dir), _) => load_spark(args, dir)?,
+        (None, _, Some(path)) => load_vectors(args, path, policy, item_order)?,
+        _ => bail!("give --vectors FILE, or --from FORMAT DIR"),
+    };
     bar.finish_and_clear();
-    let ids = resolve_ids(args, &vectors, item_order)?;
+    let ids = &model.ids;
     let popularity: Vec<f32> = ids
         .iter()
         .map(|id| items.get(id).and_then(|i| i.popularity).unwrap_or(0.0))
@@ -110,18 +159,14 @@ pub fn run(args: &ImportArgs, progress: &Progress) -> Result<()> {
         eprintln!("note: {missing} vectors have no row in the items file (id only)");
     }
     let bytes = build_catalog(&CatalogSpec {
-        ids: &ids,
-        vectors: &vectors.data,
-        dim: vectors.dim,
+        ids,
+        vectors: &model.vectors,
+        dim: model.dim,
         popularity: &popularity,
         items: &items,
-        params: ModelParams {
-            alpha: args.alpha,
-            lambda: args.regularization,
-            lambda_scaling: args.lambda_scaling.into(),
-        },
+        params: model.params,
         dtype: args.dtype.into(),
-        metadata: standard_metadata(&format!("import {}", file_name(&args.vectors))),
+        metadata: model.metadata,
     })?;
     std::fs::write(&args.output, &bytes)
         .with_context(|| format!("writing {}", args.output.display()))?;
@@ -129,15 +174,90 @@ pub fn run(args: &ImportArgs, progress: &Progress) -> Result<()> {
         "wrote {}: {} items x {} dims ({}), {} bytes",
         args.output.display(),
         ids.len(),
-        vectors.dim,
+        model.dim,
         shopwindow::VectorDtype::from(args.dtype).as_str(),
         bytes.len()
     );
     Ok(())
 }
 
-fn read_vectors(args: &ImportArgs, policy: BadRowPolicy) -> Result<ImportedVectors> {
-    let path = &args.vectors;
+fn load_vectors(
+    args: &ImportArgs,
+    path: &Path,
+    policy: BadRowPolicy,
+    item_order: Option<Vec<String>>,
+) -> Result<LoadedModel> {
+    let vectors = read_vectors(args, path, policy)?;
+    let ids = resolve_ids(args, path, &vectors, item_order)?;
+    Ok(LoadedModel {
+        ids,
+        vectors: vectors.data,
+        dim: vectors.dim,
+        params: ModelParams {
+            alpha: args.alpha.unwrap_or(1.0),
+            lambda: args.regularization.unwrap_or(0.05),
+            lambda_scaling: args.lambda_scaling.unwrap_or(ScalingArg::Constant).into(),
+        },
+        metadata: standard_metadata(&format!("import {}", file_name(path))),
+    })
+}
+
+/// A Spark MLlib ALS model: its item factors, alpha and regParam from the saved estimator
+/// (or the flags, which win), and Spark's λ scaling.
+fn load_spark(args: &ImportArgs, dir: &Path) -> Result<LoadedModel> {
+    let model = SparkModel::open(dir)?;
+    let estimator = match &args.spark_estimator {
+        Some(path) => Some(SparkMetadata::read(path)?.als_hyper_params()?),
+        None => None,
+    };
+    let (Some(alpha), Some(reg_param)) = (
+        args.alpha.or(estimator.map(|e| e.alpha)),
+        args.regularization.or(estimator.map(|e| e.reg_param)),
+    ) else {
+        bail!(
+            "{}: Spark's ALSModel.save does not store alpha and regParam, which fold-in \
+             needs: pass --spark-estimator with the directory of als.save(path), or \
+             --alpha and --regularization with the values given to ALS",
+            dir.display()
+        );
+    };
+    let id_map = match &args.id_map {
+        Some(path) => Some(read_id_map(path)?),
+        None => None,
+    };
+    let ids = item_ids(&model.items, id_map.as_ref())?;
+    let mut metadata = standard_metadata(&format!("import spark-als {}", file_name(dir)));
+    // alpha and λ are stored by the catalog writer from `params`; `model` stays "ials"
+    // (the system is the same), so the trainer is recorded beside it.
+    metadata.insert("trainer".into(), "Spark MLlib ALS (implicitPrefs)".into());
+    if let Some(version) = model
+        .metadata
+        .as_ref()
+        .and_then(|m| m.spark_version.clone())
+    {
+        metadata.insert("spark_version".into(), version);
+    }
+    let lambda_scaling = args.lambda_scaling.unwrap_or(ScalingArg::Interactions);
+    if lambda_scaling != ScalingArg::Interactions {
+        eprintln!(
+            "note: Spark scales λ by each user's number of items; fold-in with another \
+             scaling solves a different system than Spark did"
+        );
+    }
+    Ok(LoadedModel {
+        ids,
+        dim: model.items.dim,
+        vectors: model.items.data,
+        params: ModelParams {
+            alpha,
+            lambda: reg_param,
+            lambda_scaling: lambda_scaling.into(),
+        },
+        metadata,
+    })
+}
+
+fn read_vectors(args: &ImportArgs, path: &Path, policy: BadRowPolicy) -> Result<ImportedVectors> {
     let name = path.to_string_lossy().to_ascii_lowercase();
     let format = match args.format {
         VectorFormat::Auto if name.ends_with(".npy") => VectorFormat::Npy,
@@ -161,26 +281,27 @@ fn read_vectors(args: &ImportArgs, policy: BadRowPolicy) -> Result<ImportedVecto
 /// Ids in row order: from the vectors file, --ids, or the items file.
 fn resolve_ids(
     args: &ImportArgs,
+    path: &Path,
     vectors: &ImportedVectors,
     item_order: Option<Vec<String>>,
 ) -> Result<Vec<String>> {
     let (ids, from) = if let Some(path) = &args.ids {
         (read_id_list(path)?, path.display().to_string())
     } else if let Some(ids) = &vectors.ids {
-        (ids.clone(), args.vectors.display().to_string())
+        (ids.clone(), path.display().to_string())
     } else if let Some(order) = item_order {
         (order, "the items file".to_string())
     } else {
         bail!(
             "{} has no item ids: pass --ids (one per line) or --items",
-            args.vectors.display()
+            path.display()
         );
     };
     ensure!(
         ids.len() == vectors.rows,
         "{from} gives {} ids but {} has {} vectors",
         ids.len(),
-        args.vectors.display(),
+        path.display(),
         vectors.rows
     );
     Ok(ids)
