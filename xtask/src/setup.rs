@@ -178,25 +178,33 @@ fn browser_and_binaryen(apt: &mut Apt) -> Result {
     apt.install(&["chromium", "chromium-driver", "binaryen"])
 }
 
+/// numpy and safetensors (import tests), pyspark and a Java runtime (the Spark ALS test,
+/// crates/cli/tests/spark.rs, which trains with PySpark in local mode).
 fn python_packages(apt: &mut Apt) -> Result {
-    let importable =
-        || probe(Command::new("python3").args(["-c", "import safetensors, numpy"])).is_some();
+    let importable = || {
+        probe(Command::new("python3").args(["-c", "import safetensors, numpy, pyspark"])).is_some()
+    };
+    if probe(Command::new("java").arg("-version")).is_none() {
+        // Spark 4 needs Java 17 or newer.
+        apt.install(&["openjdk-17-jre-headless"])?;
+    }
     if importable() {
-        println!("python numpy, safetensors: ok");
+        println!("python numpy, safetensors, pyspark: ok");
         return Ok(());
     }
     if probe(Command::new("python3").args(["-m", "pip", "--version"])).is_none() {
         apt.install(&["python3-pip"])?;
     }
     run(Command::new("python3")
-        .args(["-m", "pip", "install", "numpy", "safetensors"])
+        .args(["-m", "pip", "install", "numpy", "safetensors", "pyspark"])
         // Debian marks its Python as managed by apt; these test machines are ours to change.
         .env("PIP_BREAK_SYSTEM_PACKAGES", "1")
         .env("PIP_ROOT_USER_ACTION", "ignore")
         .env("PIP_DISABLE_PIP_VERSION_CHECK", "1"))?;
     if !importable() {
         return Err(
-            "installed numpy and safetensors, but `python3` still cannot import them".into(),
+            "installed numpy, safetensors and pyspark, but `python3` still cannot import them"
+                .into(),
         );
     }
     Ok(())

@@ -24,6 +24,9 @@ pub enum ModelArg {
     Itemknn,
     /// EASE (Steck 2019), closed form: needs an items × items matrix in memory.
     Ease,
+    /// The catalog file of --catalog (e.g. from `import --from spark-als`), trained on
+    /// this split elsewhere, scored by the core's fold-in and top-k.
+    Catalog,
 }
 
 /// Evaluate recommendation quality offline.
@@ -40,7 +43,9 @@ pub enum ModelArg {
 #[command(after_help = "Examples:
   shopwindow eval --movielens ../shared/data/movielens-100k
   shopwindow eval --online-retail online_retail.csv.gz --models ials --regularization 5,20 --alpha 0.5,1
-  shopwindow eval --interactions events.csv --test-from 2024-06-01 --k 10")]
+  shopwindow eval --interactions events.csv --test-from 2024-06-01 --k 10
+  shopwindow eval --online-retail online_retail.csv.gz --export-split split/
+  shopwindow eval --online-retail online_retail.csv.gz --models catalog,ials --catalog spark.safetensors")]
 pub struct EvalArgs {
     #[command(flatten)]
     pub source: SourceArgs,
@@ -58,6 +63,12 @@ pub struct EvalArgs {
     pub grid: GridArgs,
     #[command(flatten)]
     pub golden: GoldenArgs,
+    /// Write the training split as integer-indexed CSVs for another trainer (DIR/ratings.csv
+    /// `user,item,rating`; DIR/item_ids.csv and DIR/user_ids.csv map the integers back to
+    /// the ids) and stop. Train Spark's ALS on it, import, and evaluate with `--models
+    /// catalog --catalog FILE`.
+    #[arg(long, value_name = "DIR")]
+    pub export_split: Option<PathBuf>,
 }
 
 /// Which models, how long a list.
@@ -81,6 +92,9 @@ pub struct ModelArgs {
     /// EASE regularization value(s).
     #[arg(long, value_delimiter = ',', default_value = "500")]
     pub ease_lambda: Vec<f64>,
+    /// Catalog file(s) for the `catalog` model.
+    #[arg(long, value_name = "FILE", value_delimiter = ',')]
+    pub catalog: Vec<PathBuf>,
 }
 
 /// iALS hyper-parameters; lists make a tuning grid.
@@ -133,6 +147,11 @@ impl EvalArgs {
         for model in &m.models {
             match model {
                 ModelArg::Popularity => specs.push(ModelSpec::Popularity),
+                ModelArg::Catalog => specs.extend(
+                    m.catalog
+                        .iter()
+                        .map(|path| ModelSpec::Catalog { path: path.clone() }),
+                ),
                 ModelArg::Itemknn => specs.push(ModelSpec::ItemKnn {
                     neighbors: m.knn_neighbors,
                 }),
@@ -221,7 +240,19 @@ pub fn run(args: &EvalArgs, progress: &Progress) -> Result<()> {
             split.unrankable
         );
     }
+    if let Some(dir) = &args.export_split {
+        crate::eval::export::write_split(dir, &splits[0])?;
+        eprintln!(
+            "wrote the training split of {} to {}",
+            splits[0].name,
+            dir.display()
+        );
+        return Ok(());
+    }
     let specs = args.specs();
+    if args.models.models.contains(&ModelArg::Catalog) && args.models.catalog.is_empty() {
+        bail!("the catalog model needs --catalog FILE");
+    }
     if let Some(dir) = &args.golden.dir {
         let Some(ModelSpec::Ials { als, dtype }) =
             specs.iter().find(|s| matches!(s, ModelSpec::Ials { .. }))

@@ -2,7 +2,9 @@
 //! minus the user's training items, and is scored on the user's held-out items.
 
 pub mod baselines;
+pub mod catalog_ranker;
 pub mod core_ranker;
+pub mod export;
 pub mod metrics;
 pub mod protocols;
 pub mod spd_inverse;
@@ -12,7 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rayon::prelude::*;
 use shopwindow::VectorDtype;
 
@@ -21,6 +23,7 @@ use crate::catalog_file::{build_catalog, CatalogSpec};
 use crate::data::ItemTable;
 use crate::progress::Progress;
 use baselines::{Ease, ItemKnn, Popularity};
+use catalog_ranker::CatalogRanker;
 use core_ranker::CoreRanker;
 use metrics::{MetricSums, Metrics};
 use split::EvalSplit;
@@ -46,6 +49,10 @@ pub enum ModelSpec {
     },
     Ease {
         lambda: f64,
+    },
+    /// A catalog file made elsewhere (`import`), scored through the core recommender.
+    Catalog {
+        path: std::path::PathBuf,
     },
 }
 
@@ -75,6 +82,7 @@ impl ModelSpec {
             ModelSpec::Popularity => "popularity".into(),
             ModelSpec::ItemKnn { neighbors } => format!("item-kNN cosine, {neighbors} neighbours"),
             ModelSpec::Ease { lambda } => format!("EASE λ={lambda}"),
+            ModelSpec::Catalog { path } => format!("catalog {}", path.display()),
         }
     }
 }
@@ -158,6 +166,11 @@ pub fn run_model(
             train_catalog(split, als, *dtype, progress)?,
             train,
         )?),
+        ModelSpec::Catalog { path } => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            Box::new(CatalogRanker::new(bytes, &split.train)?)
+        }
         ModelSpec::Popularity => Box::new(Popularity::new(train)),
         ModelSpec::ItemKnn { neighbors } => {
             let bar = progress.spinner("item-kNN");

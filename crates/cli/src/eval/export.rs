@@ -1,0 +1,57 @@
+//! The training split of a protocol as files another trainer (Spark MLlib's ALS) reads,
+//! so that models trained elsewhere are evaluated on exactly the data ours see.
+//!
+//! Spark's ALS needs integer ids, so users and items are written as their row and column
+//! in the training matrix, with maps back to the original ids:
+//!
+//! | file | columns |
+//! |---|---|
+//! | `ratings.csv` | `user,item,rating`: row, column, weight (one line per distinct pair) |
+//! | `item_ids.csv` | `spark_id,id`: column → item id (`import --id-map` reads it) |
+//! | `user_ids.csv` | `spark_id,id`: row → user id |
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use super::split::EvalSplit;
+use crate::data::IdMap;
+
+pub fn write_split(dir: &Path, split: &EvalSplit) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let matrix = &split.train.matrix;
+    write_file(&dir.join("ratings.csv"), |out| {
+        writeln!(out, "user,item,rating")?;
+        for row in 0..matrix.rows() {
+            let (columns, weights) = matrix.row(row);
+            for (column, weight) in columns.iter().zip(weights) {
+                writeln!(out, "{row},{column},{weight}")?;
+            }
+        }
+        Ok(())
+    })?;
+    write_id_map(&dir.join("item_ids.csv"), &split.train.items)?;
+    write_id_map(&dir.join("user_ids.csv"), &split.train.users)
+}
+
+fn write_id_map(path: &Path, ids: &IdMap) -> Result<()> {
+    write_file(path, |out| {
+        let mut csv = csv::Writer::from_writer(out);
+        csv.write_record(["spark_id", "id"])?;
+        for (index, id) in ids.ids().iter().enumerate() {
+            csv.write_record([index.to_string().as_str(), id])?;
+        }
+        csv.flush()?;
+        Ok(())
+    })
+}
+
+fn write_file(path: &Path, body: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    body(&mut out).with_context(|| format!("writing {}", path.display()))?;
+    out.flush()
+        .with_context(|| format!("writing {}", path.display()))
+}
