@@ -87,3 +87,68 @@ impl Ranker for CatalogRanker<'_> {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use shopwindow::{CatalogBuilder, ItemRecord};
+
+    use super::*;
+    use crate::data::EventLog;
+
+    /// Users u0 and u1 over items a, b, c (columns 0, 1, 2 in first-seen order).
+    fn train() -> Interactions {
+        let mut log = EventLog::default();
+        log.push("u0", "a", 1.0, None);
+        log.push("u0", "b", 2.0, None);
+        log.push("u1", "c", 1.0, None);
+        log.to_interactions()
+    }
+
+    /// A catalog with the given items in the given order; item `x` points along axis `x`.
+    fn catalog(ids: &[&str]) -> Vec<u8> {
+        let mut builder = CatalogBuilder::new(4);
+        for id in ids {
+            let axis = ["a", "b", "c", "z"].iter().position(|x| x == id).unwrap();
+            let mut v = [0.1f32; 4];
+            v[axis] = 1.0;
+            builder.push(ItemRecord::new(*id), &v).unwrap();
+        }
+        builder.to_bytes().unwrap()
+    }
+
+    #[test]
+    fn ranks_in_training_columns_whatever_the_catalog_order() {
+        let train = train();
+        let ranker = CatalogRanker::new(catalog(&["c", "b", "a"]), &train).unwrap();
+        assert_eq!(ranker.catalog_index(0), Some(2));
+        // u1 bought c (column 2): the other two items, in column space, history excluded.
+        let list = ranker.rank(1, 3).unwrap();
+        assert_eq!(list.len(), 2);
+        assert!(
+            list.iter().all(|&column| column == 0 || column == 1),
+            "{list:?}"
+        );
+    }
+
+    #[test]
+    fn training_items_missing_from_the_catalog_are_left_out() {
+        let train = train();
+        let ranker = CatalogRanker::new(catalog(&["a", "c"]), &train).unwrap();
+        assert_eq!(ranker.catalog_index(1), None);
+        // u0's history keeps only a; b cannot be recommended; c is what is left.
+        assert_eq!(ranker.rank(0, 5).unwrap(), vec![2]);
+    }
+
+    #[test]
+    fn a_catalog_of_other_items_is_refused() {
+        let train = train();
+        let err = CatalogRanker::new(catalog(&["a", "z"]), &train)
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string()
+                .contains("1 catalog items are not in the training split"),
+            "{err}"
+        );
+    }
+}

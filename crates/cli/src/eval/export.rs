@@ -55,3 +55,29 @@ fn write_file(path: &Path, body: impl FnOnce(&mut dyn Write) -> Result<()>) -> R
     out.flush()
         .with_context(|| format!("writing {}", path.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::EventLog;
+    use crate::eval::split::temporal_split;
+
+    #[test]
+    fn writes_the_training_pairs_and_the_id_maps() {
+        let mut log = EventLog::default();
+        log.push("alice", "85123A", 1.0, Some(10));
+        log.push("alice", "85123A", 1.0, Some(11));
+        log.push("bob", "71053", 1.0, Some(12));
+        log.push("bob", "85123A", 1.0, Some(100)); // test period: not written
+        let split = temporal_split("t", &log, 50);
+        let dir = tempfile::tempdir().unwrap();
+        write_split(dir.path(), &split).unwrap();
+        let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+        assert_eq!(read("ratings.csv"), "user,item,rating\n0,0,2\n1,1,1\n");
+        assert_eq!(read("item_ids.csv"), "spark_id,id\n0,85123A\n1,71053\n");
+        assert_eq!(read("user_ids.csv"), "spark_id,id\n0,alice\n1,bob\n");
+        // The item map is what `import --id-map` reads.
+        let map = crate::spark::read_id_map(&dir.path().join("item_ids.csv")).unwrap();
+        assert_eq!(map[&0], "85123A");
+    }
+}
