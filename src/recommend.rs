@@ -165,7 +165,9 @@ impl Recommender {
         &self.catalog
     }
 
-    /// The shopper's vector, or `None` for an empty history.
+    /// The shopper's vector, or `None` when the history carries no weight: empty, or only
+    /// events of kinds weighted 0 (which fold-in ignores, as Spark's ALS ignores zero
+    /// ratings), so the shopper is cold.
     pub fn user_vector(
         &self,
         history: &[Event],
@@ -173,10 +175,11 @@ impl Recommender {
     ) -> Result<Option<Vec<f32>>, RecommendError> {
         profile.validate()?;
         self.check_items(history.iter().map(|e| e.item))?;
-        if history.is_empty() {
+        let weights = item_weights(history, profile);
+        if weights.iter().all(|&(_, w)| w <= 0.0) {
             return Ok(None);
         }
-        fold_in(&self.catalog, &item_weights(history, profile)).map(Some)
+        fold_in(&self.catalog, &weights).map(Some)
     }
 
     /// "Recommended for you": personalized when there is history, popular otherwise.
@@ -451,5 +454,54 @@ fn pool_size(k: usize, diversity: f32) -> usize {
         (k * 4).max(40)
     } else {
         k
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{CatalogBuilder, ItemRecord};
+    use crate::profile::EventWeights;
+
+    fn recommender() -> Recommender {
+        let mut builder = CatalogBuilder::new(2);
+        for (i, v) in [[1.0, 0.0], [0.0, 1.0], [0.7, 0.7]].iter().enumerate() {
+            let mut item = ItemRecord::new(format!("i{i}"));
+            item.popularity = i as f32;
+            builder.push(item, v).unwrap();
+        }
+        Recommender::new(Catalog::from_bytes(builder.to_bytes().unwrap()).unwrap())
+    }
+
+    fn event(item: u32, kind: EventKind) -> Event {
+        Event {
+            item,
+            kind,
+            timestamp_ms: None,
+        }
+    }
+
+    #[test]
+    fn a_history_weighted_zero_is_a_cold_start() {
+        let r = recommender();
+        let options = RecommendOptions {
+            profile: ProfileConfig {
+                weights: EventWeights {
+                    view: 0.0,
+                    cart: 3.0,
+                    purchase: 5.0,
+                },
+                ..ProfileConfig::default()
+            },
+            ..RecommendOptions::default()
+        };
+        let views = [event(0, EventKind::View)];
+        let cold = r.recommend(&views, &options).unwrap();
+        assert_eq!(cold.strategy, Strategy::Popular);
+        assert_eq!(cold.items[0].index, 2, "most popular first");
+        // One weighted event makes it personal.
+        let bought = [event(0, EventKind::View), event(1, EventKind::Purchase)];
+        let personal = r.recommend(&bought, &options).unwrap();
+        assert_eq!(personal.strategy, Strategy::Personalized);
     }
 }
