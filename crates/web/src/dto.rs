@@ -56,7 +56,7 @@ pub enum ExcludeHistory {
     None,
 }
 
-/// Weight of each event type in the user model (defaults 1 / 3 / 5).
+/// Weight of each event type in the user model (defaults 1 / 3 / 5); 0 ignores the type.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EventWeights {
