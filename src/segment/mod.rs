@@ -6,3 +6,5 @@ pub mod rng;
 
 pub use kmeans::{Algorithm, KMeans, KMeansError, KMeansModel, KMeansParams, Points};
 pub use rng::{RandomSource, SplitMix64};
+pub mod rfm;
+pub use rfm::{rfm, Rfm, RfmError, RfmScores, RfmSegment, RfmThresholds};
