@@ -13,5 +13,6 @@ pub mod eval;
 pub mod golden;
 pub mod npy;
 pub mod progress;
+pub mod segments;
 pub mod storefront;
 pub mod vectors;
