@@ -241,6 +241,49 @@ pub fn merge_small(
     }
 }
 
+/// A catalog with segments and RFM thresholds, and what went into it.
+#[derive(Debug, Clone)]
+pub struct SegmentedCatalog {
+    pub bytes: Vec<u8>,
+    pub built: BuiltSegments,
+    /// The clustered customers and their unit fold-in vectors (row-major).
+    pub customers: Vec<CustomerHistory>,
+    pub points: Vec<f32>,
+    pub dim: usize,
+    pub thresholds: Option<RfmThresholds>,
+    pub now_ms: f64,
+}
+
+/// Folds in `customers` (with the browser's default event weights, so a shopper whose
+/// device holds the same events gets the same vector), builds segments, computes RFM
+/// thresholds at `now_ms`, and writes both into a copy of the catalog `catalog_bytes`.
+pub fn segment_catalog(
+    catalog_bytes: &[u8],
+    customers: Vec<CustomerHistory>,
+    config: &SegmentConfig,
+    now_ms: f64,
+) -> Result<SegmentedCatalog> {
+    let catalog = Catalog::from_bytes(catalog_bytes.to_vec()).context("reading the catalog")?;
+    let dim = catalog.dim();
+    let recommender = Recommender::new(catalog);
+    let points = fold_in_points(&recommender, &customers, &ProfileConfig::default())?;
+    let catalog = recommender.catalog();
+    let built = build_segments(catalog, &points, dim, &customers, config)?;
+    let thresholds = rfm_thresholds(catalog, &customers, now_ms);
+    let bytes =
+        shopwindow::catalog::with_segments(catalog_bytes, Some(&built.spec), thresholds.as_ref())
+            .context("writing the segments into the catalog")?;
+    Ok(SegmentedCatalog {
+        bytes,
+        built,
+        customers,
+        points,
+        dim,
+        thresholds,
+        now_ms,
+    })
+}
+
 /// Every customer's RFM values (those with at least one purchase) at `now_ms`.
 pub fn population_rfm(catalog: &Catalog, customers: &[CustomerHistory], now_ms: f64) -> Vec<Rfm> {
     customers
