@@ -129,7 +129,7 @@ pub fn describe(
                 .take(2)
                 .cloned()
                 .collect::<Vec<_>>()
-                .join(" & "),
+                .join(" · "),
             None => top_item_indices[s]
                 .iter()
                 .take(2)
