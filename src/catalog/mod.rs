@@ -692,13 +692,9 @@ impl Layout {
             names::CATEGORY_NAME_OFFSETS,
             None,
         )?;
-        let segment_labels = table(
-            names::SEGMENT_LABEL_UTF8,
-            names::SEGMENT_LABEL_OFFSETS,
-            None,
-        )?;
-        let segments = SegmentLayout::parse(buffer, &mut find, segment_labels, dim)?;
-        let rfm = segments::parse_rfm(buffer, find(names::RFM_THRESHOLDS, &[Dtype::F32], "F32")?)?;
+        // Through `dyn` lookups in one function, so the optional tensors add one copy of
+        // their checks to the wasm rather than an inlined lookup each.
+        let (segments, rfm) = segments::parse(buffer, &mut find, dim)?;
 
         let meta = parse_meta(file_metadata(buffer)?)?;
         let layout = Layout {

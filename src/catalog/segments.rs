@@ -53,10 +53,43 @@ fn read_f32s(bytes: &[u8]) -> Vec<f32> {
         .collect()
 }
 
+/// The segment layout and the RFM thresholds, when the file has them.
+pub(crate) fn parse(
+    buffer: &[u8],
+    find: &mut Find<'_>,
+    dim: usize,
+) -> Result<(Option<SegmentLayout>, Option<RfmThresholds>), CatalogError> {
+    let labels = label_table(buffer, find)?;
+    let segments = SegmentLayout::parse(buffer, find, labels, dim)?;
+    let rfm = parse_rfm(buffer, find(names::RFM_THRESHOLDS, &[Dtype::F32], "F32")?)?;
+    Ok((segments, rfm))
+}
+
+/// The label string table (blob + offsets), when present; one label per string.
+fn label_table(buffer: &[u8], find: &mut Find<'_>) -> Result<Option<StringTable>, CatalogError> {
+    let (utf8, offsets) = (names::SEGMENT_LABEL_UTF8, names::SEGMENT_LABEL_OFFSETS);
+    let blob = find(utf8, &[Dtype::U8], "U8")?;
+    let offs = find(offsets, &[Dtype::U32, Dtype::I64], "U32 or I64")?;
+    let (blob, (range, dtype, shape)) = match (blob, offs) {
+        (None, None) => return Ok(None),
+        (Some(b), Some(o)) => (b, o),
+        (Some(_), None) => return Err(CatalogError::MissingTensor(offsets)),
+        (None, Some(_)) => return Err(CatalogError::MissingTensor(utf8)),
+    };
+    if blob.2.len() != 1 || shape.len() != 1 {
+        return Err(CatalogError::StringTable {
+            name: utf8.into(),
+            reason: "blob and offsets must be 1-D".into(),
+        });
+    }
+    let offsets = super::read_offsets(&buffer[range], dtype, utf8)?;
+    let count = offsets.len().saturating_sub(1);
+    StringTable::new(utf8, buffer, blob.0, offsets, count).map(Some)
+}
+
 impl SegmentLayout {
-    /// Finds and shape-checks the segment tensors; `labels` is the already-parsed label
-    /// table (if present).
-    pub(crate) fn parse(
+    /// Finds and shape-checks the segment tensors; `labels` is the label table (if any).
+    fn parse(
         buffer: &[u8],
         find: &mut Find<'_>,
         labels: Option<StringTable>,
@@ -193,10 +226,7 @@ fn check_indices(
 }
 
 /// Reads and checks `rfm.thresholds`, when present.
-pub(crate) fn parse_rfm(
-    buffer: &[u8],
-    found: Option<Found>,
-) -> Result<Option<RfmThresholds>, CatalogError> {
+fn parse_rfm(buffer: &[u8], found: Option<Found>) -> Result<Option<RfmThresholds>, CatalogError> {
     let Some((range, _, shape)) = found else {
         return Ok(None);
     };

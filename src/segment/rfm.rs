@@ -35,14 +35,17 @@ pub fn rfm(events: &[Event], prices: Option<&[f32]>, now_ms: f64) -> Option<Rfm>
     for event in events.iter().filter(|e| e.kind == EventKind::Purchase) {
         let t = event.timestamp_ms.unwrap_or(now_ms);
         last = last.max(t);
-        days.push((t / MS_PER_DAY).floor() as i64);
+        let day = (t / MS_PER_DAY).floor() as i64;
+        // A linear search, not sort + dedup: histories are capped (1,000 events by
+        // default) and a sort of i64 would be one more sort instantiation in the wasm.
+        if !days.contains(&day) {
+            days.push(day);
+        }
         monetary += prices.map_or(0.0, |p| p[event.item as usize] as f64);
     }
     if days.is_empty() {
         return None;
     }
-    days.sort_unstable();
-    days.dedup();
     Some(Rfm {
         recency_days: ((now_ms - last) / MS_PER_DAY).max(0.0),
         frequency: days.len() as u32,
@@ -55,7 +58,9 @@ pub fn rfm(events: &[Event], prices: Option<&[f32]>, now_ms: f64) -> Option<Rfm>
 pub enum RfmError {
     #[error("RFM {row} thresholds must be finite and non-negative, found {value}")]
     InvalidValue { row: &'static str, value: f32 },
-    #[error("RFM {row} thresholds must not decrease: {values:?}")]
+    // No values in the message: formatting an f32 array would add float formatting code to
+    // the wasm for one error message.
+    #[error("RFM {row} thresholds must not decrease")]
     Decreasing { row: &'static str, values: [f32; 4] },
 }
 
