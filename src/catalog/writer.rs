@@ -364,6 +364,15 @@ fn rfm_tensor(rfm: &RfmThresholds) -> OwnedTensor {
     )
 }
 
+/// A `[S, T]` index table to write: tensor name, the keys per segment, how a key resolves
+/// to an index, and what a key is (for the error message).
+type TopTable<'a> = (
+    &'a str,
+    &'a Vec<Vec<String>>,
+    &'a dyn Fn(&str) -> Option<usize>,
+    &'a str,
+);
+
 /// The segment tensors, with names and ids resolved to indices.
 fn segment_tensors(
     spec: &SegmentSpec,
@@ -417,12 +426,7 @@ fn segment_tensors(
         names::SEGMENT_LABEL_OFFSETS,
         &spec.labels,
     )?;
-    let tables: [(
-        &str,
-        &Vec<Vec<String>>,
-        &dyn Fn(&str) -> Option<usize>,
-        &str,
-    ); 2] = [
+    let tables: [TopTable<'_>; 2] = [
         (
             names::SEGMENT_TOP_CATEGORIES,
             &spec.top_categories,
