@@ -140,8 +140,9 @@ async function refreshPersonal() {
   $('for-you').dataset.strategy = result.strategy;
   $('for-you').replaceChildren(...result.items.map(card));
   $('data-count').textContent = String(size);
-  await refreshSegment();
   if (!$('data-panel').hidden) await renderDataPanel();
+  // After the panel, so the count and the listed events change together.
+  await refreshSegment();
 }
 
 /**
