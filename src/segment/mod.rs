@@ -1,7 +1,9 @@
 //! Customer segmentation: k-means (offline for the catalog's segments, on the device for
-//! small inputs), RFM scores, and the on-device assignment of a shopper to a segment.
+//! small inputs), RFM scores, the on-device assignment of a shopper to a segment, and the
+//! shopper's own interest clusters (multi-interest).
 
 pub mod assign;
+pub mod interests;
 pub mod kmeans;
 pub mod rfm;
 pub mod rng;

@@ -40,6 +40,12 @@ pub enum ModelSpec {
         als: AlsConfig,
         dtype: VectorDtype,
     },
+    /// The same catalog, each user's history split into interest clusters whose lists
+    /// are interleaved (multi-interest).
+    IalsInterests {
+        als: AlsConfig,
+        dtype: VectorDtype,
+    },
     Popularity,
     ItemKnn {
         neighbors: usize,
@@ -53,6 +59,14 @@ impl ModelSpec {
     /// The name with the hyper-parameters that matter, for the table.
     pub fn describe(&self) -> String {
         match self {
+            ModelSpec::IalsInterests { als, dtype } => format!(
+                "{} multi-interest",
+                ModelSpec::Ials {
+                    als: *als,
+                    dtype: *dtype
+                }
+                .describe()
+            ),
             ModelSpec::Ials { als, dtype } => {
                 let scaling = match als.lambda_scaling {
                     shopwindow::catalog::LambdaScaling::Constant => "",
@@ -158,6 +172,9 @@ pub fn run_model(
             train_catalog(split, als, *dtype, progress)?,
             train,
         )?),
+        ModelSpec::IalsInterests { als, dtype } => Box::new(core_ranker::InterestRanker(
+            CoreRanker::new(train_catalog(split, als, *dtype, progress)?, train)?,
+        )),
         ModelSpec::Popularity => Box::new(Popularity::new(train)),
         ModelSpec::ItemKnn { neighbors } => {
             let bar = progress.spinner("item-kNN");
