@@ -303,8 +303,10 @@ pub struct RfmResult {
 #[serde(rename_all = "camelCase")]
 pub struct ShopperSegment {
     /// `null` while the history is empty, or when the catalog ships no segments.
+    #[tsify(type = "SegmentResult | null")]
     pub segment: Option<SegmentResult>,
     /// `null` without purchases, or when the catalog ships no RFM thresholds.
+    #[tsify(type = "RfmResult | null")]
     pub rfm: Option<RfmResult>,
     /// History ids the catalog does not know: skipped, not an error.
     pub unknown_items: Vec<String>,
