@@ -26,6 +26,10 @@ pub enum RecommendError {
     #[error("vector has {found} dimensions but the catalog has {expected}")]
     DimensionMismatch { found: usize, expected: usize },
 
+    /// `segment()` on a catalog built without segments or RFM thresholds.
+    #[error("this catalog has no customer segments or RFM thresholds: build it with `shopwindow segments` (or `train --segments K`)")]
+    NoSegments,
+
     /// The fold-in system could not be solved (only with degenerate catalogs).
     #[error("could not compute the user vector: {0}")]
     FoldIn(String),

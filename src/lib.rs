@@ -7,6 +7,7 @@ pub mod error;
 pub mod kernels;
 pub mod profile;
 pub mod recommend;
+pub mod segment;
 pub mod topk;
 
 pub use catalog::{Catalog, CatalogBuilder, CatalogError, ItemRecord, VectorDtype};

@@ -7,6 +7,7 @@ use crate::catalog::Catalog;
 use crate::error::RecommendError;
 use crate::kernels::{Backend, Query};
 use crate::profile::{fold_in, item_weights, Event, EventKind, ProfileConfig};
+use crate::segment::{shopper_segment, ShopperSegment};
 use crate::topk::{diversify, scan, FilterSpec, ItemFilter, ItemWeights, ScanResult, Scored, TopK};
 
 /// Which history items never come back as recommendations.
@@ -417,6 +418,16 @@ impl Recommender {
                 })
                 .collect()
         })
+    }
+
+    /// The shopper's customer segment and RFM standing (see [`crate::segment::shopper`]).
+    pub fn segment(
+        &self,
+        history: &[Event],
+        profile: &ProfileConfig,
+        now_ms: f64,
+    ) -> Result<ShopperSegment, RecommendError> {
+        shopper_segment(self, history, profile, now_ms)
     }
 
     fn check_items(&self, items: impl IntoIterator<Item = u32>) -> Result<(), RecommendError> {

@@ -9,11 +9,16 @@ import type {
   ItemResult,
   RecommendOptions as EngineRecommendOptions,
   Recommendations,
+  RfmResult,
+  SegmentOptions,
+  SegmentResult,
+  ShopperSegment,
   SimilarItems,
   SimilarOptions as EngineSimilarOptions,
 } from './pkg/shopwindow.js';
 
 export type { CatalogInfo, EventType, Filters, HistoryEvent, ItemResult, Recommendations, SimilarItems };
+export type { RfmResult, SegmentOptions, SegmentResult, ShopperSegment };
 
 /** Scoring backend: "auto" lets the engine pick (WebGPU on a hardware GPU for large catalogs, else SIMD128). */
 export type Backend = 'auto' | 'webgpu' | 'simd128' | 'scalar';
@@ -142,6 +147,12 @@ export declare class Shopwindow extends EventTarget {
   probability(itemIds: string[], options?: RecommendOptions): Promise<number[]>;
   item(itemId: string): Promise<ItemResult | null>;
   items(itemIds: Iterable<string>): Promise<(ItemResult | null)[]>;
+  /**
+   * The shopper's customer segment and RFM standing from the history on this device
+   * (`segment` null without history, `rfm` null without purchases). Rejects when the
+   * catalog ships no segments.
+   */
+  segment(options?: SegmentOptions): Promise<ShopperSegment>;
   /**
    * Switches backend and resolves to the one now scoring. A backend the device cannot run is
    * reported in `status.backendError` (WebGPU falls back to the CPU with the same results);

@@ -198,8 +198,19 @@ export class Shopwindow extends EventTarget {
     return backend;
   }
 
-  // Later issues add `segment()` (marketing segment and interest clusters) and
-  // `choose()` / `reward()` (campaign bandit) here, computed from the same history.
+  /**
+   * The shopper's customer segment (id, label, soft membership over the store's segments,
+   * and the segment's top categories: the "why") and RFM standing, from the history on this
+   * device. `segment` is null until there is history, `rfm` null until there is a purchase;
+   * a catalog built without segments rejects with an Error.
+   * @param {import('./index.d.ts').SegmentOptions} [options]
+   */
+  async segment(options = {}) {
+    return this.#engine.call('segment', this.#store.events(), pick(options, ['eventWeights', 'halfLifeDays', 'now'], 'segment'));
+  }
+
+  // Later issues add `choose()` / `reward()` (campaign bandit) here, computed from the same
+  // history.
 
   /** Stops the worker and the tab sync; the history stays on the device. */
   close() {

@@ -8,6 +8,7 @@
 //! Tensor names and metadata keys are listed in [`names`] and documented in ARCHITECTURE.md.
 
 mod error;
+mod segments;
 mod strings;
 mod writer;
 
@@ -17,9 +18,13 @@ use std::ops::Range;
 use safetensors::{Dtype, SafeTensors};
 
 pub use error::CatalogError;
-pub use writer::{CatalogBuilder, ItemRecord};
+pub use segments::Segments;
+pub use writer::{with_segments, CatalogBuilder, ItemRecord, SegmentSpec};
 
+use segments::SegmentLayout;
 use strings::StringTable;
+
+use crate::segment::rfm::RfmThresholds;
 
 #[cfg(target_endian = "big")]
 compile_error!("safetensors stores little-endian data; shopwindow reads it in place and so needs a little-endian target");
@@ -56,6 +61,21 @@ pub mod names {
     pub const AVAILABLE: &str = "item.available";
     /// `[d, d]` F32 Gram matrix YᵀY of the stored vectors, for exact fold-in.
     pub const GRAM: &str = "model.gram";
+    /// `[S, d]` F32 customer-segment centroids (in the L2-normalized fold-in space).
+    pub const SEGMENT_CENTROIDS: &str = "segment.centroids";
+    /// `[S]` U32 customers per segment when the segments were built.
+    pub const SEGMENT_SIZES: &str = "segment.size";
+    /// Segment labels, a string table of S strings.
+    pub const SEGMENT_LABEL_UTF8: &str = "segment.label.utf8";
+    pub const SEGMENT_LABEL_OFFSETS: &str = "segment.label.offsets";
+    /// `[1]` F32 temperature τ of the soft segment membership.
+    pub const SEGMENT_TEMPERATURE: &str = "segment.temperature";
+    /// `[S, T]` U32 dominant category indices per segment (optional).
+    pub const SEGMENT_TOP_CATEGORIES: &str = "segment.top_categories";
+    /// `[S, T]` U32 most characteristic item indices per segment (optional).
+    pub const SEGMENT_TOP_ITEMS: &str = "segment.top_items";
+    /// `[3, 4]` F32 RFM quintile thresholds: recency days, frequency, monetary.
+    pub const RFM_THRESHOLDS: &str = "rfm.thresholds";
 
     /// Metadata: format version, `"1"` (required).
     pub const META_FORMAT_VERSION: &str = "format_version";
@@ -230,6 +250,8 @@ struct Layout {
     price: Option<Range<usize>>,
     available: Option<Range<usize>>,
     gram: Option<Range<usize>>,
+    segments: Option<SegmentLayout>,
+    rfm: Option<RfmThresholds>,
     meta: CatalogMeta,
     /// False when some tensor is not aligned to its element size inside the file.
     aligned: bool,
@@ -462,6 +484,19 @@ impl Catalog {
         &self.gram
     }
 
+    /// The customer segments built offline, if the catalog ships them.
+    pub fn segments(&self) -> Option<Segments<'_>> {
+        self.layout
+            .segments
+            .as_ref()
+            .map(|layout| Segments::new(self.bytes(), layout, self.dim()))
+    }
+
+    /// The RFM quintile thresholds, if the catalog ships them.
+    pub fn rfm_thresholds(&self) -> Option<&RfmThresholds> {
+        self.layout.rfm.as_ref()
+    }
+
     /// True when the file carried `model.gram` (false: computed at load).
     pub fn has_stored_gram(&self) -> bool {
         self.layout.gram.is_some()
@@ -521,7 +556,7 @@ fn f32s<'b>(bytes: &'b [u8], range: &Range<usize>) -> &'b [f32] {
 }
 
 /// A tensor located by `Layout::parse`: byte range in the buffer, dtype and shape.
-type Found = (Range<usize>, Dtype, Vec<usize>);
+pub(crate) type Found = (Range<usize>, Dtype, Vec<usize>);
 
 impl Layout {
     fn parse(buffer: &[u8], limits: &Limits) -> Result<Layout, CatalogError> {
@@ -657,6 +692,9 @@ impl Layout {
             names::CATEGORY_NAME_OFFSETS,
             None,
         )?;
+        // Through `dyn` lookups in one function, so the optional tensors add one copy of
+        // their checks to the wasm rather than an inlined lookup each.
+        let (segments, rfm) = segments::parse(buffer, &mut find, dim)?;
 
         let meta = parse_meta(file_metadata(buffer)?)?;
         let layout = Layout {
@@ -674,6 +712,8 @@ impl Layout {
             price,
             available,
             gram,
+            segments,
+            rfm,
             meta,
             aligned,
         };
@@ -747,6 +787,13 @@ impl Layout {
                     reason: format!("category index is not below the {count} category names"),
                 });
             }
+        }
+        if let Some(segments) = &self.segments {
+            segments.check_values(
+                buffer,
+                self.len,
+                self.category_names.as_ref().map(StringTable::len),
+            )?;
         }
         Ok(())
     }

@@ -6,8 +6,10 @@ use safetensors::tensor::TensorView;
 use safetensors::Dtype;
 
 use super::{
-    names, strings, Catalog, CatalogError, Gram, Limits, ModelParams, VectorDtype, FORMAT_VERSION,
+    file_metadata, names, strings, Catalog, CatalogError, Gram, Limits, ModelParams, VectorDtype,
+    FORMAT_VERSION,
 };
+use crate::segment::rfm::RfmThresholds;
 
 /// Everything about one item except its vector.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +38,32 @@ impl ItemRecord {
     }
 }
 
+/// Customer segments to ship in a catalog (see ARCHITECTURE.md, "Segments").
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentSpec {
+    /// `S × d` centroids, row-major.
+    pub centroids: Vec<f32>,
+    /// Customers per segment (S entries).
+    pub sizes: Vec<u32>,
+    pub labels: Vec<String>,
+    /// Temperature τ of the soft membership `softmax(−‖x − c_s‖² / τ)`.
+    pub temperature: f32,
+    /// Per segment its dominant category names (all lists equally long), or empty.
+    pub top_categories: Vec<Vec<String>>,
+    /// Per segment its most characteristic item ids (all lists equally long), or empty.
+    pub top_items: Vec<Vec<String>>,
+}
+
+/// One tensor to write: name, dtype, shape, little-endian bytes.
+type OwnedTensor = (String, Dtype, Vec<usize>, Vec<u8>);
+
+/// Limits wide enough for anything the writer accepted (its output is validated with them).
+const WRITER_LIMITS: Limits = Limits {
+    max_items: usize::MAX,
+    max_dim: usize::MAX,
+    max_vector_elements: usize::MAX,
+};
+
 /// Collects items and their f32 vectors, then encodes them as a catalog file.
 #[derive(Debug, Clone)]
 pub struct CatalogBuilder {
@@ -45,6 +73,8 @@ pub struct CatalogBuilder {
     metadata: BTreeMap<String, String>,
     items: Vec<ItemRecord>,
     vectors: Vec<f32>,
+    segments: Option<SegmentSpec>,
+    rfm: Option<RfmThresholds>,
 }
 
 impl CatalogBuilder {
@@ -56,7 +86,22 @@ impl CatalogBuilder {
             metadata: BTreeMap::new(),
             items: Vec::new(),
             vectors: Vec::new(),
+            segments: None,
+            rfm: None,
         }
+    }
+
+    /// Ships customer segments; their top categories and items are names and ids of this
+    /// builder's items.
+    pub fn segments(mut self, segments: SegmentSpec) -> Self {
+        self.segments = Some(segments);
+        self
+    }
+
+    /// Ships RFM quintile thresholds.
+    pub fn rfm_thresholds(mut self, thresholds: RfmThresholds) -> Self {
+        self.rfm = Some(thresholds);
+        self
     }
 
     /// How vectors are stored in the file (f32 by default).
@@ -211,6 +256,19 @@ impl CatalogBuilder {
             )?;
         }
 
+        if let Some(spec) = &self.segments {
+            let categories = category_order(&self.items);
+            tensors.extend(segment_tensors(
+                spec,
+                d,
+                |id| self.items.iter().position(|i| i.id == id),
+                |name| categories.iter().position(|&c| c == name),
+            )?);
+        }
+        if let Some(rfm) = &self.rfm {
+            tensors.push(rfm_tensor(rfm));
+        }
+
         let mut metadata = self.metadata.clone();
         metadata.insert(
             names::META_FORMAT_VERSION.into(),
@@ -237,13 +295,7 @@ impl CatalogBuilder {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let bytes = with_metadata(safetensors::serialize(views, None)?, &metadata);
-        // Validate with limits wide enough for anything the writer accepted.
-        let limits = Limits {
-            max_items: usize::MAX,
-            max_dim: usize::MAX,
-            max_vector_elements: usize::MAX,
-        };
-        Catalog::from_bytes_with_limits(bytes.clone(), &limits)?;
+        Catalog::from_bytes_with_limits(bytes.clone(), &WRITER_LIMITS)?;
         Ok(bytes)
     }
 
@@ -286,6 +338,170 @@ impl CatalogBuilder {
             }
         }
     }
+}
+
+/// Category names in order of first appearance: the indices `to_bytes` gives them.
+fn category_order(items: &[ItemRecord]) -> Vec<&str> {
+    let mut order: Vec<&str> = Vec::new();
+    if items.iter().any(|i| i.category.is_some()) {
+        for item in items {
+            let name = item.category.as_deref().unwrap_or("uncategorized");
+            if !order.contains(&name) {
+                order.push(name);
+            }
+        }
+    }
+    order
+}
+
+fn rfm_tensor(rfm: &RfmThresholds) -> OwnedTensor {
+    let values: Vec<f32> = rfm.rows().iter().flatten().copied().collect();
+    (
+        names::RFM_THRESHOLDS.into(),
+        Dtype::F32,
+        vec![3, 4],
+        f32_bytes(&values),
+    )
+}
+
+/// A `[S, T]` index table to write: tensor name, the keys per segment, how a key resolves
+/// to an index, and what a key is (for the error message).
+type TopTable<'a> = (
+    &'a str,
+    &'a Vec<Vec<String>>,
+    &'a dyn Fn(&str) -> Option<usize>,
+    &'a str,
+);
+
+/// The segment tensors, with names and ids resolved to indices.
+fn segment_tensors(
+    spec: &SegmentSpec,
+    dim: usize,
+    item_index: impl Fn(&str) -> Option<usize>,
+    category_index: impl Fn(&str) -> Option<usize>,
+) -> Result<Vec<OwnedTensor>, CatalogError> {
+    let count = spec.sizes.len();
+    let shape_error = |name: &str, found: Vec<usize>, expected: String| CatalogError::Shape {
+        name: name.into(),
+        found,
+        expected,
+    };
+    if count == 0 || spec.centroids.len() != count * dim {
+        return Err(shape_error(
+            names::SEGMENT_CENTROIDS,
+            vec![spec.centroids.len()],
+            format!("{count} segments × {dim} values, at least one segment"),
+        ));
+    }
+    if spec.labels.len() != count {
+        return Err(shape_error(
+            names::SEGMENT_LABEL_UTF8,
+            vec![spec.labels.len()],
+            format!("[{count}] (one label per segment)"),
+        ));
+    }
+    let mut out: Vec<OwnedTensor> = vec![
+        (
+            names::SEGMENT_CENTROIDS.into(),
+            Dtype::F32,
+            vec![count, dim],
+            f32_bytes(&spec.centroids),
+        ),
+        (
+            names::SEGMENT_SIZES.into(),
+            Dtype::U32,
+            vec![count],
+            bytemuck::cast_slice(&spec.sizes).to_vec(),
+        ),
+        (
+            names::SEGMENT_TEMPERATURE.into(),
+            Dtype::F32,
+            vec![1],
+            f32_bytes(&[spec.temperature]),
+        ),
+    ];
+    add_strings(
+        &mut |name: &str, dtype, shape, data| out.push((name.into(), dtype, shape, data)),
+        names::SEGMENT_LABEL_UTF8,
+        names::SEGMENT_LABEL_OFFSETS,
+        &spec.labels,
+    )?;
+    let tables: [TopTable<'_>; 2] = [
+        (
+            names::SEGMENT_TOP_CATEGORIES,
+            &spec.top_categories,
+            &category_index,
+            "category",
+        ),
+        (
+            names::SEGMENT_TOP_ITEMS,
+            &spec.top_items,
+            &item_index,
+            "item",
+        ),
+    ];
+    for (name, lists, index, what) in tables {
+        if lists.is_empty() {
+            continue;
+        }
+        let width = lists[0].len();
+        if lists.len() != count || lists.iter().any(|l| l.len() != width) {
+            return Err(shape_error(
+                name,
+                lists.iter().map(Vec::len).collect(),
+                format!("{count} lists of equal length"),
+            ));
+        }
+        let mut indices = Vec::with_capacity(count * width);
+        for (position, key) in lists.iter().flatten().enumerate() {
+            let index = index(key).ok_or_else(|| CatalogError::InvalidValue {
+                name: name.into(),
+                index: position,
+                reason: format!("the catalog has no {what} {key:?}"),
+            })?;
+            indices.push(index as u32);
+        }
+        out.push((
+            name.into(),
+            Dtype::U32,
+            vec![count, width],
+            bytemuck::cast_slice(&indices).to_vec(),
+        ));
+    }
+    Ok(out)
+}
+
+/// A copy of the catalog file `bytes` with its segments and RFM thresholds replaced (any
+/// earlier `segment.*` and `rfm.*` tensors are dropped; `None` ships none). Everything else
+/// — vectors, metadata, tensor bytes — is kept as it is. The result is validated.
+pub fn with_segments(
+    bytes: &[u8],
+    segments: Option<&SegmentSpec>,
+    rfm: Option<&RfmThresholds>,
+) -> Result<Vec<u8>, CatalogError> {
+    let catalog = Catalog::from_bytes_with_limits(bytes.to_vec(), &WRITER_LIMITS)?;
+    let mut added: Vec<OwnedTensor> = Vec::new();
+    if let Some(spec) = segments {
+        added = segment_tensors(
+            spec,
+            catalog.dim(),
+            |id| catalog.index_of(id).map(|i| i as usize),
+            |name| catalog.category_by_name(name).map(|c| c as usize),
+        )?;
+    }
+    added.extend(rfm.map(rfm_tensor));
+    let file = safetensors::SafeTensors::deserialize(bytes)?;
+    let mut views: Vec<(String, TensorView<'_>)> = file
+        .tensors()
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with("segment.") && !name.starts_with("rfm."))
+        .collect();
+    for (name, dtype, shape, data) in &added {
+        views.push((name.clone(), TensorView::new(*dtype, shape.clone(), data)?));
+    }
+    let out = with_metadata(safetensors::serialize(views, None)?, &file_metadata(bytes)?);
+    Catalog::from_bytes_with_limits(out.clone(), &WRITER_LIMITS)?;
+    Ok(out)
 }
 
 /// Symmetric int8 quantization of one row: the largest magnitude maps to ±127.

@@ -141,6 +141,31 @@ async function refreshPersonal() {
   $('for-you').replaceChildren(...result.items.map(card));
   $('data-count').textContent = String(size);
   if (!$('data-panel').hidden) await renderDataPanel();
+  // After the panel, so the count and the listed events change together.
+  await refreshSegment();
+}
+
+/**
+ * The segment badge: which of the store's customer segments this history is closest to,
+ * and why (the segment's dominant categories), all computed on this device. Hidden until
+ * there is history, and for catalogs built without segments.
+ */
+async function refreshSegment() {
+  let result = null;
+  try {
+    result = await shop.segment();
+  } catch (error) {
+    if (!/no customer segments/.test(error.message)) showNotice(`Segment unavailable: ${error.message}`, 'warn');
+  }
+  const segment = result?.segment;
+  $('segment').hidden = !segment;
+  if (!segment) return;
+  $('segment-badge').textContent = segment.label;
+  $('segment-badge').dataset.segmentId = String(segment.id);
+  const match = Math.round(100 * segment.membership[segment.id]);
+  const standing = result.rfm ? ` · as a customer: ${result.rfm.segment}` : '';
+  $('segment-why').textContent =
+    `why: your visits lean to ${segment.topCategories.join(', ')}, like ${segment.size.toLocaleString('en-GB')} of our customers (${match}% match)${standing}`;
 }
 
 function noteTime(ms) {

@@ -7,7 +7,7 @@
 import init, { Recommender } from '../pkg/shopwindow.js';
 
 /** Methods callable from outside; anything else is refused by name. */
-const METHODS = new Set(['recommend', 'similar', 'probability', 'item', 'items', 'info', 'setBackend', 'backend', 'fallbackReason']);
+const METHODS = new Set(['recommend', 'similar', 'probability', 'segment', 'item', 'items', 'info', 'setBackend', 'backend', 'fallbackReason']);
 
 export class Host {
   /**
@@ -52,6 +52,10 @@ export class Host {
 
   probability(history, itemIds, options) {
     return this.recommender.probability(history, itemIds, options);
+  }
+
+  segment(history, options) {
+    return this.recommender.segment(history, options);
   }
 
   item(itemId) {

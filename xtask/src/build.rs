@@ -24,7 +24,15 @@ const TARGET_KB: u64 = 250;
 /// 274.9 KB raw / 119.1 KB gzip before, 334.2 KB / 144.6 KB after (+59.3 KB raw, +25.5 KB
 /// gzip). The bytes are the scorer and device code, ~100 web-sys imports with their glue,
 /// the async task machinery, and 6.6 KB of WGSL (already stripped of comments).
-const CEILING_KB: u64 = 345;
+///
+/// Raised from 345 to 368 KB for customer segments (issue 6): the tree before them builds
+/// to 345,330 bytes (337.2 KB) with today's toolchain, the segments to 367,982 bytes
+/// (359.4 KB), +22.1 KB raw (155.1 KB gzip). The bytes are the validation of the optional segment and RFM
+/// tensors (~6 KB), `segment()` with its strict options parser and result serializers,
+/// the shopper's assignment and RFM scoring. Two cuts are already in: the segment tensors
+/// are looked up through one `dyn` function instead of an inlined lookup each (−4.3 KB),
+/// and RFM counts purchase days without a new sort instantiation.
+const CEILING_KB: u64 = 368;
 
 /// wasm-opt enables only MVP features unless told otherwise, and rejects what current
 /// rustc and wasm-bindgen emit: SIMD128 and bulk memory from rustc, an externref

@@ -89,6 +89,9 @@ pub fn build_catalog(ctx: &Ctx, data: Option<&Path>) -> Result {
                     "20",
                     "--alpha",
                     "0.5",
+                    // Segments for the demo's badge, as the synthetic catalog ships them.
+                    "--segments",
+                    "8",
                     "--online-retail",
                 ],
             )

@@ -13,6 +13,7 @@ pub mod eval;
 pub mod golden;
 pub mod npy;
 pub mod progress;
+pub mod segments;
 pub mod spark;
 pub mod storefront;
 pub mod vectors;

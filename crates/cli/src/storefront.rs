@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Result};
 use shopwindow::catalog::LambdaScaling;
-use shopwindow::VectorDtype;
+use shopwindow::{Event, EventKind, VectorDtype};
 
 use crate::als::{self, AlsConfig, Solver, SplitMix64};
 use crate::catalog_file::{build_catalog, CatalogSpec};
@@ -25,6 +25,7 @@ use crate::data::{Csr, IdMap, Interactions, ItemInfo, ItemTable};
 use crate::eval::split::{EvalSplit, EvalUser};
 use crate::eval::{run_model, ModelSpec};
 use crate::progress::Progress;
+use crate::segments::{segment_catalog, CustomerHistory, SegmentConfig};
 
 /// A department of the shop.
 pub struct Category {
@@ -155,6 +156,9 @@ pub struct StorefrontConfig {
     pub als: AlsConfig,
     /// Evaluate held-out recall@10 of iALS and popularity on this many shoppers (0: skip).
     pub eval_shoppers: usize,
+    /// Customer segments to ship (0: none), clustered from at most
+    /// [`SEGMENTED_SHOPPERS`] shoppers.
+    pub segments: usize,
 }
 
 impl Default for StorefrontConfig {
@@ -166,6 +170,7 @@ impl Default for StorefrontConfig {
             dtype: VectorDtype::F32,
             als: default_als(7),
             eval_shoppers: 2000,
+            segments: 8,
         }
     }
 }
@@ -565,6 +570,11 @@ pub fn demo_catalog(config: &StorefrontConfig, progress: &Progress) -> Result<De
         dtype: config.dtype,
         metadata,
     })?;
+    let bytes = if config.segments > 0 {
+        with_segments(&store, &bytes, config)?
+    } else {
+        bytes
+    };
     Ok(DemoCatalog {
         bytes,
         items: store.products.len(),
@@ -574,6 +584,62 @@ pub fn demo_catalog(config: &StorefrontConfig, progress: &Progress) -> Result<De
         trained_in,
         quality,
     })
+}
+
+/// Most shoppers the demo's segments are clustered from (every n-th shopper): enough for
+/// stable segments, few enough to keep `demo-catalog` quick.
+pub const SEGMENTED_SHOPPERS: usize = 5000;
+
+/// "Now" of the simulated shop's RFM: 2026-01-01T00:00Z. Sessions are dated before it.
+const SHOP_NOW_MS: f64 = 1_767_225_600_000.0;
+
+/// Shoppers' sessions as dated browser events: the last session 0-180 days before
+/// [`SHOP_NOW_MS`] (recent ones likelier), earlier ones 1-30 days apart. Dates come from
+/// their own seeded stream, so the simulation itself is unchanged.
+fn dated_histories(store: &Storefront, seed: u64, stride: usize) -> Vec<CustomerHistory> {
+    const DAY_MS: f64 = 86_400_000.0;
+    (0..store.shoppers.len())
+        .step_by(stride)
+        .map(|u| {
+            let mut rng = Rng::new(seed ^ 0xda7e_da7e ^ (u as u64).wrapping_mul(0x9E37_79B9));
+            let sessions = &store.shoppers[u];
+            let mut days_ago = (rng.unit() * rng.unit() * 180.0).floor();
+            let mut events = Vec::new();
+            for session in sessions.iter().rev() {
+                let at = SHOP_NOW_MS - days_ago * DAY_MS - DAY_MS / 2.0;
+                for &(item, action) in session {
+                    events.push(Event {
+                        item,
+                        kind: match action {
+                            Action::View => EventKind::View,
+                            Action::Cart => EventKind::Cart,
+                            Action::Purchase => EventKind::Purchase,
+                        },
+                        timestamp_ms: Some(at),
+                    });
+                }
+                days_ago += 1.0 + rng.below(30) as f64;
+            }
+            CustomerHistory {
+                id: format!("shopper-{u}"),
+                events,
+            }
+        })
+        .collect()
+}
+
+/// The catalog with `config.segments` segments of the simulated shoppers and their RFM
+/// thresholds (the demo shows the shopper's segment as a badge).
+fn with_segments(store: &Storefront, bytes: &[u8], config: &StorefrontConfig) -> Result<Vec<u8>> {
+    let stride = store.shoppers.len().div_ceil(SEGMENTED_SHOPPERS).max(1);
+    let customers = dated_histories(store, config.seed, stride);
+    let segment_config = SegmentConfig {
+        k: config.segments,
+        seed: config.seed,
+        n_init: 4,
+        ..SegmentConfig::default()
+    };
+    Ok(segment_catalog(bytes, customers, &segment_config, SHOP_NOW_MS)?.bytes)
 }
 
 /// Trains on every session but each shopper's last, and asks iALS (through the core

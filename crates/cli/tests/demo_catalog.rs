@@ -170,3 +170,34 @@ fn a_shopper_browsing_one_category_is_recommended_that_category() {
         );
     }
 }
+
+#[test]
+fn the_demo_catalog_ships_segments_a_badge_can_show() {
+    let catalog = recommender().catalog().segments().map(|s| {
+        (0..s.len())
+            .map(|i| {
+                (
+                    s.label(i).to_string(),
+                    s.sizes()[i],
+                    s.top_categories(i).len(),
+                )
+            })
+            .collect::<Vec<_>>()
+    });
+    let segments = catalog.expect("the demo catalog has segments");
+    assert_eq!(segments.len(), 8, "{segments:?}");
+    let labels: HashSet<&str> = segments.iter().map(|(l, _, _)| l.as_str()).collect();
+    assert_eq!(
+        labels.len(),
+        segments.len(),
+        "labels are distinct: {segments:?}"
+    );
+    for (label, size, top) in &segments {
+        assert!(*size >= 50, "{label}: {size}");
+        assert_eq!(*top, 3);
+        // Labels are made of the shop's department names.
+        let first = label.split(" · ").next().unwrap();
+        assert!(CATEGORIES.iter().any(|c| c.name == first), "{label}");
+    }
+    assert!(recommender().catalog().rfm_thresholds().is_some());
+}

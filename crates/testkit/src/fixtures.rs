@@ -84,3 +84,54 @@ pub fn golden_catalog(dtype: VectorDtype) -> Vec<u8> {
     }
     builder.to_bytes().expect("the golden catalog is valid")
 }
+
+/// The golden catalog (f32) with six customer segments, one per category: each centroid
+/// is the unit mean vector of its category's items, labelled with the category's name;
+/// plus RFM thresholds. Used by the segment golden cases.
+pub fn golden_segment_catalog() -> Vec<u8> {
+    use shopwindow::catalog::{with_segments, SegmentSpec};
+    use shopwindow::segment::{unit_vector, RfmThresholds};
+    let bytes = golden_catalog(VectorDtype::F32);
+    let catalog = shopwindow::Catalog::from_bytes(bytes.clone()).expect("golden catalog");
+    let mut centroids = Vec::new();
+    for c in 0..GOLDEN_CATEGORIES.len() {
+        let mut mean = vec![0.0f32; GOLDEN_DIM];
+        for i in (c..GOLDEN_ITEMS).step_by(GOLDEN_CATEGORIES.len()) {
+            mean.iter_mut()
+                .zip(catalog.row(i))
+                .for_each(|(m, v)| *m += v);
+        }
+        centroids.extend(unit_vector(&mean).expect("a non-zero mean"));
+    }
+    let spec = SegmentSpec {
+        centroids,
+        sizes: (0..GOLDEN_CATEGORIES.len() as u32)
+            .map(|c| 100 + 10 * c)
+            .collect(),
+        labels: GOLDEN_CATEGORIES
+            .iter()
+            .map(|c| format!("{c} fans"))
+            .collect(),
+        temperature: 0.3,
+        top_categories: GOLDEN_CATEGORIES
+            .iter()
+            .enumerate()
+            .map(|(c, name)| {
+                vec![
+                    name.to_string(),
+                    GOLDEN_CATEGORIES[(c + 1) % GOLDEN_CATEGORIES.len()].to_string(),
+                ]
+            })
+            .collect(),
+        top_items: (0..GOLDEN_CATEGORIES.len())
+            .map(|c| vec![format!("sku-{c:04}"), format!("sku-{:04}", c + 6)])
+            .collect(),
+    };
+    let rfm = RfmThresholds::new(
+        [2.0, 7.0, 30.0, 90.0],
+        [1.0, 2.0, 3.0, 5.0],
+        [20.0, 50.0, 100.0, 200.0],
+    )
+    .expect("sorted thresholds");
+    with_segments(&bytes, Some(&spec), Some(&rfm)).expect("valid segments")
+}

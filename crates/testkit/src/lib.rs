@@ -4,3 +4,4 @@
 pub mod fixtures;
 pub mod golden;
 pub mod properties;
+pub mod segment_golden;

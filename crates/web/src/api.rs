@@ -73,12 +73,20 @@ fn filter_spec(
 }
 
 fn profile_config(options: &dto::RecommendOptions) -> ProfileConfig {
+    profile_from(options.event_weights, options.half_life_days, options.now)
+}
+
+fn profile_from(
+    event_weights: Option<dto::EventWeights>,
+    half_life_days: Option<f64>,
+    now: Option<f64>,
+) -> ProfileConfig {
     let mut config = ProfileConfig {
-        half_life_days: options.half_life_days,
-        now_ms: options.now,
+        half_life_days,
+        now_ms: now,
         ..ProfileConfig::default()
     };
-    if let Some(w) = options.event_weights {
+    if let Some(w) = event_weights {
         let weights = &mut config.weights;
         weights.view = w.view.unwrap_or(weights.view);
         weights.cart = w.cart.unwrap_or(weights.cart);
@@ -268,4 +276,54 @@ pub fn info(catalog: &Catalog) -> dto::CatalogInfo {
         byte_length: catalog.byte_len(),
         zero_copy: catalog.is_zero_copy(),
     }
+}
+
+/// The shopper's customer segment and RFM standing from `history`. `options.now` is
+/// required here (the wasm class fills in `Date.now()`).
+pub fn segment(
+    engine: &Recommender,
+    history: &[dto::HistoryEvent],
+    options: &dto::SegmentOptions,
+) -> Result<dto::ShopperSegment, RecommendError> {
+    let catalog = engine.catalog();
+    let now = options.now.ok_or(RecommendError::InvalidOption {
+        name: "now",
+        reason: "the current time (ms since the epoch) is needed for recency".into(),
+    })?;
+    let (events, unknown_items) = resolve_history(catalog, history);
+    let profile = profile_from(options.event_weights, options.half_life_days, Some(now));
+    let found = engine.segment(&events, &profile, now)?;
+    let segment = found.segment.zip(catalog.segments()).map(|(a, segments)| {
+        let s = a.segment as usize;
+        dto::SegmentResult {
+            id: a.segment,
+            label: segments.label(s).to_string(),
+            membership: a.membership,
+            top_categories: segments
+                .top_categories(s)
+                .iter()
+                .filter_map(|&c| catalog.category_name(c).map(str::to_string))
+                .collect(),
+            top_items: segments
+                .top_items(s)
+                .iter()
+                .map(|&i| catalog.id(i as usize).to_string())
+                .collect(),
+            size: segments.sizes()[s],
+        }
+    });
+    let rfm = found.rfm.map(|r| dto::RfmResult {
+        recency_days: r.values.recency_days,
+        frequency: r.values.frequency,
+        monetary: r.values.monetary,
+        r: r.scores.r,
+        f: r.scores.f,
+        m: r.scores.m,
+        segment: r.segment.as_str().to_string(),
+    });
+    Ok(dto::ShopperSegment {
+        segment,
+        rfm,
+        unknown_items,
+    })
 }

@@ -246,3 +246,68 @@ pub struct BackendStatus {
     #[tsify(optional)]
     pub chunks: Option<usize>,
 }
+
+/// Options of `segment`. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SegmentOptions {
+    /// Event weights of the fold-in (defaults 1 / 3 / 5, as the segments were built).
+    #[tsify(optional)]
+    pub event_weights: Option<EventWeights>,
+    /// Halve an event's weight every this many days (no decay by default).
+    #[tsify(optional)]
+    pub half_life_days: Option<f64>,
+    /// "Now" for recency and decay, ms since the epoch (default `Date.now()`).
+    #[tsify(optional)]
+    pub now: Option<f64>,
+}
+
+/// The shopper's customer segment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct SegmentResult {
+    /// Index into the catalog's segment table.
+    pub id: u32,
+    pub label: String,
+    /// Soft membership over every segment (sums to 1), in segment order.
+    pub membership: Vec<f32>,
+    /// The segment's dominant categories, most characteristic first (the "why").
+    pub top_categories: Vec<String>,
+    /// Ids of the segment's most characteristic items.
+    pub top_items: Vec<String>,
+    /// Customers in the segment when it was built.
+    pub size: u32,
+}
+
+/// The shopper's RFM standing, from their purchases on this device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct RfmResult {
+    /// Days since the last purchase.
+    pub recency_days: f64,
+    /// Distinct days with a purchase.
+    pub frequency: u32,
+    /// Sum of the catalog prices of the purchases.
+    pub monetary: f64,
+    /// Scores 1..=5 against the store's quintiles (5 = most recent / frequent / spent).
+    pub r: u8,
+    pub f: u8,
+    pub m: u8,
+    /// "Champions", "Loyal", "Potential loyalist", "New", "Needs attention", "At risk",
+    /// "Hibernating" or "Lost".
+    pub segment: String,
+}
+
+/// The answer of `segment`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct ShopperSegment {
+    /// `null` while the history is empty, or when the catalog ships no segments.
+    #[tsify(type = "SegmentResult | null")]
+    pub segment: Option<SegmentResult>,
+    /// `null` without purchases, or when the catalog ships no RFM thresholds.
+    #[tsify(type = "RfmResult | null")]
+    pub rfm: Option<RfmResult>,
+    /// History ids the catalog does not know: skipped, not an error.
+    pub unknown_items: Vec<String>,
+}

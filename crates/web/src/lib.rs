@@ -158,6 +158,21 @@ impl Recommender {
         to_js(&api::probability(&self.engine(), &history, &item_ids, &options).map_err(error)?)
     }
 
+    /// The shopper's customer segment (id, label, soft membership, the segment's top
+    /// categories) and RFM standing, from `history` only. Both are `null` for an empty
+    /// history; throws when the catalog ships neither segments nor RFM thresholds.
+    #[wasm_bindgen(unchecked_return_type = "ShopperSegment")]
+    pub fn segment(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "HistoryEvent[]")] history: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "SegmentOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
+        let mut options: dto::SegmentOptions = from_js(options, "segment options")?;
+        options.now = Some(options.now.unwrap_or_else(js_sys::Date::now));
+        to_js(&api::segment(&self.engine(), &history, &options).map_err(error)?)
+    }
+
     /// What the catalog holds: sizes, dtype, model parameters, categories.
     #[wasm_bindgen(unchecked_return_type = "CatalogInfo")]
     pub fn info(&self) -> Result<JsValue, JsError> {

@@ -40,6 +40,9 @@ pub struct DemoCatalogArgs {
     /// Shoppers whose last session is held out for the quality check (0: no check).
     #[arg(long, default_value_t = 2000)]
     pub eval_shoppers: usize,
+    /// Customer segments to ship (0: none); the demo shows the shopper's as a badge.
+    #[arg(long, default_value_t = 8)]
+    pub segments: usize,
     /// Embedding dimension d.
     #[arg(long, default_value_t = 64, help_heading = "Model (implicit ALS)")]
     pub factors: usize,
@@ -68,6 +71,7 @@ impl DemoCatalogArgs {
             dtype: self.dtype.into(),
             als,
             eval_shoppers: self.eval_shoppers,
+            segments: self.segments,
         }
     }
 }

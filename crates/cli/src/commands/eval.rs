@@ -18,6 +18,9 @@ use crate::progress::Progress;
 pub enum ModelArg {
     /// Our implicit ALS, scored by the core's fold-in and top-k (what the browser runs).
     Ials,
+    /// iALS with each user's history split into up to 4 interest clusters (k-means over
+    /// the history items), per-interest lists interleaved.
+    IalsInterests,
     /// Most-interacted items first.
     Popularity,
     /// Item-based nearest neighbours, cosine similarity.
@@ -162,6 +165,12 @@ impl EvalArgs {
                 ),
                 ModelArg::Ials => {
                     specs.extend(self.grid().into_iter().map(|als| ModelSpec::Ials {
+                        als,
+                        dtype: self.grid.dtype.into(),
+                    }))
+                }
+                ModelArg::IalsInterests => {
+                    specs.extend(self.grid().into_iter().map(|als| ModelSpec::IalsInterests {
                         als,
                         dtype: self.grid.dtype.into(),
                     }))

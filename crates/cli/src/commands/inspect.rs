@@ -121,6 +121,29 @@ pub fn summarize(catalog: &Catalog, list: usize) -> Result<String> {
         let in_stock = available.iter().filter(|&&a| a != 0).count();
         let _ = writeln!(out, "  in stock: {in_stock} of {n}");
     }
+    if let Some(segments) = catalog.segments() {
+        let _ = writeln!(
+            out,
+            "  segments: {} (soft-membership temperature {})",
+            segments.len(),
+            segments.temperature()
+        );
+        for s in 0..segments.len() {
+            let _ = writeln!(
+                out,
+                "    {s}: {:?}, {} customers",
+                segments.label(s),
+                segments.sizes()[s]
+            );
+        }
+    }
+    if let Some(rfm) = catalog.rfm_thresholds() {
+        let [r, f, m] = rfm.rows();
+        let _ = writeln!(
+            out,
+            "  RFM thresholds: recency days {r:?}, frequency {f:?}, monetary {m:?}"
+        );
+    }
 
     let _ = writeln!(out, "  first items:");
     for i in 0..n.min(list) {

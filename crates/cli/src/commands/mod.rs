@@ -6,6 +6,7 @@ pub mod demo_catalog;
 pub mod eval;
 pub mod import;
 pub mod inspect;
+pub mod segments;
 pub mod train;
 
 use anyhow::{Context, Result};
@@ -19,7 +20,8 @@ use crate::progress::Progress;
 /// their Gram matrix for exact on-device fold-in, and item metadata (ids, titles,
 /// categories, prices, availability, image URLs, popularity). Train one from your
 /// interaction logs with `train`, wrap vectors trained elsewhere with `import`, measure
-/// quality offline with `eval`, and check any catalog with `inspect`. `demo-catalog`
+/// quality offline with `eval`, add customer segments with `segments`, and check any
+/// catalog with `inspect`. `demo-catalog`
 /// makes the demo storefront's catalog from a simulated shop.
 #[derive(Debug, Parser)]
 #[command(name = "shopwindow", version, max_term_width = 100)]
@@ -41,6 +43,7 @@ pub enum Command {
     Eval(eval::EvalArgs),
     Inspect(inspect::InspectArgs),
     DemoCatalog(demo_catalog::DemoCatalogArgs),
+    Segments(segments::SegmentsArgs),
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -57,5 +60,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Eval(args) => eval::run(args, &progress),
         Command::Inspect(args) => inspect::run(args),
         Command::DemoCatalog(args) => demo_catalog::run(args, &progress),
+        Command::Segments(args) => segments::run(args, &progress),
     }
 }

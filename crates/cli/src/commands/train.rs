@@ -15,6 +15,7 @@ use crate::data::movielens::{read_movies, read_ratings};
 use crate::data::online_retail::read_online_retail;
 use crate::data::{EventLog, ItemTable};
 use crate::progress::Progress;
+use crate::segments::{customer_histories, default_now_ms, segment_catalog, SegmentConfig};
 
 /// Train item vectors with implicit ALS and write a catalog file.
 ///
@@ -52,6 +53,13 @@ pub struct TrainArgs {
     /// Where to write the catalog (`.safetensors`).
     #[arg(long, short, value_name = "FILE", help_heading = "Output")]
     pub output: PathBuf,
+    /// Also ship K customer segments and RFM thresholds built from the training customers
+    /// (as `shopwindow segments` does with its defaults).
+    #[arg(long, value_name = "K", help_heading = "Segments")]
+    pub segments: Option<usize>,
+    /// Fewest customers a shipped segment may have (smaller ones are merged).
+    #[arg(long, default_value_t = 50, help_heading = "Segments")]
+    pub min_segment_size: usize,
 }
 
 pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
@@ -116,6 +124,10 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         dtype: args.dtype.into(),
         metadata,
     })?;
+    let bytes = match args.segments {
+        None => bytes,
+        Some(k) => with_segments(&bytes, &log, k, args, config.seed)?,
+    };
     std::fs::write(&args.output, &bytes)
         .with_context(|| format!("writing {}", args.output.display()))?;
     println!(
@@ -131,6 +143,28 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         trained_in.as_secs_f64() * 1000.0 / config.iterations.max(1) as f64
     );
     Ok(())
+}
+
+/// The catalog with `k` segments of the training customers and their RFM thresholds.
+fn with_segments(
+    bytes: &[u8],
+    log: &EventLog,
+    k: usize,
+    args: &TrainArgs,
+    seed: u64,
+) -> Result<Vec<u8>> {
+    let catalog = shopwindow::Catalog::from_bytes(bytes.to_vec())?;
+    let customers = customer_histories(log, &catalog, None)?;
+    let now_ms = default_now_ms(&customers);
+    let config = SegmentConfig {
+        k,
+        min_size: args.min_segment_size,
+        seed,
+        ..SegmentConfig::default()
+    };
+    let segmented = segment_catalog(bytes, customers, &config, now_ms)?;
+    eprint!("{}", super::segments::report(&segmented, 2000, seed)?);
+    Ok(segmented.bytes)
 }
 
 impl TrainArgs {

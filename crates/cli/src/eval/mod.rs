@@ -43,6 +43,12 @@ pub enum ModelSpec {
         als: AlsConfig,
         dtype: VectorDtype,
     },
+    /// The same catalog, each user's history split into interest clusters whose lists
+    /// are interleaved (multi-interest).
+    IalsInterests {
+        als: AlsConfig,
+        dtype: VectorDtype,
+    },
     Popularity,
     ItemKnn {
         neighbors: usize,
@@ -60,6 +66,14 @@ impl ModelSpec {
     /// The name with the hyper-parameters that matter, for the table.
     pub fn describe(&self) -> String {
         match self {
+            ModelSpec::IalsInterests { als, dtype } => format!(
+                "{} multi-interest",
+                ModelSpec::Ials {
+                    als: *als,
+                    dtype: *dtype
+                }
+                .describe()
+            ),
             ModelSpec::Ials { als, dtype } => {
                 let scaling = match als.lambda_scaling {
                     shopwindow::catalog::LambdaScaling::Constant => "",
@@ -171,6 +185,9 @@ pub fn run_model(
                 std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
             Box::new(CatalogRanker::new(bytes, &split.train)?)
         }
+        ModelSpec::IalsInterests { als, dtype } => Box::new(core_ranker::InterestRanker(
+            CoreRanker::new(train_catalog(split, als, *dtype, progress)?, train)?,
+        )),
         ModelSpec::Popularity => Box::new(Popularity::new(train)),
         ModelSpec::ItemKnn { neighbors } => {
             let bar = progress.spinner("item-kNN");

@@ -1,0 +1,81 @@
+//! Replays the `segment()` golden cases natively through the same `api` function the wasm
+//! class calls; `segment_browser.rs` replays them in headless Chromium.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use shopwindow::{Catalog, Recommender};
+use shopwindow_testkit::fixtures::{golden_catalog, golden_segment_catalog};
+use shopwindow_testkit::segment_golden::{self, SegmentCase};
+use shopwindow_web::{api, dto};
+
+fn run(engine: &Recommender, case: &SegmentCase) -> Result<Value, shopwindow::RecommendError> {
+    let history: Vec<dto::HistoryEvent> = serde_json::from_value(case.history.clone()).unwrap();
+    let options: dto::SegmentOptions = serde_json::from_value(case.options.clone()).unwrap();
+    Ok(serde_json::to_value(api::segment(engine, &history, &options)?).unwrap())
+}
+
+fn engine() -> Recommender {
+    Recommender::new(Catalog::from_bytes(golden_segment_catalog()).unwrap())
+}
+
+#[test]
+fn segment_cases_match_the_recorded_answers() {
+    let engine = engine();
+    let cases = segment_golden::cases();
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        let answers: BTreeMap<&str, Value> = cases
+            .iter()
+            .map(|case| (case.name, run(&engine, case).unwrap()))
+            .collect();
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../testkit/golden/segments.json"
+        );
+        std::fs::write(path, serde_json::to_string_pretty(&answers).unwrap() + "\n").unwrap();
+        eprintln!("wrote {} segment answers to {path}", answers.len());
+        return;
+    }
+    for case in &cases {
+        segment_golden::check(case, &run(&engine, case).unwrap()).unwrap();
+    }
+}
+
+#[test]
+fn the_recorded_answers_say_something() {
+    // Guards the golden file against recording a degenerate engine: shoes land with the
+    // shoe fans, the bag buyer with the bag fans and an RFM standing, empty means null.
+    let all = segment_golden::expected().unwrap();
+    let label = |name: &str| all[name].pointer("/segment/label").cloned();
+    assert_eq!(label("shoe browser"), Some("shoes fans".into()));
+    assert_eq!(label("bag buyer with RFM"), Some("bags fans".into()));
+    let rfm = &all["bag buyer with RFM"]["rfm"];
+    assert_eq!(rfm["frequency"], 2);
+    assert_eq!(all["empty history"]["segment"], Value::Null);
+    assert_eq!(
+        all["unknown ids are skipped"]["unknownItems"][0],
+        "no-such-item"
+    );
+}
+
+#[test]
+fn options_are_strict_and_now_is_required() {
+    let bad: Result<dto::SegmentOptions, _> = serde_json::from_str(r#"{ "nowMs": 1 }"#);
+    assert!(bad.is_err());
+    let err = api::segment(&engine(), &[], &dto::SegmentOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("now"), "{err}");
+}
+
+#[test]
+fn a_catalog_without_segments_is_an_error() {
+    let plain = Recommender::new(
+        Catalog::from_bytes(golden_catalog(shopwindow::VectorDtype::F32)).unwrap(),
+    );
+    let options = dto::SegmentOptions {
+        now: Some(0.0),
+        ..Default::default()
+    };
+    let err = api::segment(&plain, &[], &options).unwrap_err();
+    assert!(err.to_string().contains("no customer segments"), "{err}");
+}

@@ -1,0 +1,96 @@
+/**
+ * The segment badge of the demo storefront: `shop.segment()` computed on the device from
+ * the history, shown with its reason, following the shopper's browsing.
+ */
+
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { OUTPUT, clickProduct, launch, openDemo, spiedPage, startServer } from './helpers.js';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+/** Opens category `name`'s page and views its products `indices`. */
+async function browse(page, name, indices) {
+  await page.locator('#categories a', { hasText: name }).first().click();
+  await page.waitForFunction((c) => document.getElementById('grid-title').textContent === c, name);
+  for (const i of indices) await clickProduct(page, '#grid', i);
+  // The badge is refreshed after the recommendations; wait until it shows this history.
+  await page.waitForFunction(() => !document.getElementById('segment').hidden);
+}
+
+function badge(page) {
+  return page.evaluate(() => ({
+    label: document.getElementById('segment-badge').textContent,
+    id: document.getElementById('segment-badge').dataset.segmentId,
+    why: document.getElementById('segment-why').textContent,
+  }));
+}
+
+async function categories(page) {
+  return (await page.$$eval('#categories a', (links) => links.map((a) => a.textContent))).filter((c) => c !== 'All');
+}
+
+describe('segment badge', () => {
+  for (const worker of ['1', '0']) {
+    test(`appears with a reason once the shopper browses, and changes with browsing (worker=${worker})`, async () => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const { page, errors } = await spiedPage(context);
+      assert.equal(await openDemo(page, server.origin, `?worker=${worker}`), 'ready');
+      // No history, no segment.
+      assert.equal(await page.getAttribute('#segment', 'hidden'), '');
+
+      const all = await categories(page);
+      await browse(page, all[0], [0, 1, 2]);
+      const first = await badge(page);
+      assert.ok(first.label.length > 0);
+      assert.match(first.why, /^why: your visits lean to .+, like [\d,]+ of our customers \(\d+% match\)$/);
+      // The reason names categories of the shop.
+      const named = first.why.replace(/^why: your visits lean to /, '').replace(/, like .*$/, '').split(', ');
+      assert.ok(named.every((c) => all.includes(c)), `${first.why} vs ${all}`);
+
+      // The page's own call agrees with the badge.
+      const direct = await page.evaluate(async () => {
+        const { Shopwindow } = await import('/index.js');
+        const shop = await Shopwindow.open({ catalogUrl: '/demo/catalog.safetensors', worker: false });
+        const answer = await shop.segment();
+        shop.close();
+        return answer;
+      });
+      assert.equal(String(direct.segment.id), first.id);
+      assert.equal(direct.segment.membership.length > 1, true);
+      assert.ok(Math.abs(direct.segment.membership.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+
+      // Browsing a department the badge does not mention, at length, moves the shopper.
+      const other = all.find((c) => !first.label.includes(c) && !first.why.includes(c));
+      await browse(page, other, [0, 1, 2, 3, 4, 5, 6, 7]);
+      await page.waitForFunction((id) => document.getElementById('segment-badge').dataset.segmentId !== id, first.id);
+      const second = await badge(page);
+      assert.notEqual(second.label, first.label);
+
+      // A purchase adds the RFM standing to the reason.
+      await page.click('#buy-now');
+      await page.waitForFunction(() => /as a customer: /.test(document.getElementById('segment-why').textContent));
+      if (worker === '1') await page.locator('section.for-you').screenshot({ path: join(OUTPUT, 'demo-segment.png') });
+
+      // Erasing the history removes the badge.
+      await page.click('#data-button');
+      await page.click('#erase');
+      await page.waitForFunction(() => document.getElementById('segment').hidden);
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+  }
+});
