@@ -1,0 +1,662 @@
+//! campaigns.json: what the store ships beside the catalog, parsed strictly (unknown
+//! fields are errors) and validated once into [`CampaignBook`].
+//!
+//! ```json
+//! { "version": 1,
+//!   "privacy": { "epsilon": 1.0, "lifetimeBudget": 4.0, "epochHours": 24 },
+//!   "campaigns": [{
+//!     "id": "home-banner",
+//!     "variants": [{ "id": "sale", "label": "Spring sale" }, { "id": "shipping" }],
+//!     "policy": { "kind": "thompson", "draws": 256 },
+//!     "floor": 0.05,
+//!     "context": { "userDims": 4, "pages": ["home", "product"] },
+//!     "priors": { "default": { "sale": { "alpha": 2, "beta": 40 } },
+//!                 "segments": { "3": { "sale": { "alpha": 6, "beta": 30 } } } } }] }
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::context::FeatureSpec;
+use super::error::{invalid, CampaignError};
+
+/// Format version of campaigns.json this reader understands.
+pub const FORMAT_VERSION: u32 = 1;
+/// Bounds that keep the policy state small on the device (see [`super::state`]).
+pub const MAX_CAMPAIGNS: usize = 64;
+pub const MAX_VARIANTS: usize = 128;
+pub const MAX_SEGMENTS: usize = 256;
+pub const MAX_ID_LENGTH: usize = 64;
+/// Thompson-sampling Monte Carlo draws per decision: default and upper bound.
+pub const DEFAULT_DRAWS: u32 = 256;
+pub const MAX_DRAWS: u32 = 10_000;
+/// Observations a campaign's statistics hold before they are halved (see `state`).
+pub const DEFAULT_MAX_OBSERVATIONS: f64 = 1_000.0;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawFile {
+    version: u32,
+    campaigns: Vec<RawCampaign>,
+    #[serde(default)]
+    privacy: Option<RawPrivacy>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawCampaign {
+    id: String,
+    variants: Vec<RawVariant>,
+    policy: RawPolicy,
+    #[serde(default)]
+    floor: Option<f64>,
+    #[serde(default)]
+    context: Option<RawContext>,
+    #[serde(default)]
+    priors: Option<RawPriors>,
+    #[serde(default)]
+    max_observations: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVariant {
+    id: String,
+    #[serde(default)]
+    label: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
+enum RawPolicy {
+    EpsilonGreedy { epsilon: f64 },
+    Thompson { draws: Option<u32> },
+    LinUcb { alpha: f64 },
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawContext {
+    #[serde(default)]
+    user_dims: usize,
+    #[serde(default)]
+    pages: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPriors {
+    #[serde(default)]
+    default: BTreeMap<String, RawPrior>,
+    #[serde(default)]
+    segments: BTreeMap<String, BTreeMap<String, RawPrior>>,
+}
+
+/// One variant's prior: `alpha`/`beta` for the Beta-based policies, `mean`/`precision`
+/// for LinUCB; which pair is required depends on the policy.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrior {
+    alpha: Option<f64>,
+    beta: Option<f64>,
+    mean: Option<f64>,
+    precision: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawPrivacy {
+    epsilon: f64,
+    lifetime_budget: f64,
+    #[serde(default)]
+    epoch_hours: Option<f64>,
+}
+
+/// Which policy decides, with its parameters (validated).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PolicyKind {
+    /// Best posterior mean with probability 1 − ε, uniform otherwise.
+    EpsilonGreedy { epsilon: f64 },
+    /// Bernoulli Thompson sampling by probability matching (see `policy`).
+    Thompson { draws: u32 },
+    /// LinUCB (Li et al. 2010, disjoint arms) with exploration weight α.
+    LinUcb { alpha: f64 },
+}
+
+impl PolicyKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            PolicyKind::EpsilonGreedy { .. } => "epsilonGreedy",
+            PolicyKind::Thompson { .. } => "thompson",
+            PolicyKind::LinUcb { .. } => "linUcb",
+        }
+    }
+
+    fn uses_beta_priors(self) -> bool {
+        !matches!(self, PolicyKind::LinUcb { .. })
+    }
+}
+
+/// A variant's prior, learned offline by the store from aggregate data.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum VariantPrior {
+    /// Beta(alpha, beta) on the click rate; for ε-greedy these are pseudo-counts (alpha
+    /// clicks in alpha + beta shows).
+    Beta { alpha: f64, beta: f64 },
+    /// LinUCB: the bias coefficient starts at `mean` (the population click rate), the
+    /// others at 0, all with `precision` (the prior's A = precision · I).
+    Linear { mean: f64, precision: f64 },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub id: String,
+    pub label: Option<String>,
+}
+
+/// Randomized-response reporting, when the store opts in (off when absent).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PrivacyConfig {
+    /// ε of one report.
+    pub epsilon: f64,
+    /// Total ε a device may ever spend; reports stop once it would be exceeded.
+    pub lifetime_budget: f64,
+    /// Length of an epoch (one report per campaign per epoch), in milliseconds.
+    pub epoch_ms: f64,
+}
+
+/// One validated campaign.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Campaign {
+    pub id: String,
+    pub variants: Vec<Variant>,
+    pub policy: PolicyKind,
+    /// Every variant's probability is at least this (mixing with uniform).
+    pub floor: f64,
+    pub features: FeatureSpec,
+    pub max_observations: f64,
+    default_prior: Vec<VariantPrior>,
+    segment_priors: BTreeMap<u32, Vec<VariantPrior>>,
+}
+
+impl Campaign {
+    /// The priors for a shopper in `segment` (the default when the store ships none for it).
+    pub fn priors(&self, segment: Option<u32>) -> &[VariantPrior] {
+        segment
+            .and_then(|s| self.segment_priors.get(&s))
+            .unwrap_or(&self.default_prior)
+    }
+
+    pub fn variant_index(&self, id: &str) -> Option<usize> {
+        self.variants.iter().position(|v| v.id == id)
+    }
+
+    /// A campaign built in code (the CLI evaluates policies without a campaigns.json).
+    pub fn new(
+        id: &str,
+        variants: Vec<Variant>,
+        policy: PolicyKind,
+        floor: f64,
+        features: FeatureSpec,
+        default_prior: Vec<VariantPrior>,
+    ) -> Result<Campaign, CampaignError> {
+        let campaign = Campaign {
+            id: id.to_string(),
+            variants,
+            policy,
+            floor,
+            features,
+            max_observations: DEFAULT_MAX_OBSERVATIONS,
+            default_prior,
+            segment_priors: BTreeMap::new(),
+        };
+        campaign.check()?;
+        Ok(campaign)
+    }
+
+    fn check(&self) -> Result<(), CampaignError> {
+        let id = &self.id;
+        let k = self.variants.len();
+        if !(2..=MAX_VARIANTS).contains(&k) {
+            return Err(invalid(
+                id,
+                format!("needs 2 to {MAX_VARIANTS} variants, has {k}"),
+            ));
+        }
+        if !(self.floor.is_finite() && self.floor >= 0.0 && self.floor * k as f64 <= 1.0) {
+            return Err(invalid(
+                id,
+                format!(
+                    "floor {} must be from 0 to 1/{k} (1 / number of variants)",
+                    self.floor
+                ),
+            ));
+        }
+        match self.policy {
+            PolicyKind::EpsilonGreedy { epsilon } if !(0.0..=1.0).contains(&epsilon) => {
+                return Err(invalid(
+                    id,
+                    format!("epsilon {epsilon} must be from 0 to 1"),
+                ));
+            }
+            PolicyKind::Thompson { draws } if !(1..=MAX_DRAWS).contains(&draws) => {
+                return Err(invalid(
+                    id,
+                    format!("draws {draws} must be from 1 to {MAX_DRAWS}"),
+                ));
+            }
+            PolicyKind::LinUcb { alpha } if !(alpha.is_finite() && alpha >= 0.0) => {
+                return Err(invalid(
+                    id,
+                    format!("alpha {alpha} must be a non-negative number"),
+                ));
+            }
+            _ => {}
+        }
+        if !(self.max_observations.is_finite() && self.max_observations >= 10.0) {
+            return Err(invalid(id, "maxObservations must be at least 10"));
+        }
+        let priors = std::iter::once(&self.default_prior).chain(self.segment_priors.values());
+        for table in priors {
+            if table.len() != k {
+                return Err(invalid(id, "a prior table does not cover every variant"));
+            }
+            for prior in table {
+                check_prior(id, prior, self.policy)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_prior(id: &str, prior: &VariantPrior, policy: PolicyKind) -> Result<(), CampaignError> {
+    let positive = |x: f64| x.is_finite() && x > 0.0;
+    match *prior {
+        VariantPrior::Beta { alpha, beta } if policy.uses_beta_priors() => {
+            if !(positive(alpha) && positive(beta) && alpha + beta <= 1e9) {
+                return Err(invalid(
+                    id,
+                    format!("Beta({alpha}, {beta}) needs positive parameters"),
+                ));
+            }
+        }
+        VariantPrior::Linear { mean, precision } if !policy.uses_beta_priors() => {
+            if !(mean.is_finite() && positive(precision)) {
+                return Err(invalid(
+                    id,
+                    format!("prior mean {mean} / precision {precision}: need a number and a positive precision"),
+                ));
+            }
+        }
+        _ => {
+            return Err(invalid(
+                id,
+                format!(
+                    "{} policies take {} priors",
+                    policy.name(),
+                    if policy.uses_beta_priors() {
+                        "alpha/beta"
+                    } else {
+                        "mean/precision"
+                    }
+                ),
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// Every campaign of a store, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignBook {
+    pub campaigns: Vec<Campaign>,
+    pub privacy: Option<PrivacyConfig>,
+}
+
+impl CampaignBook {
+    pub fn from_json(text: &str) -> Result<CampaignBook, CampaignError> {
+        let raw: RawFile =
+            serde_json::from_str(text).map_err(|e| CampaignError::Parse(e.to_string()))?;
+        if raw.version != FORMAT_VERSION {
+            return Err(CampaignError::Parse(format!(
+                "version {} is not supported (this reader knows version {FORMAT_VERSION})",
+                raw.version
+            )));
+        }
+        if raw.campaigns.len() > MAX_CAMPAIGNS {
+            return Err(CampaignError::Parse(format!(
+                "more than {MAX_CAMPAIGNS} campaigns"
+            )));
+        }
+        let mut campaigns: Vec<Campaign> = Vec::with_capacity(raw.campaigns.len());
+        for raw in raw.campaigns {
+            let campaign = checked_campaign(raw)?;
+            if campaigns.iter().any(|c| c.id == campaign.id) {
+                return Err(invalid(&campaign.id, "the id is used twice"));
+            }
+            campaigns.push(campaign);
+        }
+        let privacy = raw.privacy.map(checked_privacy).transpose()?;
+        Ok(CampaignBook { campaigns, privacy })
+    }
+
+    pub fn get(&self, id: &str) -> Result<&Campaign, CampaignError> {
+        self.campaigns
+            .iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| CampaignError::UnknownCampaign(id.to_string()))
+    }
+}
+
+fn check_id(campaign: &str, what: &str, id: &str) -> Result<(), CampaignError> {
+    if id.is_empty() || id.len() > MAX_ID_LENGTH {
+        return Err(invalid(
+            campaign,
+            format!("{what} id {id:?} must have 1 to {MAX_ID_LENGTH} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+fn checked_campaign(raw: RawCampaign) -> Result<Campaign, CampaignError> {
+    let id = raw.id;
+    check_id(&id, "campaign", &id)?;
+    let mut variants: Vec<Variant> = Vec::with_capacity(raw.variants.len());
+    for v in raw.variants {
+        check_id(&id, "variant", &v.id)?;
+        if variants.iter().any(|w| w.id == v.id) {
+            return Err(invalid(&id, format!("variant {:?} is listed twice", v.id)));
+        }
+        variants.push(Variant {
+            id: v.id,
+            label: v.label,
+        });
+    }
+    let policy = match raw.policy {
+        RawPolicy::EpsilonGreedy { epsilon } => PolicyKind::EpsilonGreedy { epsilon },
+        RawPolicy::Thompson { draws } => PolicyKind::Thompson {
+            draws: draws.unwrap_or(DEFAULT_DRAWS),
+        },
+        RawPolicy::LinUcb { alpha } => PolicyKind::LinUcb { alpha },
+    };
+    let features = match raw.context {
+        Some(c) => FeatureSpec::new(c.user_dims, c.pages).map_err(|reason| invalid(&id, reason))?,
+        None => FeatureSpec::default(),
+    };
+    let k = variants.len();
+    let neutral = if policy.uses_beta_priors() {
+        VariantPrior::Beta {
+            alpha: 1.0,
+            beta: 1.0,
+        }
+    } else {
+        VariantPrior::Linear {
+            mean: 0.0,
+            precision: 1.0,
+        }
+    };
+    let raw_priors = raw.priors.unwrap_or(RawPriors {
+        default: BTreeMap::new(),
+        segments: BTreeMap::new(),
+    });
+    let default_prior = prior_table(&id, &variants, &raw_priors.default, &vec![neutral; k])?;
+    if raw_priors.segments.len() > MAX_SEGMENTS {
+        return Err(invalid(
+            &id,
+            format!("priors for more than {MAX_SEGMENTS} segments"),
+        ));
+    }
+    let mut segment_priors = BTreeMap::new();
+    for (key, table) in &raw_priors.segments {
+        let segment: u32 = key
+            .parse()
+            .map_err(|_| invalid(&id, format!("segment key {key:?} is not a segment index")))?;
+        segment_priors.insert(segment, prior_table(&id, &variants, table, &default_prior)?);
+    }
+    let campaign = Campaign {
+        floor: raw
+            .floor
+            .unwrap_or_else(|| (0.05f64).min(1.0 / k.max(1) as f64)),
+        max_observations: raw.max_observations.unwrap_or(DEFAULT_MAX_OBSERVATIONS),
+        id,
+        variants,
+        policy,
+        features,
+        default_prior,
+        segment_priors,
+    };
+    campaign.check()?;
+    Ok(campaign)
+}
+
+/// One prior per variant, in variant order; variants the table omits keep `fallback`'s.
+fn prior_table(
+    id: &str,
+    variants: &[Variant],
+    table: &BTreeMap<String, RawPrior>,
+    fallback: &[VariantPrior],
+) -> Result<Vec<VariantPrior>, CampaignError> {
+    let mut out = fallback.to_vec();
+    for (name, raw) in table {
+        let index = variants
+            .iter()
+            .position(|v| &v.id == name)
+            .ok_or_else(|| invalid(id, format!("a prior names the unknown variant {name:?}")))?;
+        out[index] = match (raw.alpha, raw.beta, raw.mean, raw.precision) {
+            (Some(alpha), Some(beta), None, None) => VariantPrior::Beta { alpha, beta },
+            (None, None, Some(mean), Some(precision)) => VariantPrior::Linear { mean, precision },
+            _ => {
+                return Err(invalid(
+                    id,
+                    format!(
+                        "the prior of {name:?} needs either alpha and beta, or mean and precision"
+                    ),
+                ))
+            }
+        };
+    }
+    Ok(out)
+}
+
+fn checked_privacy(raw: RawPrivacy) -> Result<PrivacyConfig, CampaignError> {
+    let bad = |reason: String| CampaignError::Parse(format!("privacy: {reason}"));
+    if !(raw.epsilon.is_finite() && raw.epsilon > 0.0 && raw.epsilon <= 10.0) {
+        return Err(bad(format!("epsilon {} must be in (0, 10]", raw.epsilon)));
+    }
+    if !(raw.lifetime_budget.is_finite() && raw.lifetime_budget >= raw.epsilon) {
+        return Err(bad(format!(
+            "lifetimeBudget {} must be a number at least epsilon",
+            raw.lifetime_budget
+        )));
+    }
+    let hours = raw.epoch_hours.unwrap_or(24.0);
+    if !(hours.is_finite() && hours >= 1.0) {
+        return Err(bad(format!("epochHours {hours} must be at least 1")));
+    }
+    Ok(PrivacyConfig {
+        epsilon: raw.epsilon,
+        lifetime_budget: raw.lifetime_budget,
+        epoch_ms: hours * 3_600_000.0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"{
+        "version": 1,
+        "privacy": { "epsilon": 1.0, "lifetimeBudget": 3.0 },
+        "campaigns": [{
+            "id": "banner",
+            "variants": [{ "id": "a", "label": "A" }, { "id": "b" }, { "id": "c" }],
+            "policy": { "kind": "thompson" },
+            "priors": {
+                "default": { "a": { "alpha": 2, "beta": 40 } },
+                "segments": { "3": { "b": { "alpha": 5, "beta": 20 } } }
+            }
+        }, {
+            "id": "offer",
+            "variants": [{ "id": "x" }, { "id": "y" }],
+            "policy": { "kind": "linUcb", "alpha": 0.5 },
+            "context": { "userDims": 2, "pages": ["home"] },
+            "priors": { "default": { "x": { "mean": 0.1, "precision": 4 } } }
+        }]
+    }"#;
+
+    #[test]
+    fn a_good_file_parses_with_defaults_and_segment_priors() {
+        let book = CampaignBook::from_json(GOOD).unwrap();
+        let banner = book.get("banner").unwrap();
+        assert_eq!(
+            banner.policy,
+            PolicyKind::Thompson {
+                draws: DEFAULT_DRAWS
+            }
+        );
+        assert_eq!(banner.floor, 0.05);
+        let beta = |alpha, beta| VariantPrior::Beta { alpha, beta };
+        assert_eq!(
+            banner.priors(None),
+            &[beta(2.0, 40.0), beta(1.0, 1.0), beta(1.0, 1.0)]
+        );
+        // Segment 3 overrides b and inherits a from the default table.
+        assert_eq!(
+            banner.priors(Some(3)),
+            &[beta(2.0, 40.0), beta(5.0, 20.0), beta(1.0, 1.0)]
+        );
+        assert_eq!(banner.priors(Some(9)), banner.priors(None));
+        let offer = book.get("offer").unwrap();
+        assert_eq!(offer.features.dim(), 1 + 2 + 3 + 1);
+        assert_eq!(
+            offer.priors(None)[0],
+            VariantPrior::Linear {
+                mean: 0.1,
+                precision: 4.0
+            }
+        );
+        let privacy = book.privacy.unwrap();
+        assert_eq!(privacy.epoch_ms, 86_400_000.0);
+        assert!(matches!(
+            book.get("nope"),
+            Err(CampaignError::UnknownCampaign(_))
+        ));
+    }
+
+    fn error_of(text: &str) -> String {
+        CampaignBook::from_json(text).unwrap_err().to_string()
+    }
+
+    fn one(campaign: &str) -> String {
+        format!(r#"{{"version":1,"campaigns":[{campaign}]}}"#)
+    }
+
+    #[test]
+    fn bad_files_get_clear_errors() {
+        let cases = [
+            (
+                r#"{"version":1,"campaigns":[],"extra":1}"#.to_string(),
+                "unknown field `extra`",
+            ),
+            (
+                r#"{"version":2,"campaigns":[]}"#.to_string(),
+                "version 2 is not supported",
+            ),
+            (
+                one(r#"{"id":"c","variants":[{"id":"a"}],"policy":{"kind":"thompson"}}"#),
+                "needs 2 to 128 variants",
+            ),
+            (
+                one(
+                    r#"{"id":"c","variants":[{"id":"a"},{"id":"a"}],"policy":{"kind":"thompson"}}"#,
+                ),
+                "listed twice",
+            ),
+            (
+                one(r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"greedy"}}"#),
+                "unknown variant `greedy`",
+            ),
+            (
+                one(
+                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson","drawz":3}}"#,
+                ),
+                "unknown field `drawz`",
+            ),
+            (
+                one(
+                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"epsilonGreedy","epsilon":1.5}}"#,
+                ),
+                "epsilon 1.5",
+            ),
+            (
+                one(
+                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"},"floor":0.6}"#,
+                ),
+                "floor 0.6",
+            ),
+            (
+                one(
+                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"},"priors":{"default":{"z":{"alpha":1,"beta":1}}}}"#,
+                ),
+                "unknown variant \"z\"",
+            ),
+            (
+                one(
+                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"},"priors":{"default":{"a":{"alpha":-1,"beta":1}}}}"#,
+                ),
+                "positive parameters",
+            ),
+            (
+                one(
+                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"},"priors":{"default":{"a":{"mean":0.1,"precision":1}}}}"#,
+                ),
+                "thompson policies take alpha/beta priors",
+            ),
+            (
+                one(
+                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"},"priors":{"default":{"a":{"alpha":1}}}}"#,
+                ),
+                "needs either alpha and beta",
+            ),
+            (
+                one(
+                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"},"priors":{"segments":{"vip":{}}}}"#,
+                ),
+                "segment key \"vip\"",
+            ),
+            (
+                one(
+                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"linUcb","alpha":1},"context":{"userDims":99}}"#,
+                ),
+                "userDims",
+            ),
+            (
+                one(r#"{"id":"","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"}}"#),
+                "campaign id",
+            ),
+            (
+                r#"{"version":1,"campaigns":[],"privacy":{"epsilon":0,"lifetimeBudget":1}}"#
+                    .to_string(),
+                "epsilon 0",
+            ),
+            (
+                r#"{"version":1,"campaigns":[],"privacy":{"epsilon":2,"lifetimeBudget":1}}"#
+                    .to_string(),
+                "lifetimeBudget 1",
+            ),
+        ];
+        for (text, expected) in cases {
+            let message = error_of(&text);
+            assert!(
+                message.contains(expected),
+                "{text}\n -> {message}\n expected {expected}"
+            );
+        }
+        let twice = format!(
+            r#"{{"version":1,"campaigns":[{0},{0}]}}"#,
+            r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"}}"#
+        );
+        assert!(error_of(&twice).contains("used twice"));
+    }
+}
