@@ -10,11 +10,13 @@
 //!     "policy": { "kind": "thompson", "draws": 256 },
 //!     "floor": 0.05,
 //!     "context": { "userDims": 4, "pages": ["home", "product"] },
-//!     "priors": { "default": { "sale": { "alpha": 2, "beta": 40 } },
-//!                 "segments": { "3": { "sale": { "alpha": 6, "beta": 30 } } } } }] }
+//!     "priors": [ { "variant": "sale", "alpha": 2, "beta": 40 },
+//!                 { "segment": 3, "variant": "sale", "alpha": 6, "beta": 30 } ] }] }
 //! ```
-
-use std::collections::BTreeMap;
+//!
+//! Priors are a flat list: an entry without `segment` is the default for its variant, one
+//! with a segment overrides it for shoppers of that segment. (Lists rather than nested
+//! JSON objects keep the parser small in the wasm module.)
 
 use serde::Deserialize;
 
@@ -31,6 +33,9 @@ pub const MAX_ID_LENGTH: usize = 64;
 /// Thompson-sampling Monte Carlo draws per decision: default and upper bound.
 pub const DEFAULT_DRAWS: u32 = 256;
 pub const MAX_DRAWS: u32 = 10_000;
+/// Default exploration floor as a share of the uniform distribution: floor = 0.1 / K, so
+/// one decision in ten is spread uniformly whatever the policy prefers.
+pub const DEFAULT_EXPLORATION: f64 = 0.1;
 /// Observations a campaign's statistics hold before they are halved (see `state`).
 pub const DEFAULT_MAX_OBSERVATIONS: f64 = 1_000.0;
 
@@ -54,7 +59,7 @@ struct RawCampaign {
     #[serde(default)]
     context: Option<RawContext>,
     #[serde(default)]
-    priors: Option<RawPriors>,
+    priors: Vec<RawPrior>,
     #[serde(default)]
     max_observations: Option<f64>,
 }
@@ -67,12 +72,18 @@ struct RawVariant {
     label: Option<String>,
 }
 
+/// `{"kind": "epsilonGreedy" | "thompson" | "linUcb", ...its parameters}`, checked by hand
+/// (a flat struct is much smaller in the wasm module than a tagged enum).
 #[derive(Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
-enum RawPolicy {
-    EpsilonGreedy { epsilon: f64 },
-    Thompson { draws: Option<u32> },
-    LinUcb { alpha: f64 },
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    kind: String,
+    #[serde(default)]
+    epsilon: Option<f64>,
+    #[serde(default)]
+    draws: Option<u32>,
+    #[serde(default)]
+    alpha: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -84,23 +95,21 @@ struct RawContext {
     pages: Vec<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPriors {
-    #[serde(default)]
-    default: BTreeMap<String, RawPrior>,
-    #[serde(default)]
-    segments: BTreeMap<String, BTreeMap<String, RawPrior>>,
-}
-
-/// One variant's prior: `alpha`/`beta` for the Beta-based policies, `mean`/`precision`
-/// for LinUCB; which pair is required depends on the policy.
+/// One variant's prior, for one segment or (without `segment`) for everyone:
+/// `alpha`/`beta` for the Beta-based policies, `mean`/`precision` for LinUCB.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPrior {
+    #[serde(default)]
+    segment: Option<u32>,
+    variant: String,
+    #[serde(default)]
     alpha: Option<f64>,
+    #[serde(default)]
     beta: Option<f64>,
+    #[serde(default)]
     mean: Option<f64>,
+    #[serde(default)]
     precision: Option<f64>,
 }
 
@@ -172,19 +181,23 @@ pub struct Campaign {
     pub id: String,
     pub variants: Vec<Variant>,
     pub policy: PolicyKind,
-    /// Every variant's probability is at least this (mixing with uniform).
+    /// Every variant's probability is at least this (mixing with uniform; default 0.1 / K).
     pub floor: f64,
     pub features: FeatureSpec,
     pub max_observations: f64,
     default_prior: Vec<VariantPrior>,
-    segment_priors: BTreeMap<u32, Vec<VariantPrior>>,
+    /// Sorted by segment.
+    segment_priors: Vec<(u32, Vec<VariantPrior>)>,
 }
 
 impl Campaign {
     /// The priors for a shopper in `segment` (the default when the store ships none for it).
     pub fn priors(&self, segment: Option<u32>) -> &[VariantPrior] {
         segment
-            .and_then(|s| self.segment_priors.get(&s))
+            .and_then(|s| {
+                let at = self.segment_priors.binary_search_by_key(&s, |e| e.0).ok()?;
+                Some(&self.segment_priors[at].1)
+            })
             .unwrap_or(&self.default_prior)
     }
 
@@ -209,7 +222,7 @@ impl Campaign {
             features,
             max_observations: DEFAULT_MAX_OBSERVATIONS,
             default_prior,
-            segment_priors: BTreeMap::new(),
+            segment_priors: Vec::new(),
         };
         campaign.check()?;
         Ok(campaign)
@@ -257,7 +270,8 @@ impl Campaign {
         if !(self.max_observations.is_finite() && self.max_observations >= 10.0) {
             return Err(invalid(id, "maxObservations must be at least 10"));
         }
-        let priors = std::iter::once(&self.default_prior).chain(self.segment_priors.values());
+        let priors =
+            std::iter::once(&self.default_prior).chain(self.segment_priors.iter().map(|e| &e.1));
         for table in priors {
             if table.len() != k {
                 return Err(invalid(id, "a prior table does not cover every variant"));
@@ -373,13 +387,7 @@ fn checked_campaign(raw: RawCampaign) -> Result<Campaign, CampaignError> {
             label: v.label,
         });
     }
-    let policy = match raw.policy {
-        RawPolicy::EpsilonGreedy { epsilon } => PolicyKind::EpsilonGreedy { epsilon },
-        RawPolicy::Thompson { draws } => PolicyKind::Thompson {
-            draws: draws.unwrap_or(DEFAULT_DRAWS),
-        },
-        RawPolicy::LinUcb { alpha } => PolicyKind::LinUcb { alpha },
-    };
+    let policy = checked_policy(&id, &raw.policy)?;
     let features = match raw.context {
         Some(c) => FeatureSpec::new(c.user_dims, c.pages).map_err(|reason| invalid(&id, reason))?,
         None => FeatureSpec::default(),
@@ -396,28 +404,27 @@ fn checked_campaign(raw: RawCampaign) -> Result<Campaign, CampaignError> {
             precision: 1.0,
         }
     };
-    let raw_priors = raw.priors.unwrap_or(RawPriors {
-        default: BTreeMap::new(),
-        segments: BTreeMap::new(),
-    });
-    let default_prior = prior_table(&id, &variants, &raw_priors.default, &vec![neutral; k])?;
-    if raw_priors.segments.len() > MAX_SEGMENTS {
+    let default_prior = prior_table(&id, &variants, &raw.priors, None, &vec![neutral; k])?;
+    let mut segments: Vec<u32> = raw.priors.iter().filter_map(|p| p.segment).collect();
+    segments.sort_unstable();
+    segments.dedup();
+    if segments.len() > MAX_SEGMENTS {
         return Err(invalid(
             &id,
             format!("priors for more than {MAX_SEGMENTS} segments"),
         ));
     }
-    let mut segment_priors = BTreeMap::new();
-    for (key, table) in &raw_priors.segments {
-        let segment: u32 = key
-            .parse()
-            .map_err(|_| invalid(&id, format!("segment key {key:?} is not a segment index")))?;
-        segment_priors.insert(segment, prior_table(&id, &variants, table, &default_prior)?);
-    }
+    let segment_priors = segments
+        .into_iter()
+        .map(|s| {
+            Ok((
+                s,
+                prior_table(&id, &variants, &raw.priors, Some(s), &default_prior)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, CampaignError>>()?;
     let campaign = Campaign {
-        floor: raw
-            .floor
-            .unwrap_or_else(|| (0.05f64).min(1.0 / k.max(1) as f64)),
+        floor: raw.floor.unwrap_or(DEFAULT_EXPLORATION / k as f64),
         max_observations: raw.max_observations.unwrap_or(DEFAULT_MAX_OBSERVATIONS),
         id,
         variants,
@@ -430,19 +437,71 @@ fn checked_campaign(raw: RawCampaign) -> Result<Campaign, CampaignError> {
     Ok(campaign)
 }
 
-/// One prior per variant, in variant order; variants the table omits keep `fallback`'s.
+fn checked_policy(id: &str, raw: &RawPolicy) -> Result<PolicyKind, CampaignError> {
+    let only = |allowed: &str| -> Result<(), CampaignError> {
+        let given = [
+            ("epsilon", raw.epsilon.is_some()),
+            ("draws", raw.draws.is_some()),
+            ("alpha", raw.alpha.is_some()),
+        ];
+        match given.iter().find(|(name, set)| *set && *name != allowed) {
+            Some((name, _)) => Err(invalid(
+                id,
+                format!("policy {:?} does not take `{name}`", raw.kind),
+            )),
+            None => Ok(()),
+        }
+    };
+    let missing = |name: &str| invalid(id, format!("policy {:?} needs `{name}`", raw.kind));
+    match raw.kind.as_str() {
+        "epsilonGreedy" => {
+            only("epsilon")?;
+            Ok(PolicyKind::EpsilonGreedy {
+                epsilon: raw.epsilon.ok_or_else(|| missing("epsilon"))?,
+            })
+        }
+        "thompson" => {
+            only("draws")?;
+            Ok(PolicyKind::Thompson {
+                draws: raw.draws.unwrap_or(DEFAULT_DRAWS),
+            })
+        }
+        "linUcb" => {
+            only("alpha")?;
+            Ok(PolicyKind::LinUcb {
+                alpha: raw.alpha.ok_or_else(|| missing("alpha"))?,
+            })
+        }
+        other => Err(invalid(
+            id,
+            format!("unknown policy kind {other:?} (expected epsilonGreedy, thompson or linUcb)"),
+        )),
+    }
+}
+
+/// One prior per variant, in variant order, from the entries of `segment` (None: the
+/// default entries); variants without an entry keep `fallback`'s.
 fn prior_table(
     id: &str,
     variants: &[Variant],
-    table: &BTreeMap<String, RawPrior>,
+    entries: &[RawPrior],
+    segment: Option<u32>,
     fallback: &[VariantPrior],
 ) -> Result<Vec<VariantPrior>, CampaignError> {
     let mut out = fallback.to_vec();
-    for (name, raw) in table {
+    let mut seen = vec![false; variants.len()];
+    for raw in entries.iter().filter(|e| e.segment == segment) {
+        let name = &raw.variant;
         let index = variants
             .iter()
             .position(|v| &v.id == name)
             .ok_or_else(|| invalid(id, format!("a prior names the unknown variant {name:?}")))?;
+        if std::mem::replace(&mut seen[index], true) {
+            return Err(invalid(
+                id,
+                format!("two priors for variant {name:?} in the same segment"),
+            ));
+        }
         out[index] = match (raw.alpha, raw.beta, raw.mean, raw.precision) {
             (Some(alpha), Some(beta), None, None) => VariantPrior::Beta { alpha, beta },
             (None, None, Some(mean), Some(precision)) => VariantPrior::Linear { mean, precision },
@@ -492,16 +551,16 @@ mod tests {
             "id": "banner",
             "variants": [{ "id": "a", "label": "A" }, { "id": "b" }, { "id": "c" }],
             "policy": { "kind": "thompson" },
-            "priors": {
-                "default": { "a": { "alpha": 2, "beta": 40 } },
-                "segments": { "3": { "b": { "alpha": 5, "beta": 20 } } }
-            }
+            "priors": [
+                { "variant": "a", "alpha": 2, "beta": 40 },
+                { "segment": 3, "variant": "b", "alpha": 5, "beta": 20 }
+            ]
         }, {
             "id": "offer",
             "variants": [{ "id": "x" }, { "id": "y" }],
             "policy": { "kind": "linUcb", "alpha": 0.5 },
             "context": { "userDims": 2, "pages": ["home"] },
-            "priors": { "default": { "x": { "mean": 0.1, "precision": 4 } } }
+            "priors": [{ "variant": "x", "mean": 0.1, "precision": 4 }]
         }]
     }"#;
 
@@ -515,7 +574,7 @@ mod tests {
                 draws: DEFAULT_DRAWS
             }
         );
-        assert_eq!(banner.floor, 0.05);
+        assert_eq!(banner.floor, 0.1 / 3.0);
         let beta = |alpha, beta| VariantPrior::Beta { alpha, beta };
         assert_eq!(
             banner.priors(None),
@@ -575,7 +634,23 @@ mod tests {
             ),
             (
                 one(r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"greedy"}}"#),
-                "unknown variant `greedy`",
+                "unknown policy kind \"greedy\"",
+            ),
+            (
+                one(
+                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson","alpha":1}}"#,
+                ),
+                "does not take `alpha`",
+            ),
+            (
+                one(r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"linUcb"}}"#),
+                "needs `alpha`",
+            ),
+            (
+                one(
+                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"},"priors":[{"variant":"a","alpha":1,"beta":1},{"variant":"a","alpha":2,"beta":1}]}"#,
+                ),
+                "two priors for variant \"a\"",
             ),
             (
                 one(
@@ -597,33 +672,33 @@ mod tests {
             ),
             (
                 one(
-                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"},"priors":{"default":{"z":{"alpha":1,"beta":1}}}}"#,
+                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"},"priors":[{"variant":"z","alpha":1,"beta":1}]}"#,
                 ),
                 "unknown variant \"z\"",
             ),
             (
                 one(
-                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"},"priors":{"default":{"a":{"alpha":-1,"beta":1}}}}"#,
+                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"},"priors":[{"variant":"a","alpha":-1,"beta":1}]}"#,
                 ),
                 "positive parameters",
             ),
             (
                 one(
-                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"},"priors":{"default":{"a":{"mean":0.1,"precision":1}}}}"#,
+                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"},"priors":[{"variant":"a","mean":0.1,"precision":1}]}"#,
                 ),
                 "thompson policies take alpha/beta priors",
             ),
             (
                 one(
-                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"},"priors":{"default":{"a":{"alpha":1}}}}"#,
+                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"},"priors":[{"variant":"a","alpha":1}]}"#,
                 ),
                 "needs either alpha and beta",
             ),
             (
                 one(
-                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"},"priors":{"segments":{"vip":{}}}}"#,
+                    r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"},"priors":[{"segment":"vip","variant":"a","alpha":1,"beta":1}]}"#,
                 ),
-                "segment key \"vip\"",
+                "expected u32",
             ),
             (
                 one(

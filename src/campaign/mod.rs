@@ -155,14 +155,13 @@ pub fn privacy_report(
         .privacy
         .ok_or_else(|| CampaignError::Privacy("this store does not collect reports".into()))?;
     let observation = state
-        .campaigns
-        .get(campaign_id)
+        .campaign(campaign_id)
         .and_then(|s| s.epoch)
         .ok_or_else(|| CampaignError::Privacy("no decision to report yet".into()))?;
     let ledger = &mut state.privacy;
-    if let Some(last) = ledger
-        .last
-        .get(campaign_id)
+    let previous = ledger.last.iter().position(|r| r.campaign == campaign_id);
+    if let Some(last) = previous
+        .map(|at| &ledger.last[at])
         .filter(|r| r.epoch == observation.epoch)
     {
         return Ok(last.clone());
@@ -185,7 +184,10 @@ pub fn privacy_report(
     };
     ledger.spent += privacy.epsilon;
     ledger.reports += 1;
-    ledger.last.insert(campaign_id.into(), report.clone());
+    match previous {
+        Some(at) => ledger.last[at] = report.clone(),
+        None => ledger.last.push(report.clone()),
+    }
     Ok(report)
 }
 

@@ -55,18 +55,24 @@ impl Rng {
         (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 
-    /// Standard normal by Box–Muller (one of the pair is used: simpler than caching).
+    /// Standard normal by Marsaglia's polar method (no trigonometry: smaller code than
+    /// Box–Muller; one of the pair is used).
     pub fn normal(&mut self) -> f64 {
-        let u = self.open_uniform();
-        let v = self.uniform();
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+        loop {
+            let u = 2.0 * self.uniform() - 1.0;
+            let v = 2.0 * self.uniform() - 1.0;
+            let s = u * u + v * v;
+            if s > 0.0 && s < 1.0 {
+                return u * (-2.0 * s.ln() / s).sqrt();
+            }
+        }
     }
 
     /// Gamma(shape, 1) by Marsaglia and Tsang (2000); shapes below 1 use the boost
     /// Gamma(a) = Gamma(a + 1) · U^(1/a). `shape` must be positive and finite.
     pub fn gamma(&mut self, shape: f64) -> f64 {
         if shape < 1.0 {
-            let boost = self.open_uniform().powf(1.0 / shape);
+            let boost = (self.open_uniform().ln() / shape).exp();
             return self.gamma(shape + 1.0) * boost;
         }
         let d = shape - 1.0 / 3.0;

@@ -8,8 +8,6 @@
 //! adapting). Priors are not stored: they come from campaigns.json at decision time, per
 //! segment. The privacy ledger is device-wide and survives any reset of the statistics.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use super::definition::{Campaign, CampaignBook, PolicyKind};
@@ -22,7 +20,9 @@ pub const STATE_VERSION: u32 = 1;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PolicyState {
     pub version: u32,
-    pub campaigns: BTreeMap<String, CampaignState>,
+    /// One entry per campaign that has decided at least once (a list, not a map: smaller
+    /// code in the wasm module).
+    pub campaigns: Vec<CampaignState>,
     pub privacy: PrivacyLedger,
 }
 
@@ -31,6 +31,7 @@ pub struct PolicyState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CampaignState {
+    pub id: String,
     pub variants: Vec<String>,
     pub policy: String,
     pub dim: usize,
@@ -75,14 +76,14 @@ pub struct PrivacyLedger {
     pub reports: u32,
     /// The latest report per campaign: asking again in the same epoch returns it unchanged
     /// (repeating one randomized answer reveals nothing new and costs nothing).
-    pub last: BTreeMap<String, LdpReport>,
+    pub last: Vec<LdpReport>,
 }
 
 impl Default for PolicyState {
     fn default() -> PolicyState {
         PolicyState {
             version: STATE_VERSION,
-            campaigns: BTreeMap::new(),
+            campaigns: Vec::new(),
             privacy: PrivacyLedger::default(),
         }
     }
@@ -108,13 +109,16 @@ impl PolicyState {
             return Err(CampaignError::State("the privacy ledger is corrupt".into()));
         }
         let mut dropped = Vec::new();
-        state.campaigns.retain(|id, stats| {
-            let keep = book.get(id).is_ok_and(|c| stats.fits(c));
+        state.campaigns.retain(|stats| {
+            let keep = book.get(&stats.id).is_ok_and(|c| stats.fits(c));
             if !keep {
-                dropped.push(id.clone());
+                dropped.push(stats.id.clone());
             }
             keep
         });
+        if state.privacy.last.len() > super::definition::MAX_CAMPAIGNS {
+            return Err(CampaignError::State("the privacy ledger is corrupt".into()));
+        }
         Ok((state, dropped))
     }
 
@@ -122,11 +126,21 @@ impl PolicyState {
         serde_json::to_string(self).expect("the state serializes: plain numbers and strings")
     }
 
+    /// The statistics of campaign `id`, if it has any.
+    pub fn campaign(&self, id: &str) -> Option<&CampaignState> {
+        self.campaigns.iter().find(|c| c.id == id)
+    }
+
     /// The statistics of `campaign`, created empty on first use.
     pub fn campaign_mut(&mut self, campaign: &Campaign) -> &mut CampaignState {
-        self.campaigns
-            .entry(campaign.id.clone())
-            .or_insert_with(|| CampaignState::fresh(campaign))
+        let at = match self.campaigns.iter().position(|c| c.id == campaign.id) {
+            Some(at) => at,
+            None => {
+                self.campaigns.push(CampaignState::fresh(campaign));
+                self.campaigns.len() - 1
+            }
+        };
+        &mut self.campaigns[at]
     }
 }
 
@@ -136,6 +150,7 @@ impl CampaignState {
         let linear = matches!(campaign.policy, PolicyKind::LinUcb { .. });
         let d = if linear { campaign.features.dim() } else { 0 };
         CampaignState {
+            id: campaign.id.clone(),
             variants: campaign.variants.iter().map(|v| v.id.clone()).collect(),
             policy: campaign.policy.name().into(),
             dim: d,
@@ -154,7 +169,8 @@ impl CampaignState {
         let k = fresh.shows.len();
         let d = fresh.dim;
         let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
-        self.variants == fresh.variants
+        self.id == fresh.id
+            && self.variants == fresh.variants
             && self.policy == fresh.policy
             && self.dim == d
             && self.shows.len() == k

@@ -148,7 +148,8 @@ fn segment_priors_start_a_new_shopper_from_the_population() {
     let book = CampaignBook::from_json(
         r#"{"version":1,"campaigns":[{"id":"c","variants":[{"id":"a"},{"id":"b"}],
             "policy":{"kind":"epsilonGreedy","epsilon":0.2},"floor":0,
-            "priors":{"default":{"a":{"alpha":30,"beta":70},"b":{"alpha":10,"beta":90}},"segments":{"7":{"b":{"alpha":50,"beta":50}}}}}]}"#,
+            "priors":[{"variant":"a","alpha":30,"beta":70},{"variant":"b","alpha":10,"beta":90},
+                      {"segment":7,"variant":"b","alpha":50,"beta":50}]}]}"#,
     )
     .unwrap();
     let mut rng = Rng::seed_from_u64(0);
@@ -170,7 +171,7 @@ fn thompson_propensity_matches_the_two_arm_closed_form() {
     let book = CampaignBook::from_json(
         r#"{"version":1,"campaigns":[{"id":"c","variants":[{"id":"a"},{"id":"b"}],
             "policy":{"kind":"thompson","draws":10000},"floor":0,
-            "priors":{"default":{"b":{"alpha":2,"beta":1}}}}]}"#,
+            "priors":[{"variant":"b","alpha":2,"beta":1}]}]}"#,
     )
     .unwrap();
     let mut state = PolicyState::default();
@@ -225,7 +226,7 @@ fn rewards_need_a_matching_unrewarded_decision() {
         .unwrap_err()
         .to_string()
         .contains("already rewarded"));
-    let stats = &state.campaigns["c"];
+    let stats = state.campaign("c").unwrap();
     assert_eq!(stats.rewards[d.variant], 1.0);
     assert_eq!(stats.shows[d.variant], 1.0);
 }
@@ -239,7 +240,7 @@ fn statistics_stay_bounded_by_halving() {
     .unwrap();
     let mut state = PolicyState::default();
     simulate(&book, &mut state, 1000, 4, |_, _| 0.5);
-    let stats = &state.campaigns["c"];
+    let stats = state.campaign("c").unwrap();
     let shows: f64 = stats.shows.iter().sum();
     assert!(shows <= 50.0 && shows > 25.0, "{shows}");
     assert!(stats.fits(book.get("c").unwrap()));
@@ -346,7 +347,7 @@ fn a_click_marks_the_epoch_observation() {
     )
     .unwrap();
     reward(&book, &mut state, "c", &d.variant_id, 1.0).unwrap();
-    let obs = state.campaigns["c"].epoch.unwrap();
+    let obs = state.campaign("c").unwrap().epoch.unwrap();
     assert_eq!((obs.epoch, obs.variant, obs.clicked), (0, d.variant, true));
     // Without opting in, no epoch is tracked and no report is possible.
     let off = book_without_privacy();
@@ -360,7 +361,7 @@ fn a_click_marks_the_epoch_observation() {
         &mut rng,
     )
     .unwrap();
-    assert!(state.campaigns["c"].epoch.is_none());
+    assert!(state.campaign("c").unwrap().epoch.is_none());
     assert!(privacy_report(&off, &mut state, "c", &mut rng)
         .unwrap_err()
         .to_string()
