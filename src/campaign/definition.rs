@@ -18,10 +18,11 @@
 //! with a segment overrides it for shoppers of that segment. (Lists rather than nested
 //! JSON objects keep the parser small in the wasm module.)
 
-use serde::Deserialize;
+use serde_json::Value;
 
 use super::context::FeatureSpec;
 use super::error::{invalid, CampaignError};
+use super::json::{self, Obj};
 
 /// Format version of campaigns.json this reader understands.
 pub const FORMAT_VERSION: u32 = 1;
@@ -39,87 +40,170 @@ pub const DEFAULT_EXPLORATION: f64 = 0.1;
 /// Observations a campaign's statistics hold before they are halved (see `state`).
 pub const DEFAULT_MAX_OBSERVATIONS: f64 = 1_000.0;
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+// The file as written, before validation; read field by field (see `json`).
+
 struct RawFile {
-    version: u32,
+    version: u64,
     campaigns: Vec<RawCampaign>,
-    #[serde(default)]
     privacy: Option<RawPrivacy>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RawCampaign {
     id: String,
     variants: Vec<RawVariant>,
     policy: RawPolicy,
-    #[serde(default)]
     floor: Option<f64>,
-    #[serde(default)]
     context: Option<RawContext>,
-    #[serde(default)]
     priors: Vec<RawPrior>,
-    #[serde(default)]
     max_observations: Option<f64>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawVariant {
     id: String,
-    #[serde(default)]
     label: Option<String>,
 }
 
-/// `{"kind": "epsilonGreedy" | "thompson" | "linUcb", ...its parameters}`, checked by hand
-/// (a flat struct is much smaller in the wasm module than a tagged enum).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// `{"kind": "epsilonGreedy" | "thompson" | "linUcb", ...its parameters}`.
 struct RawPolicy {
     kind: String,
-    #[serde(default)]
     epsilon: Option<f64>,
-    #[serde(default)]
     draws: Option<u32>,
-    #[serde(default)]
     alpha: Option<f64>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RawContext {
-    #[serde(default)]
     user_dims: usize,
-    #[serde(default)]
     pages: Vec<String>,
 }
 
 /// One variant's prior, for one segment or (without `segment`) for everyone:
 /// `alpha`/`beta` for the Beta-based policies, `mean`/`precision` for LinUCB.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawPrior {
-    #[serde(default)]
     segment: Option<u32>,
     variant: String,
-    #[serde(default)]
     alpha: Option<f64>,
-    #[serde(default)]
     beta: Option<f64>,
-    #[serde(default)]
     mean: Option<f64>,
-    #[serde(default)]
     precision: Option<f64>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RawPrivacy {
     epsilon: f64,
     lifetime_budget: f64,
-    #[serde(default)]
     epoch_hours: Option<f64>,
+}
+
+impl RawFile {
+    fn read(value: &Value) -> Result<RawFile, String> {
+        let o = Obj::new(
+            value,
+            "the campaigns file",
+            &["version", "campaigns", "privacy"],
+        )?;
+        Ok(RawFile {
+            version: o.u64("version")?,
+            campaigns: o
+                .array("campaigns", false)?
+                .iter()
+                .map(RawCampaign::read)
+                .collect::<Result<_, _>>()?,
+            privacy: o.opt("privacy").map(RawPrivacy::read).transpose()?,
+        })
+    }
+}
+
+impl RawCampaign {
+    fn read(value: &Value) -> Result<RawCampaign, String> {
+        let fields = [
+            "id",
+            "variants",
+            "policy",
+            "floor",
+            "context",
+            "priors",
+            "maxObservations",
+        ];
+        let o = Obj::new(value, "a campaign", &fields)?;
+        Ok(RawCampaign {
+            id: o.str("id")?,
+            variants: o
+                .array("variants", false)?
+                .iter()
+                .map(RawVariant::read)
+                .collect::<Result<_, _>>()?,
+            policy: RawPolicy::read(o.req("policy")?)?,
+            floor: o.opt_f64("floor")?,
+            context: o.opt("context").map(RawContext::read).transpose()?,
+            priors: o
+                .array("priors", true)?
+                .iter()
+                .map(RawPrior::read)
+                .collect::<Result<_, _>>()?,
+            max_observations: o.opt_f64("maxObservations")?,
+        })
+    }
+}
+
+impl RawVariant {
+    fn read(value: &Value) -> Result<RawVariant, String> {
+        let o = Obj::new(value, "a variant", &["id", "label"])?;
+        Ok(RawVariant {
+            id: o.str("id")?,
+            label: o.opt_str("label")?,
+        })
+    }
+}
+
+impl RawPolicy {
+    fn read(value: &Value) -> Result<RawPolicy, String> {
+        let o = Obj::new(value, "a policy", &["kind", "epsilon", "draws", "alpha"])?;
+        Ok(RawPolicy {
+            kind: o.str("kind")?,
+            epsilon: o.opt_f64("epsilon")?,
+            draws: o.opt_u32("draws")?,
+            alpha: o.opt_f64("alpha")?,
+        })
+    }
+}
+
+impl RawContext {
+    fn read(value: &Value) -> Result<RawContext, String> {
+        let o = Obj::new(value, "a campaign context", &["userDims", "pages"])?;
+        Ok(RawContext {
+            user_dims: o.opt_u64("userDims")?.unwrap_or(0).min(usize::MAX as u64) as usize,
+            pages: o.strings("pages", true)?,
+        })
+    }
+}
+
+impl RawPrior {
+    fn read(value: &Value) -> Result<RawPrior, String> {
+        let fields = ["segment", "variant", "alpha", "beta", "mean", "precision"];
+        let o = Obj::new(value, "a prior", &fields)?;
+        Ok(RawPrior {
+            segment: o.opt_u32("segment")?,
+            variant: o.str("variant")?,
+            alpha: o.opt_f64("alpha")?,
+            beta: o.opt_f64("beta")?,
+            mean: o.opt_f64("mean")?,
+            precision: o.opt_f64("precision")?,
+        })
+    }
+}
+
+impl RawPrivacy {
+    fn read(value: &Value) -> Result<RawPrivacy, String> {
+        let o = Obj::new(
+            value,
+            "privacy",
+            &["epsilon", "lifetimeBudget", "epochHours"],
+        )?;
+        Ok(RawPrivacy {
+            epsilon: o.f64("epsilon")?,
+            lifetime_budget: o.f64("lifetimeBudget")?,
+            epoch_hours: o.opt_f64("epochHours")?,
+        })
+    }
 }
 
 /// Which policy decides, with its parameters (validated).
@@ -330,9 +414,10 @@ pub struct CampaignBook {
 
 impl CampaignBook {
     pub fn from_json(text: &str) -> Result<CampaignBook, CampaignError> {
-        let raw: RawFile =
-            serde_json::from_str(text).map_err(|e| CampaignError::Parse(e.to_string()))?;
-        if raw.version != FORMAT_VERSION {
+        let raw = json::parse(text)
+            .and_then(|v| RawFile::read(&v))
+            .map_err(CampaignError::Parse)?;
+        if raw.version != u64::from(FORMAT_VERSION) {
             return Err(CampaignError::Parse(format!(
                 "version {} is not supported (this reader knows version {FORMAT_VERSION})",
                 raw.version
@@ -698,7 +783,7 @@ mod tests {
                 one(
                     r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"},"priors":[{"segment":"vip","variant":"a","alpha":1,"beta":1}]}"#,
                 ),
-                "expected u32",
+                "field `segment` of a prior must be",
             ),
             (
                 one(

@@ -10,19 +10,44 @@
 //! De-biasing: with n reports and observed share λⱼ of pair j, E[λⱼ] = q + (p − q)πⱼ, so
 //! π̂ⱼ = (λⱼ − q) / (p − q) is unbiased, with Var ≈ λⱼ(1 − λⱼ) / (n (p − q)²).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::json::{self, Obj};
 
 use super::random::Rng;
 
 /// What a device would send: one randomized pair for one campaign and epoch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LdpReport {
     pub campaign: String,
     pub epoch: u64,
     pub variant: String,
     pub clicked: bool,
     pub epsilon: f64,
+}
+
+impl LdpReport {
+    /// Reads one report (as serialized) strictly.
+    pub fn from_json(text: &str) -> Result<LdpReport, String> {
+        LdpReport::read(&json::parse(text)?)
+    }
+
+    pub(crate) fn read(value: &Value) -> Result<LdpReport, String> {
+        let o = Obj::new(
+            value,
+            "a report",
+            &["campaign", "epoch", "variant", "clicked", "epsilon"],
+        )?;
+        Ok(LdpReport {
+            campaign: o.str("campaign")?,
+            epoch: o.u64("epoch")?,
+            variant: o.str("variant")?,
+            clicked: o.bool("clicked")?,
+            epsilon: o.f64("epsilon")?,
+        })
+    }
 }
 
 /// Probability of reporting the true value among `domain` values.

@@ -14,6 +14,7 @@
 pub mod context;
 pub mod definition;
 pub mod error;
+mod json;
 pub mod ldp;
 pub mod policy;
 pub mod random;

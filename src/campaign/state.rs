@@ -8,16 +8,18 @@
 //! adapting). Priors are not stored: they come from campaigns.json at decision time, per
 //! segment. The privacy ledger is device-wide and survives any reset of the statistics.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::definition::{Campaign, CampaignBook, PolicyKind};
 use super::error::CampaignError;
+use super::json::{self, Obj};
 use super::ldp::LdpReport;
 
 pub const STATE_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PolicyState {
     pub version: u32,
     /// One entry per campaign that has decided at least once (a list, not a map: smaller
@@ -28,8 +30,8 @@ pub struct PolicyState {
 
 /// One campaign's learning. `variants` and `policy` record what the statistics are about,
 /// so a changed campaign definition starts afresh instead of misreading them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CampaignState {
     pub id: String,
     pub variants: Vec<String>,
@@ -38,20 +40,18 @@ pub struct CampaignState {
     pub shows: Vec<f64>,
     pub rewards: Vec<f64>,
     /// LinUCB only: K row-major d×d Gram matrices, then K vectors Xᵀr.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub gram: Vec<f64>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub xr: Vec<f64>,
     /// The last decision, which a reward attaches to.
-    #[serde(default)]
     pub pending: Option<Pending>,
     /// The first decision of the current epoch (what a privacy report is about).
-    #[serde(default)]
     pub epoch: Option<EpochObservation>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Pending {
     pub variant: usize,
     pub features: Vec<f64>,
@@ -59,8 +59,8 @@ pub struct Pending {
     pub epoch: Option<u64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EpochObservation {
     pub epoch: u64,
     pub variant: usize,
@@ -68,8 +68,8 @@ pub struct EpochObservation {
 }
 
 /// The device's lifetime privacy spending. Never reset by the policy code.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PrivacyLedger {
     /// Total ε spent by every report this device made.
     pub spent: f64,
@@ -96,8 +96,9 @@ impl PolicyState {
         text: &str,
         book: &CampaignBook,
     ) -> Result<(PolicyState, Vec<String>), CampaignError> {
-        let mut state: PolicyState =
-            serde_json::from_str(text).map_err(|e| CampaignError::State(e.to_string()))?;
+        let mut state = json::parse(text)
+            .and_then(|v| PolicyState::read(&v))
+            .map_err(CampaignError::State)?;
         if state.version != STATE_VERSION {
             return Err(CampaignError::State(format!(
                 "version {} is not {STATE_VERSION}",
@@ -232,5 +233,93 @@ impl CampaignState {
         ] {
             v.iter_mut().for_each(|x| *x *= 0.5);
         }
+    }
+}
+
+// Reading stored state back, field by field (see `json` for why not serde's derive).
+
+impl PolicyState {
+    fn read(value: &Value) -> Result<PolicyState, String> {
+        let o = Obj::new(value, "the state", &["version", "campaigns", "privacy"])?;
+        let version = o.u64("version")?;
+        Ok(PolicyState {
+            version: u32::try_from(version)
+                .map_err(|_| format!("version {version} is not {STATE_VERSION}"))?,
+            campaigns: o
+                .array("campaigns", false)?
+                .iter()
+                .map(CampaignState::read)
+                .collect::<Result<_, _>>()?,
+            privacy: PrivacyLedger::read(o.req("privacy")?)?,
+        })
+    }
+}
+
+impl CampaignState {
+    fn read(value: &Value) -> Result<CampaignState, String> {
+        let fields = [
+            "id", "variants", "policy", "dim", "shows", "rewards", "gram", "xr", "pending", "epoch",
+        ];
+        let o = Obj::new(value, "a campaign's state", &fields)?;
+        Ok(CampaignState {
+            id: o.str("id")?,
+            variants: o.strings("variants", false)?,
+            policy: o.str("policy")?,
+            dim: o.usize("dim")?,
+            shows: o.numbers("shows", false)?,
+            rewards: o.numbers("rewards", false)?,
+            gram: o.numbers("gram", true)?,
+            xr: o.numbers("xr", true)?,
+            pending: o.opt("pending").map(Pending::read).transpose()?,
+            epoch: o.opt("epoch").map(EpochObservation::read).transpose()?,
+        })
+    }
+}
+
+impl Pending {
+    fn read(value: &Value) -> Result<Pending, String> {
+        let o = Obj::new(
+            value,
+            "a pending decision",
+            &["variant", "features", "rewarded", "epoch"],
+        )?;
+        Ok(Pending {
+            variant: o.usize("variant")?,
+            features: o.numbers("features", false)?,
+            rewarded: o.bool("rewarded")?,
+            epoch: o.opt_u64("epoch")?,
+        })
+    }
+}
+
+impl EpochObservation {
+    fn read(value: &Value) -> Result<EpochObservation, String> {
+        let o = Obj::new(
+            value,
+            "an epoch observation",
+            &["epoch", "variant", "clicked"],
+        )?;
+        Ok(EpochObservation {
+            epoch: o.u64("epoch")?,
+            variant: o.usize("variant")?,
+            clicked: o.bool("clicked")?,
+        })
+    }
+}
+
+impl PrivacyLedger {
+    fn read(value: &Value) -> Result<PrivacyLedger, String> {
+        let o = Obj::new(value, "the privacy ledger", &["spent", "reports", "last"])?;
+        let reports = o.u64("reports")?;
+        Ok(PrivacyLedger {
+            spent: o.f64("spent")?,
+            reports: u32::try_from(reports)
+                .map_err(|_| "the privacy ledger is corrupt".to_string())?,
+            last: o
+                .array("last", false)?
+                .iter()
+                .map(LdpReport::read)
+                .collect::<Result<_, _>>()?,
+        })
     }
 }

@@ -24,7 +24,16 @@ const TARGET_KB: u64 = 250;
 /// 274.9 KB raw / 119.1 KB gzip before, 334.2 KB / 144.6 KB after (+59.3 KB raw, +25.5 KB
 /// gzip). The bytes are the scorer and device code, ~100 web-sys imports with their glue,
 /// the async task machinery, and 6.6 KB of WGSL (already stripped of comments).
-const CEILING_KB: u64 = 455;
+///
+/// Raised from 345 to 435 KB for campaign optimization (issue 7), measured with this build:
+/// 334.2 KB raw / 144.6 KB gzip before, 428.4 KB / 185.1 KB after (+94.2 KB raw, +40.5 KB
+/// gzip). The bytes are the three policies, the Beta/Gamma sampler, LinUCB's per-variant
+/// solves, randomized response, campaigns.json and policy-state parsing with their error
+/// messages, the state's JSON writer, and serde_json's exact float parsing
+/// (`float_roundtrip`, ~10 KB, so stored statistics read back bit for bit). Parsing walks
+/// `serde_json::Value` by hand instead of derived `Deserialize` impls: that alone saved
+/// 21 KB (449.4 KB with derives).
+const CEILING_KB: u64 = 435;
 
 /// wasm-opt enables only MVP features unless told otherwise, and rejects what current
 /// rustc and wasm-bindgen emit: SIMD128 and bulk memory from rustc, an externref

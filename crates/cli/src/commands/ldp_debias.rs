@@ -84,7 +84,9 @@ pub fn estimate(book: &CampaignBook, jsonl: &str) -> Result<Vec<CampaignEstimate
         .filter(|(_, l)| !l.trim().is_empty())
     {
         let at = || format!("report line {}", n + 1);
-        let report: LdpReport = serde_json::from_str(line).with_context(at)?;
+        let report = LdpReport::from_json(line)
+            .map_err(anyhow::Error::msg)
+            .with_context(at)?;
         if report.epsilon != privacy.epsilon {
             bail!(
                 "{}: ε {} differs from the campaigns file's {}",
