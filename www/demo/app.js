@@ -81,7 +81,15 @@ async function showBanner(page) {
     banner.hidden = true;
     return;
   }
-  const decision = await shop.choose(BANNER, { page });
+  let decision;
+  try {
+    decision = await shop.choose(BANNER, { page });
+  } catch (error) {
+    // A campaign problem never breaks the shop: no banner, and the reason in a notice.
+    banner.hidden = true;
+    showNotice(`Banner unavailable: ${error.message}`, 'warn');
+    return;
+  }
   banner.textContent = decision.label ?? decision.variant;
   banner.dataset.variant = decision.variant;
   banner.dataset.propensity = decision.propensity.toFixed(3);
