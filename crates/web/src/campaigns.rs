@@ -294,6 +294,19 @@ mod tests {
     }
 
     #[test]
+    fn the_demo_campaigns_file_is_valid() {
+        let demo = include_str!("../../../www/demo/campaigns.json");
+        let mut session = CampaignSession::new(demo, None).unwrap();
+        let page = CampaignContext {
+            page: Some("home".into()),
+            ..Default::default()
+        };
+        let d = session.choose("home-banner", &page, 0.0, 1).unwrap();
+        assert!(d.label.is_some());
+        assert!(session.summary().privacy.enabled);
+    }
+
+    #[test]
     fn context_json_is_strict() {
         let ok: CampaignContext =
             serde_json::from_str(r#"{"segment":3,"rfm":{"r":5,"f":1,"m":2},"page":"home"}"#)

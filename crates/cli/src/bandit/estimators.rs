@@ -259,10 +259,10 @@ mod tests {
     }
 
     #[test]
-    fn dr_with_an_exact_reward_model_has_no_variance_from_the_correction() {
-        // Every action's reward is constant, so q̂ (with shrinkage) is biased but the
-        // correction term makes DR agree with IPS in expectation; with a target equal to
-        // the logging policy DR equals the mean of the rewards exactly.
+    fn dr_of_the_logging_policy_on_a_balanced_log_is_the_mean_reward() {
+        // Action 0 always gives 0, action 1 always 1, logged alternately. Each fold holds one
+        // action only, so each row's cross-fitted q̂ is wrong for its own action, and the
+        // correction term w (r − q̂) must undo that exactly: DR is the mean reward, 0.5.
         let rows: Vec<LoggedRow> = (0..40).map(|i| row(i % 2, (i % 2) as f64, 0.5)).collect();
         let same = PerSlot(vec![vec![0.5, 0.5]]);
         let dr = doubly_robust(&rows, &same, 2, 1);
