@@ -31,6 +31,9 @@ pub const MAX_CAMPAIGNS: usize = 64;
 pub const MAX_VARIANTS: usize = 128;
 pub const MAX_SEGMENTS: usize = 256;
 pub const MAX_ID_LENGTH: usize = 64;
+/// Most numbers the policy state of all campaigns together may hold (shows, rewards and
+/// LinUCB's statistics per variant): at most ~400 KB of JSON on the device.
+pub const MAX_STATE_NUMBERS: usize = 16_384;
 /// Thompson-sampling Monte Carlo draws per decision: default and upper bound.
 pub const DEFAULT_DRAWS: u32 = 256;
 pub const MAX_DRAWS: u32 = 10_000;
@@ -285,6 +288,16 @@ impl Campaign {
             .unwrap_or(&self.default_prior)
     }
 
+    /// Numbers this campaign's policy state holds: shows and rewards per variant, plus
+    /// XᵀX (d²) and Xᵀr (d) per variant for LinUCB, plus one pending feature vector.
+    pub fn state_numbers(&self) -> usize {
+        let d = match self.policy {
+            PolicyKind::LinUcb { .. } => self.features.dim(),
+            _ => 0,
+        };
+        self.variants.len() * (2 + d + d * d) + d
+    }
+
     pub fn variant_index(&self, id: &str) -> Option<usize> {
         self.variants.iter().position(|v| v.id == id)
     }
@@ -435,6 +448,13 @@ impl CampaignBook {
                 return Err(invalid(&campaign.id, "the id is used twice"));
             }
             campaigns.push(campaign);
+        }
+        let numbers: usize = campaigns.iter().map(Campaign::state_numbers).sum();
+        if numbers > MAX_STATE_NUMBERS {
+            return Err(CampaignError::Parse(format!(
+                "the policy state of these campaigns would hold {numbers} numbers, more than \
+                 {MAX_STATE_NUMBERS}: use fewer variants or context features"
+            )));
         }
         let privacy = raw.privacy.map(checked_privacy).transpose()?;
         Ok(CampaignBook { campaigns, privacy })
@@ -813,6 +833,18 @@ mod tests {
                 "{text}\n -> {message}\n expected {expected}"
             );
         }
+        // 128 variants × (2 + 20 + 400) LinUCB numbers is far over the state budget.
+        let variants: Vec<String> = (0..128).map(|i| format!(r#"{{"id":"v{i}"}}"#)).collect();
+        let huge = one(&format!(
+            r#"{{"id":"c","variants":[{}],"policy":{{"kind":"linUcb","alpha":1}},
+                "context":{{"userDims":8,"pages":["1","2","3","4","5","6","7","8"]}}}}"#,
+            variants.join(",")
+        ));
+        assert!(
+            error_of(&huge).contains("would hold 54036 numbers"),
+            "{}",
+            error_of(&huge)
+        );
         let twice = format!(
             r#"{{"version":1,"campaigns":[{0},{0}]}}"#,
             r#"{"id":"c","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"}}"#

@@ -2,8 +2,8 @@
 //!
 //! Per campaign the state holds sufficient statistics only, never a list of events:
 //! shows and summed rewards per variant, and for LinUCB the per-variant Gram matrix XᵀX and
-//! Xᵀr (d ≤ 20). Its size is therefore fixed by the campaign (at most 128 variants ×
-//! (2 + 20 + 400) numbers). When a campaign's shows reach `maxObservations` every statistic
+//! Xᵀr (d ≤ 20). Its size is therefore fixed by the campaign definitions, which may not
+//! add up to more than `MAX_STATE_NUMBERS` (16,384) numbers in all. When a campaign's shows reach `maxObservations` every statistic
 //! is halved, so the numbers stay bounded and old behaviour fades (the policy keeps
 //! adapting). Priors are not stored: they come from campaigns.json at decision time, per
 //! segment. The privacy ledger is device-wide and survives any reset of the statistics.

@@ -46,10 +46,11 @@ export const EVENT_TYPES = ['view', 'cart', 'purchase'];
 /** Longest item id we accept; catalog ids are short, anything longer is not one of ours. */
 export const MAX_ID_LENGTH = 256;
 
-/** Largest policy state stored, in characters. The engine's state is bounded by the
- *  campaign definitions (about 25 KB for a 3-variant LinUCB campaign with 20 features); this
- *  is a backstop against a runaway definition filling the disk. */
-export const MAX_POLICY_STATE = 512 * 1024;
+/** Largest policy state stored, in characters. The engine refuses campaign definitions
+ *  whose state would exceed 16,384 numbers (at most ~25 characters each in JSON, ~410 KB),
+ *  which also bounds the variant ids it repeats (8,192 of at most 64 bytes), so this is a
+ *  backstop against a corrupt engine state filling the disk, never reached in use. */
+export const MAX_POLICY_STATE = 1024 * 1024;
 
 /** Checks a stored policy state; returns why it is unusable, or null. */
 export function policyStateProblem(value) {

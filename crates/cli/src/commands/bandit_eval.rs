@@ -16,8 +16,8 @@ use crate::bandit::obd::{
 /// Reads `<data>/random/<campaign>/` and `<data>/bts/<campaign>/` logs and
 /// `<data>/prior_bts.yaml` (the Open Bandit Dataset layout). For each campaign it estimates
 /// the production Thompson-sampling policy's click rate from the uniform-random logs with
-/// replay, IPS, SNIPS and doubly robust estimators (95% normal-approximation intervals over
-/// the per-row terms) and prints it beside the click rate that policy actually obtained in
+/// replay, IPS, SNIPS and doubly robust estimators (95% intervals: normal approximation over
+/// the per-row terms, Wilson for replay) and prints it beside the click rate that policy actually obtained in
 /// its own logs; then it estimates shopwindow's ε-greedy, Thompson-sampling and LinUCB
 /// policies, learning progressively from the random logs.
 #[derive(Debug, Args)]
