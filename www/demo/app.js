@@ -244,8 +244,18 @@ async function renderDataPanel() {
   await renderCampaigns();
 }
 
-/** The policy state kept on this device, and the privacy report it would make. */
+/** The policy state kept on this device, and the privacy report it would make. Counts its
+ *  renders in `data-renders` so a test can tell a fresh list from the previous one. */
 async function renderCampaigns() {
+  try {
+    await renderCampaignState();
+  } finally {
+    const list = $('campaign-state');
+    list.dataset.renders = String(Number(list.dataset.renders ?? 0) + 1);
+  }
+}
+
+async function renderCampaignState() {
   if (!shop.status.campaigns.loaded) {
     $('campaign-state').replaceChildren(el('li', { textContent: shop.status.campaigns.error ?? 'No campaigns.' }));
     return;

@@ -443,13 +443,24 @@ describe('demo storefront', () => {
 describe('campaign banner', () => {
   /** The policy state as the data panel lists it: {variant: {shows, rewards}}. */
   async function campaignState(page) {
+    const renders = await rendersOf(page);
     await page.click('#data-button');
-    await page.waitForSelector('#campaign-state li[data-variant]');
+    await freshRender(page, renders);
     const state = await page.$$eval('#campaign-state li[data-variant]', (nodes) =>
       Object.fromEntries(nodes.map((n) => [n.dataset.variant, { shows: Number(n.dataset.shows), rewards: Number(n.dataset.rewards) }])),
     );
     await page.click('#close-panel');
     return state;
+  }
+
+  /** How often the data panel's campaign list has been rendered. */
+  function rendersOf(page) {
+    return page.$eval('#campaign-state', (list) => Number(list.dataset.renders ?? 0));
+  }
+
+  /** Waits until the campaign list is rendered again after `before` renders. */
+  function freshRender(page, before) {
+    return page.waitForFunction((n) => Number(document.getElementById('campaign-state').dataset.renders ?? 0) > n, before);
   }
 
   /** The policy state straight from IndexedDB (not through the library). */
@@ -535,9 +546,11 @@ describe('campaign banner', () => {
     await page.click('#banner');
     await page.waitForSelector('#banner[data-clicked]');
     await page.click('#data-button');
+    await freshRender(page, 0);
+    const renders = await rendersOf(page);
     await page.click('#erase');
     await page.waitForFunction(() => document.getElementById('notice').textContent.includes('erased'));
-    await page.waitForSelector('#campaign-state li[data-variant]');
+    await freshRender(page, renders);
     const rewards = await page.$$eval('#campaign-state li[data-variant]', (nodes) => nodes.map((n) => Number(n.dataset.rewards)));
     assert.deepEqual(rewards, [0, 0, 0]);
     await context.close();
