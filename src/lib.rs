@@ -2,6 +2,7 @@
 //! user model. Pure Rust for native and wasm32; it never sees JavaScript (see
 //! ARCHITECTURE.md for the invariants).
 
+pub mod campaign;
 pub mod catalog;
 pub mod error;
 pub mod kernels;

@@ -2,7 +2,10 @@
 // the Rust façade (pkg/shopwindow.d.ts) and re-used here, so they cannot drift apart.
 
 import type {
+  CampaignDecision,
+  CampaignSummary,
   CatalogInfo,
+  PrivacyReport,
   EventType,
   Filters,
   HistoryEvent,
@@ -17,7 +20,7 @@ import type {
   SimilarOptions as EngineSimilarOptions,
 } from './pkg/shopwindow.js';
 
-export type { CatalogInfo, EventType, Filters, HistoryEvent, ItemResult, Recommendations, SimilarItems };
+export type { CampaignDecision, CampaignSummary, PrivacyReport, CatalogInfo, EventType, Filters, HistoryEvent, ItemResult, Recommendations, SimilarItems };
 export type { RfmResult, SegmentOptions, SegmentResult, ShopperSegment };
 
 /** Scoring backend: "auto" lets the engine pick (WebGPU on a hardware GPU for large catalogs, else SIMD128). */
@@ -56,6 +59,22 @@ export interface OpenOptions {
   historyCap?: number;
   /** An IndexedDB factory to use instead of the page's (null = keep history in memory). */
   indexedDB?: IDBFactory | null;
+  /** The store's campaigns.json (same origin); enables `choose` / `reward`. */
+  campaignsUrl?: string | URL;
+  /** Or the campaign definitions themselves (object or JSON text). */
+  campaigns?: object | string;
+}
+
+/** Context of `choose`; every field is optional. */
+export interface ChooseContext {
+  /** The kind of page the slot is on, one of the campaign's `context.pages`. */
+  page?: string;
+  /** The shopper's segment index: selects the store's per-segment priors. By default `segment()`'s, when the catalog ships segments. */
+  segment?: number;
+  /** RFM scores 1..5 (extra fields, like a segment name, are ignored). By default `segment()`'s, after a purchase. */
+  rfm?: { r: number; f: number; m: number };
+  /** A projected user vector; by default computed from the history when the campaign uses one. */
+  user?: number[];
 }
 
 export interface TrackEvent {
@@ -96,6 +115,8 @@ export interface Status {
   skippedRecords: number;
   historyCap: number;
   catalog: { url: string; source: 'network' | 'cache' | 'revalidated'; byteLength: number };
+  /** Whether campaigns are loaded, why not, and stored state that could not be used. */
+  campaigns: { loaded: boolean; error: string | null; dropped: string[]; stateError: string | null };
 }
 
 export interface HistoryExport {
@@ -118,7 +139,7 @@ export interface History {
   readonly cap: number;
   /** Everything stored about the shopper, as readable JSON. */
   export(): Promise<HistoryExport>;
-  /** Deletes the history (the whole database) from this device, in every tab. */
+  /** Deletes the history and campaign state (the whole database) from this device, in every tab. */
   erase(): Promise<void>;
 }
 
@@ -159,6 +180,14 @@ export declare class Shopwindow extends EventTarget {
    * may be retried.
    */
   setBackend(name: Backend): Promise<string>;
+  /** Which variant of a campaign to show (decided on this device); records the show. */
+  choose(campaignId: string, context?: ChooseContext): Promise<CampaignDecision>;
+  /** Rewards the last shown variant (1 = click, the default; 0..1 otherwise). */
+  reward(campaignId: string, variant: string, reward?: number): Promise<void>;
+  /** What the campaign policies learned on this device, and the privacy budget spent. */
+  campaignState(): Promise<CampaignSummary>;
+  /** The randomized-response report this device would send this epoch (never sent by the package). */
+  privacyReport(campaignId: string): Promise<PrivacyReport>;
   /** Stops the worker and tab sync; the history stays on the device. */
   close(): void;
 }

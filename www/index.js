@@ -52,6 +52,8 @@ export class Shopwindow extends EventTarget {
       storageName = 'shopwindow',
       historyCap = DEFAULT_CAP,
       indexedDB,
+      campaignsUrl,
+      campaigns,
     } = options ?? {};
     if (!catalogUrl) throw new TypeError('Shopwindow.open needs a catalogUrl');
     const report = onProgress ?? (() => {});
@@ -75,8 +77,11 @@ export class Shopwindow extends EventTarget {
     const byteLength = catalog.bytes.byteLength;
     const { engine, description, workerError } = started;
     const history = await historyReady;
+    // Campaigns are optional: a broken campaigns file disables `choose`, never the shop.
+    const campaignStatus = await openCampaigns(engine, history, { campaignsUrl, campaigns, signal });
     report({ phase: 'ready', loaded: byteLength, total: byteLength });
     return new Shopwindow({
+      campaignStatus,
       engine,
       history,
       description,
@@ -88,8 +93,9 @@ export class Shopwindow extends EventTarget {
   }
 
   /** @private use Shopwindow.open */
-  constructor({ engine, history, description, workerError, requestedBackend, worker, catalog }) {
+  constructor({ engine, history, description, workerError, requestedBackend, worker, catalog, campaignStatus }) {
     super();
+    this.#campaignStatus = campaignStatus;
     this.#engine = engine;
     this.#store = history;
     this.#backend = description.backend;
@@ -113,6 +119,7 @@ export class Shopwindow extends EventTarget {
   #requestedBackend;
   #workerError;
   #worker;
+  #campaignStatus;
 
   /** The backend scoring now: "webgpu", "simd128" or "scalar". */
   get backend() {
@@ -132,6 +139,7 @@ export class Shopwindow extends EventTarget {
       skippedRecords: this.#store.skipped.length,
       historyCap: this.#store.cap,
       catalog: { url: this.catalog.url, source: this.catalog.source, byteLength: this.catalog.byteLength },
+      campaigns: { ...this.#campaignStatus },
     };
   }
 
@@ -209,8 +217,82 @@ export class Shopwindow extends EventTarget {
     return this.#engine.call('segment', this.#store.events(), pick(options, ['eventWeights', 'halfLifeDays', 'now'], 'segment'));
   }
 
-  // Later issues add `choose()` / `reward()` (campaign bandit) here, computed from the same
-  // history.
+  /**
+   * Which variant of a campaign to show, decided on this device by the campaign's policy.
+   * The context is optional: `{page, segment, rfm: {r, f, m}, user}`; the shopper's vector
+   * is added from the history when the campaign uses it, and the segment and RFM scores from
+   * `segment()` when the caller gives none and the catalog ships them. The show is recorded.
+   * @param {string} campaignId
+   * @param {import('./index.d.ts').ChooseContext} [context]
+   * @returns {Promise<import('./index.d.ts').CampaignDecision>}
+   */
+  async choose(campaignId, context = {}) {
+    this.#needCampaigns();
+    const full = await this.#withStanding(campaignContext(context));
+    const { decision, state } = await this.#engine.call('choose', campaignId, full, this.#store.events());
+    await this.#store.savePolicyState(state);
+    return decision;
+  }
+
+  /**
+   * What the last shown variant of `campaignId` earned: 1 for a click (default), 0 to 1
+   * for other outcomes. It must be the variant the last `choose` returned.
+   */
+  async reward(campaignId, variant, reward = 1) {
+    this.#needCampaigns();
+    const { state } = await this.#engine.call('reward', campaignId, variant, reward);
+    await this.#store.savePolicyState(state);
+  }
+
+  /** What the campaign policies learned on this device, and the privacy budget. */
+  async campaignState() {
+    this.#needCampaigns();
+    return this.#engine.call('campaignSummary');
+  }
+
+  /**
+   * The randomized-response report this device would send for `campaignId` this epoch
+   * (only when the store's campaigns file opts in). Spends ε of the device's lifetime budget
+   * once per epoch. The package never sends it: a store that collects reports does so itself.
+   */
+  async privacyReport(campaignId) {
+    this.#needCampaigns();
+    const { report, state } = await this.#engine.call('privacyReport', campaignId);
+    await this.#store.savePolicyState(state);
+    return report;
+  }
+
+  /**
+   * Adds the shopper's segment and RFM scores to a campaign context that lacks them, so the
+   * store's per-segment priors apply. A catalog without segments (segment() rejects) or a
+   * history without them (null parts) leaves the context as it is.
+   */
+  async #withStanding(context) {
+    if (context.segment !== undefined && context.rfm !== undefined) return context;
+    let standing;
+    try {
+      standing = await this.segment();
+    } catch {
+      return context;
+    }
+    const out = { ...context };
+    if (out.segment === undefined && standing.segment) out.segment = standing.segment.id;
+    if (out.rfm === undefined && standing.rfm) {
+      const { r, f, m } = standing.rfm;
+      out.rfm = { r, f, m };
+    }
+    return out;
+  }
+
+  #needCampaigns() {
+    const { loaded, error } = this.#campaignStatus;
+    if (!loaded) throw new Error(error ?? 'no campaigns: pass `campaignsUrl` or `campaigns` to Shopwindow.open');
+  }
+
+  /** @internal the engine and store, for `History.erase` to reset the policies. */
+  async resetCampaigns() {
+    if (this.#campaignStatus.loaded) await this.#engine.call('campaignsOpen', this.#campaignStatus.definitions, null);
+  }
 
   /** Stops the worker and the tab sync; the history stays on the device. */
   close() {
@@ -295,10 +377,47 @@ class History {
     };
   }
 
-  /** Deletes the history from this device (every tab of the shop sees it go). */
-  erase() {
-    return this.#store.erase();
+  /** Deletes the history and the campaign policies' state from this device (every tab of
+   *  the shop sees the history go). */
+  async erase() {
+    await this.#store.erase();
+    await this.#shop.resetCampaigns();
   }
+}
+
+/**
+ * Fetches (or takes) the campaign definitions and loads them with the stored policy state.
+ * @returns {Promise<{loaded: boolean, error: string | null, dropped: string[], stateError: string | null, definitions?: string}>}
+ */
+async function openCampaigns(engine, history, { campaignsUrl, campaigns, signal }) {
+  const off = { loaded: false, error: null, dropped: [], stateError: null };
+  if (campaignsUrl === undefined && campaigns === undefined) return off;
+  try {
+    let definitions;
+    if (campaigns !== undefined) {
+      definitions = typeof campaigns === 'string' ? campaigns : JSON.stringify(campaigns);
+    } else {
+      const response = await fetch(campaignsUrl, { signal, credentials: 'same-origin' });
+      if (!response.ok) throw new Error(`campaigns file: HTTP ${response.status}`);
+      definitions = await response.text();
+    }
+    const { dropped, stateError } = await engine.call('campaignsOpen', definitions, history.policyState());
+    return { loaded: true, error: null, dropped, stateError, definitions };
+  } catch (error) {
+    return { ...off, error: `campaigns unavailable: ${error.message}` };
+  }
+}
+
+/** The context `choose` accepts; RFM keeps just its scores (a segment result has more). */
+function campaignContext(context) {
+  const out = {};
+  for (const [key, value] of Object.entries(context ?? {})) {
+    if (value === undefined) continue;
+    if (key === 'rfm') out.rfm = { r: value?.r, f: value?.f, m: value?.m };
+    else if (['page', 'segment', 'user'].includes(key)) out[key] = value;
+    else throw new TypeError(`choose: unknown context field ${JSON.stringify(key)}`);
+  }
+  return out;
 }
 
 /** Copies the known options; an unknown one is an error so a typo cannot pass silently. */

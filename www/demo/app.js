@@ -34,6 +34,7 @@ async function main() {
     integrity: params.get('integrity') ?? undefined,
     worker: params.get('worker') !== '0',
     backend: params.get('backend') ?? 'auto',
+    campaignsUrl: new URL('campaigns.json', location.href),
     onProgress: ({ loaded, total }) => {
       $('progress-bar').style.width = total ? `${(100 * loaded) / total}%` : '50%';
     },
@@ -46,6 +47,7 @@ async function main() {
   shop.addEventListener('storage', () => showStorageNotice());
   wireDataPanel();
   wireProductButtons();
+  wireBanner();
   window.addEventListener('hashchange', () => route());
   // Reloading a product page is not another visit to it.
   const navigation = performance.getEntriesByType('navigation')[0]?.type;
@@ -65,7 +67,46 @@ async function route({ track = true } = {}) {
     hideProduct();
     await renderGrid(kind === 'category' ? arg : null);
   }
+  await showBanner(kind === 'item' ? 'product' : kind === 'category' ? 'category' : 'home');
   await refreshPersonal();
+}
+
+// ---- the campaign banner: chosen on this device, rewarded by a click ---------------------
+
+const BANNER = 'home-banner';
+
+async function showBanner(page) {
+  const banner = $('banner');
+  if (!shop.status.campaigns.loaded) {
+    banner.hidden = true;
+    return;
+  }
+  let decision;
+  try {
+    decision = await shop.choose(BANNER, { page });
+  } catch (error) {
+    // A campaign problem never breaks the shop: no banner, and the reason in a notice.
+    banner.hidden = true;
+    showNotice(`Banner unavailable: ${error.message}`, 'warn');
+    return;
+  }
+  banner.textContent = decision.label ?? decision.variant;
+  banner.dataset.variant = decision.variant;
+  banner.dataset.propensity = decision.propensity.toFixed(3);
+  banner.title = `Chosen on this device by ${decision.policy} (probability ${decision.propensity.toFixed(2)})`;
+  delete banner.dataset.clicked;
+  banner.hidden = false;
+}
+
+function wireBanner() {
+  $('banner').addEventListener('click', async () => {
+    const banner = $('banner');
+    if (banner.dataset.clicked) return;
+    banner.dataset.clicked = '1';
+    await shop.reward(BANNER, banner.dataset.variant, 1);
+    showNotice('Thanks! The banner learned from your click, on this device only.', 'info');
+    if (!$('data-panel').hidden) await renderDataPanel();
+  });
 }
 
 function renderCategories() {
@@ -225,6 +266,57 @@ async function renderDataPanel() {
       return li;
     }),
   );
+  await renderCampaigns();
+}
+
+/** The policy state kept on this device, and the privacy report it would make. Counts its
+ *  renders in `data-renders` so a test can tell a fresh list from the previous one. */
+async function renderCampaigns() {
+  try {
+    await renderCampaignState();
+  } finally {
+    const list = $('campaign-state');
+    list.dataset.renders = String(Number(list.dataset.renders ?? 0) + 1);
+  }
+}
+
+async function renderCampaignState() {
+  if (!shop.status.campaigns.loaded) {
+    $('campaign-state').replaceChildren(el('li', { textContent: shop.status.campaigns.error ?? 'No campaigns.' }));
+    return;
+  }
+  const summary = await shop.campaignState();
+  $('campaign-state').replaceChildren(
+    ...summary.campaigns.flatMap((c) =>
+      c.variants.map((v) => {
+        const li = el('li', { dataset: { campaign: c.id, variant: v.id, shows: String(v.shows), rewards: String(v.rewards) } });
+        li.append(
+          el('span', { className: 'event', textContent: c.policy }),
+          el('span', { className: 'what', textContent: `${v.id}: shown ${v.shows}, clicked ${v.rewards}` }),
+        );
+        return li;
+      }),
+    ),
+  );
+  const { privacy } = summary;
+  if (!privacy.enabled) {
+    $('privacy-line').textContent = 'This shop does not collect privacy reports.';
+    $('privacy-report').textContent = '';
+    return;
+  }
+  let report;
+  try {
+    report = JSON.stringify(await shop.privacyReport(BANNER), null, 2);
+  } catch (error) {
+    report = error.message;
+  }
+  const spent = (await shop.campaignState()).privacy.spent;
+  $('privacy-line').textContent =
+    `If this shop collected them, this browser would send one randomized answer per day: its true ` +
+    `(banner, clicked) pair with probability e^ε / (e^ε + ${2 * summary.campaigns[0].variants.length - 1}), ` +
+    `else another pair at random (ε = ${privacy.epsilon}). Privacy budget used: ${spent} of ${privacy.lifetimeBudget}, ` +
+    `never renewed. This demo only shows the report; nothing is sent.`;
+  $('privacy-report').textContent = report;
 }
 
 function showStorageNotice() {

@@ -4,10 +4,26 @@
  * the transport differs (see engine.js).
  */
 
-import init, { Recommender } from '../pkg/shopwindow.js';
+import init, { Campaigns, Recommender } from '../pkg/shopwindow.js';
 
 /** Methods callable from outside; anything else is refused by name. */
-const METHODS = new Set(['recommend', 'similar', 'probability', 'segment', 'item', 'items', 'info', 'setBackend', 'backend', 'fallbackReason']);
+const METHODS = new Set([
+  'recommend',
+  'similar',
+  'probability',
+  'segment',
+  'item',
+  'items',
+  'info',
+  'setBackend',
+  'backend',
+  'fallbackReason',
+  'campaignsOpen',
+  'choose',
+  'reward',
+  'campaignSummary',
+  'privacyReport',
+]);
 
 export class Host {
   /**
@@ -93,6 +109,63 @@ export class Host {
 
   backend() {
     return this.recommender.backend;
+  }
+
+  // ---- campaigns: the policies live beside the catalog (the user vector comes from it);
+  // every call that changes the policy state returns it for the page to store.
+
+  /**
+   * Loads campaign definitions (campaigns.json text) with the stored state. Unreadable
+   * state is not fatal: the policies start afresh and the reason is returned.
+   * @param {string} definitions
+   * @param {string | null} state
+   */
+  campaignsOpen(definitions, state) {
+    this.campaigns?.free();
+    this.campaigns = null;
+    let stateError = null;
+    try {
+      this.campaigns = new Campaigns(definitions, state ?? undefined);
+    } catch (error) {
+      if (state == null) throw error;
+      stateError = error.message;
+      this.campaigns = new Campaigns(definitions, undefined);
+    }
+    return { dropped: this.campaigns.droppedState, stateError };
+  }
+
+  /** Chooses a variant; the shopper's projected vector joins the context when used. */
+  choose(campaignId, context, history) {
+    const campaigns = this.#campaigns();
+    const full = { ...context };
+    const dims = campaigns.userDims(campaignId);
+    if (dims > 0 && full.user === undefined && history.length > 0) {
+      const user = this.recommender.userFeatures(history, dims);
+      if (user.length > 0) full.user = Array.from(user);
+    }
+    const decision = campaigns.choose(campaignId, full);
+    return { decision, state: campaigns.state() };
+  }
+
+  reward(campaignId, variant, reward) {
+    const campaigns = this.#campaigns();
+    campaigns.reward(campaignId, variant, reward);
+    return { state: campaigns.state() };
+  }
+
+  campaignSummary() {
+    return this.#campaigns().summary();
+  }
+
+  privacyReport(campaignId) {
+    const campaigns = this.#campaigns();
+    const report = campaigns.privacyReport(campaignId);
+    return { report, state: campaigns.state() };
+  }
+
+  #campaigns() {
+    if (!this.campaigns) throw new Error('no campaigns are loaded: pass `campaignsUrl` or `campaigns` to Shopwindow.open');
+    return this.campaigns;
   }
 }
 

@@ -9,7 +9,19 @@
  */
 
 import { deleteDatabase, openDatabase, promisify, transaction } from './idb.js';
-import { EVENTS, EVENT_TYPES, MAX_ID_LENGTH, META, VERSION, problemWith, upgrade } from './schema.js';
+import {
+  CAMPAIGNS,
+  EVENTS,
+  EVENT_TYPES,
+  MAX_ID_LENGTH,
+  MAX_POLICY_STATE,
+  META,
+  POLICY_KEY,
+  VERSION,
+  policyStateProblem,
+  problemWith,
+  upgrade,
+} from './schema.js';
 
 /** Events kept per shopper; past it the oldest are pruned. Enough for months of browsing,
  *  small enough that reading all of it on start takes a few milliseconds. */
@@ -56,6 +68,33 @@ export class HistoryStore extends EventTarget {
     /** @type {IDBDatabase | null} */
     this.db = null;
     this.channel = null;
+    /** The campaign policies' state (JSON text from the engine), or null before any. */
+    this.policy = null;
+  }
+
+  /** The stored campaign policy state, or null. */
+  policyState() {
+    return this.policy;
+  }
+
+  /**
+   * Keeps the campaign policies' state (the engine's JSON text) with the history: on disk
+   * in IndexedDB mode, in memory otherwise.
+   * @param {string} text
+   */
+  async savePolicyState(text) {
+    const problem = policyStateProblem(text);
+    if (problem) throw new RangeError(`${problem} (at most ${MAX_POLICY_STATE} characters)`);
+    this.policy = text;
+    if (this.mode !== 'indexeddb') return;
+    try {
+      const db = await this.#connection();
+      await transaction(db, CAMPAIGNS, 'readwrite', (tx) => {
+        tx.objectStore(CAMPAIGNS).put(text, POLICY_KEY);
+      });
+    } catch (error) {
+      this.#fallBack(`saving to IndexedDB failed: ${error?.message ?? error}`);
+    }
   }
 
   /** The events, oldest first (a copy). */
@@ -102,6 +141,7 @@ export class HistoryStore extends EventTarget {
   async erase() {
     this.cache = [];
     this.skipped = [];
+    this.policy = null;
     if (this.factory) {
       this.db?.close();
       this.db = null;
@@ -160,7 +200,15 @@ export class HistoryStore extends EventTarget {
     const db = await this.#connection();
     const events = [];
     const skipped = [];
-    await transaction(db, EVENTS, 'readonly', (tx) => {
+    let policy = null;
+    await transaction(db, [EVENTS, CAMPAIGNS], 'readonly', (tx) => {
+      const stored = tx.objectStore(CAMPAIGNS).get(POLICY_KEY);
+      stored.onsuccess = () => {
+        if (stored.result === undefined) return;
+        const problem = policyStateProblem(stored.result);
+        if (problem) skipped.push({ key: POLICY_KEY, reason: problem });
+        else policy = stored.result;
+      };
       return new Promise((resolve, reject) => {
         const request = tx.objectStore(EVENTS).openCursor();
         request.onerror = () => reject(request.error);
@@ -176,6 +224,7 @@ export class HistoryStore extends EventTarget {
     });
     this.cache = events.slice(-this.cap);
     this.skipped = skipped;
+    this.policy = policy;
   }
 
   async #write(event) {

@@ -8,6 +8,9 @@
 
 export const EVENTS = 'events';
 export const META = 'meta';
+/** Campaign policy state: one record, key `POLICY_KEY`, the engine's JSON text. */
+export const CAMPAIGNS = 'campaigns';
+export const POLICY_KEY = 'policy';
 
 /** @type {((db: IDBDatabase, tx: IDBTransaction) => void)[]} */
 export const MIGRATIONS = [
@@ -23,6 +26,11 @@ export const MIGRATIONS = [
     meta.put(Date.now(), 'createdAt');
     meta.put(0, 'pruned');
   },
+  // v2 → v3: what the campaign policies learned on this device (bounded by the campaign
+  // definitions; see `MAX_POLICY_STATE`), in its own store so the event log is untouched.
+  (db) => {
+    db.createObjectStore(CAMPAIGNS);
+  },
 ];
 
 export const VERSION = MIGRATIONS.length;
@@ -37,6 +45,19 @@ export const EVENT_TYPES = ['view', 'cart', 'purchase'];
 
 /** Longest item id we accept; catalog ids are short, anything longer is not one of ours. */
 export const MAX_ID_LENGTH = 256;
+
+/** Largest policy state stored, in characters. The engine refuses campaign definitions
+ *  whose state would exceed 16,384 numbers (at most ~25 characters each in JSON, ~410 KB),
+ *  which also bounds the variant ids it repeats (8,192 of at most 64 bytes), so this is a
+ *  backstop against a corrupt engine state filling the disk, never reached in use. */
+export const MAX_POLICY_STATE = 1024 * 1024;
+
+/** Checks a stored policy state; returns why it is unusable, or null. */
+export function policyStateProblem(value) {
+  if (typeof value !== 'string') return 'policy state is not text';
+  if (value.length > MAX_POLICY_STATE) return 'policy state is too large';
+  return null;
+}
 
 /**
  * Checks a stored record; returns the reason it is unusable, or null when it is fine.

@@ -134,7 +134,10 @@ describe('demo storefront', () => {
     const { viewed } = await browseOneCategory(page);
     await page.click('#add-to-cart');
     await page.click('#buy-now');
+    await page.click('#banner');
+    await page.waitForSelector('#banner[data-clicked]');
     await page.click('#data-button');
+    await page.waitForFunction(() => document.getElementById('privacy-report').textContent.includes('epsilon'));
     await page.click('#export');
     await page.reload();
     await page.waitForSelector('body[data-state=ready]');
@@ -142,7 +145,7 @@ describe('demo storefront', () => {
 
     const all = [...new Set([...requests, ...worker])];
     assert.ok(all.length > 5);
-    const staticFile = /^\/(demo\/(|index\.html|app\.js|style\.css|catalog\.json|catalog\.safetensors|img\/[a-z]+\.svg)|index\.js|worker\.js|lib\/[a-z]+\.js|storage\/[a-z]+\.js|pkg\/shopwindow(\.js|_bg\.wasm))$/;
+    const staticFile = /^\/(demo\/(|index\.html|app\.js|style\.css|catalog\.json|campaigns\.json|catalog\.safetensors|img\/[a-z]+\.svg)|index\.js|worker\.js|lib\/[a-z]+\.js|storage\/[a-z]+\.js|pkg\/shopwindow(\.js|_bg\.wasm))$/;
     for (const request of all) {
       const url = new URL(request.url());
       assert.equal(url.origin, server.origin, `request to another origin: ${url}`);
@@ -356,9 +359,18 @@ describe('demo storefront', () => {
     assert.equal(await dataCount(page), 2);
     const layout = await page.evaluate(async () => {
       const version = (await indexedDB.databases()).find((d) => d.name === 'shopwindow').version;
-      return { version };
+      const stores = await new Promise((resolve) => {
+        const open = indexedDB.open('shopwindow');
+        open.onsuccess = () => {
+          resolve([...open.result.objectStoreNames]);
+          open.result.close();
+        };
+      });
+      return { version, stores };
     });
-    assert.equal(layout.version, 2);
+    // v1 → v2 (meta) → v3 (campaign policy state), the events kept.
+    assert.equal(layout.version, 3);
+    assert.deepEqual(layout.stores.sort(), ['campaigns', 'events', 'meta']);
     await context.close();
   });
 
@@ -424,6 +436,123 @@ describe('demo storefront', () => {
     const bytes = readFileSync(join(WWW, 'demo/catalog.safetensors'));
     const right = `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
     assert.equal(await openDemo(page, server.origin, `?integrity=${encodeURIComponent(right)}`), 'ready');
+    await context.close();
+  });
+});
+
+describe('campaign banner', () => {
+  /** The policy state as the data panel lists it: {variant: {shows, rewards}}. */
+  async function campaignState(page) {
+    const renders = await rendersOf(page);
+    await page.click('#data-button');
+    await freshRender(page, renders);
+    const state = await page.$$eval('#campaign-state li[data-variant]', (nodes) =>
+      Object.fromEntries(nodes.map((n) => [n.dataset.variant, { shows: Number(n.dataset.shows), rewards: Number(n.dataset.rewards) }])),
+    );
+    await page.click('#close-panel');
+    return state;
+  }
+
+  /** How often the data panel's campaign list has been rendered. */
+  function rendersOf(page) {
+    return page.$eval('#campaign-state', (list) => Number(list.dataset.renders ?? 0));
+  }
+
+  /** Waits until the campaign list is rendered again after `before` renders. */
+  function freshRender(page, before) {
+    return page.waitForFunction((n) => Number(document.getElementById('campaign-state').dataset.renders ?? 0) > n, before);
+  }
+
+  /** The policy state straight from IndexedDB (not through the library). */
+  function storedPolicy(page) {
+    return page.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const open = indexedDB.open('shopwindow');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const request = open.result.transaction('campaigns').objectStore('campaigns').get('policy');
+            request.onsuccess = () => {
+              open.result.close();
+              resolve(request.result ?? null);
+            };
+            request.onerror = () => reject(request.error);
+          };
+        }),
+    );
+  }
+
+  test('the banner is chosen on the device, a click is a reward, and the state survives a reload', async () => {
+    const context = await browser.newContext();
+    const { page, errors } = await spiedPage(context);
+    assert.equal(await openDemo(page, server.origin), 'ready');
+    const banner = page.locator('#banner');
+    await banner.waitFor({ state: 'visible' });
+    const labels = JSON.parse(readFileSync(join(WWW, 'demo/campaigns.json'), 'utf8')).campaigns[0].variants;
+    const variant = await banner.getAttribute('data-variant');
+    assert.equal(await banner.textContent(), labels.find((v) => v.id === variant).label);
+    const propensity = Number(await banner.getAttribute('data-propensity'));
+    assert.ok(propensity >= 0.1 / 3 - 1e-3 && propensity <= 1, `propensity ${propensity}`);
+
+    let state = await campaignState(page);
+    assert.equal(Object.keys(state).length, 3);
+    assert.equal(state[variant].shows, 1);
+    assert.equal(state[variant].rewards, 0);
+
+    await banner.click();
+    await page.waitForSelector('#banner[data-clicked]');
+    await page.waitForFunction(() => document.getElementById('notice').textContent.includes('learned from your click'));
+    state = await campaignState(page);
+    assert.equal(state[variant].rewards, 1);
+    // A second click on the same decision is not a second reward.
+    await banner.click();
+    assert.equal((await campaignState(page))[variant].rewards, 1);
+    const stored = JSON.parse(await storedPolicy(page));
+    assert.equal(stored.campaigns[0].id, 'home-banner');
+
+    await page.reload();
+    await page.waitForSelector('body[data-state=ready]');
+    const after = await campaignState(page);
+    // The click survived the reload, and the reload's own banner is one more show.
+    assert.equal(after[variant].rewards, 1);
+    assert.equal(Object.values(after).reduce((sum, v) => sum + v.shows, 0), 2);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('the data panel shows the privacy report it would make, spending the budget once a day', async () => {
+    const context = await browser.newContext();
+    const { page } = await spiedPage(context);
+    await openDemo(page, server.origin);
+    await page.click('#data-button');
+    await page.waitForFunction(() => document.getElementById('privacy-report').textContent.includes('epsilon'));
+    const report = JSON.parse(await page.textContent('#privacy-report'));
+    assert.equal(report.campaign, 'home-banner');
+    assert.equal(report.epsilon, 1);
+    assert.equal(typeof report.clicked, 'boolean');
+    assert.match(await page.textContent('#privacy-line'), /Privacy budget used: 1 of 4, never renewed/);
+    // Opening the panel again the same day shows the same report at no further cost.
+    await page.click('#close-panel');
+    await page.click('#data-button');
+    await page.waitForFunction(() => /used: 1 of 4/.test(document.getElementById('privacy-line').textContent));
+    assert.deepEqual(JSON.parse(await page.textContent('#privacy-report')), report);
+    await context.close();
+  });
+
+  test('erasing the data resets what the banner learned', async () => {
+    const context = await browser.newContext();
+    const { page } = await spiedPage(context);
+    await openDemo(page, server.origin);
+    await page.click('#banner');
+    await page.waitForSelector('#banner[data-clicked]');
+    await page.click('#data-button');
+    await freshRender(page, 0);
+    const renders = await rendersOf(page);
+    await page.click('#erase');
+    await page.waitForFunction(() => document.getElementById('notice').textContent.includes('erased'));
+    await freshRender(page, renders);
+    const rewards = await page.$$eval('#campaign-state li[data-variant]', (nodes) => nodes.map((n) => Number(n.dataset.rewards)));
+    assert.deepEqual(rewards, [0, 0, 0]);
     await context.close();
   });
 });

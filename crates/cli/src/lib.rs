@@ -6,6 +6,7 @@
 //! evaluated here is what ships.
 
 pub mod als;
+pub mod bandit;
 pub mod catalog_file;
 pub mod commands;
 pub mod data;

@@ -250,6 +250,18 @@ pub fn probability(
     engine.probabilities(&events, &items, &profile_config(options))
 }
 
+/// The shopper's vector projected for campaign policies (`campaign::project_user`); the
+/// default event weights, unknown items skipped as `recommend` does.
+pub fn user_features(
+    engine: &Recommender,
+    history: &[dto::HistoryEvent],
+    dims: usize,
+) -> Result<Vec<f32>, RecommendError> {
+    let (events, _) = resolve_history(engine.catalog(), history);
+    let vector = engine.user_vector(&events, &ProfileConfig::default())?;
+    Ok(vector.map_or_else(Vec::new, |v| shopwindow::campaign::project_user(&v, dims)))
+}
+
 pub fn info(catalog: &Catalog) -> dto::CatalogInfo {
     let meta = catalog.meta();
     dto::CatalogInfo {

@@ -7,6 +7,8 @@
 
 pub mod api;
 pub mod backend;
+pub mod campaigns;
+mod campaigns_js;
 pub mod dto;
 pub mod gpu;
 #[cfg(target_arch = "wasm32")]
@@ -20,6 +22,7 @@ use serde::Serialize;
 use shopwindow::{Backend, Catalog, Recommender as Engine};
 use wasm_bindgen::prelude::*;
 
+pub use crate::campaigns_js::Campaigns;
 use crate::dto::{BackendChoice, BackendStatus};
 
 /// Recommendations computed on this device from a catalog file and the shopper's history.
@@ -171,6 +174,18 @@ impl Recommender {
         let mut options: dto::SegmentOptions = from_js(options, "segment options")?;
         options.now = Some(options.now.unwrap_or_else(js_sys::Date::now));
         to_js(&api::segment(&self.engine(), &history, &options).map_err(error)?)
+    }
+
+    /// The shopper's vector projected to `dims` dimensions for campaign policies (a fixed
+    /// ±1 projection scaled to unit length); empty for an empty history.
+    #[wasm_bindgen(js_name = userFeatures)]
+    pub fn user_features(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "HistoryEvent[]")] history: JsValue,
+        dims: usize,
+    ) -> Result<Vec<f32>, JsError> {
+        let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
+        api::user_features(&self.engine(), &history, dims).map_err(error)
     }
 
     /// What the catalog holds: sizes, dtype, model parameters, categories.

@@ -2,11 +2,13 @@
 //! library's types and printing results on stdout (progress and notes go to stderr).
 
 pub mod args;
+pub mod bandit_eval;
 pub mod demo_catalog;
 pub mod eval;
 pub mod import;
 pub mod inspect;
 pub mod segments;
+pub mod ldp_debias;
 pub mod train;
 
 use anyhow::{Context, Result};
@@ -21,8 +23,9 @@ use crate::progress::Progress;
 /// categories, prices, availability, image URLs, popularity). Train one from your
 /// interaction logs with `train`, wrap vectors trained elsewhere with `import`, measure
 /// quality offline with `eval`, add customer segments with `segments`, and check any
-/// catalog with `inspect`. `demo-catalog`
-/// makes the demo storefront's catalog from a simulated shop.
+/// catalog with `inspect`. `demo-catalog` makes the demo storefront's catalog from a
+/// simulated shop. `bandit-eval` estimates campaign policies off-policy from logged bandit
+/// feedback; `ldp-debias` turns randomized-response reports into click rates.
 #[derive(Debug, Parser)]
 #[command(name = "shopwindow", version, max_term_width = 100)]
 pub struct Cli {
@@ -44,6 +47,8 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     DemoCatalog(demo_catalog::DemoCatalogArgs),
     Segments(segments::SegmentsArgs),
+    BanditEval(bandit_eval::BanditEvalArgs),
+    LdpDebias(ldp_debias::LdpDebiasArgs),
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -61,5 +66,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Inspect(args) => inspect::run(args),
         Command::DemoCatalog(args) => demo_catalog::run(args, &progress),
         Command::Segments(args) => segments::run(args, &progress),
+        Command::BanditEval(args) => bandit_eval::run(args),
+        Command::LdpDebias(args) => ldp_debias::run(args),
     }
 }

@@ -1,0 +1,147 @@
+//! The `Campaigns` class in headless Chromium (wasm-bindgen-test, `cargo xtask test`):
+//! decisions with propensities from real browser entropy, rewards, the stored state
+//! restoring a new instance (what a page reload does), the user vector from the catalog,
+//! and errors that say what is wrong.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Reflect, JSON};
+use shopwindow::VectorDtype;
+use shopwindow_testkit::fixtures::golden_catalog;
+use shopwindow_web::{Campaigns, Recommender};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const DEFINITIONS: &str = r#"{"version":1,"privacy":{"epsilon":1,"lifetimeBudget":2},"campaigns":[
+  {"id":"banner","variants":[{"id":"a","label":"A"},{"id":"b"},{"id":"c"}],"policy":{"kind":"thompson"},
+   "priors":[{"variant":"a","alpha":5,"beta":50},{"segment":2,"variant":"b","alpha":40,"beta":10}]},
+  {"id":"offer","variants":[{"id":"x"},{"id":"y"}],"policy":{"kind":"linUcb","alpha":0.3},
+   "context":{"userDims":4,"pages":["home","product"]}}]}"#;
+
+fn js(value: &serde_json::Value) -> JsValue {
+    JSON::parse(&value.to_string()).expect("valid JSON")
+}
+
+fn get(object: &JsValue, key: &str) -> JsValue {
+    Reflect::get(object, &key.into()).unwrap()
+}
+
+fn message(err: JsValue) -> String {
+    err.dyn_into::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|v| format!("not an Error: {v:?}"))
+}
+
+#[wasm_bindgen_test]
+fn choose_and_reward_work_and_the_state_restores_a_new_instance() {
+    let mut campaigns = Campaigns::new(DEFINITIONS, None).unwrap();
+    let decision = campaigns
+        .choose(
+            "banner",
+            js(&serde_json::json!({ "page": "home", "segment": 2 })),
+        )
+        .unwrap();
+    let variant = get(&decision, "variant").as_string().unwrap();
+    let propensity = get(&decision, "propensity").as_f64().unwrap();
+    let probabilities: Vec<f64> = serde_json::from_str(
+        &JSON::stringify(&get(&decision, "probabilities"))
+            .unwrap()
+            .as_string()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(probabilities.len(), 3);
+    assert!((probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    let index = ["a", "b", "c"].iter().position(|v| *v == variant).unwrap();
+    assert_eq!(propensity, probabilities[index]);
+    // Segment 2's prior Beta(40, 10) makes b the favourite (P ≈ 0.73 against a's
+    // Beta(5, 50) and c's flat prior; 256 draws: ± 0.03); the floor keeps the others ≥ 0.1/3.
+    assert!(probabilities[1] > 0.6, "{probabilities:?}");
+    assert!(probabilities.iter().all(|&p| p >= 0.1 / 3.0 - 1e-12));
+    assert_eq!(get(&decision, "policy").as_string().unwrap(), "thompson");
+
+    campaigns.reward("banner", &variant, 1.0).unwrap();
+    let stored = campaigns.state();
+    let restored = Campaigns::new(DEFINITIONS, Some(stored.clone())).unwrap();
+    assert_eq!(restored.state(), stored);
+    let summary = JSON::stringify(&restored.summary().unwrap())
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert_eq!(
+        summary,
+        JSON::stringify(&campaigns.summary().unwrap())
+            .unwrap()
+            .as_string()
+            .unwrap()
+    );
+    assert!(
+        summary.contains(&format!(r#"{{"id":"{variant}","shows":1,"rewards":1}}"#)),
+        "{summary}"
+    );
+    assert!(restored.dropped_state().is_empty());
+}
+
+#[wasm_bindgen_test]
+fn browser_entropy_makes_decisions_vary() {
+    // Uniform-ish priors: 40 decisions from crypto.getRandomValues seeds cover every variant.
+    let mut campaigns = Campaigns::new(
+        r#"{"version":1,"campaigns":[{"id":"c","variants":[{"id":"a"},{"id":"b"},{"id":"c"}],"policy":{"kind":"thompson"}}]}"#,
+        None,
+    )
+    .unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..40 {
+        let d = campaigns.choose("c", JsValue::UNDEFINED).unwrap();
+        seen.insert(get(&d, "variant").as_string().unwrap());
+    }
+    assert_eq!(seen.len(), 3, "{seen:?}");
+}
+
+#[wasm_bindgen_test]
+fn lin_ucb_reads_the_user_vector_projected_from_the_catalog() {
+    let rec = Recommender::new(golden_catalog(VectorDtype::F32)).unwrap();
+    let history = js(
+        &serde_json::json!([{ "itemId": "sku-0003", "type": "view" }, { "itemId": "sku-0007", "type": "purchase" }]),
+    );
+    let user = rec.user_features(history, 4).unwrap();
+    assert_eq!(user.len(), 4);
+    let norm: f32 = user.iter().map(|v| v * v).sum::<f32>().sqrt();
+    assert!((norm - 1.0).abs() < 1e-5, "{user:?}");
+    assert!(rec
+        .user_features(js(&serde_json::json!([])), 4)
+        .unwrap()
+        .is_empty());
+
+    let mut campaigns = Campaigns::new(DEFINITIONS, None).unwrap();
+    assert_eq!(campaigns.user_dims("offer").unwrap(), 4);
+    let context = js(&serde_json::json!({ "page": "product", "user": user }));
+    let decision = campaigns.choose("offer", context).unwrap();
+    assert_eq!(get(&decision, "policy").as_string().unwrap(), "linUcb");
+    let wrong = js(&serde_json::json!({ "user": [0.5, 0.5] }));
+    assert!(message(campaigns.choose("offer", wrong).unwrap_err().into()).contains("2 dimensions"));
+}
+
+#[wasm_bindgen_test]
+fn bad_input_throws_errors_that_say_why() {
+    let err = Campaigns::new("{\"version\":1}", None).err().unwrap();
+    assert!(message(err.into()).contains("missing field `campaigns`"));
+    let err = Campaigns::new(DEFINITIONS, Some("{\"version\":1}".into()))
+        .err()
+        .unwrap();
+    assert!(message(err.into()).contains("invalid policy state"));
+    let mut campaigns = Campaigns::new(DEFINITIONS, None).unwrap();
+    let typo = js(&serde_json::json!({ "pgae": "home" }));
+    assert!(message(campaigns.choose("banner", typo).unwrap_err().into()).contains("pgae"));
+    assert!(
+        message(campaigns.choose("nope", JsValue::NULL).unwrap_err().into())
+            .contains("unknown campaign")
+    );
+    let err = campaigns.reward("banner", "a", 1.0).unwrap_err();
+    assert!(message(err.into()).contains("did not show"));
+    let err = campaigns.reward("banner", "a", 7.0).unwrap_err();
+    assert!(message(err.into()).contains("rewards are numbers from 0 to 1"));
+    let err = campaigns.privacy_report("banner").unwrap_err();
+    assert!(message(err.into()).contains("no decision to report yet"));
+}

@@ -1,0 +1,196 @@
+//! What a policy knows when it decides: the on-device features of the shopper and the page.
+//!
+//! The context is generic on purpose: a segment index and RFM scores are optional inputs
+//! (whatever the segmentation on the device provides), the user vector is the fold-in's,
+//! projected to a few dimensions. Only LinUCB reads the feature vector; every policy reads
+//! the segment, which selects the store's priors.
+
+/// Most user-vector dimensions a campaign may use, and most page kinds.
+pub const MAX_USER_DIMS: usize = 8;
+pub const MAX_PAGES: usize = 8;
+
+/// Recency, frequency and monetary scores, each 1 (lowest) to 5 (highest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rfm {
+    pub r: u8,
+    pub f: u8,
+    pub m: u8,
+}
+
+/// One decision's context. Everything is optional: a missing part contributes zeros.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PolicyContext {
+    pub segment: Option<u32>,
+    pub rfm: Option<Rfm>,
+    /// The projected user vector ([`project_user`]); empty when there is no history.
+    pub user: Vec<f32>,
+    /// The kind of page the slot is on ("home", "product", ...).
+    pub page: Option<String>,
+}
+
+impl PolicyContext {
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(rfm) = self.rfm {
+            for (name, score) in [("r", rfm.r), ("f", rfm.f), ("m", rfm.m)] {
+                if !(1..=5).contains(&score) {
+                    return Err(format!("rfm.{name} is {score}; scores are 1 to 5"));
+                }
+            }
+        }
+        if self.user.len() > MAX_USER_DIMS || self.user.iter().any(|v| !v.is_finite()) {
+            return Err(format!(
+                "user must be at most {MAX_USER_DIMS} finite numbers"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The layout of LinUCB's feature vector: `[1, user…, r, f, m, page one-hot…]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeatureSpec {
+    user_dims: usize,
+    pages: Vec<String>,
+}
+
+impl FeatureSpec {
+    pub fn new(user_dims: usize, pages: Vec<String>) -> Result<FeatureSpec, String> {
+        if user_dims > MAX_USER_DIMS {
+            return Err(format!(
+                "context.userDims {user_dims} is more than {MAX_USER_DIMS}"
+            ));
+        }
+        if pages.len() > MAX_PAGES {
+            return Err(format!("context.pages lists more than {MAX_PAGES} pages"));
+        }
+        Ok(FeatureSpec { user_dims, pages })
+    }
+
+    pub fn user_dims(&self) -> usize {
+        self.user_dims
+    }
+
+    /// Length of the feature vector (at most 1 + 8 + 3 + 8 = 20).
+    pub fn dim(&self) -> usize {
+        1 + self.user_dims + 3 + self.pages.len()
+    }
+
+    /// The features of `context`. RFM scores are centred to [−1, 1]; an unknown page is all
+    /// zeros (pages are the store's vocabulary, not an error); a user vector must have
+    /// exactly `userDims` entries when given.
+    pub fn features(&self, context: &PolicyContext) -> Result<Vec<f64>, String> {
+        context.validate()?;
+        let mut x = Vec::with_capacity(self.dim());
+        x.push(1.0);
+        match context.user.len() {
+            0 => x.extend(std::iter::repeat_n(0.0, self.user_dims)),
+            n if n == self.user_dims => x.extend(context.user.iter().map(|&v| v as f64)),
+            n => {
+                return Err(format!(
+                    "user has {n} dimensions; this campaign uses {}",
+                    self.user_dims
+                ))
+            }
+        }
+        match context.rfm {
+            Some(rfm) => x.extend([rfm.r, rfm.f, rfm.m].map(|s| (s as f64 - 3.0) / 2.0)),
+            None => x.extend([0.0; 3]),
+        }
+        x.extend(
+            self.pages
+                .iter()
+                .map(|p| f64::from(u8::from(context.page.as_deref() == Some(p)))),
+        );
+        Ok(x)
+    }
+}
+
+/// Projects a user vector to `dims` dimensions with a fixed ±1 random projection (the same
+/// on every device and build), then scales the result to unit length, so the features do
+/// not depend on the catalog's vector norms. Zero in, zero out.
+pub fn project_user(vector: &[f32], dims: usize) -> Vec<f32> {
+    let mut out = vec![0.0f64; dims];
+    for (i, &v) in vector.iter().enumerate() {
+        for (j, o) in out.iter_mut().enumerate() {
+            *o += sign(i, j) * v as f64;
+        }
+    }
+    let norm = out.iter().map(|v| v * v).sum::<f64>().sqrt();
+    out.iter()
+        .map(|&v| if norm > 0.0 { (v / norm) as f32 } else { 0.0 })
+        .collect()
+}
+
+/// The (i, j) entry of the projection: one bit of a SplitMix64 hash.
+fn sign(i: usize, j: usize) -> f64 {
+    let mut z = (i as u64) << 32 | j as u64;
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    if (z ^ (z >> 31)) & 1 == 0 {
+        1.0
+    } else {
+        -1.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_follow_the_documented_layout() {
+        let spec = FeatureSpec::new(2, vec!["home".into(), "cart".into()]).unwrap();
+        let context = PolicyContext {
+            segment: Some(4),
+            rfm: Some(Rfm { r: 5, f: 3, m: 1 }),
+            user: vec![0.6, -0.8],
+            page: Some("cart".into()),
+        };
+        let x = spec.features(&context).unwrap();
+        assert_eq!(
+            x,
+            vec![1.0, 0.6f32 as f64, -0.8f32 as f64, 1.0, 0.0, -1.0, 0.0, 1.0]
+        );
+        let empty = spec.features(&PolicyContext::default()).unwrap();
+        assert_eq!(empty, vec![1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn bad_contexts_are_errors() {
+        let spec = FeatureSpec::new(2, vec![]).unwrap();
+        let wrong_dims = PolicyContext {
+            user: vec![1.0],
+            ..Default::default()
+        };
+        assert!(spec
+            .features(&wrong_dims)
+            .unwrap_err()
+            .contains("1 dimensions"));
+        let bad_rfm = PolicyContext {
+            rfm: Some(Rfm { r: 0, f: 3, m: 3 }),
+            ..Default::default()
+        };
+        assert!(spec.features(&bad_rfm).unwrap_err().contains("rfm.r is 0"));
+        let nan = PolicyContext {
+            user: vec![f32::NAN, 0.0],
+            ..Default::default()
+        };
+        assert!(spec.features(&nan).is_err());
+        assert!(FeatureSpec::new(9, vec![]).is_err());
+    }
+
+    #[test]
+    fn projection_is_deterministic_unit_length_and_scale_free() {
+        let v: Vec<f32> = (0..32).map(|i| (i as f32 * 0.37).sin()).collect();
+        let p = project_user(&v, 4);
+        assert_eq!(p, project_user(&v, 4));
+        let norm: f32 = p.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-5);
+        let scaled: Vec<f32> = v.iter().map(|x| x * 10.0).collect();
+        let q = project_user(&scaled, 4);
+        assert!(p.iter().zip(&q).all(|(a, b)| (a - b).abs() < 1e-5));
+        assert_eq!(project_user(&[0.0; 8], 3), vec![0.0; 3]);
+        assert!(project_user(&v, 0).is_empty());
+    }
+}
