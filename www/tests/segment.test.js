@@ -93,4 +93,47 @@ describe('segment badge', () => {
       await context.close();
     });
   }
+
+  test("choose() uses the shopper's segment for the store's per-segment priors", async () => {
+    const context = await browser.newContext();
+    const { page, errors } = await spiedPage(context);
+    assert.equal(await openDemo(page, server.origin, '?worker=0'), 'ready');
+    const all = await categories(page);
+    await browse(page, all[0], [0, 1, 2]);
+    const segmentId = Number((await badge(page)).id);
+
+    const decisions = await page.evaluate(async (id) => {
+      const { Shopwindow } = await import('/index.js');
+      // Two variants with opposite, sharp priors: the default favours "a", the shopper's
+      // own segment favours "b". Which one wins says which prior the policy used.
+      const campaigns = {
+        version: 1,
+        campaigns: [
+          {
+            id: 'slot',
+            variants: [{ id: 'a' }, { id: 'b' }],
+            policy: { kind: 'thompson', draws: 256 },
+            floor: 0.01,
+            priors: [
+              { variant: 'a', alpha: 1000, beta: 1 },
+              { variant: 'b', alpha: 1, beta: 1000 },
+              { segment: id, variant: 'a', alpha: 1, beta: 1000 },
+              { segment: id, variant: 'b', alpha: 1000, beta: 1 },
+            ],
+          },
+        ],
+      };
+      const shop = await Shopwindow.open({ catalogUrl: '/demo/catalog.safetensors', worker: false, campaigns });
+      const own = await shop.choose('slot');
+      const otherSegment = await shop.choose('slot', { segment: id + 1 });
+      shop.close();
+      return { own, otherSegment };
+    }, segmentId);
+    // The shopper's segment (filled in from segment()) makes "b" near certain...
+    assert.ok(decisions.own.probabilities[1] > 0.98, JSON.stringify(decisions.own));
+    // ...and a caller's explicit segment without priors of its own falls back to the default.
+    assert.ok(decisions.otherSegment.probabilities[0] > 0.98, JSON.stringify(decisions.otherSegment));
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
 });
