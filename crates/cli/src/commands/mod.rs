@@ -7,8 +7,8 @@ pub mod demo_catalog;
 pub mod eval;
 pub mod import;
 pub mod inspect;
-pub mod segments;
 pub mod ldp_debias;
+pub mod segments;
 pub mod train;
 
 use anyhow::{Context, Result};
