@@ -102,22 +102,24 @@ impl Ranker for CoreRanker<'_> {
     }
 }
 
-/// [`CoreRanker`] with the history split into interests (`shopwindow::segment::interests`):
-/// per-interest lists interleaved. A user whose history is one interest gets exactly the
-/// single-vector list.
+/// [`CoreRanker`] with `interests: true`: the core's multi-interest recommend (the
+/// browser's `recommend({ interests: true })`), per-interest lists interleaved. A user whose
+/// history is one interest gets exactly the single-vector list.
 pub struct InterestRanker<'a>(pub CoreRanker<'a>);
 
 impl Ranker for InterestRanker<'_> {
     fn rank(&self, row: usize, k: usize) -> Result<Vec<u32>> {
         let (columns, weights) = self.0.train.row(row);
         let history = history_events(columns, weights)?;
-        let list = shopwindow::segment::interests::recommend_interests(
-            &self.0.recommender,
-            &history,
-            &CoreRanker::options(k),
-            row as u64,
-        )
-        .context("the core recommender failed")?;
-        Ok(list.iter().map(|r| r.index).collect())
+        let options = RecommendOptions {
+            interests: true,
+            ..CoreRanker::options(k)
+        };
+        let result = self
+            .0
+            .recommender
+            .recommend(&history, &options)
+            .context("the core recommender failed")?;
+        Ok(result.items.iter().map(|r| r.index).collect())
     }
 }
