@@ -32,7 +32,15 @@ const TARGET_KB: u64 = 250;
 /// the shopper's assignment and RFM scoring. Two cuts are already in: the segment tensors
 /// are looked up through one `dyn` function instead of an inlined lookup each (−4.3 KB),
 /// and RFM counts purchase days without a new sort instantiation.
-const CEILING_KB: u64 = 368;
+///
+/// Raised from 368 to 386 KB for multi-interest recommendations (`recommend({ interests:
+/// true })`, issue 6): 359.4 KB raw before, 392,313 bytes (383.1 KB) raw / 165.3 KB gzip
+/// after, +23.7 KB raw. The bytes are the interest clustering now reachable from
+/// `recommend` (k-means++ seeding, Lloyd and mini-batch fits behind one `fit`, the
+/// parameter checks and their error messages, the silhouette), and the async
+/// `recommendAsync` future's second scan loop. Not cut yet: a Lloyd-only entry point for
+/// the device (mini-batch is for the offline builder).
+const CEILING_KB: u64 = 386;
 
 /// wasm-opt enables only MVP features unless told otherwise, and rejects what current
 /// rustc and wasm-bindgen emit: SIMD128 and bulk memory from rustc, an externref
