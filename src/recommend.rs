@@ -7,6 +7,7 @@ use crate::catalog::Catalog;
 use crate::error::RecommendError;
 use crate::kernels::{Backend, Query};
 use crate::profile::{fold_in, item_weights, Event, EventKind, ProfileConfig};
+use crate::segment::interests::{interest_clusters, INTEREST_SEED};
 use crate::segment::{shopper_segment, ShopperSegment};
 use crate::topk::{diversify, scan, FilterSpec, ItemFilter, ItemWeights, ScanResult, Scored, TopK};
 
@@ -35,6 +36,10 @@ pub struct RecommendOptions {
     /// Category of the page being viewed; ranks that category first on cold start.
     pub context_category: Option<u32>,
     pub profile: ProfileConfig,
+    /// Multi-interest: split the history into interests and interleave one list per
+    /// interest (see [`Recommender::finish_interests`]). Off by default: on Online Retail it
+    /// does not raise recall@20 (BENCHMARKS.md).
+    pub interests: bool,
 }
 
 impl Default for RecommendOptions {
@@ -47,6 +52,7 @@ impl Default for RecommendOptions {
             probabilities: false,
             context_category: None,
             profile: ProfileConfig::default(),
+            interests: false,
         }
     }
 }
@@ -92,8 +98,12 @@ impl Strategy {
 pub struct Recommended {
     pub index: u32,
     pub score: f32,
-    /// `P(i|u)` over the whole catalog, when requested and personalized.
+    /// `P(i|u)` over the whole catalog, when requested and personalized (with interests:
+    /// under the vector of the interest that proposed the item).
     pub probability: Option<f32>,
+    /// The interest that proposed the item (0 = the one with most history items), when the
+    /// list was interleaved from two or more interests.
+    pub interest: Option<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -126,6 +136,9 @@ pub enum RecommendPlan<'r> {
     Ready(Recommendations),
     /// Needs this scan, then [`Recommender::finish`].
     Scan(ScanPlan<'r>),
+    /// Multi-interest: one scan per interest, largest interest first, then
+    /// [`Recommender::finish_interests`].
+    Interests(Vec<ScanPlan<'r>>),
 }
 
 /// Largest k a request may ask for.
@@ -198,6 +211,13 @@ impl Recommender {
                     strategy: Strategy::Personalized,
                 }
             }
+            RecommendPlan::Interests(plans) => {
+                let results = plans.iter().map(|plan| self.run_scan(plan)).collect();
+                Recommendations {
+                    items: self.finish_interests(&plans, results),
+                    strategy: Strategy::Personalized,
+                }
+            }
         })
     }
 
@@ -235,20 +255,58 @@ impl Recommender {
                         index: s.index,
                         score: s.score,
                         probability: None,
+                        interest: None,
                     })
                     .collect(),
                 strategy: Strategy::Popular,
             }));
         };
-        Ok(RecommendPlan::Scan(ScanPlan {
-            query: Query::new(&user),
-            filter,
-            pool: pool_size(options.k, options.diversity),
-            log_partition: options.probabilities,
-            weights: None,
-            k: options.k,
-            diversity: options.diversity,
-        }))
+        if options.interests {
+            let interests = self.interest_vectors(history, &options.profile)?;
+            if interests.len() >= 2 {
+                return Ok(RecommendPlan::Interests(
+                    interests
+                        .iter()
+                        .map(|x| personal_scan(x, filter.clone(), options))
+                        .collect(),
+                ));
+            }
+        }
+        Ok(RecommendPlan::Scan(personal_scan(&user, filter, options)))
+    }
+
+    /// One fold-in vector per interest of the history (largest interest first): the
+    /// fold-in of the history's events on that interest's items. Only items the profile
+    /// weighs above 0 are clustered, so every interest has a vector. One vector means the
+    /// history is one interest.
+    pub fn interest_vectors(
+        &self,
+        history: &[Event],
+        profile: &ProfileConfig,
+    ) -> Result<Vec<Vec<f32>>, RecommendError> {
+        let weights = item_weights(history, profile);
+        // `item_weights` is sorted by item.
+        let weighed = |item: u32| {
+            weights
+                .binary_search_by_key(&item, |&(i, _)| i)
+                .is_ok_and(|at| weights[at].1 > 0.0)
+        };
+        let weighted: Vec<Event> = history
+            .iter()
+            .filter(|e| weighed(e.item))
+            .copied()
+            .collect();
+        interest_clusters(self, &weighted, INTEREST_SEED)
+            .iter()
+            .map(|items| {
+                let events: Vec<Event> = weighted
+                    .iter()
+                    .filter(|e| items.contains(&e.item))
+                    .copied()
+                    .collect();
+                fold_in(&self.catalog, &item_weights(&events, profile))
+            })
+            .collect()
     }
 
     /// Runs a planned scan on this recommender's CPU backend.
@@ -280,8 +338,29 @@ impl Recommender {
                 probability: result
                     .log_partition
                     .map(|lse| ((s.score as f64) - lse).exp() as f32),
+                interest: None,
             })
             .collect()
+    }
+
+    /// The second half of a multi-interest request: each interest's scan finished as
+    /// [`Recommender::finish`] does (so diversity and probabilities apply per interest),
+    /// then the lists interleaved round-robin: rank 1 of every interest in plan order
+    /// (largest interest first), then rank 2, and so on, skipping an item already taken,
+    /// until k items. Deterministic: the order depends only on the lists. `results` are the
+    /// scans of `plans`, in the same order.
+    pub fn finish_interests(
+        &self,
+        plans: &[ScanPlan<'_>],
+        results: Vec<ScanResult>,
+    ) -> Vec<Recommended> {
+        let k = plans.first().map_or(0, |p| p.k);
+        let lists: Vec<Vec<Recommended>> = plans
+            .iter()
+            .zip(results)
+            .map(|(plan, result)| self.finish(plan, result))
+            .collect();
+        interleave(&lists, k)
     }
 
     /// "Similar items": cosine similarity to item `item`, which itself is never returned.
@@ -439,6 +518,29 @@ impl Recommender {
     }
 }
 
+/// Round-robin merge of ranked lists, first list first within a rank, without repeats;
+/// each item is tagged with the list it came from.
+fn interleave(lists: &[Vec<Recommended>], k: usize) -> Vec<Recommended> {
+    let mut merged: Vec<Recommended> = Vec::with_capacity(k);
+    let longest = lists.iter().map(Vec::len).max().unwrap_or(0);
+    for rank in 0..longest {
+        for (interest, list) in lists.iter().enumerate() {
+            if merged.len() == k {
+                return merged;
+            }
+            if let Some(r) = list.get(rank) {
+                if !merged.iter().any(|m| m.index == r.index) {
+                    merged.push(Recommended {
+                        interest: u8::try_from(interest).ok(),
+                        ..*r
+                    });
+                }
+            }
+        }
+    }
+    merged
+}
+
 fn check_k(k: usize) -> Result<(), RecommendError> {
     if k == 0 || k > MAX_K {
         return Err(RecommendError::InvalidOption {
@@ -457,6 +559,23 @@ fn check_diversity(diversity: f32) -> Result<(), RecommendError> {
         });
     }
     Ok(())
+}
+
+/// The scan of a personalized list for the shopper (or interest) vector `user`.
+fn personal_scan<'r>(
+    user: &[f32],
+    filter: ItemFilter<'r>,
+    options: &RecommendOptions,
+) -> ScanPlan<'r> {
+    ScanPlan {
+        query: Query::new(user),
+        filter,
+        pool: pool_size(options.k, options.diversity),
+        log_partition: options.probabilities,
+        weights: None,
+        k: options.k,
+        diversity: options.diversity,
+    }
 }
 
 /// How many candidates MMR chooses from: enough room to trade relevance for variety.
@@ -514,5 +633,37 @@ mod tests {
         let bought = [event(0, EventKind::View), event(1, EventKind::Purchase)];
         let personal = r.recommend(&bought, &options).unwrap();
         assert_eq!(personal.strategy, Strategy::Personalized);
+    }
+
+    fn item(index: u32, score: f32) -> Recommended {
+        Recommended {
+            index,
+            score,
+            probability: None,
+            interest: None,
+        }
+    }
+
+    #[test]
+    fn interleaving_takes_each_rank_in_list_order_and_skips_repeats() {
+        let a = vec![item(1, 3.0), item(2, 2.0), item(3, 1.0)];
+        let b = vec![item(2, 9.0), item(4, 8.0), item(5, 7.0)];
+        let merged = interleave(&[a.clone(), b.clone()], 5);
+        let got: Vec<(u32, Option<u8>)> = merged.iter().map(|r| (r.index, r.interest)).collect();
+        assert_eq!(
+            got,
+            [
+                (1, Some(0)),
+                (2, Some(1)),
+                (4, Some(1)),
+                (3, Some(0)),
+                (5, Some(1))
+            ]
+        );
+        // Item 2 keeps the score of the list that proposed it first.
+        assert_eq!(merged[1].score, 9.0);
+        assert_eq!(interleave(&[a.clone(), b.clone()], 2).len(), 2);
+        // Fewer distinct items than k: all of them, once.
+        assert_eq!(interleave(&[a.clone(), a], 10).len(), 3);
     }
 }

@@ -90,7 +90,7 @@ export interface StoredEvent {
   timestamp: number;
 }
 
-/** Options of `recommend`: the engine's options (k, filters, diversity, …). */
+/** Options of `recommend`: the engine's options (k, filters, diversity, `interests: true` for multi-interest lists, …). */
 export type RecommendOptions = EngineRecommendOptions;
 export type SimilarOptions = EngineSimilarOptions;
 

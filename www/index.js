@@ -29,6 +29,7 @@ const ENGINE_RECOMMEND_OPTIONS = [
   'eventWeights',
   'halfLifeDays',
   'now',
+  'interests',
 ];
 
 export class Shopwindow extends EventTarget {

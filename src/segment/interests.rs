@@ -6,16 +6,22 @@
 //! [`MIN_SILHOUETTE`] and the interests point in clearly different directions
 //! ([`MIN_SEPARATION`]); otherwise the history is one interest (and the answer is the plain
 //! single-vector one). Each interest needs at least [`MIN_ITEMS_PER_INTEREST`] items.
-//! Offline only for now: `shopwindow eval --models ials-interests` measures it.
+//!
+//! `RecommendOptions::interests` turns it on in [`Recommender::recommend`] (and so in the
+//! browser's `recommend({ interests: true })`): `plan_recommend` plans one scan per
+//! interest and `finish_interests` interleaves the lists. Off by default, because
+//! `shopwindow eval --models ials-interests` finds no recall gain on Online Retail.
 
-use crate::error::RecommendError;
-use crate::profile::{fold_in, item_weights, Event, ProfileConfig};
-use crate::recommend::{HistoryExclusion, RecommendOptions, Recommended, Recommender};
+use crate::profile::Event;
+use crate::recommend::Recommender;
 use crate::segment::assign::unit_vector;
 use crate::segment::kmeans::{squared_distance, KMeansParams, Points};
 use crate::segment::rng::SplitMix64;
 
 pub const MAX_INTERESTS: usize = 4;
+/// The seed of the interest k-means: fixed, so the same history gives the same interests
+/// (and lists) natively, in the browser and in the evaluation.
+pub const INTEREST_SEED: u64 = 0x5eed_1a7e_2e57;
 /// Least mean silhouette for a split into interests to count as real.
 pub const MIN_SILHOUETTE: f64 = 0.15;
 pub const MIN_ITEMS_PER_INTEREST: usize = 2;
@@ -122,98 +128,22 @@ fn silhouette(points: &Points<'_>, labels: &[u32]) -> f64 {
     total / n.max(1) as f64
 }
 
-/// One fold-in vector per interest: the fold-in of the history's events on its items.
-pub fn interest_vectors(
-    recommender: &Recommender,
-    history: &[Event],
-    profile: &ProfileConfig,
-    seed: u64,
-) -> Result<Vec<Vec<f32>>, RecommendError> {
-    interest_clusters(recommender, history, seed)
-        .iter()
-        .map(|items| {
-            let events: Vec<Event> = history
-                .iter()
-                .filter(|e| items.contains(&e.item))
-                .copied()
-                .collect();
-            fold_in(recommender.catalog(), &item_weights(&events, profile))
-        })
-        .collect()
-}
-
-/// "Recommended for you" interleaved across the shopper's interests: each interest ranks
-/// with its own events (and the whole history's exclusions), and the lists are merged
-/// round-robin, largest interest first, skipping items already taken. With one interest
-/// this is exactly [`Recommender::recommend`].
-pub fn recommend_interests(
-    recommender: &Recommender,
-    history: &[Event],
-    options: &RecommendOptions,
-    seed: u64,
-) -> Result<Vec<Recommended>, RecommendError> {
-    let clusters = interest_clusters(recommender, history, seed);
-    if clusters.len() <= 1 {
-        return Ok(recommender.recommend(history, options)?.items);
-    }
-    let mut per_interest = options.clone();
-    // The whole history's exclusions apply to every interest's list.
-    per_interest
-        .filter
-        .exclude
-        .extend(history.iter().filter_map(|e| {
-            let excluded = match options.exclude_history {
-                HistoryExclusion::All => true,
-                HistoryExclusion::Purchased => e.kind == crate::profile::EventKind::Purchase,
-                HistoryExclusion::None => false,
-            };
-            excluded.then_some(e.item)
-        }));
-    per_interest.exclude_history = HistoryExclusion::None;
-    let lists = clusters
-        .iter()
-        .map(|items| {
-            let events: Vec<Event> = history
-                .iter()
-                .filter(|e| items.contains(&e.item))
-                .copied()
-                .collect();
-            Ok(recommender.recommend(&events, &per_interest)?.items)
-        })
-        .collect::<Result<Vec<_>, RecommendError>>()?;
-    let mut merged: Vec<Recommended> = Vec::with_capacity(options.k);
-    for rank in 0..options.k {
-        for list in &lists {
-            if merged.len() == options.k {
-                return Ok(merged);
-            }
-            if let Some(r) = list.get(rank) {
-                if !merged.iter().any(|m| m.index == r.index) {
-                    merged.push(*r);
-                }
-            }
-        }
-    }
-    Ok(merged)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalog::{CatalogBuilder, ItemRecord};
-    use crate::profile::EventKind;
-    use crate::Catalog;
+    use crate::profile::{EventKind, ProfileConfig};
+    use crate::recommend::{HistoryExclusion, RecommendOptions};
+    use crate::{Catalog, FilterSpec};
 
-    /// Items 0..20 point one way, 20..40 an orthogonal way (with a little spread).
-    fn two_taste_catalog() -> Recommender {
+    /// Three tastes of 20 items each: items 0..20 point along the first axis, 20..40 the
+    /// second, 40..60 the third (with a little spread).
+    fn three_taste_catalog() -> Recommender {
         let mut builder = CatalogBuilder::new(3);
-        for i in 0..40 {
+        for i in 0..60 {
             let wobble = (i % 5) as f32 * 0.05;
-            let v = if i < 20 {
-                [1.0, wobble, 0.1]
-            } else {
-                [wobble, 1.0, 0.1]
-            };
+            let mut v = [wobble, wobble, wobble];
+            v[i / 20] = 1.0;
             builder.push(ItemRecord::new(format!("i{i}")), &v).unwrap();
         }
         Recommender::new(Catalog::from_bytes(builder.to_bytes().unwrap()).unwrap())
@@ -230,21 +160,36 @@ mod tests {
             .collect()
     }
 
+    fn with_interests(k: usize) -> RecommendOptions {
+        RecommendOptions {
+            k,
+            interests: true,
+            ..RecommendOptions::default()
+        }
+    }
+
     #[test]
-    fn two_separate_tastes_become_two_interests() {
-        let rec = two_taste_catalog();
-        let history = views(&[0, 1, 2, 21, 22, 23, 24]);
-        let clusters = interest_clusters(&rec, &history, 1);
-        assert_eq!(clusters.len(), 2, "{clusters:?}");
-        assert!(clusters[0].iter().all(|&i| i >= 20));
-        assert!(clusters[1].iter().all(|&i| i < 20));
-        let vectors = interest_vectors(&rec, &history, &ProfileConfig::default(), 1).unwrap();
-        assert_eq!(vectors.len(), 2);
+    fn the_data_chooses_how_many_interests() {
+        let rec = three_taste_catalog();
+        let two = interest_clusters(&rec, &views(&[0, 1, 2, 21, 22, 23, 24]), 1);
+        assert_eq!(two.len(), 2, "{two:?}");
+        assert!(
+            two[0].iter().all(|&i| (20..40).contains(&i)),
+            "largest first"
+        );
+        assert!(two[1].iter().all(|&i| i < 20));
+        let three = interest_clusters(&rec, &views(&[0, 1, 2, 21, 22, 23, 41, 42]), 1);
+        assert_eq!(three.len(), 3, "{three:?}");
+        let profile = ProfileConfig::default();
+        let vectors = rec
+            .interest_vectors(&views(&[0, 1, 2, 21, 22, 23, 41, 42]), &profile)
+            .unwrap();
+        assert_eq!(vectors.len(), 3);
     }
 
     #[test]
     fn one_taste_or_tiny_histories_stay_one_interest() {
-        let rec = two_taste_catalog();
+        let rec = three_taste_catalog();
         assert_eq!(
             interest_clusters(&rec, &views(&[0, 1, 2, 3, 4, 5]), 1).len(),
             1
@@ -254,20 +199,75 @@ mod tests {
     }
 
     #[test]
-    fn interleaved_lists_cover_both_interests_and_skip_the_history() {
-        let rec = two_taste_catalog();
+    fn empty_and_one_item_histories_get_the_single_vector_answer() {
+        let rec = three_taste_catalog();
+        for history in [vec![], views(&[3]), views(&[0, 1, 2, 3])] {
+            let plain = rec.recommend(&history, &with_interests(5)).unwrap();
+            let single = RecommendOptions {
+                interests: false,
+                ..with_interests(5)
+            };
+            assert_eq!(plain, rec.recommend(&history, &single).unwrap());
+            assert!(plain.items.iter().all(|r| r.interest.is_none()));
+        }
+    }
+
+    #[test]
+    fn items_weighted_zero_form_no_interest() {
+        let rec = three_taste_catalog();
+        let mut history = views(&[0, 1, 2]);
+        history.extend(views(&[21, 22, 23]).into_iter().map(|e| Event {
+            kind: EventKind::Cart,
+            ..e
+        }));
+        let mut profile = ProfileConfig::default();
+        profile.weights.view = 0.0;
+        assert_eq!(rec.interest_vectors(&history, &profile).unwrap().len(), 1);
+        profile.weights.view = 1.0;
+        assert_eq!(rec.interest_vectors(&history, &profile).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn interleaved_lists_alternate_interests_without_repeats_or_history() {
+        let rec = three_taste_catalog();
         let history = views(&[0, 1, 2, 21, 22, 23, 24]);
-        let options = RecommendOptions {
-            k: 6,
-            ..RecommendOptions::default()
-        };
-        let list = recommend_interests(&rec, &history, &options, 1).unwrap();
+        let list = rec.recommend(&history, &with_interests(6)).unwrap().items;
         assert_eq!(list.len(), 6);
-        assert!(list.iter().any(|r| r.index < 20) && list.iter().any(|r| r.index >= 20));
+        let interests: Vec<Option<u8>> = list.iter().map(|r| r.interest).collect();
+        assert_eq!(interests, [0, 1, 0, 1, 0, 1].map(Some));
+        // Interest 0 is the second taste (4 items), interest 1 the first (3 items).
+        for r in &list {
+            let taste = r.index / 20;
+            assert_eq!(r.interest, Some(if taste == 1 { 0 } else { 1 }), "{r:?}");
+        }
         assert!(list
             .iter()
             .all(|r| !history.iter().any(|e| e.item == r.index)));
         let distinct: std::collections::HashSet<u32> = list.iter().map(|r| r.index).collect();
         assert_eq!(distinct.len(), 6);
+    }
+
+    #[test]
+    fn every_interest_obeys_the_filters_and_exclusions() {
+        let rec = three_taste_catalog();
+        let history = views(&[0, 1, 2, 21, 22, 23, 24]);
+        let options = RecommendOptions {
+            filter: FilterSpec {
+                exclude: vec![3, 4, 25, 26],
+                ..FilterSpec::default()
+            },
+            exclude_history: HistoryExclusion::Purchased,
+            diversity: 0.5,
+            probabilities: true,
+            ..with_interests(10)
+        };
+        let list = rec.recommend(&history, &options).unwrap().items;
+        assert_eq!(list.len(), 10);
+        assert!(list.iter().all(|r| ![3, 4, 25, 26].contains(&r.index)));
+        assert!(list.iter().all(|r| r.probability.is_some()));
+        // Views are not purchases, so with `Purchased` the history may come back.
+        assert!(list
+            .iter()
+            .any(|r| history.iter().any(|e| e.item == r.index)));
     }
 }

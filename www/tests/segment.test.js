@@ -80,6 +80,30 @@ describe('segment badge', () => {
       const second = await badge(page);
       assert.notEqual(second.label, first.label);
 
+      // Multi-interest recommendations over the same two departments: a valid list of
+      // distinct items outside the history, each tagged with its interest when the
+      // history splits; a misspelt value is refused.
+      const interests = await page.evaluate(async (worker) => {
+        const { Shopwindow } = await import('/index.js');
+        const shop = await Shopwindow.open({ catalogUrl: '/demo/catalog.safetensors', worker: worker === '1' });
+        const answer = await shop.recommend({ k: 8, interests: true });
+        const viewed = shop.history.events().map((e) => e.itemId);
+        const refused = await shop.recommend({ interests: 'yes' }).then(() => null, (e) => e.message);
+        shop.close();
+        return { answer, viewed, refused };
+      }, worker);
+      const { items, strategy } = interests.answer;
+      assert.equal(strategy, 'personalized');
+      assert.equal(items.length, 8);
+      assert.equal(new Set(items.map((i) => i.id)).size, 8);
+      assert.ok(items.every((i) => !interests.viewed.includes(i.id) && Number.isFinite(i.score)));
+      const tags = items.map((i) => i.interest);
+      assert.ok(
+        tags.every((t) => t === undefined) || tags.every((t) => Number.isInteger(t) && t >= 0 && t < 4),
+        JSON.stringify(tags),
+      );
+      assert.match(interests.refused ?? '', /invalid recommend options/);
+
       // A purchase adds the RFM standing to the reason.
       await page.click('#buy-now');
       await page.waitForFunction(() => /as a customer: /.test(document.getElementById('segment-why').textContent));

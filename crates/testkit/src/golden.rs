@@ -50,6 +50,9 @@ pub struct AnswerItem {
     pub score: f32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probability: Option<f32>,
+    /// The interest that proposed the item (`interests: true` with two or more interests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interest: Option<u8>,
 }
 
 fn view(id: &str) -> Value {
@@ -66,8 +69,26 @@ pub fn cases() -> Vec<GoldenCase> {
         { "itemId": "sku-0012", "type": "cart" },
         { "itemId": "sku-0002", "type": "purchase" },
     ]);
+    // Two tastes: four shoes, three bags.
+    let shoes_and_bags = json!([
+        view("sku-0000"),
+        view("sku-0006"),
+        { "itemId": "sku-0012", "type": "cart" },
+        view("sku-0018"),
+        view("sku-0001"),
+        { "itemId": "sku-0007", "type": "purchase" },
+        view("sku-0013"),
+    ]);
     let mut out = Vec::new();
     for dtype in [VectorDtype::F32, VectorDtype::F16, VectorDtype::I8] {
+        out.push(GoldenCase {
+            name: "interests: shoes and bags interleaved",
+            catalog: dtype,
+            call: Call::Recommend,
+            history: shoes_and_bags.clone(),
+            item_id: "",
+            options: json!({ "k": 10, "interests": true }),
+        });
         out.push(GoldenCase {
             name: "personalized",
             catalog: dtype,
@@ -120,6 +141,26 @@ pub fn cases() -> Vec<GoldenCase> {
             "cold start: page category first",
             json!([]),
             json!({ "k": 10, "contextCategory": "belts", "filters": { "availableOnly": true } }),
+        ),
+        (
+            "interests with filters, exclusions, diversity and probabilities",
+            shoes_and_bags.clone(),
+            json!({ "k": 8, "interests": true, "diversity": 0.4, "probabilities": true, "excludeHistory": "purchased", "exclude": ["sku-0024"], "filters": { "availableOnly": true, "priceMax": 90 } }),
+        ),
+        (
+            "interests: one taste is the single-vector list",
+            json!([view("sku-0000"), view("sku-0006"), view("sku-0012")]),
+            json!({ "k": 6, "interests": true }),
+        ),
+        (
+            "interests: one item is the single-vector list",
+            json!([view("sku-0003")]),
+            json!({ "k": 6, "interests": true }),
+        ),
+        (
+            "interests: cold start stays popular",
+            json!([]),
+            json!({ "k": 5, "interests": true }),
         ),
         (
             "unknown history ids are skipped",
@@ -186,6 +227,12 @@ pub fn check(case: &GoldenCase, got: &Answer) -> Result<(), String> {
             return Err(format!(
                 "{key}: {} scored {:e}, expected {:e}",
                 g.id, g.score, w.score
+            ));
+        }
+        if g.interest != w.interest {
+            return Err(format!(
+                "{key}: {} from interest {:?}, expected {:?}",
+                g.id, g.interest, w.interest
             ));
         }
         match (g.probability, w.probability) {

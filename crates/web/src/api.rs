@@ -118,6 +118,7 @@ pub fn item_result(
             .filter(|url| !url.is_empty())
             .map(str::to_string),
         available: catalog.availability().is_none_or(|a| a[i] != 0),
+        interest: None,
     }
 }
 
@@ -162,6 +163,7 @@ pub fn recommend_options(
             .map(|name| category_index(catalog, name))
             .transpose()?,
         profile: profile_config(options),
+        interests: options.interests.unwrap_or(false),
     })
 }
 
@@ -176,7 +178,10 @@ pub fn recommendations(
         items: result
             .items
             .iter()
-            .map(|r| item_result(catalog, r.index, r.score, r.probability))
+            .map(|r| dto::ItemResult {
+                interest: r.interest,
+                ..item_result(catalog, r.index, r.score, r.probability)
+            })
             .collect(),
         strategy: match result.strategy {
             recommend::Strategy::Personalized => dto::Strategy::Personalized,

@@ -99,6 +99,11 @@ pub struct RecommendOptions {
     /// "Now" for the decay, ms since the epoch (default `Date.now()`).
     #[tsify(optional)]
     pub now: Option<f64>,
+    /// Multi-interest (default false): split the history into up to 4 interests and
+    /// interleave one list per interest; each item then says its `interest`. A history
+    /// that is one interest gets the usual list.
+    #[tsify(optional)]
+    pub interests: Option<bool>,
 }
 
 /// Options of `similar`.
@@ -138,6 +143,11 @@ pub struct ItemResult {
     #[tsify(optional)]
     pub image_url: Option<String>,
     pub available: bool,
+    /// With `interests: true`: the interest that proposed the item (0 = the one with most
+    /// history items); absent when the list came from one vector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub interest: Option<u8>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Tsify)]

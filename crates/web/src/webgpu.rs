@@ -302,6 +302,24 @@ impl Recommender {
                     };
                     (result, backend)
                 }
+                // One scan per interest, each on the GPU when it can; "webgpu" only if
+                // every scan ran there.
+                RecommendPlan::Interests(plans) => {
+                    let mut scans = Vec::with_capacity(plans.len());
+                    let mut backend = "webgpu";
+                    for plan in &plans {
+                        let (scan, used) = shared.scan(&engine, plan).await;
+                        if used != "webgpu" {
+                            backend = used;
+                        }
+                        scans.push(scan);
+                    }
+                    let result = shopwindow::Recommendations {
+                        items: engine.finish_interests(&plans, scans),
+                        strategy: shopwindow::Strategy::Personalized,
+                    };
+                    (result, backend)
+                }
             };
             Ok(to_js(&api::recommendations(
                 catalog, &result, unknown, backend,

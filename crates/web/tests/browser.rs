@@ -159,6 +159,12 @@ fn bad_requests_throw_errors_that_say_why() {
         .unwrap_err();
     assert!(message(err.into()).contains("spaceships"));
 
+    let not_a_flag = js(&serde_json::json!({ "interests": "yes" }));
+    let err = rec
+        .recommend(js(&serde_json::json!([])), not_a_flag)
+        .unwrap_err();
+    assert!(message(err.into()).contains("invalid recommend options"));
+
     let zero_k = js(&serde_json::json!({ "k": 0 }));
     assert!(rec.recommend(js(&serde_json::json!([])), zero_k).is_err());
 

@@ -103,10 +103,13 @@ impl Call {
         }
     }
 
+    /// Whether the list is not in score order: diversified (MMR) or interleaved across
+    /// interests.
     fn diversified(&self) -> bool {
         match self {
             Call::Recommend { options, .. } | Call::Similar { options, .. } => {
                 options["diversity"].as_f64().unwrap_or(0.0) > 0.0
+                    || options["interests"].as_bool().unwrap_or(false)
             }
         }
     }
@@ -175,6 +178,20 @@ fn calls(id: impl Fn(usize) -> String, cats: [&str; 2]) -> Vec<(&'static str, Ca
             Call::Recommend {
                 history,
                 options: json!({ "k": 8, "diversity": 0.5 }),
+            },
+        ),
+        (
+            "interests: one scan per interest, interleaved",
+            Call::Recommend {
+                history: json!([
+                    { "itemId": id(0), "type": "view" },
+                    { "itemId": id(6), "type": "view" },
+                    { "itemId": id(12), "type": "cart" },
+                    { "itemId": id(1), "type": "view" },
+                    { "itemId": id(7), "type": "purchase" },
+                    { "itemId": id(13), "type": "view" },
+                ]),
+                options: json!({ "k": 10, "interests": true, "filters": { "availableOnly": true } }),
             },
         ),
         (
@@ -372,6 +389,19 @@ async fn requests_the_gpu_does_not_serve_are_scored_on_the_cpu() {
     let options = json!({ "k": 300 });
     let result = settle(gpu.recommend_async(js(&history), js(&options))).await;
     assert_eq!(result["backend"], "simd128", "{options}");
+    // So do the interests' scans, and the answer says so.
+    let two_tastes = json!([
+        { "itemId": "sku-0000", "type": "view" },
+        { "itemId": "sku-0006", "type": "view" },
+        { "itemId": "sku-0012", "type": "view" },
+        { "itemId": "sku-0001", "type": "view" },
+        { "itemId": "sku-0007", "type": "view" },
+        { "itemId": "sku-0013", "type": "view" },
+    ]);
+    let options = json!({ "k": 300, "interests": true });
+    let result = settle(gpu.recommend_async(js(&two_tastes), js(&options))).await;
+    assert_eq!(result["backend"], "simd128", "{options}");
+    assert!(result["items"][0]["interest"].is_number(), "{result}");
     // Cold start needs no scoring at all.
     let result = settle(gpu.recommend_async(js(&json!([])), JsValue::UNDEFINED)).await;
     assert_eq!(result["strategy"], "popular");

@@ -102,22 +102,72 @@ impl Ranker for CoreRanker<'_> {
     }
 }
 
-/// [`CoreRanker`] with the history split into interests (`shopwindow::segment::interests`):
-/// per-interest lists interleaved. A user whose history is one interest gets exactly the
-/// single-vector list.
+/// [`CoreRanker`] with `interests: true`: the core's multi-interest recommend (the
+/// browser's `recommend({ interests: true })`), per-interest lists interleaved. A user whose
+/// history is one interest gets exactly the single-vector list.
 pub struct InterestRanker<'a>(pub CoreRanker<'a>);
 
 impl Ranker for InterestRanker<'_> {
     fn rank(&self, row: usize, k: usize) -> Result<Vec<u32>> {
         let (columns, weights) = self.0.train.row(row);
         let history = history_events(columns, weights)?;
-        let list = shopwindow::segment::interests::recommend_interests(
-            &self.0.recommender,
-            &history,
-            &CoreRanker::options(k),
-            row as u64,
-        )
-        .context("the core recommender failed")?;
-        Ok(list.iter().map(|r| r.index).collect())
+        let options = RecommendOptions {
+            interests: true,
+            ..CoreRanker::options(k)
+        };
+        let result = self
+            .0
+            .recommender
+            .recommend(&history, &options)
+            .context("the core recommender failed")?;
+        Ok(result.items.iter().map(|r| r.index).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shopwindow::{CatalogBuilder, ItemRecord};
+
+    use super::*;
+
+    /// Items 0..10 point along the first axis, 10..20 along the second.
+    fn two_tastes() -> Vec<u8> {
+        let mut builder = CatalogBuilder::new(3);
+        for i in 0..20 {
+            let wobble = (i % 5) as f32 * 0.05;
+            let mut v = [wobble, wobble, 0.1];
+            v[i / 10] = 1.0;
+            builder.push(ItemRecord::new(format!("i{i}")), &v).unwrap();
+        }
+        builder.to_bytes().unwrap()
+    }
+
+    #[test]
+    fn the_interest_ranker_interleaves_both_tastes_of_a_user() {
+        // User 0 bought three items of each taste (taste one twice as often); user 1 one item.
+        let train = Csr::from_triples(
+            2,
+            20,
+            vec![
+                (0, 0, 2.0),
+                (0, 1, 2.0),
+                (0, 2, 2.0),
+                (0, 11, 1.0),
+                (0, 12, 1.0),
+                (0, 13, 1.0),
+                (1, 5, 1.0),
+            ],
+        );
+        let ranker = InterestRanker(CoreRanker::new(two_tastes(), &train).unwrap());
+        let list = ranker.rank(0, 6).unwrap();
+        let tastes: Vec<u32> = list.iter().map(|&i| i / 10).collect();
+        assert_eq!(tastes.len(), 6);
+        assert!(
+            tastes.windows(2).all(|w| w[0] != w[1]),
+            "alternating tastes: {list:?}"
+        );
+        assert!(list.iter().all(|i| ![0, 1, 2, 11, 12, 13].contains(i)));
+        // One item is one interest: exactly the single-vector list.
+        assert_eq!(ranker.rank(1, 5).unwrap(), ranker.0.rank(1, 5).unwrap());
     }
 }
