@@ -126,6 +126,7 @@ pub fn golden_segment_catalog() -> Vec<u8> {
         top_items: (0..GOLDEN_CATEGORIES.len())
             .map(|c| vec![format!("sku-{c:04}"), format!("sku-{:04}", c + 6)])
             .collect(),
+        rfm_weight: None,
     };
     let rfm = RfmThresholds::new(
         [2.0, 7.0, 30.0, 90.0],
