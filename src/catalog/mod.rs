@@ -74,6 +74,9 @@ pub mod names {
     pub const SEGMENT_TOP_CATEGORIES: &str = "segment.top_categories";
     /// `[S, T]` U32 most characteristic item indices per segment (optional).
     pub const SEGMENT_TOP_ITEMS: &str = "segment.top_items";
+    /// `[1]` F32 weight W of the RFM features appended to each segment point (optional;
+    /// present, the centroids are `[S, d + 3]` and `rfm.thresholds` must ship too).
+    pub const SEGMENT_RFM_WEIGHT: &str = "segment.rfm_weight";
     /// `[3, 4]` F32 RFM quintile thresholds: recency days, frequency, monetary.
     pub const RFM_THRESHOLDS: &str = "rfm.thresholds";
 
@@ -489,7 +492,7 @@ impl Catalog {
         self.layout
             .segments
             .as_ref()
-            .map(|layout| Segments::new(self.bytes(), layout, self.dim()))
+            .map(|layout| Segments::new(self.bytes(), layout))
     }
 
     /// The RFM quintile thresholds, if the catalog ships them.

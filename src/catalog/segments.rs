@@ -9,9 +9,13 @@
 //! | `segment.temperature` | F32 | [1] softmax temperature of soft membership |
 //! | `segment.top_categories` | U32 | [S, T] category indices (optional) |
 //! | `segment.top_items` | U32 | [S, T] item indices (optional) |
+//! | `segment.rfm_weight` | F32 | [1] weight W of the RFM features (optional) |
 //! | `rfm.thresholds` | F32 | [3, 4] recency / frequency / monetary quintiles (optional) |
 //!
-//! Centroids, sizes, labels and temperature come together or not at all.
+//! Centroids, sizes, labels and temperature come together or not at all. With
+//! `segment.rfm_weight` the centroids are `[S, d + 3]` (the fold-in direction plus the
+//! weighted RFM scores, see `segment::assign`) and `rfm.thresholds` must ship too, since
+//! the device scores the shopper's purchases against them to build the same point.
 
 use std::ops::Range;
 
@@ -19,6 +23,7 @@ use safetensors::Dtype;
 
 use super::strings::StringTable;
 use super::{names, CatalogError, Found};
+use crate::segment::assign::RFM_FEATURES;
 use crate::segment::rfm::{RfmError, RfmThresholds, RFM_ROWS};
 
 /// Where the segment tensors live, after the shape checks.
@@ -31,6 +36,10 @@ pub(crate) struct SegmentLayout {
     temperature: f32,
     top_categories: Option<(Range<usize>, usize)>,
     top_items: Option<(Range<usize>, usize)>,
+    /// Weight of the appended RFM features; `None` for plain fold-in segments.
+    rfm_weight: Option<f32>,
+    /// Width of a segment point: d, or d + 3 with RFM features.
+    width: usize,
 }
 
 /// A tensor lookup as `Layout::parse` offers it.
@@ -62,6 +71,10 @@ pub(crate) fn parse(
     let labels = label_table(buffer, find)?;
     let segments = SegmentLayout::parse(buffer, find, labels, dim)?;
     let rfm = parse_rfm(buffer, find(names::RFM_THRESHOLDS, &[Dtype::F32], "F32")?)?;
+    if segments.as_ref().is_some_and(|s| s.rfm_weight.is_some()) && rfm.is_none() {
+        // The device could not build the RFM part of the shopper's point.
+        return Err(CatalogError::MissingTensor(names::RFM_THRESHOLDS));
+    }
     Ok((segments, rfm))
 }
 
@@ -100,6 +113,7 @@ impl SegmentLayout {
         let temperature = find(names::SEGMENT_TEMPERATURE, &[Dtype::F32], "F32")?;
         let top_categories = find(names::SEGMENT_TOP_CATEGORIES, &[Dtype::U32], "U32")?;
         let top_items = find(names::SEGMENT_TOP_ITEMS, &[Dtype::U32], "U32")?;
+        let rfm_weight = find(names::SEGMENT_RFM_WEIGHT, &[Dtype::F32], "F32")?;
         let Some((centroids, _, shape)) = centroids else {
             let stray = [
                 (sizes.is_some(), names::SEGMENT_SIZES),
@@ -107,20 +121,30 @@ impl SegmentLayout {
                 (temperature.is_some(), names::SEGMENT_TEMPERATURE),
                 (top_categories.is_some(), names::SEGMENT_TOP_CATEGORIES),
                 (top_items.is_some(), names::SEGMENT_TOP_ITEMS),
+                (rfm_weight.is_some(), names::SEGMENT_RFM_WEIGHT),
             ];
             return match stray.iter().find(|(present, _)| *present) {
                 Some(_) => Err(CatalogError::MissingTensor(names::SEGMENT_CENTROIDS)),
                 None => Ok(None),
             };
         };
+        let rfm_weight = rfm_weight
+            .map(|found| parse_rfm_weight(buffer, found))
+            .transpose()?;
+        let width = dim + rfm_weight.map_or(0, |_| RFM_FEATURES);
         let count = match shape[..] {
-            [s, d] if s > 0 && d == dim => s,
+            [s, w] if s > 0 && w == width => s,
             _ => {
+                let with_rfm = if rfm_weight.is_some() {
+                    format!(" ({dim} + {RFM_FEATURES} RFM features, as segment.rfm_weight says)")
+                } else {
+                    String::new()
+                };
                 return Err(shape_error(
                     names::SEGMENT_CENTROIDS,
                     shape,
-                    format!("[S, {dim}] with S ≥ 1"),
-                ))
+                    format!("[S, {width}]{with_rfm} with S ≥ 1"),
+                ));
             }
         };
         let (sizes, _, size_shape) =
@@ -171,6 +195,8 @@ impl SegmentLayout {
             temperature,
             top_categories: per_segment(names::SEGMENT_TOP_CATEGORIES, top_categories)?,
             top_items: per_segment(names::SEGMENT_TOP_ITEMS, top_items)?,
+            rfm_weight,
+            width,
         }))
     }
 
@@ -205,6 +231,22 @@ impl SegmentLayout {
         }
         Ok(())
     }
+}
+
+/// Reads and checks `segment.rfm_weight`: one positive, finite number.
+fn parse_rfm_weight(buffer: &[u8], (range, _, shape): Found) -> Result<f32, CatalogError> {
+    if shape != [1] {
+        return Err(shape_error(names::SEGMENT_RFM_WEIGHT, shape, "[1]".into()));
+    }
+    let weight = read_f32s(&buffer[range])[0];
+    if !(weight.is_finite() && weight > 0.0) {
+        return Err(CatalogError::InvalidValue {
+            name: names::SEGMENT_RFM_WEIGHT.into(),
+            index: 0,
+            reason: format!("{weight} is not a positive number"),
+        });
+    }
+    Ok(weight)
 }
 
 fn check_indices(
@@ -261,12 +303,22 @@ pub struct Segments<'a> {
 }
 
 impl<'a> Segments<'a> {
-    pub(crate) fn new(buffer: &'a [u8], layout: &'a SegmentLayout, dim: usize) -> Segments<'a> {
+    pub(crate) fn new(buffer: &'a [u8], layout: &'a SegmentLayout) -> Segments<'a> {
         Segments {
             buffer,
             layout,
-            dim,
+            dim: layout.width,
         }
+    }
+
+    /// Width of a segment point and centroid: d, or d + 3 with RFM features.
+    pub fn point_dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Weight W of the RFM features appended to each point, when the segments use them.
+    pub fn rfm_weight(&self) -> Option<f32> {
+        self.layout.rfm_weight
     }
 
     /// Number of segments S (at least 1).
@@ -279,7 +331,7 @@ impl<'a> Segments<'a> {
         self.layout.count == 0
     }
 
-    /// `S × d` centroids, row-major.
+    /// `S × point_dim` centroids, row-major.
     pub fn centroids(&self) -> &'a [f32] {
         bytemuck::cast_slice(&self.buffer[self.layout.centroids.clone()])
     }

@@ -1858,6 +1858,106 @@ fn segment_tensors_are_optional_but_come_together() {
         .unwrap();
 }
 
+/// The two segments with RFM features of weight 0.5: centroids `[2, D + 3]`.
+fn with_rfm_segment_tensors(spec: Spec) -> Spec {
+    with_segment_tensors(spec)
+        .set(
+            names::SEGMENT_CENTROIDS,
+            Dtype::F32,
+            &[2, D + 3],
+            f32_le(&[1.0, 0.0, 0.5, 0.5, 0.5, 0.0, 1.0, -0.5, 0.0, -0.5]),
+        )
+        .set(names::SEGMENT_RFM_WEIGHT, Dtype::F32, &[1], f32_le(&[0.5]))
+}
+
+#[test]
+fn segments_with_rfm_features_are_d_plus_3_wide() {
+    let catalog = with_rfm_segment_tensors(Spec::valid()).load().unwrap();
+    let segments = catalog.segments().unwrap();
+    assert_eq!(segments.point_dim(), D + 3);
+    assert_eq!(segments.rfm_weight(), Some(0.5));
+    assert_eq!(segments.centroid(1), &[0.0, 1.0, -0.5, 0.0, -0.5]);
+    // Catalogs without the weight keep d-wide points.
+    let plain = with_segment_tensors(Spec::valid()).load().unwrap();
+    let plain = plain.segments().unwrap();
+    assert_eq!((plain.point_dim(), plain.rfm_weight()), (D, None));
+}
+
+#[test]
+fn rfm_weight_and_centroid_width_must_agree() {
+    // The weight says d + 3, the centroids are d wide.
+    let err = with_segment_tensors(Spec::valid())
+        .set(names::SEGMENT_RFM_WEIGHT, Dtype::F32, &[1], f32_le(&[0.5]))
+        .reject();
+    assert!(
+        matches!(&err, CatalogError::Shape { name, .. } if name == names::SEGMENT_CENTROIDS),
+        "{err}"
+    );
+    assert!(err.to_string().contains("RFM"), "{err}");
+    // d + 3 wide centroids without the weight.
+    let err = with_rfm_segment_tensors(Spec::valid())
+        .without(names::SEGMENT_RFM_WEIGHT)
+        .reject();
+    assert!(
+        matches!(&err, CatalogError::Shape { name, .. } if name == names::SEGMENT_CENTROIDS),
+        "{err}"
+    );
+    // The device needs the thresholds to build the RFM part of a point.
+    let err = with_rfm_segment_tensors(Spec::valid())
+        .without(names::RFM_THRESHOLDS)
+        .reject();
+    assert_eq!(err, CatalogError::MissingTensor(names::RFM_THRESHOLDS));
+    // The weight is one positive number.
+    for (shape, value) in [(&[1][..], -0.5f32), (&[1][..], f32::NAN), (&[1][..], 0.0)] {
+        let err = with_rfm_segment_tensors(Spec::valid())
+            .set(
+                names::SEGMENT_RFM_WEIGHT,
+                Dtype::F32,
+                shape,
+                f32_le(&[value]),
+            )
+            .reject();
+        assert_names(&err, names::SEGMENT_RFM_WEIGHT);
+    }
+    let err = with_rfm_segment_tensors(Spec::valid())
+        .set(
+            names::SEGMENT_RFM_WEIGHT,
+            Dtype::F32,
+            &[2],
+            f32_le(&[0.5, 0.5]),
+        )
+        .reject();
+    assert!(matches!(err, CatalogError::Shape { .. }), "{err}");
+    // A weight without segments is a stray part.
+    let err = Spec::valid()
+        .set(names::SEGMENT_RFM_WEIGHT, Dtype::F32, &[1], f32_le(&[0.5]))
+        .reject();
+    assert_eq!(err, CatalogError::MissingTensor(names::SEGMENT_CENTROIDS));
+}
+
+#[test]
+fn the_writer_ships_the_rfm_weight_with_d_plus_3_centroids() {
+    let original = Spec::valid().bytes();
+    let mut spec = segment_spec();
+    spec.rfm_weight = Some(0.5);
+    // d-wide centroids do not fit the weight.
+    assert!(matches!(
+        with_segments(&original, Some(&spec), Some(&rfm_thresholds())),
+        Err(CatalogError::Shape { .. })
+    ));
+    spec.centroids = vec![0.6, 0.8, 0.5, 0.0, -0.5, -1.0, 0.0, 0.0, 0.25, 0.0];
+    let bytes = with_segments(&original, Some(&spec), Some(&rfm_thresholds())).unwrap();
+    let catalog = Catalog::from_bytes(bytes).unwrap();
+    let segments = catalog.segments().unwrap();
+    assert_eq!(segments.rfm_weight(), Some(0.5));
+    assert_eq!(segments.centroid(0), &[0.6, 0.8, 0.5, 0.0, -0.5]);
+    // Without thresholds the file would be unusable on the device.
+    assert_eq!(
+        with_segments(&original, Some(&spec), None).unwrap_err(),
+        CatalogError::MissingTensor(names::RFM_THRESHOLDS)
+    );
+}
+
 #[test]
 fn segment_tensors_with_bad_shapes_are_rejected() {
     let base = || with_segment_tensors(Spec::valid());
@@ -1980,6 +2080,7 @@ fn segment_spec() -> SegmentSpec {
         temperature: 0.25,
         top_categories: vec![vec!["shoes".into()], vec!["hats".into()]],
         top_items: vec![vec!["sku-1".into()], vec!["sku-2".into()]],
+        rfm_weight: None,
     }
 }
 

@@ -9,6 +9,7 @@ use super::{
     file_metadata, names, strings, Catalog, CatalogError, Gram, Limits, ModelParams, VectorDtype,
     FORMAT_VERSION,
 };
+use crate::segment::assign::RFM_FEATURES;
 use crate::segment::rfm::RfmThresholds;
 
 /// Everything about one item except its vector.
@@ -41,7 +42,7 @@ impl ItemRecord {
 /// Customer segments to ship in a catalog (see ARCHITECTURE.md, "Segments").
 #[derive(Debug, Clone, PartialEq)]
 pub struct SegmentSpec {
-    /// `S × d` centroids, row-major.
+    /// `S × d` centroids, row-major (`S × (d + 3)` with `rfm_weight`).
     pub centroids: Vec<f32>,
     /// Customers per segment (S entries).
     pub sizes: Vec<u32>,
@@ -52,6 +53,9 @@ pub struct SegmentSpec {
     pub top_categories: Vec<Vec<String>>,
     /// Per segment its most characteristic item ids (all lists equally long), or empty.
     pub top_items: Vec<Vec<String>>,
+    /// Weight W of the RFM features appended to each point (`segment.rfm_weight`), or
+    /// `None` for segments of the fold-in direction alone.
+    pub rfm_weight: Option<f32>,
 }
 
 /// One tensor to write: name, dtype, shape, little-endian bytes.
@@ -386,11 +390,12 @@ fn segment_tensors(
         found,
         expected,
     };
-    if count == 0 || spec.centroids.len() != count * dim {
+    let width = dim + spec.rfm_weight.map_or(0, |_| RFM_FEATURES);
+    if count == 0 || spec.centroids.len() != count * width {
         return Err(shape_error(
             names::SEGMENT_CENTROIDS,
             vec![spec.centroids.len()],
-            format!("{count} segments × {dim} values, at least one segment"),
+            format!("{count} segments × {width} values, at least one segment"),
         ));
     }
     if spec.labels.len() != count {
@@ -404,7 +409,7 @@ fn segment_tensors(
         (
             names::SEGMENT_CENTROIDS.into(),
             Dtype::F32,
-            vec![count, dim],
+            vec![count, width],
             f32_bytes(&spec.centroids),
         ),
         (
@@ -420,6 +425,14 @@ fn segment_tensors(
             f32_bytes(&[spec.temperature]),
         ),
     ];
+    if let Some(weight) = spec.rfm_weight {
+        out.push((
+            names::SEGMENT_RFM_WEIGHT.into(),
+            Dtype::F32,
+            vec![1],
+            f32_bytes(&[weight]),
+        ));
+    }
     add_strings(
         &mut |name: &str, dtype, shape, data| out.push((name.into(), dtype, shape, data)),
         names::SEGMENT_LABEL_UTF8,

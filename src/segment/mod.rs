@@ -9,7 +9,10 @@ pub mod rfm;
 pub mod rng;
 pub mod shopper;
 
-pub use assign::{assign_point, assign_vector, unit_vector, SegmentAssignment};
+pub use assign::{
+    assign_point, assign_vector, rfm_features, segment_point, unit_vector, SegmentAssignment,
+    RFM_FEATURES,
+};
 pub use kmeans::{Algorithm, KMeans, KMeansError, KMeansModel, KMeansParams, Points};
 pub use rfm::{rfm, Rfm, RfmError, RfmScores, RfmSegment, RfmThresholds};
 pub use rng::{RandomSource, SplitMix64};

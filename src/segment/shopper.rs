@@ -49,12 +49,6 @@ pub fn shopper_segment(
     if let Some(bad) = history.iter().find(|e| e.item as usize >= catalog.len()) {
         return Err(RecommendError::UnknownItem(format!("#{}", bad.item)));
     }
-    let segment = match catalog.segments() {
-        None => None,
-        Some(_) => recommender
-            .user_vector(history, profile)?
-            .and_then(|x| assign_vector(catalog, &x)),
-    };
     let rfm = thresholds.and_then(|t| {
         let values = rfm(history, catalog.prices(), now_ms)?;
         let scores = t.score(&values);
@@ -64,6 +58,13 @@ pub fn shopper_segment(
             segment: scores.segment(),
         })
     });
+    // Segments built with RFM features take the same scores as the standing above.
+    let segment = match catalog.segments() {
+        None => None,
+        Some(_) => recommender
+            .user_vector(history, profile)?
+            .and_then(|x| assign_vector(catalog, &x, rfm.as_ref().map(|r| &r.scores))),
+    };
     Ok(ShopperSegment { segment, rfm })
 }
 
@@ -94,6 +95,7 @@ mod tests {
             temperature: 0.5,
             top_categories: vec![],
             top_items: vec![],
+            rfm_weight: None,
         };
         let thresholds = RfmThresholds::new(
             [1.0, 7.0, 30.0, 90.0],

@@ -188,3 +188,88 @@ fn a_minimum_larger_than_the_customer_base_is_refused() {
         common::text(&run)
     );
 }
+
+#[test]
+fn with_rfm_segments_reload_with_d_plus_3_centroids_and_assign_a_shopper() {
+    let files = Files::new();
+    let run = files.train(&[]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let (catalog, events, out) = (
+        files.path("catalog.safetensors"),
+        files.path("events.csv"),
+        files.path("rfm.safetensors"),
+    );
+    let segments_run = |extra: &[&str]| {
+        let mut args = vec![
+            "-q",
+            "segments",
+            "--catalog",
+            &catalog,
+            "--interactions",
+            &events,
+            "--k",
+            "4",
+            "--min-segment-size",
+            "25",
+            "-o",
+            &out,
+        ];
+        args.extend_from_slice(extra);
+        common::shopwindow(&args)
+    };
+    // The weight alone is refused: it means nothing without --with-rfm.
+    let run = segments_run(&["--rfm-weight", "0.4"]);
+    assert!(!run.status.success());
+    assert!(
+        common::text(&run).contains("--with-rfm"),
+        "{}",
+        common::text(&run)
+    );
+
+    let run = segments_run(&["--with-rfm", "--rfm-weight", "0.4"]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("RFM features of weight 0.4"), "{stdout}");
+    let segmented = load(&out);
+    let segments = segmented.segments().unwrap();
+    assert_eq!(segments.rfm_weight(), Some(0.4));
+    assert_eq!(segments.point_dim(), 8 + 3);
+    assert_eq!(segments.centroids().len(), segments.len() * 11);
+    assert!(segmented.rfm_thresholds().is_some());
+
+    // A group-2 buyer gets a segment of group-2 buyers, with RFM scores in the point.
+    let recommender = Recommender::new(segmented);
+    let catalog = recommender.catalog();
+    const DAY: f64 = 86_400_000.0;
+    let march_10 = 19_792.0 * DAY; // 2024-03-10
+    let history: Vec<Event> = ["p20", "p23", "p27"]
+        .iter()
+        .enumerate()
+        .map(|(n, id)| Event {
+            item: catalog.index_of(id).unwrap(),
+            kind: EventKind::Purchase,
+            timestamp_ms: Some(march_10 + n as f64 * DAY),
+        })
+        .collect();
+    let got = recommender
+        .segment(&history, &ProfileConfig::default(), march_10 + 11.0 * DAY)
+        .unwrap();
+    assert!(got.rfm.is_some());
+    let assigned = got.segment.unwrap();
+    let total: f32 = assigned.membership.iter().sum();
+    assert!((total - 1.0).abs() < 1e-5, "{:?}", assigned.membership);
+    let label = catalog.segments().unwrap().label(assigned.segment as usize);
+    assert!(label.starts_with("group 2"), "{label}");
+}
+
+#[test]
+fn train_with_segments_can_use_rfm_features() {
+    let files = Files::new();
+    let run = files.train(&["--segments", "4", "--min-segment-size", "30", "--with-rfm"]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let catalog = load(&files.path("catalog.safetensors"));
+    let segments = catalog.segments().expect("segments ship");
+    assert_eq!(segments.rfm_weight(), Some(0.5));
+    assert_eq!(segments.point_dim(), 8 + 3);
+    assert!(segments.sizes().iter().all(|&s| s >= 30));
+}

@@ -89,6 +89,20 @@ pub fn golden_catalog(dtype: VectorDtype) -> Vec<u8> {
 /// is the unit mean vector of its category's items, labelled with the category's name;
 /// plus RFM thresholds. Used by the segment golden cases.
 pub fn golden_segment_catalog() -> Vec<u8> {
+    segment_catalog_with(None)
+}
+
+/// [`golden_segment_catalog`] with segments built on RFM features of weight
+/// [`GOLDEN_RFM_WEIGHT`]: each centroid gets three RFM coordinates, rising from −W
+/// (segment 0) to +W (segment 5), so a shopper's RFM scores shift the membership.
+pub fn golden_rfm_segment_catalog() -> Vec<u8> {
+    segment_catalog_with(Some(GOLDEN_RFM_WEIGHT))
+}
+
+/// The RFM feature weight of [`golden_rfm_segment_catalog`].
+pub const GOLDEN_RFM_WEIGHT: f32 = 0.5;
+
+fn segment_catalog_with(rfm_weight: Option<f32>) -> Vec<u8> {
     use shopwindow::catalog::{with_segments, SegmentSpec};
     use shopwindow::segment::{unit_vector, RfmThresholds};
     let bytes = golden_catalog(VectorDtype::F32);
@@ -102,6 +116,10 @@ pub fn golden_segment_catalog() -> Vec<u8> {
                 .for_each(|(m, v)| *m += v);
         }
         centroids.extend(unit_vector(&mean).expect("a non-zero mean"));
+        if let Some(w) = rfm_weight {
+            let last = (GOLDEN_CATEGORIES.len() - 1) as f32;
+            centroids.extend([w * (2.0 * c as f32 / last - 1.0); 3]);
+        }
     }
     let spec = SegmentSpec {
         centroids,
@@ -126,6 +144,7 @@ pub fn golden_segment_catalog() -> Vec<u8> {
         top_items: (0..GOLDEN_CATEGORIES.len())
             .map(|c| vec![format!("sku-{c:04}"), format!("sku-{:04}", c + 6)])
             .collect(),
+        rfm_weight,
     };
     let rfm = RfmThresholds::new(
         [2.0, 7.0, 30.0, 90.0],

@@ -1,4 +1,5 @@
-//! Golden cases of `segment()`: histories against [`golden_segment_catalog`], with the
+//! Golden cases of `segment()`: histories against [`golden_segment_catalog`] (or its
+//! variant with RFM features), with the
 //! answers recorded natively in `golden/segments.json`. The native suite and the browser
 //! suite (through the JS-facing class) must both reproduce them: the same segment, label,
 //! top categories and RFM standing exactly, and the soft membership (which passes through
@@ -26,6 +27,12 @@ const NOW: f64 = 100.0 * DAY_MS;
 #[derive(Debug, Clone)]
 pub struct SegmentCase {
     pub name: &'static str,
+    /// Replayed against [`golden_rfm_segment_catalog`] (segments on RFM features) instead
+    /// of [`golden_segment_catalog`].
+    ///
+    /// [`golden_rfm_segment_catalog`]: crate::fixtures::golden_rfm_segment_catalog
+    /// [`golden_segment_catalog`]: crate::fixtures::golden_segment_catalog
+    pub rfm_features: bool,
     pub history: Value,
     pub options: Value,
 }
@@ -39,6 +46,7 @@ pub fn cases() -> Vec<SegmentCase> {
     vec![
         SegmentCase {
             name: "shoe browser",
+            rfm_features: false,
             history: json!([
                 event("sku-0000", "view", 99.0),
                 event("sku-0006", "view", 99.5),
@@ -48,6 +56,7 @@ pub fn cases() -> Vec<SegmentCase> {
         },
         SegmentCase {
             name: "bag buyer with RFM",
+            rfm_features: false,
             history: json!([
                 event("sku-0001", "purchase", 40.0),
                 event("sku-0007", "purchase", 95.2),
@@ -58,6 +67,7 @@ pub fn cases() -> Vec<SegmentCase> {
         },
         SegmentCase {
             name: "mixed tastes, weights and decay",
+            rfm_features: false,
             history: json!([
                 event("sku-0002", "purchase", 60.0),
                 event("sku-0003", "view", 99.0),
@@ -68,14 +78,39 @@ pub fn cases() -> Vec<SegmentCase> {
         },
         SegmentCase {
             name: "empty history",
+            rfm_features: false,
             history: json!([]),
             options: json!({ "now": NOW }),
         },
         SegmentCase {
             name: "unknown ids are skipped",
+            rfm_features: false,
             history: json!([
                 event("no-such-item", "purchase", 98.0),
                 event("sku-0005", "view", 99.0)
+            ]),
+            options: json!({ "now": NOW }),
+        },
+        // Segments on RFM features: the bag buyer's scores become part of the point; the
+        // shoe browser has no purchase, so the RFM part is neutral.
+        SegmentCase {
+            name: "bag buyer, segments with RFM features",
+            rfm_features: true,
+            history: json!([
+                event("sku-0001", "purchase", 40.0),
+                event("sku-0007", "purchase", 95.2),
+                event("sku-0013", "purchase", 95.7),
+                event("sku-0019", "view", 99.0),
+            ]),
+            options: json!({ "now": NOW }),
+        },
+        SegmentCase {
+            name: "shoe browser, segments with RFM features",
+            rfm_features: true,
+            history: json!([
+                event("sku-0000", "view", 99.0),
+                event("sku-0006", "view", 99.5),
+                event("sku-0012", "cart", 99.6),
             ]),
             options: json!({ "now": NOW }),
         },

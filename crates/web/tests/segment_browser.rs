@@ -5,7 +5,9 @@
 
 use js_sys::JSON;
 use shopwindow::VectorDtype;
-use shopwindow_testkit::fixtures::{golden_catalog, golden_segment_catalog};
+use shopwindow_testkit::fixtures::{
+    golden_catalog, golden_rfm_segment_catalog, golden_segment_catalog,
+};
 use shopwindow_testkit::segment_golden;
 use shopwindow_web::Recommender;
 use wasm_bindgen::{JsCast, JsValue};
@@ -29,8 +31,11 @@ fn recommender() -> Recommender {
 
 #[wasm_bindgen_test]
 fn segments_match_the_native_answers() {
-    let rec = recommender();
+    let plain = recommender();
+    let with_rfm =
+        Recommender::new(golden_rfm_segment_catalog()).unwrap_or_else(|_| panic!("catalog loads"));
     for case in segment_golden::cases() {
+        let rec = if case.rfm_features { &with_rfm } else { &plain };
         let result = rec
             .segment(js(&case.history), js(&case.options))
             .unwrap_or_else(|e| panic!("{}: {}", case.name, message(e.into())));

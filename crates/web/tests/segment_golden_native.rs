@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use shopwindow::{Catalog, Recommender};
-use shopwindow_testkit::fixtures::{golden_catalog, golden_segment_catalog};
+use shopwindow_testkit::fixtures::{
+    golden_catalog, golden_rfm_segment_catalog, golden_segment_catalog,
+};
 use shopwindow_testkit::segment_golden::{self, SegmentCase};
 use shopwindow_web::{api, dto};
 
@@ -20,14 +22,25 @@ fn engine() -> Recommender {
     Recommender::new(Catalog::from_bytes(golden_segment_catalog()).unwrap())
 }
 
+fn rfm_engine() -> Recommender {
+    Recommender::new(Catalog::from_bytes(golden_rfm_segment_catalog()).unwrap())
+}
+
 #[test]
 fn segment_cases_match_the_recorded_answers() {
-    let engine = engine();
+    let (engine, rfm_engine) = (engine(), rfm_engine());
+    let engine_for = |case: &SegmentCase| {
+        if case.rfm_features {
+            &rfm_engine
+        } else {
+            &engine
+        }
+    };
     let cases = segment_golden::cases();
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         let answers: BTreeMap<&str, Value> = cases
             .iter()
-            .map(|case| (case.name, run(&engine, case).unwrap()))
+            .map(|case| (case.name, run(engine_for(case), case).unwrap()))
             .collect();
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -38,7 +51,7 @@ fn segment_cases_match_the_recorded_answers() {
         return;
     }
     for case in &cases {
-        segment_golden::check(case, &run(&engine, case).unwrap()).unwrap();
+        segment_golden::check(case, &run(engine_for(case), case).unwrap()).unwrap();
     }
 }
 
@@ -53,6 +66,18 @@ fn the_recorded_answers_say_something() {
     let rfm = &all["bag buyer with RFM"]["rfm"];
     assert_eq!(rfm["frequency"], 2);
     assert_eq!(all["empty history"]["segment"], Value::Null);
+    // Segments on RFM features: the bag buyer still lands with the bag fans, but the RFM
+    // part of the point moves the membership; without purchases there is no RFM standing.
+    let with_rfm = "bag buyer, segments with RFM features";
+    assert_eq!(label(with_rfm), Some("bags fans".into()));
+    assert_ne!(
+        all[with_rfm].pointer("/segment/membership"),
+        all["bag buyer with RFM"].pointer("/segment/membership")
+    );
+    assert_eq!(all[with_rfm]["rfm"], all["bag buyer with RFM"]["rfm"]);
+    let neutral = "shoe browser, segments with RFM features";
+    assert_eq!(label(neutral), Some("shoes fans".into()));
+    assert_eq!(all[neutral]["rfm"], Value::Null);
     assert_eq!(
         all["unknown ids are skipped"]["unknownItems"][0],
         "no-such-item"

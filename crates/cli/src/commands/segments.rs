@@ -20,7 +20,7 @@ use crate::npy::write_npy_f32;
 use crate::progress::Progress;
 use crate::segments::quality::{rfm_counts, silhouette, stability};
 use crate::segments::{
-    customer_histories, default_now_ms, fold_in_points, population_rfm, segment_catalog,
+    customer_histories, default_now_ms, population_rfm, segment_catalog, segment_points,
     SegmentConfig, SegmentedCatalog,
 };
 
@@ -42,7 +42,8 @@ use crate::segments::{
 #[command(after_help = "Examples:
   shopwindow segments --catalog retail.safetensors --online-retail online_retail.csv.gz -o retail-seg.safetensors
   shopwindow segments --catalog c.safetensors --interactions events.csv --k 12 --min-segment-size 100 -o c-seg.safetensors
-  shopwindow segments --evaluate --online-retail online_retail.csv.gz --k 8")]
+  shopwindow segments --evaluate --online-retail online_retail.csv.gz --k 8
+  shopwindow segments --evaluate --online-retail online_retail.csv.gz --with-rfm --rfm-weight 0.5")]
 pub struct SegmentsArgs {
     #[command(flatten)]
     pub source: SourceArgs,
@@ -64,7 +65,8 @@ pub struct SegmentsArgs {
     /// Evaluate on the Online Retail temporal protocol instead of writing a catalog.
     #[arg(long, requires = "online_retail")]
     pub evaluate: bool,
-    /// Also write the clustered unit vectors as a float32 .npy (n × d), e.g. to compare
+    /// Also write the clustered points as a float32 .npy (n × d, or n × (d + 3) with
+    /// --with-rfm), e.g. to compare
     /// with scikit-learn (examples/kmeans_vs_sklearn.py).
     #[arg(long, value_name = "FILE")]
     pub export_points: Option<PathBuf>,
@@ -99,6 +101,37 @@ pub struct SegmentArgs {
     /// Seed of k-means++ and the silhouette sample.
     #[arg(long, default_value_t = 42)]
     pub segment_seed: u64,
+    #[command(flatten)]
+    pub rfm: RfmFeatureArgs,
+}
+
+/// RFM features in the clustering.
+#[derive(Debug, Clone, Args)]
+pub struct RfmFeatureArgs {
+    /// Cluster on the fold-in direction plus each customer's R, F and M scores (mapped to
+    /// [-W, W]; customers without purchases get 0), so segments also split by how recently,
+    /// often and much people buy. The browser builds the same point from the local history.
+    #[arg(long, help_heading = "Segments")]
+    pub with_rfm: bool,
+    /// W, the weight of the RFM features. The default 0.5 lets one quintile step move a
+    /// point by 0.25 per score (squared 0.06), small next to the taste part (orthogonal
+    /// unit vectors are 2 apart squared), while opposite RFM extremes (squared 3 over the
+    /// three scores) still separate customers of the same taste.
+    #[arg(
+        long,
+        value_name = "W",
+        default_value_t = 0.5,
+        requires = "with_rfm",
+        help_heading = "Segments"
+    )]
+    pub rfm_weight: f32,
+}
+
+impl RfmFeatureArgs {
+    /// The weight when RFM features are on.
+    pub fn weight(&self) -> Option<f32> {
+        self.with_rfm.then_some(self.rfm_weight)
+    }
 }
 
 impl SegmentArgs {
@@ -110,6 +143,7 @@ impl SegmentArgs {
             n_init: self.n_init,
             max_iter: self.max_iter,
             batch_size: self.batch_size,
+            rfm_weight: self.rfm.weight(),
             ..SegmentConfig::default()
         }
     }
@@ -222,7 +256,11 @@ pub fn report(segmented: &SegmentedCatalog, sample: usize, seed: u64) -> Result<
     let score = silhouette(&points, &segmented.built.assignments, sample, seed);
     writeln!(
         out,
-        "silhouette (Euclidean, unit vectors, {} sampled): {score:.4}",
+        "silhouette (Euclidean, {}, {} sampled): {score:.4}",
+        match spec.rfm_weight {
+            Some(w) => format!("unit vectors + RFM features of weight {w}"),
+            None => "unit vectors".into(),
+        },
         sample.min(customers)
     )?;
     if let Some(t) = &segmented.thresholds {
@@ -291,7 +329,15 @@ fn evaluate(
         .map(|c| by_id[c.id.as_str()].clone())
         .collect();
     let recommender = shopwindow::Recommender::new(catalog);
-    let later_points = fold_in_points(&recommender, &later, &shopwindow::ProfileConfig::default())?;
+    // The device's view at the end of the data: RFM scored then, against the shipped
+    // thresholds.
+    let (later_points, _) = segment_points(
+        &recommender,
+        &later,
+        config.rfm_weight,
+        segmented.thresholds.as_ref(),
+        default_now_ms(&later),
+    )?;
     let grew = segmented
         .customers
         .iter()

@@ -60,6 +60,8 @@ pub struct TrainArgs {
     /// Fewest customers a shipped segment may have (smaller ones are merged).
     #[arg(long, default_value_t = 50, help_heading = "Segments")]
     pub min_segment_size: usize,
+    #[command(flatten)]
+    pub rfm: super::segments::RfmFeatureArgs,
 }
 
 pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
@@ -160,6 +162,7 @@ fn with_segments(
         k,
         min_size: args.min_segment_size,
         seed,
+        rfm_weight: args.rfm.weight(),
         ..SegmentConfig::default()
     };
     let segmented = segment_catalog(bytes, customers, &config, now_ms)?;

@@ -11,7 +11,9 @@ use rayon::prelude::*;
 use shopwindow::catalog::SegmentSpec;
 use shopwindow::profile::{Event, EventKind, ProfileConfig};
 use shopwindow::segment::kmeans::{assign, Algorithm, KMeansParams, Points};
-use shopwindow::segment::{rfm, unit_vector, Rfm, RfmThresholds, SplitMix64};
+use shopwindow::segment::{
+    rfm, segment_point, unit_vector, Rfm, RfmThresholds, SplitMix64, RFM_FEATURES,
+};
 use shopwindow::{Catalog, Recommender};
 
 use crate::data::EventLog;
@@ -30,6 +32,8 @@ pub struct SegmentConfig {
     pub batch_size: Option<usize>,
     /// Top categories and items shipped per segment.
     pub top: usize,
+    /// Append each customer's RFM scores, weighted by this, to their point (`--with-rfm`).
+    pub rfm_weight: Option<f32>,
 }
 
 impl Default for SegmentConfig {
@@ -42,6 +46,7 @@ impl Default for SegmentConfig {
             max_iter: 300,
             batch_size: None,
             top: 3,
+            rfm_weight: None,
         }
     }
 }
@@ -121,6 +126,29 @@ pub fn fold_in_points(
     Ok(rows.concat())
 }
 
+/// Each customer's unit fold-in vector (rows of `unit`, width `dim`) with the RFM
+/// features appended: their RFM scores against `thresholds` at `now_ms`, weighted by
+/// `weight` (neutral zeros without purchases). The core's [`segment_point`] makes them,
+/// the same function the device uses for a shopper. Rows are `dim + 3` wide.
+pub fn with_rfm_features(
+    catalog: &Catalog,
+    unit: &[f32],
+    dim: usize,
+    customers: &[CustomerHistory],
+    thresholds: &RfmThresholds,
+    weight: f32,
+    now_ms: f64,
+) -> Vec<f32> {
+    customers
+        .iter()
+        .zip(unit.chunks_exact(dim))
+        .flat_map(|(c, row)| {
+            let scores = rfm(&c.events, catalog.prices(), now_ms).map(|v| thresholds.score(&v));
+            segment_point(row, scores.as_ref(), Some(weight))
+        })
+        .collect()
+}
+
 /// Segments ready to ship, and which segment each input point is in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuiltSegments {
@@ -132,7 +160,7 @@ pub struct BuiltSegments {
     pub inertia: f64,
 }
 
-/// Clusters `points` (unit vectors of dimension `dim`), merges segments below
+/// Clusters `points` (segment points of width `dim`), merges segments below
 /// `config.min_size` into their neighbours, and labels what is left.
 pub fn build_segments(
     catalog: &Catalog,
@@ -179,6 +207,7 @@ pub fn build_segments(
             temperature,
             top_categories: described.top_categories,
             top_items: described.top_items,
+            rfm_weight: config.rfm_weight,
         },
         assignments,
         clustered: model.k(),
@@ -246,7 +275,8 @@ pub fn merge_small(
 pub struct SegmentedCatalog {
     pub bytes: Vec<u8>,
     pub built: BuiltSegments,
-    /// The clustered customers and their unit fold-in vectors (row-major).
+    /// The clustered customers and their segment points (row-major, `dim` wide: the unit
+    /// fold-in vector, plus the RFM features with `--with-rfm`).
     pub customers: Vec<CustomerHistory>,
     pub points: Vec<f32>,
     pub dim: usize,
@@ -264,12 +294,17 @@ pub fn segment_catalog(
     now_ms: f64,
 ) -> Result<SegmentedCatalog> {
     let catalog = Catalog::from_bytes(catalog_bytes.to_vec()).context("reading the catalog")?;
-    let dim = catalog.dim();
     let recommender = Recommender::new(catalog);
-    let points = fold_in_points(&recommender, &customers, &ProfileConfig::default())?;
     let catalog = recommender.catalog();
-    let built = build_segments(catalog, &points, dim, &customers, config)?;
     let thresholds = rfm_thresholds(catalog, &customers, now_ms);
+    let (points, dim) = segment_points(
+        &recommender,
+        &customers,
+        config.rfm_weight,
+        thresholds.as_ref(),
+        now_ms,
+    )?;
+    let built = build_segments(catalog, &points, dim, &customers, config)?;
     let bytes =
         shopwindow::catalog::with_segments(catalog_bytes, Some(&built.spec), thresholds.as_ref())
             .context("writing the segments into the catalog")?;
@@ -282,6 +317,31 @@ pub fn segment_catalog(
         thresholds,
         now_ms,
     })
+}
+
+/// The customers' segment points and their width: unit fold-in vectors, with the RFM
+/// features (scored against `thresholds` at `now_ms`) when `rfm_weight` is given.
+pub fn segment_points(
+    recommender: &Recommender,
+    customers: &[CustomerHistory],
+    rfm_weight: Option<f32>,
+    thresholds: Option<&RfmThresholds>,
+    now_ms: f64,
+) -> Result<(Vec<f32>, usize)> {
+    let catalog = recommender.catalog();
+    let dim = catalog.dim();
+    let unit = fold_in_points(recommender, customers, &ProfileConfig::default())?;
+    let Some(weight) = rfm_weight else {
+        return Ok((unit, dim));
+    };
+    ensure!(
+        weight.is_finite() && weight > 0.0,
+        "--rfm-weight {weight} is not a positive number"
+    );
+    let thresholds = thresholds
+        .context("--with-rfm needs RFM thresholds, but no customer has a purchase with a time")?;
+    let points = with_rfm_features(catalog, &unit, dim, customers, thresholds, weight, now_ms);
+    Ok((points, dim + RFM_FEATURES))
 }
 
 /// Every customer's RFM values (those with at least one purchase) at `now_ms`.
