@@ -273,3 +273,15 @@ fn train_with_segments_can_use_rfm_features() {
     assert_eq!(segments.point_dim(), 8 + 3);
     assert!(segments.sizes().iter().all(|&s| s >= 30));
 }
+
+#[test]
+fn train_with_rfm_but_no_segments_is_refused() {
+    let files = Files::new();
+    let run = files.train(&["--with-rfm"]);
+    assert!(!run.status.success());
+    assert!(
+        common::text(&run).contains("give --segments K"),
+        "{}",
+        common::text(&run)
+    );
+}

@@ -65,6 +65,10 @@ pub struct TrainArgs {
 }
 
 pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
+    if args.rfm.with_rfm && args.segments.is_none() {
+        // Checked before the data is read: --with-rfm only shapes segments.
+        bail!("--with-rfm clusters segments: give --segments K as well");
+    }
     let (log, mut items, source) = read_source(args, progress)?;
     if let Some(path) = &args.items {
         let (table, _, report) = read_items(path, args.items_delimiter, args.csv.policy())?;
