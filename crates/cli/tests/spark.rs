@@ -20,10 +20,8 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
-use shopwindow::{
-    Catalog, Event, EventKind, EventWeights, HistoryExclusion, ProfileConfig, RecommendOptions,
-    Recommender,
-};
+use shopwindow::{Catalog, Event, EventKind, HistoryExclusion, RecommendOptions, Recommender};
+use shopwindow_cli::eval::core_ranker::unit_profile;
 use shopwindow_cli::spark::{read_factors, read_id_map};
 
 const SCORE_TOLERANCE: f32 = 1e-4;
@@ -155,15 +153,7 @@ fn fold_in_reproduces_spark_als() {
     let options = RecommendOptions {
         k: K,
         exclude_history: HistoryExclusion::None,
-        profile: ProfileConfig {
-            weights: EventWeights {
-                view: 1.0,
-                cart: 1.0,
-                purchase: 1.0,
-            },
-            half_life_days: None,
-            now_ms: None,
-        },
+        profile: unit_profile(),
         ..RecommendOptions::default()
     };
 
