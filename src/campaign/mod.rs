@@ -1,7 +1,8 @@
 //! Campaign optimization on the device: which banner, offer or email-capture variant to
 //! show, learned from what this shopper does, without sending the history anywhere.
 //!
-//! - [`definition`]: campaigns.json (campaigns, variants, policy, priors per segment).
+//! - [`definition`]: campaigns.json (campaigns, variants, policy, priors per segment),
+//!   validated into checked types; `raw` reads the file's shapes before validation.
 //! - [`context`]: the on-device features a decision sees.
 //! - [`policy`]: ε-greedy, Thompson sampling and LinUCB as action distributions, with the
 //!   exploration floor; every decision carries the propensity of its action.
@@ -18,6 +19,7 @@ mod json;
 pub mod ldp;
 pub mod policy;
 pub mod random;
+mod raw;
 pub mod state;
 
 pub use context::{project_user, FeatureSpec, PolicyContext, Rfm};
