@@ -6,23 +6,12 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import { writeBigCatalog } from './bigcatalog.js';
-import { OUTPUT, WWW, cards, clickProduct, dataCount, launch, openDemo, spiedPage, startServer, storedRecords } from './helpers.js';
+import { OUTPUT, WWW, cards, clickProduct, dataCount, openDemo, spiedPage, serverAndBrowser, storedRecords } from './helpers.js';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const env = serverAndBrowser();
 
 /** Opens the second category's page and views its first three products. */
 async function browseOneCategory(page) {
@@ -38,9 +27,9 @@ async function browseOneCategory(page) {
 
 describe('demo storefront', () => {
   test('clicking products turns "recommended for you" to related products', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const { page, errors } = await spiedPage(context);
-    assert.equal(await openDemo(page, server.origin), 'ready');
+    assert.equal(await openDemo(page, env.server.origin), 'ready');
     assert.equal(await page.getAttribute('#for-you', 'data-strategy'), 'popular');
     const cold = await cards(page, '#for-you');
     assert.equal(cold.length, 8);
@@ -74,9 +63,9 @@ describe('demo storefront', () => {
   });
 
   test('history survives a reload, is shared with a second tab, and erase removes it everywhere', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const { page } = await spiedPage(context);
-    await openDemo(page, server.origin);
+    await openDemo(page, env.server.origin);
     const { viewed } = await browseOneCategory(page);
     await page.click('#add-to-cart');
     await page.waitForFunction(() => document.getElementById('data-count').textContent === '4');
@@ -91,7 +80,7 @@ describe('demo storefront', () => {
 
     // A second tab starts from the same history ...
     const { page: second } = await spiedPage(context);
-    await openDemo(second, server.origin);
+    await openDemo(second, env.server.origin);
     assert.equal(await dataCount(second), 4);
     // ... and what it records shows up in the first tab without a reload.
     await clickProduct(second, '#grid', 5);
@@ -126,11 +115,11 @@ describe('demo storefront', () => {
   });
 
   test('no personal data leaves the device: only same-origin static files are requested', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const { page, requests } = await spiedPage(context);
     const worker = [];
     context.on('request', (r) => worker.push(r)); // includes the worker's own fetches
-    await openDemo(page, server.origin);
+    await openDemo(page, env.server.origin);
     const { viewed } = await browseOneCategory(page);
     await page.click('#add-to-cart');
     await page.click('#buy-now');
@@ -148,7 +137,7 @@ describe('demo storefront', () => {
     const staticFile = /^\/(demo\/(|index\.html|app\.js|style\.css|catalog\.json|campaigns\.json|catalog\.safetensors|img\/[a-z]+\.svg)|index\.js|worker\.js|lib\/[a-z]+\.js|storage\/[a-z]+\.js|pkg\/shopwindow(\.js|_bg\.wasm))$/;
     for (const request of all) {
       const url = new URL(request.url());
-      assert.equal(url.origin, server.origin, `request to another origin: ${url}`);
+      assert.equal(url.origin, env.server.origin, `request to another origin: ${url}`);
       assert.equal(request.method(), 'GET', `${request.method()} ${url}`);
       assert.equal(request.postData(), null);
       assert.equal(url.search, '', `query string on ${url}`);
@@ -165,9 +154,9 @@ describe('demo storefront', () => {
   });
 
   test('runs under the strict CSP without a single violation', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const { page, errors } = await spiedPage(context);
-    const response = await page.goto(`${server.origin}/demo/`);
+    const response = await page.goto(`${env.server.origin}/demo/`);
     assert.equal(
       response.headers()['content-security-policy'],
       "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'",
@@ -192,16 +181,16 @@ describe('demo storefront', () => {
   });
 
   test('scoring runs in the worker, and on the page with worker: false', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const { page } = await spiedPage(context);
-    await openDemo(page, server.origin);
+    await openDemo(page, env.server.origin);
     // In worker mode the page itself never fetches the wasm module: the worker does.
     const pageResources = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name));
     assert.ok(!pageResources.some((n) => n.endsWith('.wasm')), pageResources.join('\n'));
     assert.match(await page.getAttribute('#engine-badge', 'title'), /in a worker/);
 
     const { page: inline } = await spiedPage(context);
-    assert.equal(await openDemo(inline, server.origin, '?worker=0'), 'ready');
+    assert.equal(await openDemo(inline, env.server.origin, '?worker=0'), 'ready');
     assert.match(await inline.getAttribute('#engine-badge', 'title'), /main thread/);
     const { category } = await browseOneCategory(inline);
     const personal = await cards(inline, '#for-you');
@@ -213,9 +202,9 @@ describe('demo storefront', () => {
     // 400,000 items x 64 dims (int8, 31 MB), without a stored YᵀY, so loading also computes it.
     const file = join(WWW, 'demo/test-large.safetensors');
     writeBigCatalog(file, 400_000, 64);
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const { page } = await spiedPage(context);
-    await page.goto(`${server.origin}/demo/catalog.json`);
+    await page.goto(`${env.server.origin}/demo/catalog.json`);
     try {
       const run = (worker) =>
         page.evaluate(async (worker) => {
@@ -253,13 +242,13 @@ describe('demo storefront', () => {
   });
 
   test('the backend is explicit: forced scalar, and an unavailable one is reported, not hidden', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const { page } = await spiedPage(context);
-    assert.equal(await openDemo(page, server.origin, '?backend=scalar'), 'ready');
+    assert.equal(await openDemo(page, env.server.origin, '?backend=scalar'), 'ready');
     await clickProduct(page, '#grid', 0);
     assert.match(await page.textContent('#engine-badge'), /^Scalar · /);
     // WebGPU: used where this build and device have it; otherwise the page says why.
-    assert.equal(await openDemo(page, server.origin, '?backend=webgpu'), 'ready');
+    assert.equal(await openDemo(page, env.server.origin, '?backend=webgpu'), 'ready');
     await clickProduct(page, '#grid', 1);
     const badge = await page.textContent('#engine-badge');
     if (!badge.startsWith('WebGPU')) assert.match(await page.textContent('#notice'), /Backend webgpu unavailable: .+/);
@@ -283,10 +272,10 @@ describe('demo storefront', () => {
   };
   for (const [name, breakStorage] of Object.entries(storageFailures)) {
     test(`keeps working in memory: ${name}`, async () => {
-      const context = await browser.newContext();
+      const context = await env.browser.newContext();
       await context.addInitScript(breakStorage);
       const { page, errors } = await spiedPage(context);
-      assert.equal(await openDemo(page, server.origin), 'ready');
+      assert.equal(await openDemo(page, env.server.origin), 'ready');
       const { category } = await browseOneCategory(page);
       assert.match(await page.textContent('#notice'), /kept in this tab only/);
       const personal = await cards(page, '#for-you');
@@ -300,9 +289,9 @@ describe('demo storefront', () => {
   }
 
   test('a corrupted stored record is skipped and reported', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const { page, errors } = await spiedPage(context);
-    await openDemo(page, server.origin);
+    await openDemo(page, env.server.origin);
     await browseOneCategory(page);
     // Damage the log behind the library's back, as another script or a disk error could.
     await page.evaluate(
@@ -333,10 +322,10 @@ describe('demo storefront', () => {
   });
 
   test('an older database layout is migrated with its events', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const { page } = await spiedPage(context);
     // Version 1 of the schema: just the event store.
-    await page.goto(`${server.origin}/demo/catalog.json`);
+    await page.goto(`${env.server.origin}/demo/catalog.json`);
     await page.evaluate(
       () =>
         new Promise((resolve, reject) => {
@@ -355,7 +344,7 @@ describe('demo storefront', () => {
           open.onerror = () => reject(open.error);
         }),
     );
-    await openDemo(page, server.origin);
+    await openDemo(page, env.server.origin);
     assert.equal(await dataCount(page), 2);
     const layout = await page.evaluate(async () => {
       const version = (await indexedDB.databases()).find((d) => d.name === 'shopwindow').version;
@@ -375,9 +364,9 @@ describe('demo storefront', () => {
   });
 
   test('the catalog is cached: reused by version, revalidated by ETag otherwise', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const { page, requests } = await spiedPage(context);
-    await page.goto(`${server.origin}/demo/catalog.json`);
+    await page.goto(`${env.server.origin}/demo/catalog.json`);
     const sources = await page.evaluate(async () => {
       const { Shopwindow } = await import('/index.js');
       const open = async (options) => {
@@ -395,9 +384,9 @@ describe('demo storefront', () => {
   });
 
   test('the history is capped: the oldest events are pruned', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const { page } = await spiedPage(context);
-    await page.goto(`${server.origin}/demo/catalog.json`);
+    await page.goto(`${env.server.origin}/demo/catalog.json`);
     const result = await page.evaluate(async () => {
       const { HistoryStore } = await import('/storage/history.js');
       const store = await HistoryStore.open({ name: 'cap-test', cap: 5 });
@@ -424,10 +413,10 @@ describe('demo storefront', () => {
   });
 
   test('an integrity mismatch is a clear error and loads nothing; the right digest loads', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const { page } = await spiedPage(context);
     const wrong = `sha384-${createHash('sha384').update('not the catalog').digest('base64')}`;
-    assert.equal(await openDemo(page, server.origin, `?integrity=${encodeURIComponent(wrong)}`), 'error');
+    assert.equal(await openDemo(page, env.server.origin, `?integrity=${encodeURIComponent(wrong)}`), 'error');
     assert.match(await page.textContent('#notice'), /failed its integrity check/);
     assert.equal(await page.$$eval('#grid .card', (c) => c.length), 0);
     // Nothing was cached from the failed load.
@@ -435,7 +424,7 @@ describe('demo storefront', () => {
 
     const bytes = readFileSync(join(WWW, 'demo/catalog.safetensors'));
     const right = `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
-    assert.equal(await openDemo(page, server.origin, `?integrity=${encodeURIComponent(right)}`), 'ready');
+    assert.equal(await openDemo(page, env.server.origin, `?integrity=${encodeURIComponent(right)}`), 'ready');
     await context.close();
   });
 });
@@ -483,9 +472,9 @@ describe('campaign banner', () => {
   }
 
   test('the banner is chosen on the device, a click is a reward, and the state survives a reload', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const { page, errors } = await spiedPage(context);
-    assert.equal(await openDemo(page, server.origin), 'ready');
+    assert.equal(await openDemo(page, env.server.origin), 'ready');
     const banner = page.locator('#banner');
     await banner.waitFor({ state: 'visible' });
     const labels = JSON.parse(readFileSync(join(WWW, 'demo/campaigns.json'), 'utf8')).campaigns[0].variants;
@@ -521,9 +510,9 @@ describe('campaign banner', () => {
   });
 
   test('the data panel shows the privacy report it would make, spending the budget once a day', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const { page } = await spiedPage(context);
-    await openDemo(page, server.origin);
+    await openDemo(page, env.server.origin);
     await page.click('#data-button');
     await page.waitForFunction(() => document.getElementById('privacy-report').textContent.includes('epsilon'));
     const report = JSON.parse(await page.textContent('#privacy-report'));
@@ -540,9 +529,9 @@ describe('campaign banner', () => {
   });
 
   test('erasing the data resets what the banner learned', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const { page } = await spiedPage(context);
-    await openDemo(page, server.origin);
+    await openDemo(page, env.server.origin);
     await page.click('#banner');
     await page.waitForSelector('#banner[data-clicked]');
     await page.click('#data-button');

@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const WWW = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,6 +42,24 @@ export async function startServer() {
 
 export function launch() {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+}
+
+/**
+ * Registers the file's `before`/`after` hooks that start the server and Chromium once and
+ * stop them at the end. The returned object's `server` and `browser` are set once `before`
+ * has run, that is inside every test.
+ */
+export function serverAndBrowser() {
+  const env = { server: undefined, browser: undefined };
+  before(async () => {
+    env.server = await startServer();
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser?.close();
+    env.server?.stop();
+  });
+  return env;
 }
 
 /**

@@ -10,40 +10,29 @@
 import assert from 'node:assert/strict';
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import { writeBigCatalog } from './bigcatalog.js';
-import { WWW, launch, startServer } from './helpers.js';
+import { WWW, serverAndBrowser } from './helpers.js';
 
 const ITEMS = 1_000_000;
 const DIM = 64;
 /** Peak wasm memory over catalog bytes (issue 8's target). */
 const MEMORY_TARGET = 1.3;
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const env = serverAndBrowser();
 
 test('a 1M-item int8 catalog loads, scores and stays within 1.3x its size in wasm memory', async () => {
   const file = join(WWW, 'demo/test-million.safetensors');
   writeBigCatalog(file, ITEMS, DIM);
   const catalogBytes = statSync(file).size;
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   // Uncaught errors only: the browser's own favicon request 404s on this bare document.
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
   // Any same-origin document that runs nothing of its own.
-  await page.goto(`${server.origin}/package.json`);
+  await page.goto(`${env.server.origin}/package.json`);
   try {
     const result = await page.evaluate(async () => {
       const glue = await import('/pkg/shopwindow.js');

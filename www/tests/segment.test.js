@@ -5,22 +5,11 @@
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { OUTPUT, clickProduct, launch, openDemo, spiedPage, startServer } from './helpers.js';
+import { OUTPUT, clickProduct, openDemo, serverAndBrowser, spiedPage } from './helpers.js';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const env = serverAndBrowser();
 
 /** Opens category `name`'s page and views its products `indices`. */
 async function browse(page, name, indices) {
@@ -46,9 +35,9 @@ async function categories(page) {
 describe('segment badge', () => {
   for (const worker of ['1', '0']) {
     test(`appears with a reason once the shopper browses, and changes with browsing (worker=${worker})`, async () => {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
       const { page, errors } = await spiedPage(context);
-      assert.equal(await openDemo(page, server.origin, `?worker=${worker}`), 'ready');
+      assert.equal(await openDemo(page, env.server.origin, `?worker=${worker}`), 'ready');
       // No history, no segment.
       assert.equal(await page.getAttribute('#segment', 'hidden'), '');
 
@@ -119,9 +108,9 @@ describe('segment badge', () => {
   }
 
   test("choose() uses the shopper's segment for the store's per-segment priors", async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const { page, errors } = await spiedPage(context);
-    assert.equal(await openDemo(page, server.origin, '?worker=0'), 'ready');
+    assert.equal(await openDemo(page, env.server.origin, '?worker=0'), 'ready');
     const all = await categories(page);
     await browse(page, all[0], [0, 1, 2]);
     const segmentId = Number((await badge(page)).id);
