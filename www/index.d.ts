@@ -182,7 +182,7 @@ export declare class Shopwindow extends EventTarget {
   setBackend(name: Backend): Promise<string>;
   /** Which variant of a campaign to show (decided on this device); records the show. */
   choose(campaignId: string, context?: ChooseContext): Promise<CampaignDecision>;
-  /** Rewards the last shown variant (1 = click, the default; 0..1 otherwise). */
+  /** Rewards the latest unrewarded show of `variant` among the campaign's last 8 decisions, in any tab (1 = click, the default; 0..1 otherwise). */
   reward(campaignId: string, variant: string, reward?: number): Promise<void>;
   /** What the campaign policies learned on this device, and the privacy budget spent. */
   campaignState(): Promise<CampaignSummary>;

@@ -97,6 +97,7 @@ export class Shopwindow extends EventTarget {
   constructor({ engine, history, description, workerError, requestedBackend, worker, catalog, campaignStatus }) {
     super();
     this.#campaignStatus = campaignStatus;
+    this.#enginePolicy = history.policyState();
     this.#engine = engine;
     this.#store = history;
     this.#backend = description.backend;
@@ -121,6 +122,8 @@ export class Shopwindow extends EventTarget {
   #workerError;
   #worker;
   #campaignStatus;
+  /** The stored policy state the engine's campaigns were last loaded from or saved as. */
+  #enginePolicy;
 
   /** The backend scoring now: "webgpu", "simd128" or "scalar". */
   get backend() {
@@ -230,24 +233,29 @@ export class Shopwindow extends EventTarget {
   async choose(campaignId, context = {}) {
     this.#needCampaigns();
     const full = await this.#withStanding(campaignContext(context));
-    const { decision, state } = await this.#engine.call('choose', campaignId, full, this.#store.events());
-    await this.#store.savePolicyState(state);
-    return decision;
+    return this.#updatePolicies(async () => {
+      const { decision, state } = await this.#engine.call('choose', campaignId, full, this.#store.events());
+      return { value: decision, state };
+    });
   }
 
   /**
    * What the last shown variant of `campaignId` earned: 1 for a click (default), 0 to 1
-   * for other outcomes. It must be the variant the last `choose` returned.
+   * for other outcomes. It goes to the latest of the campaign's last 8 decisions (in any tab)
+   * that showed `variant` and has no reward yet; otherwise it throws.
    */
   async reward(campaignId, variant, reward = 1) {
     this.#needCampaigns();
-    const { state } = await this.#engine.call('reward', campaignId, variant, reward);
-    await this.#store.savePolicyState(state);
+    await this.#updatePolicies(async () => {
+      const { state } = await this.#engine.call('reward', campaignId, variant, reward);
+      return { value: undefined, state };
+    });
   }
 
   /** What the campaign policies learned on this device, and the privacy budget. */
   async campaignState() {
     this.#needCampaigns();
+    await this.#loadPolicies(await this.#store.latestPolicyState());
     return this.#engine.call('campaignSummary');
   }
 
@@ -258,9 +266,32 @@ export class Shopwindow extends EventTarget {
    */
   async privacyReport(campaignId) {
     this.#needCampaigns();
-    const { report, state } = await this.#engine.call('privacyReport', campaignId);
-    await this.#store.savePolicyState(state);
-    return report;
+    return this.#updatePolicies(async () => {
+      const { report, state } = await this.#engine.call('privacyReport', campaignId);
+      return { value: report, state };
+    });
+  }
+
+  /**
+   * One change of the policy state, done as a single step across the shop's tabs: the engine
+   * first catches up with what another tab saved, then `step` runs and its state is saved.
+   * Without it each tab would save its own copy, losing the other's shows and rewards and
+   * granting again a privacy budget the other tab spent.
+   */
+  #updatePolicies(step) {
+    return this.#store.updatePolicyState(async (latest) => {
+      await this.#loadPolicies(latest);
+      const result = await step();
+      this.#enginePolicy = result.state;
+      return result;
+    });
+  }
+
+  /** Reloads the engine's policies from `stored` when another tab (or an erase) changed it. */
+  async #loadPolicies(stored) {
+    if (stored === this.#enginePolicy) return;
+    await this.#engine.call('campaignsOpen', this.#campaignStatus.definitions, stored);
+    this.#enginePolicy = stored;
   }
 
   /**
@@ -292,7 +323,9 @@ export class Shopwindow extends EventTarget {
 
   /** @internal the engine and store, for `History.erase` to reset the policies. */
   async resetCampaigns() {
-    if (this.#campaignStatus.loaded) await this.#engine.call('campaignsOpen', this.#campaignStatus.definitions, null);
+    if (!this.#campaignStatus.loaded) return;
+    await this.#engine.call('campaignsOpen', this.#campaignStatus.definitions, null);
+    this.#enginePolicy = null;
   }
 
   /** Stops the worker and the tab sync; the history stays on the device. */

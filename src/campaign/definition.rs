@@ -22,6 +22,7 @@ use super::context::FeatureSpec;
 use super::error::{invalid, CampaignError};
 use super::json;
 use super::raw::{RawCampaign, RawFile, RawPolicy, RawPrior, RawPrivacy};
+use super::state::MAX_PENDING;
 
 /// Format version of campaigns.json this reader understands.
 pub const FORMAT_VERSION: u32 = 1;
@@ -122,13 +123,14 @@ impl Campaign {
     }
 
     /// Numbers this campaign's policy state holds: shows and rewards per variant, plus
-    /// XᵀX (d²) and Xᵀr (d) per variant for LinUCB, plus one pending feature vector.
+    /// XᵀX (d²) and Xᵀr (d) per variant for LinUCB, plus the pending decisions' feature
+    /// vectors.
     pub fn state_numbers(&self) -> usize {
         let d = match self.policy {
             PolicyKind::LinUcb { .. } => self.features.dim(),
             _ => 0,
         };
-        self.variants.len() * (2 + d + d * d) + d
+        self.variants.len() * (2 + d + d * d) + MAX_PENDING * d
     }
 
     pub fn variant_index(&self, id: &str) -> Option<usize> {
@@ -666,7 +668,8 @@ mod tests {
                 "{text}\n -> {message}\n expected {expected}"
             );
         }
-        // 128 variants × (2 + 20 + 400) LinUCB numbers is far over the state budget.
+        // 128 variants × (2 + 20 + 400) LinUCB numbers (and 8 pending × 20) is far over the
+        // state budget.
         let variants: Vec<String> = (0..128).map(|i| format!(r#"{{"id":"v{i}"}}"#)).collect();
         let huge = one(&format!(
             r#"{{"id":"c","variants":[{}],"policy":{{"kind":"linUcb","alpha":1}},
@@ -674,7 +677,7 @@ mod tests {
             variants.join(",")
         ));
         assert!(
-            error_of(&huge).contains("would hold 54036 numbers"),
+            error_of(&huge).contains("would hold 54176 numbers"),
             "{}",
             error_of(&huge)
         );

@@ -29,7 +29,7 @@ pub use ldp::LdpReport;
 pub use random::Rng;
 pub use state::{CampaignState, PolicyState};
 
-use state::{EpochObservation, Pending};
+use state::{EpochObservation, Pending, MAX_PENDING};
 
 /// One decision: the variant to show and the probability it was chosen with.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,7 +78,7 @@ pub fn choose(
             clicked: false,
         });
     }
-    stats.pending = Some(Pending {
+    stats.remember(Pending {
         variant,
         features: linear_x,
         rewarded: false,
@@ -95,8 +95,8 @@ pub fn choose(
     })
 }
 
-/// Attaches `reward` (0 to 1; a click is 1) to the last decision of `campaign_id`, which
-/// must have shown `variant_id` and not have been rewarded yet.
+/// Attaches `reward` (0 to 1; a click is 1) to the latest of `campaign_id`'s last
+/// `MAX_PENDING` decisions that showed `variant_id` and has not been rewarded yet.
 pub fn reward(
     book: &CampaignBook,
     state: &mut PolicyState,
@@ -120,26 +120,28 @@ pub fn reward(
         campaign: campaign_id.into(),
         reason,
     };
+    // The latest such decision: with two tabs showing the same variant, either click may
+    // take either decision; both were shown, so the counts are right either way.
     let pending = stats
         .pending
-        .take_if(|p| p.variant == variant && !p.rewarded)
+        .iter_mut()
+        .rev()
+        .find(|p| p.variant == variant && !p.rewarded)
         .ok_or_else(|| {
             no_decision(format!(
-                "the last decision did not show {variant_id:?}, or was already rewarded"
+                "none of the last {MAX_PENDING} decisions showed {variant_id:?} without a reward yet"
             ))
         })?;
-    stats.record_reward(variant, &pending.features, reward);
+    pending.rewarded = true;
+    let (features, epoch) = (pending.features.clone(), pending.epoch);
+    stats.record_reward(variant, &features, reward);
     if reward > 0.0 {
-        if let (Some(e), Some(obs)) = (pending.epoch, stats.epoch.as_mut()) {
+        if let (Some(e), Some(obs)) = (epoch, stats.epoch.as_mut()) {
             if obs.epoch == e {
                 obs.clicked = true;
             }
         }
     }
-    stats.pending = Some(Pending {
-        rewarded: true,
-        ..pending
-    });
     Ok(())
 }
 

@@ -18,6 +18,11 @@ use super::ldp::LdpReport;
 
 pub const STATE_VERSION: u32 = 1;
 
+/// Decisions per campaign that a reward can still attach to. More than one, because the
+/// shop's tabs share the state: a banner shown in one tab may be clicked after another tab
+/// has decided.
+pub const MAX_PENDING: usize = 8;
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyState {
@@ -44,8 +49,8 @@ pub struct CampaignState {
     pub gram: Vec<f64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub xr: Vec<f64>,
-    /// The last decision, which a reward attaches to.
-    pub pending: Option<Pending>,
+    /// The latest decisions (oldest first, at most `MAX_PENDING`), which rewards attach to.
+    pub pending: Vec<Pending>,
     /// The first decision of the current epoch (what a privacy report is about).
     pub epoch: Option<EpochObservation>,
 }
@@ -159,7 +164,7 @@ impl CampaignState {
             rewards: vec![0.0; k],
             gram: vec![0.0; k * d * d],
             xr: vec![0.0; k * d],
-            pending: None,
+            pending: Vec::new(),
             epoch: None,
         }
     }
@@ -187,11 +192,20 @@ impl CampaignState {
                 .iter()
                 .zip(&self.rewards)
                 .all(|(&s, &r)| s >= 0.0 && (0.0..=s + 1e-9).contains(&r))
+            && self.pending.len() <= MAX_PENDING
             && self
                 .pending
-                .as_ref()
-                .is_none_or(|p| p.variant < k && p.features.len() == d)
+                .iter()
+                .all(|p| p.variant < k && p.features.len() == d)
             && self.epoch.is_none_or(|e| e.variant < k)
+    }
+
+    /// Keeps `decision` for a later reward, forgetting the oldest beyond `MAX_PENDING`.
+    pub fn remember(&mut self, decision: Pending) {
+        if self.pending.len() == MAX_PENDING {
+            self.pending.remove(0);
+        }
+        self.pending.push(decision);
     }
 
     /// Records a show of `variant` with features `x` (reward 0 until a reward arrives).
@@ -270,9 +284,18 @@ impl CampaignState {
             rewards: o.numbers("rewards", false)?,
             gram: o.numbers("gram", true)?,
             xr: o.numbers("xr", true)?,
-            pending: o.opt("pending").map(Pending::read).transpose()?,
+            pending: read_pending(o.opt("pending"))?,
             epoch: o.opt("epoch").map(EpochObservation::read).transpose()?,
         })
+    }
+}
+
+/// The pending decisions: a list, or (as stored before tabs shared the state) one object.
+fn read_pending(value: Option<&Value>) -> Result<Vec<Pending>, String> {
+    match value {
+        None => Ok(Vec::new()),
+        Some(Value::Array(list)) => list.iter().map(Pending::read).collect(),
+        Some(one) => Ok(vec![Pending::read(one)?]),
     }
 }
 

@@ -3,6 +3,7 @@
 use proptest::prelude::*;
 
 use super::random::Rng;
+use super::state::MAX_PENDING;
 use super::*;
 
 fn book(policy: &str, k: usize, floor: f64, extra: &str) -> CampaignBook {
@@ -197,7 +198,11 @@ fn rewards_need_a_matching_unrewarded_decision() {
     let book = book(POLICIES[1], 2, 0.05, "");
     let mut state = PolicyState::default();
     let err = reward(&book, &mut state, "c", "v0", 1.0).unwrap_err();
-    assert!(err.to_string().contains("did not show \"v0\""), "{err}");
+    assert!(
+        err.to_string()
+            .contains("showed \"v0\" without a reward yet"),
+        "{err}"
+    );
     let d = choose(
         &book,
         &mut state,
@@ -225,10 +230,87 @@ fn rewards_need_a_matching_unrewarded_decision() {
     assert!(reward(&book, &mut state, "c", &d.variant_id, 1.0)
         .unwrap_err()
         .to_string()
-        .contains("already rewarded"));
+        .contains("without a reward yet"));
     let stats = state.campaign("c").unwrap();
     assert_eq!(stats.rewards[d.variant], 1.0);
     assert_eq!(stats.shows[d.variant], 1.0);
+}
+
+#[test]
+fn rewards_reach_any_of_the_last_decisions_once() {
+    // Tabs share the state: the banner of an earlier decision may be clicked after later
+    // decisions. Each of the last MAX_PENDING decisions takes one reward, in any order, with
+    // its own features (LinUCB); older ones are forgotten.
+    let book = book(POLICIES[2], 2, 0.05, "");
+    let mut state = PolicyState::default();
+    let mut rng = Rng::seed_from_u64(3);
+    let shown: Vec<Decision> = (0..MAX_PENDING + 5)
+        .map(|step| {
+            choose(
+                &book,
+                &mut state,
+                "c",
+                &context(step as u64),
+                None,
+                &mut rng,
+            )
+            .unwrap()
+        })
+        .collect();
+    let kept = &shown[5..];
+    for d in kept.iter().rev() {
+        reward(&book, &mut state, "c", &d.variant_id, 1.0).unwrap();
+    }
+    for v in ["v0", "v1"] {
+        assert!(reward(&book, &mut state, "c", v, 1.0).is_err());
+    }
+    let stats = state.campaign("c").unwrap();
+    assert_eq!(stats.rewards.iter().sum::<f64>(), MAX_PENDING as f64);
+    // Xᵀr is the sum of the rewarded decisions' own feature vectors.
+    let features = |d: &Decision| {
+        let ctx = context(shown.iter().position(|s| std::ptr::eq(s, d)).unwrap() as u64);
+        book.get("c").unwrap().features.features(&ctx).unwrap()
+    };
+    let dim = stats.dim;
+    for variant in 0..2 {
+        let mut expected = vec![0.0; dim];
+        for d in kept.iter().filter(|d| d.variant == variant) {
+            expected
+                .iter_mut()
+                .zip(features(d))
+                .for_each(|(e, x)| *e += x);
+        }
+        let got = &stats.xr[variant * dim..(variant + 1) * dim];
+        assert!(
+            got.iter()
+                .zip(&expected)
+                .all(|(g, e)| (g - e).abs() < 1e-12),
+            "{got:?} {expected:?}"
+        );
+    }
+}
+
+#[test]
+fn a_stored_single_pending_decision_still_reads() {
+    // The state as stored before decisions were kept as a list: "pending" was one object.
+    let book = book(POLICIES[1], 2, 0.05, "");
+    let mut state = PolicyState::default();
+    let d = choose(
+        &book,
+        &mut state,
+        "c",
+        &PolicyContext::default(),
+        None,
+        &mut Rng::seed_from_u64(4),
+    )
+    .unwrap();
+    let mut old: serde_json::Value = serde_json::from_str(&state.to_json()).unwrap();
+    let one = old["campaigns"][0]["pending"][0].take();
+    old["campaigns"][0]["pending"] = one;
+    let (mut read, dropped) = PolicyState::from_json(&old.to_string(), &book).unwrap();
+    assert!(dropped.is_empty());
+    assert_eq!(read, state);
+    reward(&book, &mut read, "c", &d.variant_id, 1.0).unwrap();
 }
 
 #[test]

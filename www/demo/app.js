@@ -115,9 +115,11 @@ function renderCategories() {
 }
 
 async function renderGrid(category) {
+  const { items } = await shop.popular({ k: 24, category: category ?? undefined });
+  // Title, active link and cards change together: a title over the previous grid would
+  // invite a click on a product of the wrong list.
   $('grid-title').textContent = category ? category : 'Popular now';
   for (const a of $('categories').children) a.classList.toggle('active', a.textContent === (category ?? 'All'));
-  const { items } = await shop.popular({ k: 24, category: category ?? undefined });
   $('grid').replaceChildren(...items.map(card));
 }
 

@@ -97,6 +97,47 @@ export class HistoryStore extends EventTarget {
     }
   }
 
+  /**
+   * The policy state as saved by any tab of the shop: re-read from IndexedDB (where the
+   * history is saved there), so a change another tab made is seen. A database that no
+   * longer exists was erased (here or in another tab): there is no state, and reading does
+   * not create the database again.
+   */
+  async latestPolicyState() {
+    if (this.mode === 'indexeddb') {
+      try {
+        if (!this.db && !(await this.#databaseExists())) {
+          this.policy = null;
+          return null;
+        }
+        const db = await this.#connection();
+        const stored = await transaction(db, CAMPAIGNS, 'readonly', (tx) => promisify(tx.objectStore(CAMPAIGNS).get(POLICY_KEY)));
+        this.policy = stored === undefined || policyStateProblem(stored) ? null : stored;
+      } catch (error) {
+        this.#fallBack(`IndexedDB could not be read: ${error?.message ?? error}`);
+      }
+    }
+    return this.policy;
+  }
+
+  /**
+   * Reads the latest policy state, lets `step` act on it and saves the state `step` returns,
+   * holding a Web Lock across the three where the browser has them, so that tabs of the shop
+   * take turns instead of overwriting each other's changes.
+   * @template T
+   * @param {(latest: string | null) => Promise<{value: T, state: string}>} step
+   * @returns {Promise<T>}
+   */
+  async updatePolicyState(step) {
+    const run = async () => {
+      const { value, state } = await step(await this.latestPolicyState());
+      await this.savePolicyState(state);
+      return value;
+    };
+    const locks = globalThis.navigator?.locks;
+    return locks ? locks.request(`shopwindow-policy:${this.name}`, run) : run();
+  }
+
   /** The events, oldest first (a copy). */
   events() {
     return this.cache.map((e) => ({ ...e }));
@@ -164,6 +205,13 @@ export class HistoryStore extends EventTarget {
     this.channel = null;
     this.db?.close();
     this.db = null;
+  }
+
+  /** Whether the database exists (true where the browser cannot list databases). */
+  async #databaseExists() {
+    if (typeof this.factory.databases !== 'function') return true;
+    const databases = await this.factory.databases();
+    return databases.some((d) => d.name === this.name);
   }
 
   async #connection() {
@@ -259,6 +307,7 @@ export class HistoryStore extends EventTarget {
       if (data?.kind === 'erase') {
         this.cache = [];
         this.skipped = [];
+        this.policy = null;
       } else if (data?.kind === 'add') {
         if (this.mode === 'indexeddb') {
           // The writer's transaction has committed before it announced: disk is the truth.

@@ -528,6 +528,71 @@ describe('campaign banner', () => {
     await context.close();
   });
 
+  test('tabs of the shop take turns: no show, reward or spent privacy budget is lost', async () => {
+    const context = await env.browser.newContext();
+    const tabs = [];
+    for (let i = 0; i < 2; i++) {
+      const page = await context.newPage();
+      // Uncaught errors only: the browser's own favicon request 404s on this bare document.
+      const errors = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      // A same-origin document that runs nothing of its own: the package is driven directly.
+      await page.goto(`${env.server.origin}/package.json`);
+      tabs.push({ page, errors });
+    }
+    const open = (page) =>
+      page.evaluate(async () => {
+        const { Shopwindow } = await import('/index.js');
+        const campaigns = {
+          version: 1,
+          privacy: { epsilon: 1, lifetimeBudget: 1, epochHours: 24 },
+          campaigns: ['slot', 'other'].map((id) => ({ id, variants: [{ id: 'a' }, { id: 'b' }], policy: { kind: 'thompson', draws: 64 } })),
+        };
+        window.shop = await Shopwindow.open({ catalogUrl: '/demo/catalog.safetensors', storageName: 'tabs', worker: false, campaigns });
+        return window.shop.status.storage;
+      });
+    assert.deepEqual(await Promise.all(tabs.map(({ page }) => open(page))), ['indexeddb', 'indexeddb']);
+
+    // Both tabs decide and learn at the same time, each from the state it opened with.
+    const decide = (page) =>
+      page.evaluate(async () => {
+        for (let i = 0; i < 10; i++) {
+          const { variant } = await window.shop.choose('slot');
+          await window.shop.reward('slot', variant, 1);
+          await window.shop.choose('other');
+        }
+      });
+    await Promise.all(tabs.map(({ page }) => decide(page)));
+    const totals = (page) =>
+      page.evaluate(async () => {
+        const { campaigns, privacy } = await window.shop.campaignState();
+        const sum = (id, field) => campaigns.find((c) => c.id === id).variants.reduce((s, v) => s + v[field], 0);
+        return { slotShows: sum('slot', 'shows'), slotRewards: sum('slot', 'rewards'), otherShows: sum('other', 'shows'), spent: privacy.spent };
+      });
+    const expected = { slotShows: 20, slotRewards: 20, otherShows: 20, spent: 0 };
+    assert.deepEqual(await totals(tabs[0].page), expected);
+    assert.deepEqual(await totals(tabs[1].page), expected);
+
+    // The budget (one report) spent in one tab is spent for the other.
+    const report = (page, id) =>
+      page.evaluate(async (id) => {
+        try {
+          return { report: await window.shop.privacyReport(id) };
+        } catch (error) {
+          return { error: error.message };
+        }
+      }, id);
+    assert.equal((await report(tabs[0].page, 'slot')).report.campaign, 'slot');
+    assert.match((await report(tabs[1].page, 'other')).error, /lifetime privacy budget is spent/);
+    assert.equal((await totals(tabs[1].page)).spent, 1);
+
+    // Erasing in one tab resets the policies the other tab decides with.
+    await tabs[1].page.evaluate(() => window.shop.history.erase());
+    assert.deepEqual(await totals(tabs[0].page), { slotShows: 0, slotRewards: 0, otherShows: 0, spent: 0 });
+    for (const { errors } of tabs) assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('erasing the data resets what the banner learned', async () => {
     const context = await env.browser.newContext();
     const { page } = await spiedPage(context);

@@ -64,7 +64,8 @@ impl Campaigns {
         to_js(&decision)
     }
 
-    /// Rewards the last decision of `campaignId`, which showed `variant` (0 to 1; a click is 1).
+    /// Rewards the latest of `campaignId`'s last 8 decisions that showed `variant` and has
+    /// no reward yet (0 to 1; a click is 1).
     pub fn reward(
         &mut self,
         #[wasm_bindgen(js_name = campaignId)] campaign_id: &str,

@@ -139,7 +139,7 @@ fn bad_input_throws_errors_that_say_why() {
             .contains("unknown campaign")
     );
     let err = campaigns.reward("banner", "a", 1.0).unwrap_err();
-    assert!(message(err.into()).contains("did not show"));
+    assert!(message(err.into()).contains("without a reward yet"));
     let err = campaigns.reward("banner", "a", 7.0).unwrap_err();
     assert!(message(err.into()).contains("rewards are numbers from 0 to 1"));
     let err = campaigns.privacy_report("banner").unwrap_err();
