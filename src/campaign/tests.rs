@@ -58,6 +58,12 @@ fn simulate(
         .collect()
 }
 
+/// One decision of campaign "c" with an empty context.
+fn choose_without_context(book: &CampaignBook, state: &mut PolicyState, seed: u64) -> Decision {
+    let mut rng = Rng::seed_from_u64(seed);
+    choose(book, state, "c", &PolicyContext::default(), None, &mut rng).unwrap()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -176,15 +182,7 @@ fn thompson_propensity_matches_the_two_arm_closed_form() {
     )
     .unwrap();
     let mut state = PolicyState::default();
-    let d = choose(
-        &book,
-        &mut state,
-        "c",
-        &PolicyContext::default(),
-        None,
-        &mut Rng::seed_from_u64(5),
-    )
-    .unwrap();
+    let d = choose_without_context(&book, &mut state, 5);
     // Monte Carlo standard error at 10,000 draws is 0.0047.
     assert!(
         (d.probabilities[0] - 1.0 / 3.0).abs() < 0.02,
@@ -203,15 +201,7 @@ fn rewards_need_a_matching_unrewarded_decision() {
             .contains("showed \"v0\" without a reward yet"),
         "{err}"
     );
-    let d = choose(
-        &book,
-        &mut state,
-        "c",
-        &PolicyContext::default(),
-        None,
-        &mut Rng::seed_from_u64(1),
-    )
-    .unwrap();
+    let d = choose_without_context(&book, &mut state, 1);
     let other = if d.variant == 0 { "v1" } else { "v0" };
     assert!(reward(&book, &mut state, "c", other, 1.0).is_err());
     assert!(matches!(
@@ -295,15 +285,7 @@ fn a_stored_single_pending_decision_still_reads() {
     // The state as stored before decisions were kept as a list: "pending" was one object.
     let book = book(POLICIES[1], 2, 0.05, "");
     let mut state = PolicyState::default();
-    let d = choose(
-        &book,
-        &mut state,
-        "c",
-        &PolicyContext::default(),
-        None,
-        &mut Rng::seed_from_u64(4),
-    )
-    .unwrap();
+    let d = choose_without_context(&book, &mut state, 4);
     let mut old: serde_json::Value = serde_json::from_str(&state.to_json()).unwrap();
     let one = old["campaigns"][0]["pending"][0].take();
     old["campaigns"][0]["pending"] = one;
