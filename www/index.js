@@ -321,13 +321,6 @@ export class Shopwindow extends EventTarget {
     if (!loaded) throw new Error(error ?? 'no campaigns: pass `campaignsUrl` or `campaigns` to Shopwindow.open');
   }
 
-  /** @internal the engine and store, for `History.erase` to reset the policies. */
-  async resetCampaigns() {
-    if (!this.#campaignStatus.loaded) return;
-    await this.#engine.call('campaignsOpen', this.#campaignStatus.definitions, null);
-    this.#enginePolicy = null;
-  }
-
   /** Stops the worker and the tab sync; the history stays on the device. */
   close() {
     this.#engine.close();
@@ -412,10 +405,10 @@ class History {
   }
 
   /** Deletes the history and the campaign policies' state from this device (every tab of
-   *  the shop sees the history go). */
+   *  the shop sees the history go; each tab's policies start afresh at their next use, as
+   *  after any change of the stored state). */
   async erase() {
     await this.#store.erase();
-    await this.#shop.resetCampaigns();
   }
 }
 
