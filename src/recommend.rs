@@ -141,6 +141,18 @@ pub enum RecommendPlan<'r> {
     Interests(Vec<ScanPlan<'r>>),
 }
 
+impl<'r> RecommendPlan<'r> {
+    /// The catalog scans the plan needs, in the order [`Recommender::complete`] expects
+    /// their results (none when the plan is already answered).
+    pub fn scans(&self) -> &[ScanPlan<'r>] {
+        match self {
+            RecommendPlan::Ready(_) => &[],
+            RecommendPlan::Scan(plan) => std::slice::from_ref(plan),
+            RecommendPlan::Interests(plans) => plans,
+        }
+    }
+}
+
 /// Largest k a request may ask for.
 pub const MAX_K: usize = 1000;
 
@@ -202,23 +214,39 @@ impl Recommender {
         history: &[Event],
         options: &RecommendOptions,
     ) -> Result<Recommendations, RecommendError> {
-        Ok(match self.plan_recommend(history, options)? {
+        let plan = self.plan_recommend(history, options)?;
+        let results = plan.scans().iter().map(|scan| self.run_scan(scan)).collect();
+        Ok(self.complete(plan, results))
+    }
+
+    /// The one way a planned recommendation becomes a list, whichever backend ran its
+    /// scans: `results` are the scans of [`RecommendPlan::scans`], in that order. The CPU
+    /// path ([`Recommender::recommend`]) and the browser's WebGPU path both end here, so
+    /// the rules after the scan (diversity, probabilities, interleaving, the strategy) are
+    /// written once.
+    ///
+    /// # Panics
+    /// When `results` does not hold one result per scan of the plan.
+    pub fn complete(&self, plan: RecommendPlan<'_>, results: Vec<ScanResult>) -> Recommendations {
+        assert_eq!(
+            plan.scans().len(),
+            results.len(),
+            "one scan result per planned scan"
+        );
+        match plan {
             RecommendPlan::Ready(done) => done,
             RecommendPlan::Scan(plan) => {
-                let result = self.run_scan(&plan);
+                let result = results.into_iter().next().expect("checked above");
                 Recommendations {
                     items: self.finish(&plan, result),
                     strategy: Strategy::Personalized,
                 }
             }
-            RecommendPlan::Interests(plans) => {
-                let results = plans.iter().map(|plan| self.run_scan(plan)).collect();
-                Recommendations {
-                    items: self.finish_interests(&plans, results),
-                    strategy: Strategy::Personalized,
-                }
-            }
-        })
+            RecommendPlan::Interests(plans) => Recommendations {
+                items: self.finish_interests(&plans, results),
+                strategy: Strategy::Personalized,
+            },
+        }
     }
 
     /// The first half of [`Recommender::recommend`]: validates the request and either

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use js_sys::futures::future_to_promise;
 use js_sys::Promise;
-use shopwindow::recommend::{RecommendPlan, ScanPlan};
+use shopwindow::recommend::ScanPlan;
 use shopwindow::topk::{ScanResult, Scored};
 use shopwindow::{Catalog, Recommender as Engine};
 use wasm_bindgen::prelude::*;
@@ -288,39 +288,21 @@ impl Recommender {
             let catalog = engine.catalog();
             let (events, unknown) = api::resolve_history(catalog, &history);
             let core_options = api::recommend_options(catalog, &options).map_err(error)?;
-            let (result, backend) = match engine
+            let plan = engine
                 .plan_recommend(&events, &core_options)
-                .map_err(error)?
-            {
-                RecommendPlan::Ready(done) => (done, engine.backend().name()),
-                RecommendPlan::Scan(plan) => {
-                    let (scan, backend) = shared.scan(&engine, &plan).await;
-                    let items = engine.finish(&plan, scan);
-                    let result = shopwindow::Recommendations {
-                        items,
-                        strategy: shopwindow::Strategy::Personalized,
-                    };
-                    (result, backend)
+                .map_err(error)?;
+            // Each scan on the GPU when it can; "webgpu" only if every scan ran there (a
+            // plan answered without scanning reports the CPU backend).
+            let mut results = Vec::with_capacity(plan.scans().len());
+            let mut backend = engine.backend().name();
+            for (i, scan) in plan.scans().iter().enumerate() {
+                let (result, used) = shared.scan(&engine, scan).await;
+                if i == 0 || used != "webgpu" {
+                    backend = used;
                 }
-                // One scan per interest, each on the GPU when it can; "webgpu" only if
-                // every scan ran there.
-                RecommendPlan::Interests(plans) => {
-                    let mut scans = Vec::with_capacity(plans.len());
-                    let mut backend = "webgpu";
-                    for plan in &plans {
-                        let (scan, used) = shared.scan(&engine, plan).await;
-                        if used != "webgpu" {
-                            backend = used;
-                        }
-                        scans.push(scan);
-                    }
-                    let result = shopwindow::Recommendations {
-                        items: engine.finish_interests(&plans, scans),
-                        strategy: shopwindow::Strategy::Personalized,
-                    };
-                    (result, backend)
-                }
-            };
+                results.push(result);
+            }
+            let result = engine.complete(plan, results);
             Ok(to_js(&api::recommendations(
                 catalog, &result, unknown, backend,
             ))?)
