@@ -215,7 +215,11 @@ impl Recommender {
         options: &RecommendOptions,
     ) -> Result<Recommendations, RecommendError> {
         let plan = self.plan_recommend(history, options)?;
-        let results = plan.scans().iter().map(|scan| self.run_scan(scan)).collect();
+        let results = plan
+            .scans()
+            .iter()
+            .map(|scan| self.run_scan(scan))
+            .collect();
         Ok(self.complete(plan, results))
     }
 
