@@ -13,9 +13,9 @@
 //! fail (no `navigator.gpu`, no adapter, a refused device, a pipeline error, a lost device)
 //! comes back as an error the caller answers by scoring on the CPU.
 //!
-//! Inside: device acquisition ([`device`]) is separate from the kernels ([`scorer`]); the
-//! host-side data layout ([`layout`]) and the shader sources ([`shaders`]) are plain Rust,
-//! built and tested natively too.
+//! Inside: device acquisition (`device`) is separate from the kernels (`scorer`); the
+//! host-side data layout (`layout`) and the shader sources ([`shaders`]) are plain Rust,
+//! built and tested natively too; the rest is `cfg(target_arch = "wasm32")`.
 
 mod error;
 // The layout is used by the browser-only scorer; natively only its unit tests run.
