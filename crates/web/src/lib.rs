@@ -10,7 +10,6 @@ pub mod backend;
 pub mod campaigns;
 mod campaigns_js;
 pub mod dto;
-pub mod gpu;
 #[cfg(target_arch = "wasm32")]
 mod webgpu;
 
@@ -38,7 +37,7 @@ struct Shared {
     engine: RefCell<Engine>,
     status: RefCell<BackendStatus>,
     #[cfg(target_arch = "wasm32")]
-    gpu: RefCell<Option<Rc<gpu::scorer::GpuScorer>>>,
+    gpu: RefCell<Option<Rc<shopwindow_webgpu::GpuScorer>>>,
     #[cfg(target_arch = "wasm32")]
     on_fallback: RefCell<Option<js_sys::Function>>,
 }

@@ -1,6 +1,6 @@
 //! Getting a WebGPU device: `navigator.gpu`, an adapter, and a device with the limits the
 //! catalog needs. Separate from the kernels so each failure has one place and one message.
-//! (`device.lost` is watched by the façade, which owns the fallback.)
+//! (`device.lost` is offered by `GpuScorer::lost`; the caller owns the fallback.)
 
 use std::cell::Cell;
 
@@ -8,7 +8,7 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Gpu, GpuAdapter, GpuDevice, GpuDeviceDescriptor};
 
-use super::shaders::{I8Dot, PACKED_DOT_FEATURE};
+use crate::shaders::{I8Dot, PACKED_DOT_FEATURE};
 
 /// A device and what we learnt about it while getting it.
 pub struct Device {

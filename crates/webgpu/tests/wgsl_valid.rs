@@ -3,7 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use naga::valid::{Capabilities, ValidationFlags, Validator};
-use shopwindow_web::gpu::shaders;
+use shopwindow_webgpu::shaders;
 
 /// What every WebGPU implementation offers without optional features. naga gates
 /// `unpack2x16float` behind a capability because some of its native back ends lack it;
@@ -37,4 +37,15 @@ fn the_int8_variants_differ_only_in_the_lane_product() {
     let unpacked = shaders::module(shopwindow::VectorDtype::I8, shaders::I8Dot::Unpacked);
     assert!(packed.contains("dot4I8Packed"));
     assert!(!unpacked.contains("dot4I8Packed("));
+}
+
+#[test]
+fn f32_and_f16_share_one_kernel_and_differ_only_in_the_element_load() {
+    let f32_module = shaders::module(shopwindow::VectorDtype::F32, shaders::I8Dot::Packed);
+    let f16_module = shaders::module(shopwindow::VectorDtype::F16, shaders::I8Dot::Packed);
+    assert!(f32_module.contains(shaders::SCORE_FLOAT));
+    assert_eq!(
+        f32_module.replace(shaders::LOAD_F32, shaders::LOAD_F16),
+        f16_module
+    );
 }

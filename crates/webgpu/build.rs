@@ -1,16 +1,16 @@
 //! Strips comments and indentation from the WGSL shaders before they are compiled into the
 //! wasm (they ship as strings: every byte of a comment would be a byte of the download).
-//! The readable sources stay in src/gpu/*.wgsl; the native naga test validates the
+//! The readable sources stay in src/wgsl/*.wgsl; the native naga test validates the
 //! stripped text, which is exactly what the browser compiles.
 
 use std::path::Path;
 use std::{env, fs};
 
 fn main() {
-    let src = Path::new("src/gpu");
+    let src = Path::new("src/wgsl");
     let out = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
-    println!("cargo::rerun-if-changed=src/gpu");
-    for entry in fs::read_dir(src).expect("src/gpu exists") {
+    println!("cargo::rerun-if-changed=src/wgsl");
+    for entry in fs::read_dir(src).expect("src/wgsl exists") {
         let path = entry.expect("readable directory").path();
         if path.extension().is_none_or(|e| e != "wgsl") {
             continue;

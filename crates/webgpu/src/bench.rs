@@ -1,5 +1,5 @@
-//! A WebGPU row for the in-browser benchmark: `crates/web/tests/browser_bench.rs` (built with
-//! `--features bench`) calls [`webgpu_top_k`] and prints the row. On SwiftShader (headless
+//! A WebGPU row for the in-browser benchmark (`--features bench`): [`webgpu_top_k`] times
+//! the GPU scan against the CPU's; `crates/web/tests/gpu.rs` checks that it runs. On SwiftShader (headless
 //! Chromium here) the timings only show that the path works; GPU figures need a real GPU.
 
 use shopwindow::profile::{Event, EventKind};
@@ -7,8 +7,7 @@ use shopwindow::recommend::{RecommendOptions, RecommendPlan};
 use shopwindow::{Catalog, Recommender};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::device;
-use super::scorer::GpuScorer;
+use crate::{GpuScorer, StartOptions};
 
 /// One benchmark row: WebGPU scan times, and the CPU's (SIMD128) on the same request.
 #[derive(Debug, Clone)]
@@ -88,11 +87,16 @@ pub async fn webgpu_top_k(
     }
 
     let started = now_ms();
-    let device = device::acquire().await?;
-    let scorer = GpuScorer::new(device, engine.catalog(), max_chunk_bytes).await?;
+    let options = StartOptions {
+        max_chunk_bytes,
+        refuse_software: false,
+    };
+    let scorer = GpuScorer::start(engine.catalog(), options)
+        .await
+        .map_err(|e| e.to_string())?;
     let setup_ms = now_ms() - started;
 
-    let warm = scorer.scan(&plan).await?;
+    let warm = scorer.scan(&plan).await.map_err(|e| e.to_string())?;
     let cpu = engine.run_scan(&plan);
     let ids = |top: &[shopwindow::Scored]| top.iter().map(|s| s.index).collect::<Vec<_>>();
     let same_ids = ids(&warm.top) == ids(&cpu.top);
@@ -100,7 +104,7 @@ pub async fn webgpu_top_k(
     let mut gpu_ms = Vec::with_capacity(runs);
     for _ in 0..runs {
         let t = now_ms();
-        scorer.scan(&plan).await?;
+        scorer.scan(&plan).await.map_err(|e| e.to_string())?;
         gpu_ms.push(now_ms() - t);
     }
     let mut cpu_ms = Vec::with_capacity(runs);

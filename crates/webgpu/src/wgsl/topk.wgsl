@@ -1,5 +1,6 @@
 // Scoring + per-workgroup top-k, shared by every vector type. The module is this file plus
-// one `score_*.wgsl` (which declares binding 2, the vectors, and `fn score(item) -> f32`).
+// one kernel that declares binding 2, the vectors, and `fn score(item) -> f32`: score_float.wgsl
+// with load_f32.wgsl or load_f16.wgsl, or score_i8.wgsl with a dot_i8_*.wgsl.
 //
 // Each workgroup owns a tile of TILE consecutive items of one chunk: it scores the allowed
 // ones, sorts the tile in workgroup memory (bitonic sort) and writes its best `params.k`

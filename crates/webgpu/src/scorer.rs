@@ -3,6 +3,7 @@
 //! candidates, and a read-back of those candidates only, merged on the CPU.
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 
 use js_sys::Uint32Array;
 use shopwindow::recommend::ScanPlan;
@@ -15,9 +16,10 @@ use web_sys::{
     GpuShaderModuleDescriptor,
 };
 
-use super::device::Device;
-use super::layout::{self, Chunk, Request, MAX_POOL, PARAMS_BYTES, PARAMS_STRIDE};
-use super::shaders;
+use crate::device::{self, Device};
+use crate::layout::{self, Chunk, Request, MAX_POOL, PARAMS_BYTES, PARAMS_STRIDE};
+use crate::shaders;
+use crate::{GpuError, StartError};
 
 thread_local! {
     static BREAK_SHADERS: Cell<bool> = const { Cell::new(false) };
@@ -43,6 +45,19 @@ struct Weights {
     chunks: Vec<GpuBuffer>,
 }
 
+/// How [`GpuScorer::start`] may use the device.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StartOptions {
+    /// Lowers the chunk size below the device's limit (tests use it to force chunking
+    /// without allocating GiBs).
+    pub max_chunk_bytes: Option<u64>,
+    /// Give up on a software adapter (SwiftShader, WARP, …), which is correct but slower
+    /// than SIMD128, before uploading anything.
+    pub refuse_software: bool,
+}
+
+/// A catalog on a WebGPU device, ready to scan. Dropping it frees the GPU memory and
+/// destroys the device.
 pub struct GpuScorer {
     device: Device,
     queue: GpuQueue,
@@ -66,10 +81,27 @@ fn js_message(err: &wasm_bindgen::JsValue) -> String {
 }
 
 impl GpuScorer {
-    /// Compiles the pipeline for the catalog's vector type and uploads the catalog.
-    /// `max_chunk_bytes` lowers the chunk size below the device's limit (tests use it to
-    /// force chunking without allocating GiBs).
-    pub async fn new(
+    /// Gets a device, compiles the pipeline for the catalog's vector type and uploads the
+    /// catalog.
+    pub async fn start(catalog: &Catalog, options: StartOptions) -> Result<GpuScorer, StartError> {
+        let device = device::acquire()
+            .await
+            .map_err(|why| StartError::NoDevice(why.into()))?;
+        let adapter = device.adapter.clone();
+        if options.refuse_software && device.software {
+            device.device.destroy();
+            return Err(StartError::Software { adapter });
+        }
+        GpuScorer::new(device, catalog, options.max_chunk_bytes)
+            .await
+            .map_err(|why| StartError::Failed {
+                adapter,
+                error: why.into(),
+            })
+    }
+
+    /// The rest of [`GpuScorer::start`], once there is a device.
+    async fn new(
         device: Device,
         catalog: &Catalog,
         max_chunk_bytes: Option<u64>,
@@ -129,14 +161,17 @@ impl GpuScorer {
         })
     }
 
+    /// The adapter: "vendor architecture", or its description.
     pub fn adapter(&self) -> &str {
         &self.device.adapter
     }
 
+    /// Whether the adapter is a software renderer (timings mean little there).
     pub fn is_software(&self) -> bool {
         self.device.software
     }
 
+    /// GPU buffers the catalog was split into.
     pub fn chunk_count(&self) -> usize {
         self.chunks.len()
     }
@@ -146,7 +181,23 @@ impl GpuScorer {
         self.device.i8_dot
     }
 
+    /// Resolves with a message when the device is lost, or destroyed (dropping the scorer
+    /// does that). Holds the device's `lost` promise only, not the scorer, so waiting on
+    /// it keeps nothing alive.
+    pub fn lost(&self) -> impl Future<Output = String> + 'static {
+        let lost = self.device.device.lost();
+        async move {
+            match lost.await {
+                Ok(info) if !info.message().is_empty() => {
+                    format!("the GPU device was lost: {}", info.message())
+                }
+                _ => "the GPU device was lost".to_string(),
+            }
+        }
+    }
+
     /// The device, for tests that simulate its loss.
+    #[doc(hidden)]
     pub fn device(&self) -> &GpuDevice {
         &self.device.device
     }
@@ -159,7 +210,7 @@ impl GpuScorer {
 
     /// Runs `plan` (which [`GpuScorer::supports`]) on the GPU: the same top list as
     /// `Recommender::run_scan`, with scores equal to rounding.
-    pub async fn scan(&self, plan: &ScanPlan<'_>) -> Result<ScanResult, String> {
+    pub async fn scan(&self, plan: &ScanPlan<'_>) -> Result<ScanResult, GpuError> {
         let gpu = &self.device.device;
         let k = plan.pool;
         let mut request = Request::new(

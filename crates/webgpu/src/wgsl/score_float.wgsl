@@ -1,17 +1,14 @@
-// f16 rows stored as binary16 pairs in u32 words (the file's bytes, uploaded as they are).
-// Halves widen to f32 exactly (unpack2x16float), so this is the f32 kernel's arithmetic on
-// the same values, in the same order. Needs no `shader-f16`.
-
-@group(0) @binding(2) var<storage, read> vectors: array<u32>;
+// f32 and f16 rows, d elements each. The module is this file plus one `load_*.wgsl`, which
+// declares binding 2 (the vectors) and `fn x(e) -> f32`, element e of the chunk (row-major)
+// as an f32; the arithmetic below is the same for both, only the load differs.
+//
+// Sums in the reference order (kernels::scalar::dot_f32): eight interleaved partial sums
+// (two vec4 accumulators), combined as ((a0+a4)+(a1+a5))+((a2+a6)+(a3+a7)), then the tail
+// in order. WGSL may still fuse a multiply and an add, so scores match the CPU to
+// rounding, not bit for bit.
 
 fn q(j: u32) -> f32 {
     return bitcast<f32>(request[j]);
-}
-
-// Element e of the chunk (row-major), widened to f32.
-fn x(e: u32) -> f32 {
-    let pair = unpack2x16float(vectors[e >> 1u]);
-    return select(pair.x, pair.y, (e & 1u) != 0u);
 }
 
 fn score(item: u32) -> f32 {
