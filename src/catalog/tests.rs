@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use proptest::prelude::*;
 use safetensors::tensor::TensorView;
-use safetensors::Dtype;
+use safetensors::{Dtype, SafeTensors};
 
 use super::*;
 
@@ -2084,8 +2084,8 @@ fn segment_spec() -> SegmentSpec {
     }
 }
 
-fn rfm_thresholds() -> crate::segment::RfmThresholds {
-    crate::segment::RfmThresholds::new(
+fn rfm_thresholds() -> crate::rfm::RfmThresholds {
+    crate::rfm::RfmThresholds::new(
         [7.0, 30.0, 90.0, 180.0],
         [1.0, 2.0, 3.0, 5.0],
         [10.0, 40.0, 100.0, 400.0],
