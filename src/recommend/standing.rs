@@ -167,4 +167,29 @@ mod tests {
             .segment(&[], &ProfileConfig::default(), f64::NAN)
             .is_err());
     }
+
+    #[test]
+    fn standing_is_the_segment_and_the_vector_of_one_fold_in() {
+        let rec = recommender(true, true);
+        let history = [
+            event(2, EventKind::View, 9.0),
+            event(3, EventKind::Purchase, 9.5),
+        ];
+        let profile = ProfileConfig::default();
+        let now = 10.0 * DAY;
+        let standing = rec.standing(&history, &profile, now).unwrap();
+        assert_eq!(standing.user, rec.user_vector(&history, &profile).unwrap());
+        assert!(standing.user.is_some());
+        assert_eq!(
+            standing.segment,
+            shopper_segment(rec.catalog(), &history, standing.user.as_deref(), now).unwrap()
+        );
+        assert_eq!(
+            standing.segment,
+            rec.segment(&history, &profile, now).unwrap()
+        );
+        let cold = rec.standing(&[], &profile, now).unwrap();
+        assert_eq!(cold.user, None);
+        assert_eq!(cold.segment.segment, None);
+    }
 }
