@@ -1,4 +1,4 @@
-//! The protocols of DESIGN.md §6 on the real data sets in `../shared/data` (present in CI,
+//! The evaluation protocols (`eval/protocols.rs`) on the real data sets in `../shared/data` (present in CI,
 //! where a missing directory fails instead of skipping). Kept to a few seconds: reduced
 //! training, one MovieLens split; the full numbers come from `shopwindow eval`.
 
@@ -35,7 +35,7 @@ fn online_retail_temporal_split_matches_the_protocol_and_ials_beats_popularity()
     let progress = Progress::hidden();
     let (split, report) =
         online_retail_split(&dir.join("online_retail.csv.gz"), &progress).unwrap();
-    // The counts of DESIGN.md §6 and of the data set's README.
+    // The counts of the data set's README: 541,909 rows, 135,080 without a customer id.
     assert_eq!(report.rows.rows, 541_909);
     assert_eq!(report.no_customer, 135_080);
     assert_eq!(report.rows.skipped, 0);

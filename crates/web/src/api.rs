@@ -2,7 +2,6 @@
 //! `lib.rs` only moves these across the wasm boundary, so the native golden tests can call
 //! exactly what the browser calls.
 
-use shopwindow::catalog::LambdaScaling;
 use shopwindow::profile::{Event, EventKind, ProfileConfig};
 use shopwindow::recommend::{self, HistoryExclusion};
 use shopwindow::topk::{FilterSpec, Scored};
@@ -277,11 +276,7 @@ pub fn info(catalog: &Catalog) -> dto::CatalogInfo {
         model: meta.model.clone(),
         alpha: meta.params.alpha,
         lambda: meta.params.lambda,
-        lambda_scaling: match meta.params.lambda_scaling {
-            LambdaScaling::Constant => "constant",
-            LambdaScaling::Interactions => "interactions",
-        }
-        .to_string(),
+        lambda_scaling: meta.params.lambda_scaling.as_str().to_string(),
         categories: (0..catalog.category_count() as u32)
             .filter_map(|c| catalog.category_name(c).map(str::to_string))
             .collect(),

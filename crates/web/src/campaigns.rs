@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use shopwindow::campaign::{
-    self, CampaignBook, CampaignError, LdpReport, PolicyContext, PolicyState, Rfm, Rng,
+    self, CampaignBook, CampaignError, LdpReport, PolicyContext, PolicyState, RfmScores as Rfm, Rng,
 };
 use tsify::Tsify;
 

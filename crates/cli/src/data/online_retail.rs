@@ -17,7 +17,8 @@ use indicatif::ProgressBar;
 use super::time::parse_timestamp;
 use super::{open_maybe_gz, BadRowPolicy, EventLog, IdMap, ItemInfo, ItemTable, RowReport};
 
-/// The first day of the test period in the evaluation protocol (DESIGN.md §6).
+/// The first day of the test period in the Online Retail evaluation protocol: purchases
+/// before it train, purchases from it on are held out.
 pub const TEST_FROM: &str = "2011-11-01";
 
 /// Why rows were dropped, and what was kept.

@@ -1,4 +1,5 @@
-//! The evaluation protocols of DESIGN.md §6, plus a temporal split of any interactions file.
+//! The evaluation protocols of `shopwindow eval` (one per data set, below), plus a temporal
+//! split of any interactions file.
 
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::segment::rng::SplitMix64;
+use crate::rng::SplitMix64;
 
 /// `per_blob` points around each of `centers` (uniform noise of half-width `spread`).
 fn blobs(centers: &[[f32; 2]], per_blob: usize, spread: f32, seed: u64) -> Vec<f32> {

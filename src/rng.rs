@@ -1,6 +1,7 @@
-//! The seeded randomness k-means needs. The core never touches entropy: callers pass a
-//! generator (the CLI seeds it from `--seed`, tests from a constant), so the same seed and
-//! data give the same segments on every platform.
+//! Seeded randomness: the one SplitMix64 of the workspace. The core never touches entropy:
+//! callers pass a generator or a seed (the CLI seeds it from `--seed`, tests from a
+//! constant), so the same seed and data give the same k-means segments, ALS factors,
+//! campaign generator states and projections on every platform.
 
 /// A source of uniformly distributed 64-bit words.
 pub trait RandomSource {
@@ -18,7 +19,10 @@ pub trait RandomSource {
 }
 
 /// SplitMix64 (Steele, Lea & Flood 2014): tiny, fast, and a full-period 64-bit generator,
-/// plenty for seeding and sampling.
+/// plenty for seeding and sampling. Written here and nowhere else: the same seed must give
+/// the same sequence in every tool and version (which a general-purpose RNG crate does not
+/// promise), so k-means, the ALS trainer's initial factors, the campaign generator's seeding
+/// and the campaign projection all draw from this one definition.
 #[derive(Debug, Clone)]
 pub struct SplitMix64(u64);
 
@@ -26,15 +30,33 @@ impl SplitMix64 {
     pub fn new(seed: u64) -> SplitMix64 {
         SplitMix64(seed)
     }
-}
 
-impl RandomSource for SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
+    /// The next word. Inherent as well as [`RandomSource::next_u64`], so callers that only
+    /// need words do not have to import the trait.
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1) from the top 24 bits (every f32 in the range equally spaced): the
+    /// ALS trainer's initial factors.
+    pub fn next_f32(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    /// The first output of a generator seeded with `seed`: a stateless 64-bit hash (the
+    /// campaign projection's signs).
+    pub fn mix(seed: u64) -> u64 {
+        SplitMix64::new(seed).next_u64()
+    }
+}
+
+impl RandomSource for SplitMix64 {
+    fn next_u64(&mut self) -> u64 {
+        SplitMix64::next_u64(self)
     }
 }
 

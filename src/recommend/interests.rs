@@ -12,11 +12,16 @@
 //! interest and `finish_interests` interleaves the lists. Off by default, because
 //! `shopwindow eval --models ials-interests` finds no recall gain on Online Retail.
 
-use crate::profile::Event;
-use crate::recommend::Recommender;
-use crate::segment::assign::unit_vector;
-use crate::segment::kmeans::{squared_distance, KMeansParams, Points};
-use crate::segment::rng::SplitMix64;
+use super::plan::ScanPlan;
+use super::{Recommended, Recommender};
+use crate::catalog::Catalog;
+use crate::cluster::{
+    silhouette, squared_distance, unit_vector, KMeansModel, KMeansParams, Points,
+};
+use crate::error::RecommendError;
+use crate::profile::{fold_in, item_weights, Event, ProfileConfig};
+use crate::rng::SplitMix64;
+use crate::topk::ScanResult;
 
 pub const MAX_INTERESTS: usize = 4;
 /// The seed of the interest k-means: fixed, so the same history gives the same interests
@@ -32,8 +37,7 @@ pub const MIN_SEPARATION: f64 = 0.5;
 pub const MAX_CLUSTERED_ITEMS: usize = 200;
 
 /// The history items of each interest (catalog indices), largest interest first.
-pub fn interest_clusters(recommender: &Recommender, history: &[Event], seed: u64) -> Vec<Vec<u32>> {
-    let catalog = recommender.catalog();
+pub fn interest_clusters(catalog: &Catalog, history: &[Event], seed: u64) -> Vec<Vec<u32>> {
     // Distinct items, most recent last occurrence first.
     let mut items: Vec<u32> = Vec::new();
     for event in history.iter().rev() {
@@ -88,7 +92,7 @@ pub fn interest_clusters(recommender: &Recommender, history: &[Event], seed: u64
 }
 
 /// Whether every two centroids point in clearly different directions.
-fn separated(model: &crate::segment::kmeans::KMeansModel) -> bool {
+fn separated(model: &KMeansModel) -> bool {
     let directions: Vec<Vec<f32>> = (0..model.k())
         .filter_map(|c| unit_vector(model.centroid(c)))
         .collect();
@@ -100,41 +104,92 @@ fn separated(model: &crate::segment::kmeans::KMeansModel) -> bool {
         })
 }
 
-/// Mean silhouette with Euclidean distances over all points.
-fn silhouette(points: &Points<'_>, labels: &[u32]) -> f64 {
-    let k = labels.iter().map(|&l| l as usize + 1).max().unwrap_or(0);
-    let n = points.len();
-    let mut total = 0.0;
-    for i in 0..n {
-        let mut sums = vec![0.0f64; k];
-        let mut counts = vec![0usize; k];
-        for j in (0..n).filter(|&j| j != i) {
-            sums[labels[j] as usize] += squared_distance(points.row(i), points.row(j)).sqrt();
-            counts[labels[j] as usize] += 1;
-        }
-        let own = labels[i] as usize;
-        if counts[own] == 0 {
-            continue;
-        }
-        let a = sums[own] / counts[own] as f64;
-        let b = (0..k)
-            .filter(|&c| c != own && counts[c] > 0)
-            .map(|c| sums[c] / counts[c] as f64)
-            .fold(f64::INFINITY, f64::min);
-        if b.is_finite() {
-            total += (b - a) / a.max(b);
+impl Recommender {
+    /// One fold-in vector per interest of the history (largest interest first): the
+    /// fold-in of the history's events on that interest's items. Only items the profile
+    /// weighs above 0 are clustered, so every interest has a vector. One vector means the
+    /// history is one interest.
+    pub fn interest_vectors(
+        &self,
+        history: &[Event],
+        profile: &ProfileConfig,
+    ) -> Result<Vec<Vec<f32>>, RecommendError> {
+        let weights = item_weights(history, profile);
+        // `item_weights` is sorted by item.
+        let weighed = |item: u32| {
+            weights
+                .binary_search_by_key(&item, |&(i, _)| i)
+                .is_ok_and(|at| weights[at].1 > 0.0)
+        };
+        let weighted: Vec<Event> = history
+            .iter()
+            .filter(|e| weighed(e.item))
+            .copied()
+            .collect();
+        interest_clusters(&self.catalog, &weighted, INTEREST_SEED)
+            .iter()
+            .map(|items| {
+                let events: Vec<Event> = weighted
+                    .iter()
+                    .filter(|e| items.contains(&e.item))
+                    .copied()
+                    .collect();
+                fold_in(&self.catalog, &item_weights(&events, profile))
+            })
+            .collect()
+    }
+
+    /// The second half of a multi-interest request: each interest's scan finished as
+    /// [`Recommender::finish`] does (so diversity and probabilities apply per interest),
+    /// then the lists interleaved round-robin: rank 1 of every interest in plan order
+    /// (largest interest first), then rank 2, and so on, skipping an item already taken,
+    /// until k items. Deterministic: the order depends only on the lists. `results` are the
+    /// scans of `plans`, in the same order.
+    pub fn finish_interests(
+        &self,
+        plans: &[ScanPlan<'_>],
+        results: Vec<ScanResult>,
+    ) -> Vec<Recommended> {
+        let k = plans.first().map_or(0, |p| p.k);
+        let lists: Vec<Vec<Recommended>> = plans
+            .iter()
+            .zip(results)
+            .map(|(plan, result)| self.finish(plan, result))
+            .collect();
+        interleave(&lists, k)
+    }
+}
+
+/// Round-robin merge of ranked lists, first list first within a rank, without repeats;
+/// each item is tagged with the list it came from.
+fn interleave(lists: &[Vec<Recommended>], k: usize) -> Vec<Recommended> {
+    let mut merged: Vec<Recommended> = Vec::with_capacity(k);
+    let longest = lists.iter().map(Vec::len).max().unwrap_or(0);
+    for rank in 0..longest {
+        for (interest, list) in lists.iter().enumerate() {
+            if merged.len() == k {
+                return merged;
+            }
+            if let Some(r) = list.get(rank) {
+                if !merged.iter().any(|m| m.index == r.index) {
+                    merged.push(Recommended {
+                        interest: u8::try_from(interest).ok(),
+                        ..*r
+                    });
+                }
+            }
         }
     }
-    total / n.max(1) as f64
+    merged
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalog::{CatalogBuilder, ItemRecord};
-    use crate::profile::{EventKind, ProfileConfig};
+    use crate::event::EventKind;
     use crate::recommend::{HistoryExclusion, RecommendOptions};
-    use crate::{Catalog, FilterSpec};
+    use crate::topk::FilterSpec;
 
     /// Three tastes of 20 items each: items 0..20 point along the first axis, 20..40 the
     /// second, 40..60 the third (with a little spread).
@@ -171,14 +226,14 @@ mod tests {
     #[test]
     fn the_data_chooses_how_many_interests() {
         let rec = three_taste_catalog();
-        let two = interest_clusters(&rec, &views(&[0, 1, 2, 21, 22, 23, 24]), 1);
+        let two = interest_clusters(rec.catalog(), &views(&[0, 1, 2, 21, 22, 23, 24]), 1);
         assert_eq!(two.len(), 2, "{two:?}");
         assert!(
             two[0].iter().all(|&i| (20..40).contains(&i)),
             "largest first"
         );
         assert!(two[1].iter().all(|&i| i < 20));
-        let three = interest_clusters(&rec, &views(&[0, 1, 2, 21, 22, 23, 41, 42]), 1);
+        let three = interest_clusters(rec.catalog(), &views(&[0, 1, 2, 21, 22, 23, 41, 42]), 1);
         assert_eq!(three.len(), 3, "{three:?}");
         let profile = ProfileConfig::default();
         let vectors = rec
@@ -191,11 +246,17 @@ mod tests {
     fn one_taste_or_tiny_histories_stay_one_interest() {
         let rec = three_taste_catalog();
         assert_eq!(
-            interest_clusters(&rec, &views(&[0, 1, 2, 3, 4, 5]), 1).len(),
+            interest_clusters(rec.catalog(), &views(&[0, 1, 2, 3, 4, 5]), 1).len(),
             1
         );
-        assert_eq!(interest_clusters(&rec, &views(&[0, 25]), 1).len(), 1);
-        assert_eq!(interest_clusters(&rec, &[], 1), vec![Vec::<u32>::new()]);
+        assert_eq!(
+            interest_clusters(rec.catalog(), &views(&[0, 25]), 1).len(),
+            1
+        );
+        assert_eq!(
+            interest_clusters(rec.catalog(), &[], 1),
+            vec![Vec::<u32>::new()]
+        );
     }
 
     #[test]
@@ -269,5 +330,37 @@ mod tests {
         assert!(list
             .iter()
             .any(|r| history.iter().any(|e| e.item == r.index)));
+    }
+
+    fn item(index: u32, score: f32) -> Recommended {
+        Recommended {
+            index,
+            score,
+            probability: None,
+            interest: None,
+        }
+    }
+
+    #[test]
+    fn interleaving_takes_each_rank_in_list_order_and_skips_repeats() {
+        let a = vec![item(1, 3.0), item(2, 2.0), item(3, 1.0)];
+        let b = vec![item(2, 9.0), item(4, 8.0), item(5, 7.0)];
+        let merged = interleave(&[a.clone(), b.clone()], 5);
+        let got: Vec<(u32, Option<u8>)> = merged.iter().map(|r| (r.index, r.interest)).collect();
+        assert_eq!(
+            got,
+            [
+                (1, Some(0)),
+                (2, Some(1)),
+                (4, Some(1)),
+                (3, Some(0)),
+                (5, Some(1))
+            ]
+        );
+        // Item 2 keeps the score of the list that proposed it first.
+        assert_eq!(merged[1].score, 9.0);
+        assert_eq!(interleave(&[a.clone(), b.clone()], 2).len(), 2);
+        // Fewer distinct items than k: all of them, once.
+        assert_eq!(interleave(&[a.clone(), a], 10).len(), 3);
     }
 }

@@ -11,7 +11,7 @@
 
 use thiserror::Error;
 
-use super::rng::RandomSource;
+use crate::rng::RandomSource;
 
 /// Why k-means could not run.
 #[derive(Debug, Error, Clone, PartialEq)]
