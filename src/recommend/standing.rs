@@ -36,13 +36,17 @@ impl Recommender {
     }
 
     /// The shopper's customer segment and RFM standing: [`Recommender::standing`] without
-    /// the vector.
+    /// the vector. A catalog with RFM thresholds but no segments needs no vector, so no
+    /// fold-in runs and the profile is not read (as `segment()` has always behaved there).
     pub fn segment(
         &self,
         history: &[Event],
         profile: &ProfileConfig,
         now_ms: f64,
     ) -> Result<ShopperSegment, RecommendError> {
+        if self.catalog.segments().is_none() {
+            return shopper_segment(&self.catalog, history, None, now_ms);
+        }
         self.standing(history, profile, now_ms).map(|s| s.segment)
     }
 }
