@@ -4,6 +4,7 @@
 
 use shopwindow::profile::{Event, EventKind, ProfileConfig};
 use shopwindow::recommend::{self, HistoryExclusion};
+use shopwindow::segment::ShopperSegment;
 use shopwindow::topk::{FilterSpec, Scored};
 use shopwindow::{Catalog, RecommendError, Recommender};
 
@@ -75,7 +76,7 @@ fn profile_config(options: &dto::RecommendOptions) -> ProfileConfig {
     profile_from(options.event_weights, options.half_life_days, options.now)
 }
 
-fn profile_from(
+pub(crate) fn profile_from(
     event_weights: Option<dto::EventWeights>,
     half_life_days: Option<f64>,
     now: Option<f64>,
@@ -263,7 +264,46 @@ pub fn user_features(
 ) -> Result<Vec<f32>, RecommendError> {
     let (events, _) = resolve_history(engine.catalog(), history);
     let vector = engine.user_vector(&events, &ProfileConfig::default())?;
-    Ok(vector.map_or_else(Vec::new, |v| shopwindow::campaign::project_user(&v, dims)))
+    Ok(projected(vector, dims).unwrap_or_default())
+}
+
+/// A fold-in vector as campaign policies read it: projected to `dims` dimensions, `None`
+/// without one (an empty history). `userFeatures` and the context `chooseFor` completes
+/// share it, so both give a policy the same numbers.
+pub(crate) fn projected(user: Option<Vec<f32>>, dims: usize) -> Option<Vec<f32>> {
+    user.map(|v| shopwindow::campaign::project_user(&v, dims))
+}
+
+/// What one fold-in of a history says about the shopper: the vector itself (`None` for a
+/// cold start) and the segment / RFM answer made from it.
+// Replaced by Recommender::standing when the core lands it.
+pub(crate) struct Standing {
+    pub user: Option<Vec<f32>>,
+    pub segment: ShopperSegment,
+}
+
+/// The shopper's vector and standing, the one place campaign decisions get them from. A
+/// catalog without segments or RFM thresholds gives empty parts, not an error: the vector
+/// is still wanted for a campaign's user features. Until the core computes both from one
+/// fold-in, this folds in twice inside the one engine call.
+// Replaced by Recommender::standing when the core lands it.
+pub(crate) fn standing(
+    engine: &Recommender,
+    history: &[Event],
+    profile: &ProfileConfig,
+    now_ms: f64,
+) -> Result<Standing, RecommendError> {
+    let user = engine.user_vector(history, profile)?;
+    let catalog = engine.catalog();
+    let segment = if catalog.segments().is_none() && catalog.rfm_thresholds().is_none() {
+        ShopperSegment {
+            segment: None,
+            rfm: None,
+        }
+    } else {
+        engine.segment(history, profile, now_ms)?
+    };
+    Ok(Standing { user, segment })
 }
 
 pub fn info(catalog: &Catalog) -> dto::CatalogInfo {

@@ -111,6 +111,15 @@ fn with_clock(mut options: dto::RecommendOptions) -> dto::RecommendOptions {
     options
 }
 
+/// The option names `method` ("recommend", "probability", "similar", "segment", or
+/// "choose" for its context) takes, from the option types themselves (`dto::option_names`).
+#[wasm_bindgen(js_name = optionNames)]
+pub fn option_names(method: &str) -> Result<Vec<String>, JsError> {
+    dto::option_names(method)
+        .map(|names| names.iter().map(|n| n.to_string()).collect())
+        .ok_or_else(|| JsError::new(&format!("no options for {method:?}")))
+}
+
 #[wasm_bindgen]
 impl Recommender {
     /// Validates `catalog` (the bytes of a catalog file) and keeps it in wasm memory.
