@@ -6,7 +6,7 @@ use shopwindow::profile::{Event, EventKind, ProfileConfig};
 use shopwindow::recommend::{self, HistoryExclusion};
 use shopwindow::segment::ShopperSegment;
 use shopwindow::topk::{FilterSpec, Scored};
-use shopwindow::{Catalog, RecommendError, Recommender};
+use shopwindow::{Catalog, RecommendError, Recommender, Standing};
 
 use crate::dto;
 
@@ -274,36 +274,27 @@ pub(crate) fn projected(user: Option<Vec<f32>>, dims: usize) -> Option<Vec<f32>>
     user.map(|v| shopwindow::campaign::project_user(&v, dims))
 }
 
-/// What one fold-in of a history says about the shopper: the vector itself (`None` for a
-/// cold start) and the segment / RFM answer made from it.
-// Replaced by Recommender::standing when the core lands it.
-pub(crate) struct Standing {
-    pub user: Option<Vec<f32>>,
-    pub segment: ShopperSegment,
-}
-
-/// The shopper's vector and standing, the one place campaign decisions get them from. A
-/// catalog without segments or RFM thresholds gives empty parts, not an error: the vector
-/// is still wanted for a campaign's user features. Until the core computes both from one
-/// fold-in, this folds in twice inside the one engine call.
-// Replaced by Recommender::standing when the core lands it.
+/// The shopper's vector and standing from one fold-in: the one place campaign decisions
+/// get them from. A catalog without segments or RFM thresholds gives empty parts, not an
+/// error (the core's `standing` refuses it): the vector is still wanted for a campaign's
+/// user features.
 pub(crate) fn standing(
     engine: &Recommender,
     history: &[Event],
     profile: &ProfileConfig,
     now_ms: f64,
 ) -> Result<Standing, RecommendError> {
-    let user = engine.user_vector(history, profile)?;
     let catalog = engine.catalog();
-    let segment = if catalog.segments().is_none() && catalog.rfm_thresholds().is_none() {
-        ShopperSegment {
-            segment: None,
-            rfm: None,
-        }
-    } else {
-        engine.segment(history, profile, now_ms)?
-    };
-    Ok(Standing { user, segment })
+    if catalog.segments().is_none() && catalog.rfm_thresholds().is_none() {
+        return Ok(Standing {
+            user: engine.user_vector(history, profile)?,
+            segment: ShopperSegment {
+                segment: None,
+                rfm: None,
+            },
+        });
+    }
+    engine.standing(history, profile, now_ms)
 }
 
 pub fn info(catalog: &Catalog) -> dto::CatalogInfo {
