@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use shopwindow::segment::kmeans::Points;
+use shopwindow::cluster::Points;
 use shopwindow::Catalog;
 
 use super::args::{AlsArgs, CsvArgs, RatingWeightArg, SourceArgs};

@@ -21,8 +21,8 @@ pub struct EvalSplit {
     pub train: Interactions,
     pub users: Vec<EvalUser>,
     /// Held-out (user, item) pairs dropped because the item is not in the training
-    /// catalog: no model can recommend it, so the protocols hold out only items known at
-    /// training time.
+    /// catalog: no model can recommend it, and the evaluation protocols count only
+    /// items known at training time.
     pub unrankable: usize,
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use shopwindow::segment::rng::{RandomSource, SplitMix64};
+use shopwindow::rng::{RandomSource, SplitMix64};
 
 use super::random::{chance, normal};
 use super::tables::{CATEGORIES, COLOURS, STYLES};

@@ -2,7 +2,7 @@
 //! units and indices). Every stream is the core's SplitMix64, seeded from the storefront's
 //! seed, so the same seed gives the same shop on every platform.
 
-use shopwindow::segment::rng::RandomSource;
+use shopwindow::rng::RandomSource;
 
 /// True with probability `p`.
 pub fn chance(rng: &mut impl RandomSource, p: f64) -> bool {
@@ -20,7 +20,7 @@ pub fn normal(rng: &mut impl RandomSource) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shopwindow::segment::rng::SplitMix64;
+    use shopwindow::rng::SplitMix64;
 
     #[test]
     fn draws_have_the_expected_moments() {

@@ -2,7 +2,7 @@
 //! dated before a fixed "now", clustered by the same builder as `shopwindow segments`.
 
 use anyhow::Result;
-use shopwindow::segment::rng::{RandomSource, SplitMix64};
+use shopwindow::rng::{RandomSource, SplitMix64};
 use shopwindow::{Event, EventKind};
 
 use super::pipeline::StorefrontConfig;

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use shopwindow::segment::rng::{RandomSource, SplitMix64};
+use shopwindow::rng::{RandomSource, SplitMix64};
 
 use super::products::Product;
 use super::random::chance;
