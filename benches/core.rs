@@ -11,10 +11,11 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use shopwindow::catalog::{Catalog, CatalogBuilder, ItemRecord, VectorDtype};
+use shopwindow::catalog::{Catalog, VectorDtype};
 use shopwindow::kernels::{Backend, Query};
 use shopwindow::profile::fold_in;
 use shopwindow::topk::{scan, ItemFilter};
+use shopwindow_testkit::catalogs::{random_catalog, spread_history};
 use shopwindow_testkit::fixtures::Xorshift;
 
 const SCAN_ITEMS: usize = 100_000;
@@ -22,40 +23,15 @@ const DIM: usize = 64;
 const HISTORY: usize = 200;
 const FOLD_IN_ITEMS: usize = 20_000;
 
-/// The bytes of an `n × d` catalog of pseudo-random vectors stored as `dtype`.
-fn catalog_bytes(n: usize, d: usize, dtype: VectorDtype, seed: u64) -> Vec<u8> {
-    let mut rng = Xorshift::new(seed);
-    let mut builder = CatalogBuilder::new(d).dtype(dtype);
-    let mut row = vec![0.0f32; d];
-    for i in 0..n {
-        row.iter_mut().for_each(|v| *v = rng.signed());
-        builder
-            .push(ItemRecord::new(format!("item-{i}")), &row)
-            .expect("generated vectors are finite");
-    }
-    builder
-        .to_bytes()
-        .expect("the builder writes a valid catalog")
-}
-
 fn catalog(n: usize, d: usize, dtype: VectorDtype, seed: u64) -> Catalog {
-    Catalog::from_bytes(catalog_bytes(n, d, dtype, seed)).expect("the builder's output parses")
-}
-
-/// 200 distinct items spread over the catalog, weighted like a mixed history.
-fn history(n: usize) -> Vec<(u32, f64)> {
-    let mut h: Vec<(u32, f64)> = (0..HISTORY)
-        .map(|k| (((k * 7919) % n) as u32, 1.0 + (k % 5) as f64))
-        .collect();
-    h.sort_by_key(|&(item, _)| item);
-    h
+    Catalog::from_bytes(random_catalog(n, d, dtype, seed)).expect("the builder's output parses")
 }
 
 fn fold_in_bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("fold_in_200_items");
     for d in [64, 128] {
         let cat = catalog(FOLD_IN_ITEMS, d, VectorDtype::F32, 100 + d as u64);
-        let weights = history(FOLD_IN_ITEMS);
+        let weights = spread_history(FOLD_IN_ITEMS, HISTORY);
         group.bench_function(format!("d{d}"), |b| {
             b.iter(|| fold_in(black_box(&cat), black_box(&weights)).expect("positive definite"))
         });
@@ -89,7 +65,7 @@ fn scan_bench(c: &mut Criterion) {
 }
 
 fn parse_bench(c: &mut Criterion) {
-    let bytes = catalog_bytes(SCAN_ITEMS, DIM, VectorDtype::F32, 1);
+    let bytes = random_catalog(SCAN_ITEMS, DIM, VectorDtype::F32, 1);
     let mut group = c.benchmark_group("catalog_from_bytes");
     // A parse takes tens of ms: ten samples need more than the default two seconds.
     group.measurement_time(Duration::from_secs(5));

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time per ALS iteration: shopwindow's trainer against `implicit` 0.7.3, same matrix.
 
-The matrix is the UCI Online Retail training matrix of DESIGN.md §6 (invoices before
+The matrix is the UCI Online Retail training matrix of BENCHMARKS.md (invoices before
 2011-11-01; customer x stock code = number of distinct invoices; 3,970 x 3,607, 220,880
 pairs). It is built here once, written as a `user,item,weight` CSV that `shopwindow train`
 reads, and handed to `implicit` as a CSR matrix, so both fit exactly the same data with the

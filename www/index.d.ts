@@ -5,6 +5,7 @@ import type {
   CampaignDecision,
   CampaignSummary,
   CatalogInfo,
+  ChooseContext,
   PrivacyReport,
   EventType,
   Filters,
@@ -22,6 +23,8 @@ import type {
 
 export type { CampaignDecision, CampaignSummary, PrivacyReport, CatalogInfo, EventType, Filters, HistoryEvent, ItemResult, Recommendations, SimilarItems };
 export type { RfmResult, SegmentOptions, SegmentResult, ShopperSegment };
+/** Context of `choose`; every field is optional, and what is left out the engine fills in from the history. */
+export type { ChooseContext };
 
 /** Scoring backend: "auto" lets the engine pick (WebGPU on a hardware GPU for large catalogs, else SIMD128). */
 export type Backend = 'auto' | 'webgpu' | 'simd128' | 'scalar';
@@ -63,18 +66,6 @@ export interface OpenOptions {
   campaignsUrl?: string | URL;
   /** Or the campaign definitions themselves (object or JSON text). */
   campaigns?: object | string;
-}
-
-/** Context of `choose`; every field is optional. */
-export interface ChooseContext {
-  /** The kind of page the slot is on, one of the campaign's `context.pages`. */
-  page?: string;
-  /** The shopper's segment index: selects the store's per-segment priors. By default `segment()`'s, when the catalog ships segments. */
-  segment?: number;
-  /** RFM scores 1..5 (extra fields, like a segment name, are ignored). By default `segment()`'s, after a purchase. */
-  rfm?: { r: number; f: number; m: number };
-  /** A projected user vector; by default computed from the history when the campaign uses one. */
-  user?: number[];
 }
 
 export interface TrackEvent {

@@ -17,21 +17,6 @@ import { DEFAULT_CAP, HistoryStore } from './storage/history.js';
 
 export { IntegrityError, DEFAULT_CAP as HISTORY_CAP };
 
-/** Option names of `recommend` passed to the engine untouched (it rejects unknown ones). */
-const ENGINE_RECOMMEND_OPTIONS = [
-  'k',
-  'filters',
-  'exclude',
-  'excludeHistory',
-  'diversity',
-  'probabilities',
-  'contextCategory',
-  'eventWeights',
-  'halfLifeDays',
-  'now',
-  'interests',
-];
-
 export class Shopwindow extends EventTarget {
   /**
    * Downloads (or reuses the cached) catalog, starts the engine and opens the history.
@@ -105,6 +90,7 @@ export class Shopwindow extends EventTarget {
     this.#requestedBackend = requestedBackend;
     this.#workerError = workerError;
     this.#worker = worker;
+    this.#optionNames = description.optionNames;
     /** What the catalog holds (items, dims, categories, model parameters). */
     this.catalog = { ...description.info, ...catalog };
     /** The shopper's history on this device. */
@@ -122,6 +108,8 @@ export class Shopwindow extends EventTarget {
   #workerError;
   #worker;
   #campaignStatus;
+  /** The option names each engine method takes, as the engine lists them (`Host.describe`). */
+  #optionNames;
   /** The stored policy state the engine's campaigns were last loaded from or saved as. */
   #enginePolicy;
 
@@ -160,7 +148,7 @@ export class Shopwindow extends EventTarget {
    * @param {import('./index.d.ts').RecommendOptions} [options]
    */
   async recommend(options = {}) {
-    const engineOptions = pick(options, ENGINE_RECOMMEND_OPTIONS, 'recommend');
+    const engineOptions = pick(options, this.#optionNames.recommend, 'recommend');
     return this.#timed('recommend', this.#store.events(), engineOptions);
   }
 
@@ -170,7 +158,7 @@ export class Shopwindow extends EventTarget {
    * @param {import('./index.d.ts').SimilarOptions} [options]
    */
   async similar(itemId, options = {}) {
-    return this.#timed('similar', itemId, pick(options, ['k', 'filters', 'exclude', 'diversity'], 'similar'));
+    return this.#timed('similar', itemId, pick(options, this.#optionNames.similar, 'similar'));
   }
 
   /**
@@ -184,7 +172,7 @@ export class Shopwindow extends EventTarget {
 
   /** Calibrated P(item | shopper) for each id (softmax over the whole catalog). */
   async probability(itemIds, options = {}) {
-    return this.#engine.call('probability', this.#store.events(), itemIds, pick(options, ENGINE_RECOMMEND_OPTIONS, 'probability'));
+    return this.#engine.call('probability', this.#store.events(), itemIds, pick(options, this.#optionNames.probability, 'probability'));
   }
 
   /** One item for display, or null when the catalog has no such id. */
@@ -218,23 +206,24 @@ export class Shopwindow extends EventTarget {
    * @param {import('./index.d.ts').SegmentOptions} [options]
    */
   async segment(options = {}) {
-    return this.#engine.call('segment', this.#store.events(), pick(options, ['eventWeights', 'halfLifeDays', 'now'], 'segment'));
+    return this.#engine.call('segment', this.#store.events(), pick(options, this.#optionNames.segment, 'segment'));
   }
 
   /**
    * Which variant of a campaign to show, decided on this device by the campaign's policy.
-   * The context is optional: `{page, segment, rfm: {r, f, m}, user}`; the shopper's vector
-   * is added from the history when the campaign uses it, and the segment and RFM scores from
-   * `segment()` when the caller gives none and the catalog ships them. The show is recorded.
+   * The context is optional: `{page, segment, rfm: {r, f, m}, user}`. What the caller leaves
+   * out the engine fills in, in the same call: the segment and RFM scores from the history
+   * when the catalog ships them, the shopper's vector when the campaign uses it. The show is
+   * recorded.
    * @param {string} campaignId
    * @param {import('./index.d.ts').ChooseContext} [context]
    * @returns {Promise<import('./index.d.ts').CampaignDecision>}
    */
   async choose(campaignId, context = {}) {
     this.#needCampaigns();
-    const full = await this.#withStanding(campaignContext(context));
+    const given = pick(context, this.#optionNames.choose, 'choose', 'context field');
     return this.#updatePolicies(async () => {
-      const { decision, state } = await this.#engine.call('choose', campaignId, full, this.#store.events());
+      const { decision, state } = await this.#engine.call('choose', campaignId, given, this.#store.events());
       return { value: decision, state };
     });
   }
@@ -292,28 +281,6 @@ export class Shopwindow extends EventTarget {
     if (stored === this.#enginePolicy) return;
     await this.#engine.call('campaignsOpen', this.#campaignStatus.definitions, stored);
     this.#enginePolicy = stored;
-  }
-
-  /**
-   * Adds the shopper's segment and RFM scores to a campaign context that lacks them, so the
-   * store's per-segment priors apply. A catalog without segments (segment() rejects) or a
-   * history without them (null parts) leaves the context as it is.
-   */
-  async #withStanding(context) {
-    if (context.segment !== undefined && context.rfm !== undefined) return context;
-    let standing;
-    try {
-      standing = await this.segment();
-    } catch {
-      return context;
-    }
-    const out = { ...context };
-    if (out.segment === undefined && standing.segment) out.segment = standing.segment.id;
-    if (out.rfm === undefined && standing.rfm) {
-      const { r, f, m } = standing.rfm;
-      out.rfm = { r, f, m };
-    }
-    return out;
   }
 
   #needCampaigns() {
@@ -435,23 +402,14 @@ async function openCampaigns(engine, history, { campaignsUrl, campaigns, signal 
   }
 }
 
-/** The context `choose` accepts; RFM keeps just its scores (a segment result has more). */
-function campaignContext(context) {
-  const out = {};
-  for (const [key, value] of Object.entries(context ?? {})) {
-    if (value === undefined) continue;
-    if (key === 'rfm') out.rfm = { r: value?.r, f: value?.f, m: value?.m };
-    else if (['page', 'segment', 'user'].includes(key)) out[key] = value;
-    else throw new TypeError(`choose: unknown context field ${JSON.stringify(key)}`);
-  }
-  return out;
-}
-
-/** Copies the known options; an unknown one is an error so a typo cannot pass silently. */
-function pick(options, names, method) {
+/**
+ * Copies the known options (`names`, as the engine lists them); an unknown one is an error
+ * so a typo cannot pass silently, and fails here, before any message to the engine.
+ */
+function pick(options, names, method, what = 'option') {
   const out = {};
   for (const [key, value] of Object.entries(options ?? {})) {
-    if (!names.includes(key)) throw new TypeError(`${method}: unknown option ${JSON.stringify(key)}`);
+    if (!names.includes(key)) throw new TypeError(`${method}: unknown ${what} ${JSON.stringify(key)}`);
     if (value !== undefined) out[key] = value;
   }
   return out;

@@ -5,23 +5,20 @@
 //! projected to a few dimensions. Only LinUCB reads the feature vector; every policy reads
 //! the segment, which selects the store's priors.
 
+use crate::rfm::RfmScores;
+use crate::rng::SplitMix64;
+
 /// Most user-vector dimensions a campaign may use, and most page kinds.
 pub const MAX_USER_DIMS: usize = 8;
 pub const MAX_PAGES: usize = 8;
-
-/// Recency, frequency and monetary scores, each 1 (lowest) to 5 (highest).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rfm {
-    pub r: u8,
-    pub f: u8,
-    pub m: u8,
-}
 
 /// One decision's context. Everything is optional: a missing part contributes zeros.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyContext {
     pub segment: Option<u32>,
-    pub rfm: Option<Rfm>,
+    /// Recency, frequency and monetary scores, each 1 (lowest) to 5 (highest): checked by
+    /// [`PolicyContext::validate`], since a context may come from JavaScript.
+    pub rfm: Option<RfmScores>,
     /// The projected user vector ([`project_user`]); empty when there is no history.
     pub user: Vec<f32>,
     /// The kind of page the slot is on ("home", "product", ...).
@@ -123,11 +120,7 @@ pub fn project_user(vector: &[f32], dims: usize) -> Vec<f32> {
 
 /// The (i, j) entry of the projection: one bit of a SplitMix64 hash.
 fn sign(i: usize, j: usize) -> f64 {
-    let mut z = (i as u64) << 32 | j as u64;
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    if (z ^ (z >> 31)) & 1 == 0 {
+    if SplitMix64::mix((i as u64) << 32 | j as u64) & 1 == 0 {
         1.0
     } else {
         -1.0
@@ -143,7 +136,7 @@ mod tests {
         let spec = FeatureSpec::new(2, vec!["home".into(), "cart".into()]).unwrap();
         let context = PolicyContext {
             segment: Some(4),
-            rfm: Some(Rfm { r: 5, f: 3, m: 1 }),
+            rfm: Some(RfmScores { r: 5, f: 3, m: 1 }),
             user: vec![0.6, -0.8],
             page: Some("cart".into()),
         };
@@ -168,7 +161,7 @@ mod tests {
             .unwrap_err()
             .contains("1 dimensions"));
         let bad_rfm = PolicyContext {
-            rfm: Some(Rfm { r: 0, f: 3, m: 3 }),
+            rfm: Some(RfmScores { r: 0, f: 3, m: 3 }),
             ..Default::default()
         };
         assert!(spec.features(&bad_rfm).unwrap_err().contains("rfm.r is 0"));

@@ -21,28 +21,14 @@
 use super::context::FeatureSpec;
 use super::error::{invalid, CampaignError};
 use super::json;
+use super::limits::{
+    DEFAULT_DRAWS, DEFAULT_EXPLORATION, DEFAULT_MAX_OBSERVATIONS, MAX_CAMPAIGNS, MAX_DRAWS,
+    MAX_ID_LENGTH, MAX_PENDING, MAX_SEGMENTS, MAX_STATE_NUMBERS, MAX_VARIANTS,
+};
 use super::raw::{RawCampaign, RawFile, RawPolicy, RawPrior, RawPrivacy};
-use super::state::MAX_PENDING;
 
 /// Format version of campaigns.json this reader understands.
 pub const FORMAT_VERSION: u32 = 1;
-/// Bounds that keep the policy state small on the device (see [`super::state`]).
-pub const MAX_CAMPAIGNS: usize = 64;
-pub const MAX_VARIANTS: usize = 128;
-pub const MAX_SEGMENTS: usize = 256;
-pub const MAX_ID_LENGTH: usize = 64;
-/// Most numbers the policy state of all campaigns together may hold (shows, rewards and
-/// LinUCB's statistics per variant): at most ~400 KB of JSON on the device.
-pub const MAX_STATE_NUMBERS: usize = 16_384;
-/// Thompson-sampling Monte Carlo draws per decision: default and upper bound.
-pub const DEFAULT_DRAWS: u32 = 256;
-pub const MAX_DRAWS: u32 = 10_000;
-/// Default exploration floor as a share of the uniform distribution: floor = 0.1 / K, so
-/// one decision in ten is spread uniformly whatever the policy prefers.
-pub const DEFAULT_EXPLORATION: f64 = 0.1;
-/// Observations a campaign's statistics hold before they are halved (see `state`).
-pub const DEFAULT_MAX_OBSERVATIONS: f64 = 1_000.0;
-
 /// Which policy decides, with its parameters (validated).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum PolicyKind {

@@ -3,6 +3,7 @@
 //!
 //! - [`definition`]: campaigns.json (campaigns, variants, policy, priors per segment),
 //!   validated into checked types; `raw` reads the file's shapes before validation.
+//! - [`limits`]: the bounds of the file and of the state.
 //! - [`context`]: the on-device features a decision sees.
 //! - [`policy`]: ε-greedy, Thompson sampling and LinUCB as action distributions, with the
 //!   exploration floor; every decision carries the propensity of its action.
@@ -17,19 +18,23 @@ pub mod definition;
 pub mod error;
 mod json;
 pub mod ldp;
+pub mod limits;
 pub mod policy;
 pub mod random;
 mod raw;
 pub mod state;
 
-pub use context::{project_user, FeatureSpec, PolicyContext, Rfm};
+pub use context::{project_user, FeatureSpec, PolicyContext};
 pub use definition::{Campaign, CampaignBook, PolicyKind, PrivacyConfig, Variant, VariantPrior};
 pub use error::CampaignError;
 pub use ldp::LdpReport;
 pub use random::Rng;
+// The scores a context carries (the type lives below the campaigns, with the other RFM data).
+pub use crate::rfm::RfmScores;
 pub use state::{CampaignState, PolicyState};
 
-use state::{EpochObservation, Pending, MAX_PENDING};
+use limits::MAX_PENDING;
+use state::{EpochObservation, Pending};
 
 /// One decision: the variant to show and the probability it was chosen with.
 #[derive(Debug, Clone, PartialEq)]

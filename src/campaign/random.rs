@@ -6,6 +6,8 @@
 //! cryptographic generator and is not used as one (randomized response needs unpredictable
 //! coins only against the server, which never sees the seed).
 
+use crate::rng::SplitMix64;
+
 /// xoshiro256** seeded through SplitMix64, so any `u64` (including 0) gives a good state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rng {
@@ -14,16 +16,14 @@ pub struct Rng {
 
 impl Rng {
     pub fn seed_from_u64(seed: u64) -> Rng {
-        let mut x = seed;
-        let mut next = || {
-            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = x;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        };
+        let mut seeder = SplitMix64::new(seed);
         Rng {
-            s: [next(), next(), next(), next()],
+            s: [
+                seeder.next_u64(),
+                seeder.next_u64(),
+                seeder.next_u64(),
+                seeder.next_u64(),
+            ],
         }
     }
 

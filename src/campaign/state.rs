@@ -15,13 +15,9 @@ use super::definition::{Campaign, CampaignBook, PolicyKind};
 use super::error::CampaignError;
 use super::json::{self, Obj};
 use super::ldp::LdpReport;
+use super::limits::{MAX_CAMPAIGNS, MAX_PENDING};
 
 pub const STATE_VERSION: u32 = 1;
-
-/// Decisions per campaign that a reward can still attach to. More than one, because the
-/// shop's tabs share the state: a banner shown in one tab may be clicked after another tab
-/// has decided.
-pub const MAX_PENDING: usize = 8;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -122,7 +118,7 @@ impl PolicyState {
             }
             keep
         });
-        if state.privacy.last.len() > super::definition::MAX_CAMPAIGNS {
+        if state.privacy.last.len() > MAX_CAMPAIGNS {
             return Err(CampaignError::State("the privacy ledger is corrupt".into()));
         }
         Ok((state, dropped))

@@ -2,8 +2,8 @@
 
 use proptest::prelude::*;
 
+use super::limits::MAX_PENDING;
 use super::random::Rng;
-use super::state::MAX_PENDING;
 use super::*;
 
 fn book(policy: &str, k: usize, floor: f64, extra: &str) -> CampaignBook {
@@ -26,7 +26,7 @@ fn context(seed: u64) -> PolicyContext {
     let mut rng = Rng::seed_from_u64(seed);
     PolicyContext {
         segment: Some(rng.below(3) as u32),
-        rfm: Some(Rfm {
+        rfm: Some(RfmScores {
             r: 1 + rng.below(5) as u8,
             f: 3,
             m: 5,

@@ -14,17 +14,16 @@
 //!
 //! Centroids, sizes, labels and temperature come together or not at all. With
 //! `segment.rfm_weight` the centroids are `[S, d + 3]` (the fold-in direction plus the
-//! weighted RFM scores, see `segment::assign`) and `rfm.thresholds` must ship too, since
+//! weighted RFM scores, see `segment::assign`; `RFM_FEATURES` in `rfm`) and `rfm.thresholds` must ship too, since
 //! the device scores the shopper's purchases against them to build the same point.
 
 use std::ops::Range;
 
 use safetensors::Dtype;
 
-use super::strings::StringTable;
-use super::{names, CatalogError, Found};
-use crate::segment::assign::RFM_FEATURES;
-use crate::segment::rfm::{RfmError, RfmThresholds, RFM_ROWS};
+use super::strings::{find_table, StringTable};
+use super::{names, CatalogError, Find, Found};
+use crate::rfm::{RfmError, RfmThresholds, RFM_FEATURES, RFM_ROWS};
 
 /// Where the segment tensors live, after the shape checks.
 #[derive(Debug, Clone)]
@@ -41,10 +40,6 @@ pub(crate) struct SegmentLayout {
     /// Width of a segment point: d, or d + 3 with RFM features.
     width: usize,
 }
-
-/// A tensor lookup as `Layout::parse` offers it.
-pub(crate) type Find<'f> =
-    dyn FnMut(&'static str, &[Dtype], &'static str) -> Result<Option<Found>, CatalogError> + 'f;
 
 fn shape_error(name: &str, found: Vec<usize>, expected: String) -> CatalogError {
     CatalogError::Shape {
@@ -68,7 +63,14 @@ pub(crate) fn parse(
     find: &mut Find<'_>,
     dim: usize,
 ) -> Result<(Option<SegmentLayout>, Option<RfmThresholds>), CatalogError> {
-    let labels = label_table(buffer, find)?;
+    // One label per string: the table's own length is the segment count.
+    let labels = find_table(
+        buffer,
+        find,
+        names::SEGMENT_LABEL_UTF8,
+        names::SEGMENT_LABEL_OFFSETS,
+        None,
+    )?;
     let segments = SegmentLayout::parse(buffer, find, labels, dim)?;
     let rfm = parse_rfm(buffer, find(names::RFM_THRESHOLDS, &[Dtype::F32], "F32")?)?;
     if segments.as_ref().is_some_and(|s| s.rfm_weight.is_some()) && rfm.is_none() {
@@ -76,28 +78,6 @@ pub(crate) fn parse(
         return Err(CatalogError::MissingTensor(names::RFM_THRESHOLDS));
     }
     Ok((segments, rfm))
-}
-
-/// The label string table (blob + offsets), when present; one label per string.
-fn label_table(buffer: &[u8], find: &mut Find<'_>) -> Result<Option<StringTable>, CatalogError> {
-    let (utf8, offsets) = (names::SEGMENT_LABEL_UTF8, names::SEGMENT_LABEL_OFFSETS);
-    let blob = find(utf8, &[Dtype::U8], "U8")?;
-    let offs = find(offsets, &[Dtype::U32, Dtype::I64], "U32 or I64")?;
-    let (blob, (range, dtype, shape)) = match (blob, offs) {
-        (None, None) => return Ok(None),
-        (Some(b), Some(o)) => (b, o),
-        (Some(_), None) => return Err(CatalogError::MissingTensor(offsets)),
-        (None, Some(_)) => return Err(CatalogError::MissingTensor(utf8)),
-    };
-    if blob.2.len() != 1 || shape.len() != 1 {
-        return Err(CatalogError::StringTable {
-            name: utf8.into(),
-            reason: "blob and offsets must be 1-D".into(),
-        });
-    }
-    let offsets = super::read_offsets(&buffer[range], dtype, utf8)?;
-    let count = offsets.len().saturating_sub(1);
-    StringTable::new(utf8, buffer, blob.0, offsets, count).map(Some)
 }
 
 impl SegmentLayout {

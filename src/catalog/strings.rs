@@ -5,7 +5,59 @@
 
 use std::ops::Range;
 
-use super::CatalogError;
+use safetensors::Dtype;
+
+use super::{CatalogError, Find};
+
+/// The string table stored as blob `utf8` + `offsets`, when the file has it: both tensors
+/// or neither, 1-D, offsets as U32 or I64. `expected_len` is the number of strings the
+/// table must hold (one per item); `None` takes the offsets' count.
+pub(crate) fn find_table(
+    buffer: &[u8],
+    find: &mut Find<'_>,
+    utf8: &'static str,
+    offsets: &'static str,
+    expected_len: Option<usize>,
+) -> Result<Option<StringTable>, CatalogError> {
+    let blob = find(utf8, &[Dtype::U8], "U8")?;
+    let offs = find(offsets, &[Dtype::U32, Dtype::I64], "U32 or I64")?;
+    let (blob, (orange, odtype, oshape)) = match (blob, offs) {
+        (None, None) => return Ok(None),
+        (Some(b), Some(o)) => (b, o),
+        (Some(_), None) => return Err(CatalogError::MissingTensor(offsets)),
+        (None, Some(_)) => return Err(CatalogError::MissingTensor(utf8)),
+    };
+    if blob.2.len() != 1 || oshape.len() != 1 {
+        return Err(CatalogError::StringTable {
+            name: utf8.into(),
+            reason: "blob and offsets must be 1-D".into(),
+        });
+    }
+    let offsets_u32 = read_offsets(&buffer[orange], odtype, utf8)?;
+    let n = expected_len.unwrap_or(offsets_u32.len().saturating_sub(1));
+    StringTable::new(utf8, buffer, blob.0, offsets_u32, n).map(Some)
+}
+
+/// Offsets as u32 whatever their stored type (NumPy's default integer is int64).
+fn read_offsets(bytes: &[u8], dtype: Dtype, name: &str) -> Result<Vec<u32>, CatalogError> {
+    let bad = |reason: &str| CatalogError::StringTable {
+        name: name.into(),
+        reason: reason.into(),
+    };
+    match dtype {
+        Dtype::U32 => Ok(bytes
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()),
+        _ => bytes
+            .chunks_exact(8)
+            .map(|c| {
+                let v = i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+                u32::try_from(v).map_err(|_| bad("an offset is negative or over 4 GiB"))
+            })
+            .collect(),
+    }
+}
 
 /// A validated string table; the blob lives in the catalog's byte buffer.
 #[derive(Debug, Clone)]

@@ -5,12 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 use safetensors::tensor::TensorView;
 use safetensors::Dtype;
 
+use super::meta::file_metadata;
 use super::{
-    file_metadata, names, strings, Catalog, CatalogError, Gram, Limits, ModelParams, VectorDtype,
-    FORMAT_VERSION,
+    names, strings, Catalog, CatalogError, Gram, Limits, ModelParams, VectorDtype, FORMAT_VERSION,
 };
-use crate::segment::assign::RFM_FEATURES;
-use crate::segment::rfm::RfmThresholds;
+use crate::rfm::{RfmThresholds, RFM_FEATURES};
 
 /// Everything about one item except its vector.
 #[derive(Debug, Clone, PartialEq)]
@@ -283,11 +282,7 @@ impl CatalogBuilder {
         metadata.insert(names::META_LAMBDA.into(), self.params.lambda.to_string());
         metadata.insert(
             names::META_LAMBDA_SCALING.into(),
-            match self.params.lambda_scaling {
-                super::LambdaScaling::Constant => "constant",
-                super::LambdaScaling::Interactions => "interactions",
-            }
-            .into(),
+            self.params.lambda_scaling.as_str().into(),
         );
 
         let views = tensors

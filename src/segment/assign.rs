@@ -13,11 +13,8 @@
 //! end). The builder and the device both make points with [`segment_point`].
 
 use crate::catalog::{Catalog, Segments};
-use crate::segment::kmeans::{nearest, squared_distance};
-use crate::segment::rfm::RfmScores;
-
-/// Coordinates appended to a segment point when the segments use RFM features.
-pub const RFM_FEATURES: usize = 3;
+use crate::cluster::{nearest, squared_distance, unit_vector};
+use crate::rfm::{RfmScores, RFM_FEATURES};
 
 /// The RFM part of a segment point: R, F, M scores mapped to [−weight, weight], or zeros
 /// (neutral) without purchases.
@@ -40,12 +37,6 @@ pub fn segment_point(
         point.extend(rfm_features(scores, weight));
     }
     point
-}
-
-/// `x / ‖x‖`, or `None` for the zero vector (no direction to assign).
-pub fn unit_vector(x: &[f32]) -> Option<Vec<f32>> {
-    let norm = x.iter().map(|&v| v as f64 * v as f64).sum::<f64>().sqrt();
-    (norm > 0.0 && norm.is_finite()).then(|| x.iter().map(|&v| (v as f64 / norm) as f32).collect())
 }
 
 /// A shopper's segment.
@@ -99,7 +90,7 @@ pub fn assign_vector(
 mod tests {
     use super::*;
     use crate::catalog::{with_segments, CatalogBuilder, ItemRecord, SegmentSpec};
-    use crate::segment::RfmThresholds;
+    use crate::rfm::RfmThresholds;
 
     fn catalog(temperature: f32) -> Catalog {
         let mut builder = CatalogBuilder::new(2);

@@ -1,19 +1,19 @@
-//! Customer segmentation: k-means (offline for the catalog's segments, on the device for
-//! small inputs), RFM scores, the on-device assignment of a shopper to a segment, and the
-//! shopper's own interest clusters (multi-interest).
+//! Customer segmentation on the device: the shopper's point (unit fold-in vector plus
+//! optional RFM features), the nearest of the catalog's segments with a soft membership,
+//! and the RFM standing computed from the local history.
 
 pub mod assign;
-pub mod interests;
-pub mod kmeans;
 pub mod rfm;
-pub mod rng;
 pub mod shopper;
 
-pub use assign::{
-    assign_point, assign_vector, rfm_features, segment_point, unit_vector, SegmentAssignment,
-    RFM_FEATURES,
+pub use assign::{assign_point, assign_vector, rfm_features, segment_point, SegmentAssignment};
+pub use rfm::rfm;
+pub use shopper::{check_history, shopper_segment, ShopperRfm, ShopperSegment};
+
+// The names this module exported before clustering, RFM data and randomness moved below
+// it (`cluster`, `rfm`, `rng`); the offline segment builder still reads them from here.
+pub use crate::cluster::{
+    unit_vector, Algorithm, KMeans, KMeansError, KMeansModel, KMeansParams, Points,
 };
-pub use kmeans::{Algorithm, KMeans, KMeansError, KMeansModel, KMeansParams, Points};
-pub use rfm::{rfm, Rfm, RfmError, RfmScores, RfmSegment, RfmThresholds};
-pub use rng::{RandomSource, SplitMix64};
-pub use shopper::{shopper_segment, ShopperRfm, ShopperSegment};
+pub use crate::rfm::{RfmError, RfmScores, RfmSegment, RfmThresholds, RfmValues, RFM_FEATURES};
+pub use crate::rng::{RandomSource, SplitMix64};

@@ -4,7 +4,7 @@
  * the transport differs (see engine.js).
  */
 
-import init, { Campaigns, Recommender } from '../pkg/shopwindow.js';
+import init, { Campaigns, Recommender, optionNames } from '../pkg/shopwindow.js';
 
 /** Methods callable from outside; anything else is refused by name. */
 const METHODS = new Set([
@@ -24,6 +24,9 @@ const METHODS = new Set([
   'campaignSummary',
   'privacyReport',
 ]);
+
+/** Methods whose options the page forwards (for `choose`: its context's fields). */
+const OPTION_METHODS = ['recommend', 'probability', 'similar', 'segment', 'choose'];
 
 export class Host {
   /**
@@ -47,9 +50,14 @@ export class Host {
     };
   }
 
-  /** What the page needs to know after loading. */
+  /**
+   * What the page needs to know after loading, including the option names each method
+   * takes (from the engine's own option types, so the page checks a caller's options
+   * without a copy of them and without a round trip per call).
+   */
   describe() {
-    return { backend: this.backend(), backendError: this.backendError, info: this.info() };
+    const names = Object.fromEntries(OPTION_METHODS.map((method) => [method, optionNames(method)]));
+    return { backend: this.backend(), backendError: this.backendError, info: this.info(), optionNames: names };
   }
 
   call(method, args) {
@@ -111,7 +119,7 @@ export class Host {
     return this.recommender.backend;
   }
 
-  // ---- campaigns: the policies live beside the catalog (the user vector comes from it);
+  // ---- campaigns: the policies live beside the catalog (the shopper's standing comes from it);
   // every call that changes the policy state returns it for the page to store.
 
   /**
@@ -134,16 +142,13 @@ export class Host {
     return { dropped: this.campaigns.droppedState, stateError };
   }
 
-  /** Chooses a variant; the shopper's projected vector joins the context when used. */
-  choose(campaignId, context, history) {
+  /**
+   * Chooses a variant for the shopper with `history`: the engine completes the context
+   * (segment, RFM scores, projected user vector) from one fold-in, in this one call.
+   */
+  choose(campaignId, context, history, options) {
     const campaigns = this.#campaigns();
-    const full = { ...context };
-    const dims = campaigns.userDims(campaignId);
-    if (dims > 0 && full.user === undefined && history.length > 0) {
-      const user = this.recommender.userFeatures(history, dims);
-      if (user.length > 0) full.user = Array.from(user);
-    }
-    const decision = campaigns.choose(campaignId, full);
+    const decision = campaigns.chooseFor(campaignId, context, this.recommender, history, options);
     return { decision, state: campaigns.state() };
   }
 

@@ -593,6 +593,72 @@ describe('campaign banner', () => {
     await context.close();
   });
 
+  test('choose is one engine call: the worker fills in the segment and the user vector', async () => {
+    const context = await env.browser.newContext();
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    // A same-origin document that runs nothing of its own: the package is driven directly.
+    await page.goto(`${env.server.origin}/package.json`);
+    const result = await page.evaluate(async () => {
+      // Every message the page posts to the scoring worker, by method.
+      const sent = [];
+      const post = Worker.prototype.postMessage;
+      Worker.prototype.postMessage = function (message, ...rest) {
+        sent.push(message?.method);
+        return post.call(this, message, ...rest);
+      };
+      const { Shopwindow } = await import('/index.js');
+      const open = (campaigns) =>
+        Shopwindow.open({ catalogUrl: '/demo/catalog.safetensors', storageName: 'one-call', worker: true, campaigns });
+      // The shopper browses one category; segment() says which segment that makes them.
+      const first = await open();
+      const category = first.catalog.categories[0];
+      for (const item of (await first.popular({ k: 3, category })).items) await first.track({ type: 'view', itemId: item.id });
+      const { segment } = await first.segment();
+      first.close();
+      // Opposite sharp priors: the default favours "a", the shopper's segment "b".
+      const priors = [
+        { variant: 'a', alpha: 1000, beta: 1 },
+        { variant: 'b', alpha: 1, beta: 1000 },
+        { segment: segment.id, variant: 'a', alpha: 1, beta: 1000 },
+        { segment: segment.id, variant: 'b', alpha: 1000, beta: 1 },
+      ];
+      const shop = await open({
+        version: 1,
+        campaigns: [
+          { id: 'slot', variants: [{ id: 'a' }, { id: 'b' }], policy: { kind: 'thompson', draws: 256 }, floor: 0.01, priors },
+          { id: 'offer', variants: [{ id: 'x' }, { id: 'y' }], policy: { kind: 'linUcb', alpha: 0.3 }, context: { userDims: 4, pages: ['home'] } },
+        ],
+      });
+      const worker = shop.status.worker;
+      sent.length = 0;
+      const own = await shop.choose('slot');
+      const offer = await shop.choose('offer', { page: 'home' });
+      const calls = [...sent];
+      let typo;
+      try {
+        await shop.choose('slot', { pgae: 'home' });
+      } catch (error) {
+        typo = `${error.name}: ${error.message}`;
+      }
+      const afterTypo = sent.length;
+      shop.close();
+      return { worker, calls, own, offer, typo, afterTypo };
+    });
+    assert.equal(result.worker, true);
+    // One message per decision: no separate segment() or user-vector round trip.
+    assert.deepEqual(result.calls, ['choose', 'choose']);
+    // The engine filled in the shopper's segment: its priors make "b" near certain.
+    assert.ok(result.own.probabilities[1] > 0.98, JSON.stringify(result.own));
+    assert.equal(result.offer.policy, 'linUcb');
+    // An unknown context field fails on the page, before any message, with the engine's names.
+    assert.equal(result.typo, 'TypeError: choose: unknown context field "pgae"');
+    assert.equal(result.afterTypo, 2);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('erasing the data resets what the banner learned', async () => {
     const context = await env.browser.newContext();
     const { page } = await spiedPage(context);

@@ -32,6 +32,8 @@ const STEPS: [Step; 8] = [
             "shopwindow",
             "-p",
             "shopwindow-web",
+            "-p",
+            "shopwindow-webgpu",
             "--target",
             "wasm32-unknown-unknown",
             "--all-targets",
@@ -40,7 +42,8 @@ const STEPS: [Step; 8] = [
             "warnings",
         ]))
     }),
-    // The workspace's default members leave out crates/web, hence --workspace.
+    // The workspace's default members leave out crates/web and crates/webgpu, hence
+    // --workspace.
     (
         "native tests",
         |ctx| run(ctx.cargo(["test", "--workspace"])),

@@ -1,6 +1,8 @@
-//! The protocols of DESIGN.md §6 on the real data sets in `../shared/data` (present in CI,
-//! where a missing directory fails instead of skipping). Kept to a few seconds: reduced
-//! training, one MovieLens split; the full numbers come from `shopwindow eval`.
+//! The evaluation protocols (Online Retail split in time at 2011-11-01, MovieLens-100K's
+//! official u1…u5 folds; BENCHMARKS.md, "Protocols") on the real data sets in
+//! `../shared/data` (present in CI, where a missing directory fails instead of skipping).
+//! Kept to a few seconds: reduced training, one MovieLens split; the full numbers come from
+//! `shopwindow eval`.
 
 mod common;
 
@@ -35,7 +37,8 @@ fn online_retail_temporal_split_matches_the_protocol_and_ials_beats_popularity()
     let progress = Progress::hidden();
     let (split, report) =
         online_retail_split(&dir.join("online_retail.csv.gz"), &progress).unwrap();
-    // The counts of DESIGN.md §6 and of the data set's README.
+    // The file's rows and those without a CustomerID (as the data set's README counts
+    // them), then the training matrix and the evaluated customers the protocol fixes.
     assert_eq!(report.rows.rows, 541_909);
     assert_eq!(report.no_customer, 135_080);
     assert_eq!(report.rows.skipped, 0);

@@ -1,6 +1,7 @@
 //! Deterministic fixtures, golden cases and property checks shared by the native test suite
 //! and the browser test suite, so both run exactly the same checks.
 
+pub mod catalogs;
 pub mod fixtures;
 pub mod golden;
 pub mod properties;

@@ -2,11 +2,11 @@
 //! `lib.rs` only moves these across the wasm boundary, so the native golden tests can call
 //! exactly what the browser calls.
 
-use shopwindow::catalog::LambdaScaling;
 use shopwindow::profile::{Event, EventKind, ProfileConfig};
 use shopwindow::recommend::{self, HistoryExclusion};
+use shopwindow::segment::ShopperSegment;
 use shopwindow::topk::{FilterSpec, Scored};
-use shopwindow::{Catalog, RecommendError, Recommender};
+use shopwindow::{Catalog, RecommendError, Recommender, Standing};
 
 use crate::dto;
 
@@ -76,7 +76,7 @@ fn profile_config(options: &dto::RecommendOptions) -> ProfileConfig {
     profile_from(options.event_weights, options.half_life_days, options.now)
 }
 
-fn profile_from(
+pub(crate) fn profile_from(
     event_weights: Option<dto::EventWeights>,
     half_life_days: Option<f64>,
     now: Option<f64>,
@@ -264,7 +264,37 @@ pub fn user_features(
 ) -> Result<Vec<f32>, RecommendError> {
     let (events, _) = resolve_history(engine.catalog(), history);
     let vector = engine.user_vector(&events, &ProfileConfig::default())?;
-    Ok(vector.map_or_else(Vec::new, |v| shopwindow::campaign::project_user(&v, dims)))
+    Ok(projected(vector, dims).unwrap_or_default())
+}
+
+/// A fold-in vector as campaign policies read it: projected to `dims` dimensions, `None`
+/// without one (an empty history). `userFeatures` and the context `chooseFor` completes
+/// share it, so both give a policy the same numbers.
+pub(crate) fn projected(user: Option<Vec<f32>>, dims: usize) -> Option<Vec<f32>> {
+    user.map(|v| shopwindow::campaign::project_user(&v, dims))
+}
+
+/// The shopper's vector and standing from one fold-in: the one place campaign decisions
+/// get them from. A catalog without segments or RFM thresholds gives empty parts, not an
+/// error (the core's `standing` refuses it): the vector is still wanted for a campaign's
+/// user features.
+pub(crate) fn standing(
+    engine: &Recommender,
+    history: &[Event],
+    profile: &ProfileConfig,
+    now_ms: f64,
+) -> Result<Standing, RecommendError> {
+    let catalog = engine.catalog();
+    if catalog.segments().is_none() && catalog.rfm_thresholds().is_none() {
+        return Ok(Standing {
+            user: engine.user_vector(history, profile)?,
+            segment: ShopperSegment {
+                segment: None,
+                rfm: None,
+            },
+        });
+    }
+    engine.standing(history, profile, now_ms)
 }
 
 pub fn info(catalog: &Catalog) -> dto::CatalogInfo {
@@ -277,11 +307,7 @@ pub fn info(catalog: &Catalog) -> dto::CatalogInfo {
         model: meta.model.clone(),
         alpha: meta.params.alpha,
         lambda: meta.params.lambda,
-        lambda_scaling: match meta.params.lambda_scaling {
-            LambdaScaling::Constant => "constant",
-            LambdaScaling::Interactions => "interactions",
-        }
-        .to_string(),
+        lambda_scaling: meta.params.lambda_scaling.as_str().to_string(),
         categories: (0..catalog.category_count() as u32)
             .filter_map(|c| catalog.category_name(c).map(str::to_string))
             .collect(),

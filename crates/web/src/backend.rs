@@ -7,7 +7,7 @@ use shopwindow::Backend;
 use crate::dto::{BackendChoice, BackendStatus};
 
 /// `auto` tries WebGPU from this many scored values (items × dimensions) up: 2^21, e.g.
-/// 32k items at d = 64, where SIMD128 needs about 2 ms (DESIGN.md §6) while a WebGPU
+/// 32k items at d = 64, where SIMD128 needs about 2 ms (about 1 ns per value) while a WebGPU
 /// dispatch plus read-back costs a fraction of a millisecond on a real GPU. Below it the
 /// GPU's fixed cost would eat the gain. To be refined with real-GPU measurements.
 pub const AUTO_MIN_ELEMENTS: usize = 1 << 21;

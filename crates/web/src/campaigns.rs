@@ -4,10 +4,15 @@
 //! native tests run exactly what the browser runs.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use shopwindow::campaign::{
-    self, CampaignBook, CampaignError, LdpReport, PolicyContext, PolicyState, Rfm, Rng,
+    self, CampaignBook, CampaignError, LdpReport, PolicyContext, PolicyState, RfmScores as Rfm, Rng,
 };
+use shopwindow::{RecommendError, Recommender};
 use tsify::Tsify;
+
+use crate::api::{self, profile_from, projected, resolve_history};
+use crate::dto;
 
 /// What a page knows when it asks for a variant. Every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Tsify)]
@@ -38,6 +43,205 @@ pub struct RfmScores {
     pub r: u8,
     pub f: u8,
     pub m: u8,
+}
+
+/// The context of a decision the engine completes for the shopper (`Campaigns.chooseFor`,
+/// which `Shopwindow.choose` calls). Every field is optional; a field given as `null` counts
+/// as given, so the engine leaves it empty instead of filling it in.
+///
+/// Read by hand from a `serde_json::Value` ([`ChooseContext::from_json`]), as the core reads
+/// campaigns.json: the module parses `Value`s anyway, and a derived `Deserialize` that tells
+/// `null` from absent and skips a `segment()` answer's extra RFM fields cost ~5 KB of wasm.
+/// The derive here only writes the TypeScript type.
+#[derive(Debug, Clone, Default, PartialEq, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct ChooseContext {
+    /// The kind of page the slot is on, one of the campaign's `context.pages`.
+    #[tsify(optional)]
+    pub page: Option<String>,
+    /// The shopper's segment index: selects the store's per-segment priors. By default the
+    /// shopper's own, when the catalog ships segments.
+    #[tsify(optional, type = "number | null")]
+    pub segment: Option<Option<u32>>,
+    /// RFM scores 1..5 (extra fields, like those of a `segment()` answer, are ignored). By
+    /// default the shopper's own, after a purchase.
+    #[tsify(optional, type = "{ r: number; f: number; m: number } | null")]
+    pub rfm: Option<Option<RfmScores>>,
+    /// A projected user vector; by default the shopper's, when the campaign uses one.
+    #[tsify(optional, type = "number[] | null")]
+    pub user: Option<Option<Vec<f32>>>,
+}
+
+impl ChooseContext {
+    /// The field names: the reader's and those the package checks a caller's context
+    /// against (`optionNames().chooseContext`).
+    pub const FIELDS: &'static [&'static str] = &["page", "segment", "rfm", "user"];
+
+    /// Reads the context JS passed (`null` or absent: empty). Unknown fields are errors.
+    pub fn from_json(value: &Value) -> Result<ChooseContext, String> {
+        let map = match value {
+            Value::Null => return Ok(ChooseContext::default()),
+            Value::Object(map) => map,
+            _ => return Err("must be an object".into()),
+        };
+        if let Some(unknown) = map.keys().find(|k| !Self::FIELDS.contains(&k.as_str())) {
+            return Err(format!(
+                "unknown field `{unknown}`, expected one of `{}`",
+                Self::FIELDS.join("`, `")
+            ));
+        }
+        // Absent: None; null: Some(None); else Some(Some(read)).
+        fn given<T>(
+            map: &Map<String, Value>,
+            key: &str,
+            read: impl FnOnce(&Value) -> Option<T>,
+            expected: &str,
+        ) -> Result<Option<Option<T>>, String> {
+            match map.get(key) {
+                None => Ok(None),
+                Some(Value::Null) => Ok(Some(None)),
+                Some(v) => read(v)
+                    .map(|t| Some(Some(t)))
+                    .ok_or_else(|| format!("`{key}` must be {expected}")),
+            }
+        }
+        let score = |rfm: &Map<String, Value>, key| {
+            rfm.get(key)
+                .and_then(Value::as_u64)
+                .and_then(|s| u8::try_from(s).ok())
+        };
+        Ok(ChooseContext {
+            page: given(map, "page", |v| v.as_str().map(str::to_string), "a string")?.flatten(),
+            segment: given(
+                map,
+                "segment",
+                |v| v.as_u64().and_then(|s| u32::try_from(s).ok()),
+                "a segment index",
+            )?,
+            rfm: given(
+                map,
+                "rfm",
+                |v| {
+                    let rfm = v.as_object()?;
+                    Some(RfmScores {
+                        r: score(rfm, "r")?,
+                        f: score(rfm, "f")?,
+                        m: score(rfm, "m")?,
+                    })
+                },
+                "{r, f, m} with scores 1 to 5",
+            )?,
+            user: given(
+                map,
+                "user",
+                |v| {
+                    v.as_array()?
+                        .iter()
+                        .map(|x| x.as_f64().map(|x| x as f32))
+                        .collect()
+                },
+                "an array of numbers",
+            )?,
+        })
+    }
+}
+
+/// Who a decision is for: the catalog's engine, the shopper's history on this device and
+/// the options of its fold-in (those of `segment()`; "now" is required here).
+pub struct Shopper<'a> {
+    pub engine: &'a Recommender,
+    pub history: &'a [dto::HistoryEvent],
+    pub options: &'a dto::SegmentOptions,
+}
+
+impl ChooseContext {
+    /// The context the policy reads, completed for `shopper` (when given) and a campaign
+    /// reading `user_dims` user dimensions: a segment and RFM scores the caller did not give
+    /// come from the shopper's standing (left out when the catalog ships none, or the
+    /// history says nothing), the projected user vector from the same fold-in. Nothing is
+    /// folded in when the caller gave all a campaign reads.
+    pub fn complete(
+        self,
+        user_dims: usize,
+        shopper: Option<&Shopper<'_>>,
+    ) -> Result<CampaignContext, RecommendError> {
+        let ChooseContext {
+            page,
+            segment,
+            rfm,
+            user,
+        } = self;
+        // What the caller gave (even as null) wins; the rest may come from the shopper.
+        let (fill_segment, fill_rfm, fill_user) = (
+            segment.is_none(),
+            rfm.is_none(),
+            user_dims > 0 && user.is_none(),
+        );
+        let mut context = CampaignContext {
+            segment: segment.flatten(),
+            rfm: rfm.flatten(),
+            user: user.flatten(),
+            page,
+        };
+        let Some(shopper) = shopper else {
+            return Ok(context);
+        };
+        let catalog = shopper.engine.catalog();
+        let ships_standing = catalog.segments().is_some() || catalog.rfm_thresholds().is_some();
+        if !(fill_user || ships_standing && (fill_segment || fill_rfm)) {
+            return Ok(context);
+        }
+        let now = shopper.options.now.ok_or(RecommendError::InvalidOption {
+            name: "now",
+            reason: "the current time (ms since the epoch) is needed for recency".into(),
+        })?;
+        let profile = profile_from(
+            shopper.options.event_weights,
+            shopper.options.half_life_days,
+            Some(now),
+        );
+        // Bad options are the caller's mistake: checked before a failing fold-in can be
+        // passed over below.
+        profile.validate()?;
+        let (events, _) = resolve_history(catalog, shopper.history);
+        let standing = match api::standing(shopper.engine, &events, &profile, now) {
+            Ok(standing) => standing,
+            Err(e) if fill_user => return Err(e),
+            // A standing the history cannot give leaves the caller's context as it is: the
+            // segment only picks priors, and every campaign has default ones.
+            Err(_) => return Ok(context),
+        };
+        if fill_segment {
+            context.segment = standing.segment.segment.map(|a| a.segment);
+        }
+        if fill_rfm {
+            context.rfm = standing.segment.rfm.map(|r| RfmScores {
+                r: r.scores.r,
+                f: r.scores.f,
+                m: r.scores.m,
+            });
+        }
+        if fill_user {
+            context.user = projected(standing.user, user_dims);
+        }
+        Ok(context)
+    }
+}
+
+/// Why `chooseFor` failed: the campaign (unknown id, bad context) or the shopper's history.
+#[derive(Debug)]
+pub enum ChooseError {
+    Campaign(CampaignError),
+    Shopper(RecommendError),
+}
+
+impl std::fmt::Display for ChooseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChooseError::Campaign(e) => e.fmt(f),
+            ChooseError::Shopper(e) => e.fmt(f),
+        }
+    }
 }
 
 /// The variant to show, with the probability it was chosen with.
@@ -195,6 +399,24 @@ impl CampaignSession {
         })
     }
 
+    /// [`CampaignSession::choose`] with the context completed for `shopper`, when given
+    /// ([`ChooseContext::complete`]): the one call a page makes per decision.
+    pub fn choose_for(
+        &mut self,
+        campaign_id: &str,
+        context: ChooseContext,
+        shopper: Option<&Shopper<'_>>,
+        now_ms: f64,
+        seed: u64,
+    ) -> Result<CampaignDecision, ChooseError> {
+        let dims = self.user_dims(campaign_id).map_err(ChooseError::Campaign)?;
+        let context = context
+            .complete(dims, shopper)
+            .map_err(ChooseError::Shopper)?;
+        self.choose(campaign_id, &context, now_ms, seed)
+            .map_err(ChooseError::Campaign)
+    }
+
     pub fn reward(
         &mut self,
         campaign_id: &str,
@@ -329,5 +551,203 @@ mod tests {
         assert_eq!(report.epsilon, 1.0);
         assert_eq!(session.summary().privacy.spent, 1.0);
         assert_eq!(session.privacy_report("banner", 3).unwrap(), report);
+    }
+
+    mod completion {
+        use super::*;
+        use shopwindow::{Catalog, VectorDtype};
+        use shopwindow_testkit::fixtures::{golden_catalog, golden_segment_catalog};
+
+        const DAY: f64 = 86_400_000.0;
+        const NOW: f64 = 100.0 * DAY;
+
+        fn engine(bytes: Vec<u8>) -> Recommender {
+            Recommender::new(Catalog::from_bytes(bytes).unwrap())
+        }
+
+        /// Bags (i % 6 == 1) bought: segment 1 and an RFM standing on the golden catalog.
+        fn bag_buyer() -> Vec<dto::HistoryEvent> {
+            serde_json::from_value(serde_json::json!([
+                { "itemId": "sku-0001", "type": "purchase", "timestamp": 95.0 * DAY },
+                { "itemId": "sku-0007", "type": "purchase", "timestamp": 99.0 * DAY },
+                { "itemId": "sku-0013", "type": "view", "timestamp": 99.5 * DAY },
+            ]))
+            .unwrap()
+        }
+
+        fn options() -> dto::SegmentOptions {
+            dto::SegmentOptions {
+                now: Some(NOW),
+                ..Default::default()
+            }
+        }
+
+        fn parse(json: &str) -> ChooseContext {
+            ChooseContext::from_json(&serde_json::from_str(json).unwrap()).unwrap()
+        }
+
+        #[test]
+        fn an_empty_context_gets_the_standing_and_vector_segment_and_user_features_give() {
+            let engine = engine(golden_segment_catalog());
+            let (history, options) = (bag_buyer(), options());
+            let shopper = Shopper {
+                engine: &engine,
+                history: &history,
+                options: &options,
+            };
+            let context = ChooseContext::default()
+                .complete(4, Some(&shopper))
+                .unwrap();
+            let standing = api::segment(&engine, &history, &options).unwrap();
+            assert_eq!(context.segment, Some(standing.segment.as_ref().unwrap().id));
+            assert_eq!(context.segment, Some(1));
+            let rfm = standing.rfm.unwrap();
+            assert_eq!(
+                context.rfm,
+                Some(RfmScores {
+                    r: rfm.r,
+                    f: rfm.f,
+                    m: rfm.m
+                })
+            );
+            assert_eq!(
+                context.user,
+                Some(api::user_features(&engine, &history, 4).unwrap())
+            );
+            // A campaign without user features gets no vector.
+            assert_eq!(
+                ChooseContext::default()
+                    .complete(0, Some(&shopper))
+                    .unwrap()
+                    .user,
+                None
+            );
+        }
+
+        #[test]
+        fn what_the_caller_gives_wins_and_null_counts_as_given() {
+            let engine = engine(golden_segment_catalog());
+            let (history, options) = (bag_buyer(), options());
+            let shopper = Shopper {
+                engine: &engine,
+                history: &history,
+                options: &options,
+            };
+            let given = parse(
+                r#"{"page":"home","segment":4,"rfm":{"r":2,"f":2,"m":2,"segment":"Lost"},"user":[1,0]}"#,
+            )
+            .complete(2, Some(&shopper))
+            .unwrap();
+            assert_eq!(
+                given,
+                CampaignContext {
+                    segment: Some(4),
+                    rfm: Some(RfmScores { r: 2, f: 2, m: 2 }),
+                    user: Some(vec![1.0, 0.0]),
+                    page: Some("home".into()),
+                }
+            );
+            let nulls = parse(r#"{"segment":null,"rfm":null,"user":null}"#)
+                .complete(2, Some(&shopper))
+                .unwrap();
+            assert_eq!(nulls, CampaignContext::default());
+            // Only the missing part is filled in.
+            let partial = parse(r#"{"segment":0}"#)
+                .complete(0, Some(&shopper))
+                .unwrap();
+            assert_eq!(partial.segment, Some(0));
+            assert!(partial.rfm.is_some());
+            let typo = ChooseContext::from_json(&serde_json::json!({ "segmnet": 1 }));
+            assert!(typo.unwrap_err().contains("segmnet"));
+            let bad = ChooseContext::from_json(&serde_json::json!({ "rfm": { "r": 1 } }));
+            assert!(bad.unwrap_err().contains("rfm"));
+            assert_eq!(
+                ChooseContext::from_json(&Value::Null).unwrap(),
+                ChooseContext::default()
+            );
+        }
+
+        #[test]
+        fn a_catalog_without_segments_still_gives_the_user_vector() {
+            let engine = engine(golden_catalog(VectorDtype::F32));
+            let (history, options) = (bag_buyer(), options());
+            let shopper = Shopper {
+                engine: &engine,
+                history: &history,
+                options: &options,
+            };
+            let context = ChooseContext::default()
+                .complete(3, Some(&shopper))
+                .unwrap();
+            assert_eq!((context.segment, context.rfm), (None, None));
+            assert_eq!(
+                context.user,
+                Some(api::user_features(&engine, &history, 3).unwrap())
+            );
+            // Nothing to fill in: the context stays as given.
+            assert_eq!(
+                ChooseContext::default()
+                    .complete(0, Some(&shopper))
+                    .unwrap(),
+                CampaignContext::default()
+            );
+        }
+
+        #[test]
+        fn an_empty_history_fills_nothing_and_bad_options_are_errors() {
+            let engine = engine(golden_segment_catalog());
+            let options = options();
+            let shopper = Shopper {
+                engine: &engine,
+                history: &[],
+                options: &options,
+            };
+            assert_eq!(
+                ChooseContext::default()
+                    .complete(4, Some(&shopper))
+                    .unwrap(),
+                CampaignContext::default()
+            );
+            let bad = dto::SegmentOptions {
+                half_life_days: Some(-1.0),
+                ..options
+            };
+            let shopper = Shopper {
+                engine: &engine,
+                history: &[],
+                options: &bad,
+            };
+            assert!(ChooseContext::default()
+                .complete(0, Some(&shopper))
+                .is_err());
+        }
+
+        #[test]
+        fn choose_for_uses_the_shoppers_segment_priors() {
+            let book = r#"{"version":1,"campaigns":[{"id":"slot","variants":[{"id":"a"},{"id":"b"}],
+                "policy":{"kind":"thompson"},"floor":0.01,"priors":[
+                {"variant":"a","alpha":1000,"beta":1},{"variant":"b","alpha":1,"beta":1000},
+                {"segment":1,"variant":"a","alpha":1,"beta":1000},{"segment":1,"variant":"b","alpha":1000,"beta":1}]}]}"#;
+            let mut session = CampaignSession::new(book, None).unwrap();
+            let engine = engine(golden_segment_catalog());
+            let (history, options) = (bag_buyer(), options());
+            let shopper = Shopper {
+                engine: &engine,
+                history: &history,
+                options: &options,
+            };
+            let own = session
+                .choose_for("slot", ChooseContext::default(), Some(&shopper), NOW, 3)
+                .unwrap();
+            assert!(own.probabilities[1] > 0.98, "{own:?}");
+            let other = session
+                .choose_for("slot", parse(r#"{"segment":2}"#), Some(&shopper), NOW, 4)
+                .unwrap();
+            assert!(other.probabilities[0] > 0.98, "{other:?}");
+            let err = session
+                .choose_for("nope", ChooseContext::default(), Some(&shopper), NOW, 5)
+                .unwrap_err();
+            assert!(err.to_string().contains("unknown campaign"), "{err}");
+        }
     }
 }

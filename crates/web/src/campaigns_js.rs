@@ -5,8 +5,8 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::campaigns::{CampaignContext, CampaignSession};
-use crate::{error, from_js, to_js};
+use crate::campaigns::{CampaignSession, ChooseContext, Shopper};
+use crate::{dto, error, from_js, to_js, Recommender};
 
 /// The store's campaigns (campaigns.json) with this device's policy state.
 #[wasm_bindgen]
@@ -49,19 +49,41 @@ impl Campaigns {
         self.session.user_dims(campaign_id).map_err(error)
     }
 
-    /// Chooses the variant to show and records the show.
+    /// Chooses the variant to show and records the show. The context is used as given
+    /// (`chooseFor` completes it from the shopper's history).
     #[wasm_bindgen(unchecked_return_type = "CampaignDecision")]
     pub fn choose(
         &mut self,
         #[wasm_bindgen(js_name = campaignId)] campaign_id: &str,
-        #[wasm_bindgen(unchecked_param_type = "CampaignContext | undefined")] context: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ChooseContext | undefined")] context: JsValue,
     ) -> Result<JsValue, JsError> {
-        let context: CampaignContext = from_js(context, "campaign context")?;
-        let decision = self
-            .session
-            .choose(campaign_id, &context, now_ms(), entropy()?)
-            .map_err(error)?;
-        to_js(&decision)
+        self.decide(campaign_id, context, None)
+    }
+
+    /// Chooses the variant for the shopper with `history` and records the show, completing
+    /// `context` in the same call: the segment and RFM scores the caller did not give (when
+    /// the catalog ships them) and the projected user vector (when the campaign reads one)
+    /// all come from one fold-in of `history`, with `options` as `segment()` takes them.
+    /// A field given as `null` stays empty.
+    #[wasm_bindgen(js_name = chooseFor, unchecked_return_type = "CampaignDecision")]
+    pub fn choose_for(
+        &mut self,
+        #[wasm_bindgen(js_name = campaignId)] campaign_id: &str,
+        #[wasm_bindgen(unchecked_param_type = "ChooseContext | undefined")] context: JsValue,
+        recommender: &Recommender,
+        #[wasm_bindgen(unchecked_param_type = "HistoryEvent[]")] history: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "SegmentOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
+        let mut options: dto::SegmentOptions = from_js(options, "segment options")?;
+        options.now = Some(options.now.unwrap_or_else(now_ms));
+        let engine = recommender.engine();
+        let shopper = Shopper {
+            engine: &engine,
+            history: &history,
+            options: &options,
+        };
+        self.decide(campaign_id, context, Some(&shopper))
     }
 
     /// Rewards the latest of `campaignId`'s last 8 decisions that showed `variant` and has
@@ -101,5 +123,24 @@ impl Campaigns {
     #[wasm_bindgen(unchecked_return_type = "CampaignSummary")]
     pub fn summary(&self) -> Result<JsValue, JsError> {
         to_js(&self.session.summary())
+    }
+}
+
+impl Campaigns {
+    /// `choose` and `chooseFor`: one reader of the context, one decision.
+    fn decide(
+        &mut self,
+        campaign_id: &str,
+        context: JsValue,
+        shopper: Option<&Shopper<'_>>,
+    ) -> Result<JsValue, JsError> {
+        let context: serde_json::Value = from_js(context, "campaign context")?;
+        let context = ChooseContext::from_json(&context)
+            .map_err(|e| JsError::new(&format!("invalid campaign context: {e}")))?;
+        let decision = self
+            .session
+            .choose_for(campaign_id, context, shopper, now_ms(), entropy()?)
+            .map_err(error)?;
+        to_js(&decision)
     }
 }

@@ -10,7 +10,6 @@ pub mod backend;
 pub mod campaigns;
 mod campaigns_js;
 pub mod dto;
-pub mod gpu;
 #[cfg(target_arch = "wasm32")]
 mod webgpu;
 
@@ -38,7 +37,7 @@ struct Shared {
     engine: RefCell<Engine>,
     status: RefCell<BackendStatus>,
     #[cfg(target_arch = "wasm32")]
-    gpu: RefCell<Option<Rc<gpu::scorer::GpuScorer>>>,
+    gpu: RefCell<Option<Rc<shopwindow_webgpu::GpuScorer>>>,
     #[cfg(target_arch = "wasm32")]
     on_fallback: RefCell<Option<js_sys::Function>>,
 }
@@ -110,6 +109,15 @@ fn with_clock(mut options: dto::RecommendOptions) -> dto::RecommendOptions {
         options.now = Some(js_sys::Date::now());
     }
     options
+}
+
+/// The option names `method` ("recommend", "probability", "similar", "segment", or
+/// "choose" for its context) takes, from the option types themselves (`dto::option_names`).
+#[wasm_bindgen(js_name = optionNames)]
+pub fn option_names(method: &str) -> Result<Vec<String>, JsError> {
+    dto::option_names(method)
+        .map(|names| names.iter().map(|n| n.to_string()).collect())
+        .ok_or_else(|| JsError::new(&format!("no options for {method:?}")))
 }
 
 #[wasm_bindgen]

@@ -2,6 +2,9 @@
 //! to WebGPU, and the requests that may score on the GPU. Every GPU failure ends on the CPU
 //! with the same results, a `backendStatus` that says so, and a call of `onfallback`; no
 //! promise rejects because of the GPU (only for bad input, like the sync methods).
+//!
+//! The GPU itself (device, shaders, upload, scan) is `shopwindow_webgpu::GpuScorer`; this
+//! file holds what is JS-shaped: the options, the promises, and the status the page reads.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,13 +15,12 @@ use js_sys::Promise;
 use shopwindow::recommend::ScanPlan;
 use shopwindow::topk::{ScanResult, Scored};
 use shopwindow::{Catalog, Recommender as Engine};
+
+use shopwindow_webgpu::{GpuScorer, I8Dot, StartError, StartOptions};
 use wasm_bindgen::prelude::*;
 
 use crate::backend::{self, Decision};
 use crate::dto::{self, BackendChoice, BackendStatus};
-use crate::gpu::device;
-use crate::gpu::scorer::GpuScorer;
-use crate::gpu::shaders::I8Dot;
 use crate::{api, error, from_js, to_js, with_clock, Recommender, Shared};
 
 /// Reads `BackendOptions` (`{ backend?, maxChunkBytes? }`). By hand rather than with
@@ -107,23 +109,29 @@ impl Shared {
         } else {
             BackendChoice::Webgpu
         };
-        let device = device::acquire()
-            .await
-            .map_err(|why| backend::fell_back(choice, why, None))?;
-        let adapter = device.adapter.clone();
-        if auto && device.software {
-            device.device.destroy();
-            let reason = format!(
-                "the only WebGPU adapter ({adapter}) is a software renderer, slower than simd128"
-            );
-            return Ok(BackendStatus {
-                adapter: Some(adapter),
-                ..backend::on_cpu(choice, reason)
-            });
-        }
-        let scorer = GpuScorer::new(device, catalog, max_chunk_bytes)
-            .await
-            .map_err(|why| backend::fell_back(choice, why, Some(adapter.clone())))?;
+        let options = StartOptions {
+            max_chunk_bytes,
+            refuse_software: auto,
+        };
+        let scorer = match GpuScorer::start(catalog, options).await {
+            Ok(scorer) => scorer,
+            Err(StartError::Software { adapter }) => {
+                let reason = format!(
+                    "the only WebGPU adapter ({adapter}) is a software renderer, slower than simd128"
+                );
+                return Ok(BackendStatus {
+                    adapter: Some(adapter),
+                    ..backend::on_cpu(choice, reason)
+                });
+            }
+            Err(StartError::NoDevice(why)) => {
+                return Err(backend::fell_back(choice, why.to_string(), None))
+            }
+            Err(StartError::Failed { adapter, error }) => {
+                return Err(backend::fell_back(choice, error.to_string(), Some(adapter)))
+            }
+        };
+        let adapter = scorer.adapter().to_string();
         let int8 = match (catalog.dtype(), scorer.i8_dot()) {
             (shopwindow::VectorDtype::I8, I8Dot::Packed) => "; int8 lanes by dot4I8Packed",
             (shopwindow::VectorDtype::I8, I8Dot::Unpacked) => "; int8 lanes unpacked",
@@ -158,14 +166,9 @@ impl Shared {
     fn watch_loss(self: &Rc<Self>, scorer: &Rc<GpuScorer>) {
         let shared = Rc::downgrade(self);
         let watched = Rc::downgrade(scorer);
-        let lost = scorer.device().lost();
+        let lost = scorer.lost();
         js_sys::futures::spawn_local(async move {
-            let why = match lost.await {
-                Ok(info) if !info.message().is_empty() => {
-                    format!("the GPU device was lost: {}", info.message())
-                }
-                _ => "the GPU device was lost".to_string(),
-            };
+            let why = lost.await;
             if let (Some(shared), Some(scorer)) = (shared.upgrade(), watched.upgrade()) {
                 shared.fall_back(&scorer, why);
             }
@@ -179,7 +182,7 @@ impl Shared {
         if let Some(gpu) = gpu.filter(|_| GpuScorer::supports(plan)) {
             match gpu.scan(plan).await {
                 Ok(result) => return (result, "webgpu"),
-                Err(why) => self.fall_back(&gpu, why),
+                Err(why) => self.fall_back(&gpu, why.to_string()),
             }
         }
         (engine.run_scan(plan), engine.backend().name())
@@ -346,7 +349,7 @@ impl Recommender {
 impl Recommender {
     /// The WebGPU device in use, if any: for tests that simulate its loss.
     #[doc(hidden)]
-    pub fn gpu_device(&self) -> Option<web_sys::GpuDevice> {
+    pub fn gpu_device(&self) -> Option<shopwindow_webgpu::GpuDevice> {
         self.shared
             .gpu
             .borrow()

@@ -15,10 +15,11 @@
 use std::hint::black_box;
 
 use js_sys::{Float32Array, Promise};
-use shopwindow::catalog::{Catalog, CatalogBuilder, ItemRecord, ItemVectors, VectorDtype};
+use shopwindow::catalog::{Catalog, ItemVectors, VectorDtype};
 use shopwindow::kernels::{score_rows, simd128, Backend, Query};
 use shopwindow::profile::fold_in;
 use shopwindow::topk::{scan, ItemFilter, Scored};
+use shopwindow_testkit::catalogs::{random_catalog, spread_history};
 use shopwindow_testkit::fixtures::Xorshift;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -190,24 +191,11 @@ fn median(sorted: &[f64]) -> f64 {
     }
 }
 
-/// An `n × d` catalog of pseudo-random vectors stored as `dtype`. The same seed gives the
-/// same underlying vectors for every dtype. The builder (and its copy of the vectors) is
-/// dropped before the file is parsed, so at N = 1M only one big copy outlives the build.
+/// An `n × d` catalog of pseudo-random vectors stored as `dtype` (the same vectors for
+/// every dtype). The builder is dropped before the file is parsed, so at N = 1M only one
+/// big copy outlives the build.
 fn build_catalog(n: usize, d: usize, dtype: VectorDtype, seed: u64) -> Catalog {
-    let mut rng = Xorshift::new(seed);
-    let mut builder = CatalogBuilder::new(d).dtype(dtype);
-    let mut row = vec![0.0f32; d];
-    for i in 0..n {
-        row.iter_mut().for_each(|v| *v = rng.signed());
-        builder
-            .push(ItemRecord::new(format!("item-{i}")), &row)
-            .expect("generated vectors are finite");
-    }
-    let bytes = builder
-        .to_bytes()
-        .expect("the builder writes a valid catalog");
-    drop(builder);
-    Catalog::from_bytes(bytes).expect("the builder's output parses")
+    Catalog::from_bytes(random_catalog(n, d, dtype, seed)).expect("the builder's output parses")
 }
 
 fn top_k(catalog: &Catalog, backend: Backend, query: &Query) -> Vec<Scored> {
@@ -424,10 +412,7 @@ async fn kernels_top_k_and_fold_in() {
     for d in [64, 128] {
         let catalog = build_catalog(FOLD_IN_ITEMS, d, VectorDtype::F32, 100 + d as u64);
         // 200 distinct items spread over the catalog, with weights like a mixed history.
-        let mut history: Vec<(u32, f64)> = (0..HISTORY)
-            .map(|h| (((h * 7919) % FOLD_IN_ITEMS) as u32, 1.0 + (h % 5) as f64))
-            .collect();
-        history.sort_by_key(|&(item, _)| item);
+        let history = spread_history(FOLD_IN_ITEMS, HISTORY);
         let timing = measure(&mut [Box::new(|| {
             let x = fold_in(&catalog, &history).expect("the system is positive definite");
             x[0].to_bits() as u64

@@ -6,7 +6,7 @@
 
 use js_sys::{Reflect, JSON};
 use shopwindow::VectorDtype;
-use shopwindow_testkit::fixtures::golden_catalog;
+use shopwindow_testkit::fixtures::{golden_catalog, golden_segment_catalog};
 use shopwindow_web::{Campaigns, Recommender};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -121,6 +121,106 @@ fn lin_ucb_reads_the_user_vector_projected_from_the_catalog() {
     assert_eq!(get(&decision, "policy").as_string().unwrap(), "linUcb");
     let wrong = js(&serde_json::json!({ "user": [0.5, 0.5] }));
     assert!(message(campaigns.choose("offer", wrong).unwrap_err().into()).contains("2 dimensions"));
+}
+
+#[wasm_bindgen_test]
+fn choose_for_completes_the_context_from_the_history_in_one_call() {
+    // The golden segment catalog: one segment per category; sku-0001, sku-0007, … are bags
+    // (segment 1). Sharp opposite priors say which one the policy used.
+    let definitions = r#"{"version":1,"campaigns":[
+      {"id":"slot","variants":[{"id":"a"},{"id":"b"}],"policy":{"kind":"thompson"},"floor":0.01,
+       "priors":[{"variant":"a","alpha":1000,"beta":1},{"variant":"b","alpha":1,"beta":1000},
+                 {"segment":1,"variant":"a","alpha":1,"beta":1000},{"segment":1,"variant":"b","alpha":1000,"beta":1}]},
+      {"id":"offer","variants":[{"id":"x"},{"id":"y"}],"policy":{"kind":"linUcb","alpha":0.3},
+       "context":{"userDims":4,"pages":["home"]}}]}"#;
+    let rec = Recommender::new(golden_segment_catalog()).unwrap();
+    let history = || {
+        js(&serde_json::json!([
+            { "itemId": "sku-0001", "type": "view" },
+            { "itemId": "sku-0007", "type": "view" },
+            { "itemId": "sku-0013", "type": "cart" },
+        ]))
+    };
+    let segment = get(
+        &get(
+            &rec.segment(history(), JsValue::UNDEFINED).unwrap(),
+            "segment",
+        ),
+        "id",
+    );
+    assert_eq!(segment.as_f64(), Some(1.0));
+    let mut campaigns = Campaigns::new(definitions, None).unwrap();
+    let probabilities = |decision: &JsValue| -> Vec<f64> {
+        let text = JSON::stringify(&get(decision, "probabilities")).unwrap();
+        serde_json::from_str(&text.as_string().unwrap()).unwrap()
+    };
+    let choose = |campaigns: &mut Campaigns, id: &str, context: serde_json::Value| {
+        campaigns.choose_for(id, js(&context), &rec, history(), JsValue::UNDEFINED)
+    };
+
+    // No context: the shopper's own segment picks its priors.
+    let own = choose(&mut campaigns, "slot", serde_json::json!({})).unwrap();
+    assert!(probabilities(&own)[1] > 0.98, "{:?}", probabilities(&own));
+    // What the caller gives wins, and null counts as given (the default priors).
+    for given in [
+        serde_json::json!({ "segment": 2 }),
+        serde_json::json!({ "segment": null }),
+    ] {
+        let d = choose(&mut campaigns, "slot", given).unwrap();
+        assert!(probabilities(&d)[0] > 0.98, "{:?}", probabilities(&d));
+    }
+    // LinUCB gets the projected vector from the same call; a caller's vector is checked.
+    let offer = choose(
+        &mut campaigns,
+        "offer",
+        serde_json::json!({ "page": "home" }),
+    )
+    .unwrap();
+    assert_eq!(get(&offer, "policy").as_string().unwrap(), "linUcb");
+    let wrong = choose(
+        &mut campaigns,
+        "offer",
+        serde_json::json!({ "user": [0.5, 0.5] }),
+    );
+    assert!(message(wrong.unwrap_err().into()).contains("2 dimensions"));
+    // A segment() answer's RFM object is read as its scores.
+    let rfm = serde_json::json!({ "rfm": { "r": 5, "f": 1, "m": 2, "segment": "New" } });
+    choose(&mut campaigns, "offer", rfm).unwrap();
+
+    // A catalog without segments still gives LinUCB its vector, and an empty history works.
+    let plain = Recommender::new(golden_catalog(VectorDtype::F32)).unwrap();
+    for history in [history(), js(&serde_json::json!([]))] {
+        let d = campaigns
+            .choose_for(
+                "offer",
+                JsValue::UNDEFINED,
+                &plain,
+                history,
+                JsValue::UNDEFINED,
+            )
+            .unwrap();
+        assert_eq!(probabilities(&d).len(), 2);
+    }
+    let typo = campaigns.choose_for(
+        "slot",
+        js(&serde_json::json!({ "pgae": 1 })),
+        &plain,
+        history(),
+        JsValue::UNDEFINED,
+    );
+    assert!(message(typo.unwrap_err().into()).contains("pgae"));
+    // Every decision made was recorded once; the failed ones not at all.
+    let summary = JSON::stringify(&campaigns.summary().unwrap()).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&summary.as_string().unwrap()).unwrap();
+    let shows = |c: usize| -> f64 {
+        summary["campaigns"][c]["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["shows"].as_f64().unwrap())
+            .sum()
+    };
+    assert_eq!((shows(0), shows(1)), (3.0, 4.0));
 }
 
 #[wasm_bindgen_test]

@@ -1,5 +1,6 @@
-//! WebGPU in headless Chromium (SwiftShader here; DESIGN.md §5), for real: every vector type,
-//! filters and exclusions, forced chunking, and every fallback.
+//! WebGPU in headless Chromium (SwiftShader here: a software adapter, correct but slow), for
+//! real, through the `Recommender` class: every vector type, filters and exclusions, forced
+//! chunking, and every fallback.
 //!
 //! Parity: the GPU's top-k ids must equal the scalar reference's exactly, and its scores
 //! must be within `tolerance` of the reference's. f32/f16 kernels sum in the reference
@@ -17,12 +18,12 @@ use std::rc::Rc;
 
 use js_sys::{Object, Promise, Reflect, JSON};
 use serde_json::{json, Value};
-use shopwindow::{CatalogBuilder, ItemRecord, VectorDtype};
-use shopwindow_testkit::fixtures::{golden_catalog, Xorshift};
-use shopwindow_web::gpu::device::override_i8_dot_for_tests;
-use shopwindow_web::gpu::scorer::break_shaders_for_tests;
-use shopwindow_web::gpu::shaders::I8Dot;
+use shopwindow::VectorDtype;
+use shopwindow_testkit::catalogs::clustered_catalog;
+use shopwindow_testkit::fixtures::golden_catalog;
 use shopwindow_web::Recommender;
+use shopwindow_webgpu::testing::{break_shaders_for_tests, override_i8_dot_for_tests};
+use shopwindow_webgpu::I8Dot;
 use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -45,36 +46,6 @@ async fn settle(promise: Promise) -> Value {
         Ok(value) => json_of(&value),
         Err(e) => panic!("promise rejected: {e:?}"),
     }
-}
-
-const CATEGORIES: [&str; 8] = ["c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7"];
-
-/// `n` random items of dimension `d` in clustered categories, with prices, and every 5th
-/// item out of stock. Vectors are uniform noise around a per-category center.
-fn random_catalog(dtype: VectorDtype, n: usize, d: usize, seed: u64) -> Vec<u8> {
-    let mut rng = Xorshift::new(seed);
-    let centers: Vec<Vec<f32>> = (0..CATEGORIES.len())
-        .map(|_| (0..d).map(|_| rng.signed()).collect())
-        .collect();
-    let mut builder = CatalogBuilder::new(d).dtype(dtype);
-    for i in 0..n {
-        let category = (rng.below(CATEGORIES.len() as u64)) as usize;
-        let vector: Vec<f32> = centers[category]
-            .iter()
-            .map(|c| 0.5 * c + 0.5 * rng.signed())
-            .collect();
-        let item = ItemRecord {
-            id: format!("item-{i}"),
-            title: None,
-            image_url: None,
-            category: Some(CATEGORIES[category].to_string()),
-            price: Some(1.0 + rng.below(10_000) as f32 / 100.0),
-            available: i % 5 != 2,
-            popularity: rng.unit(),
-        };
-        builder.push(item, &vector).unwrap();
-    }
-    builder.to_bytes().unwrap()
 }
 
 /// A request, as the JS API takes it.
@@ -339,7 +310,7 @@ async fn golden_catalogs_match_the_reference_on_webgpu() {
 async fn a_20k_item_catalog_matches_the_reference_on_webgpu_in_chunks() {
     let id = |i: usize| format!("item-{i}");
     for dtype in DTYPES {
-        let bytes = random_catalog(dtype, 20_000, 37, 7);
+        let bytes = clustered_catalog(dtype, 20_000, 37, 7);
         let calls = calls(id, ["c1", "c4"]);
         let chunks = parity_on(
             &format!("20k {}", dtype.as_str()),
@@ -367,7 +338,7 @@ async fn the_unpacked_int8_kernel_matches_too() {
     override_i8_dot_for_tests(Some(I8Dot::Unpacked));
     let id = |i: usize| format!("item-{i}");
     let calls = calls(id, ["c2", "c5"]);
-    let bytes = random_catalog(VectorDtype::I8, 5_000, 21, 11);
+    let bytes = clustered_catalog(VectorDtype::I8, 5_000, 21, 11);
     let reference = scalar(bytes.clone());
     let (gpu, status) = webgpu(bytes, Some(40_000)).await;
     override_i8_dot_for_tests(None);
@@ -594,7 +565,7 @@ async fn forced_and_automatic_backend_choices() {
         "{status}"
     );
     // auto on a catalog big enough to gain refuses a software adapter (SwiftShader here).
-    let big = random_catalog(VectorDtype::I8, 32_768, 64, 3);
+    let big = clustered_catalog(VectorDtype::I8, 32_768, 64, 3);
     let created = Recommender::create(big, js(&json!({ "backend": "auto" })))
         .await
         .unwrap();
@@ -631,8 +602,8 @@ async fn forced_and_automatic_backend_choices() {
 #[cfg(feature = "bench")]
 #[wasm_bindgen_test]
 async fn the_benchmark_row_runs() {
-    let bytes = random_catalog(VectorDtype::F32, 4096, 64, 5);
-    let row = shopwindow_web::gpu::bench::webgpu_top_k(bytes, 10, 3, None)
+    let bytes = clustered_catalog(VectorDtype::F32, 4096, 64, 5);
+    let row = shopwindow_webgpu::bench::webgpu_top_k(bytes, 10, 3, None)
         .await
         .unwrap();
     assert!(row.same_ids, "{row:?}");

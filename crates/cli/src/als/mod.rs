@@ -209,30 +209,10 @@ pub fn gram(factors: &[f32], d: usize) -> Vec<f32> {
     total
 }
 
-/// A tiny seeded generator (Steele, Lea & Flood's SplitMix64): the initial factors must be
-/// the same for a seed on every platform and every version of this tool, which a
-/// general-purpose RNG crate does not promise.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    pub fn new(seed: u64) -> SplitMix64 {
-        SplitMix64(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    pub fn next_f32(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
-    }
-}
+/// The core's seeded generator, re-exported where the trainer's callers have always found
+/// it: the initial factors must be the same for a seed on every platform and every version
+/// of this tool, which a general-purpose RNG crate does not promise.
+pub use shopwindow::rng::SplitMix64;
 
 #[cfg(test)]
 mod tests {

@@ -130,7 +130,7 @@ pub fn our_policies(k: usize, features: &FeatureSpec) -> Result<Vec<Campaign>> {
             label: None,
         })
         .collect();
-    let floor = shopwindow::campaign::definition::DEFAULT_EXPLORATION / k as f64;
+    let floor = shopwindow::campaign::limits::DEFAULT_EXPLORATION / k as f64;
     let beta = vec![
         VariantPrior::Beta {
             alpha: 1.0,

@@ -93,29 +93,17 @@ pub fn summarize(catalog: &Catalog, list: usize) -> Result<String> {
     );
     let norms = norms(catalog);
     let zero = norms.iter().filter(|&&v| v == 0.0).count();
-    let mut sorted = norms.clone();
-    sorted.sort_by(f32::total_cmp);
+    let (low, median, high) = spread(&norms);
     let _ = writeln!(
         out,
-        "  vector norms: min {:.4}, median {:.4}, max {:.4}; {} zero vectors",
-        sorted[0],
-        sorted[n / 2],
-        sorted[n - 1],
-        zero
+        "  vector norms: min {low:.4}, median {median:.4}, max {high:.4}; {zero} zero vectors"
     );
     if catalog.has_categories() {
         let _ = writeln!(out, "  categories: {}", catalog.category_count());
     }
     if let Some(prices) = catalog.prices() {
-        let mut p = prices.to_vec();
-        p.sort_by(f32::total_cmp);
-        let _ = writeln!(
-            out,
-            "  prices: min {}, median {}, max {}",
-            p[0],
-            p[n / 2],
-            p[n - 1]
-        );
+        let (low, median, high) = spread(prices);
+        let _ = writeln!(out, "  prices: min {low}, median {median}, max {high}");
     }
     if let Some(available) = catalog.availability() {
         let in_stock = available.iter().filter(|&&a| a != 0).count();
@@ -163,6 +151,14 @@ pub fn summarize(catalog: &Catalog, list: usize) -> Result<String> {
         let _ = writeln!(out, "  |y| {:.4}", norms[i]);
     }
     Ok(out)
+}
+
+/// Smallest, median (the upper one of an even count) and largest of one value per item.
+fn spread(values: &[f32]) -> (f32, f32, f32) {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f32::total_cmp);
+    let n = sorted.len();
+    (sorted[0], sorted[n / 2], sorted[n - 1])
 }
 
 fn norms(catalog: &Catalog) -> Vec<f32> {

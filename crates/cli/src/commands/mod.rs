@@ -1,5 +1,6 @@
 //! The command line: one module per subcommand, each parsing its arguments into the
-//! library's types and printing results on stdout (progress and notes go to stderr).
+//! library's types and printing results on stdout (progress and notes go to stderr);
+//! `args` (argument groups) and `source` (reading the interactions source) are shared.
 
 pub mod args;
 pub mod bandit_eval;
@@ -9,6 +10,7 @@ pub mod import;
 pub mod inspect;
 pub mod ldp_debias;
 pub mod segments;
+pub mod source;
 pub mod train;
 
 use anyhow::{Context, Result};

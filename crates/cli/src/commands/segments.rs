@@ -6,14 +6,13 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use shopwindow::segment::kmeans::Points;
+use shopwindow::cluster::Points;
 use shopwindow::Catalog;
 
 use super::args::{AlsArgs, CsvArgs, RatingWeightArg, SourceArgs};
+use super::source::SourceRead;
 use crate::catalog_file::{build_catalog, CatalogSpec};
-use crate::data::interactions_csv::read_interactions;
-use crate::data::movielens::read_ratings;
-use crate::data::online_retail::{read_online_retail, TEST_FROM};
+use crate::data::online_retail::TEST_FROM;
 use crate::data::time::parse_timestamp;
 use crate::data::{EventLog, ItemTable};
 use crate::npy::write_npy_f32;
@@ -202,31 +201,15 @@ fn export_points(args: &SegmentsArgs, segmented: &SegmentedCatalog) -> Result<()
 }
 
 fn read_log(args: &SegmentsArgs, progress: &Progress) -> Result<(EventLog, ItemTable)> {
-    let s = &args.source;
-    let policy = args.csv.policy();
-    if let Some(path) = &s.online_retail {
-        let bar = progress.file(path, "reading");
-        let (log, items, _) = read_online_retail(path, policy, &bar)?;
-        bar.finish_and_clear();
-        return Ok((log, items));
-    }
-    if let Some(path) = &s.interactions {
-        let bar = progress.file(path, "reading");
-        let (log, report) = read_interactions(path, args.csv.format(), policy, &bar)?;
-        bar.finish_and_clear();
+    let source = args
+        .source
+        .read(&args.csv, args.movielens_weight.into(), progress)?;
+    // Only an interactions file's skipped rows are worth a note here: the data sets' reports
+    // are `train`'s and `eval`'s to print.
+    if let SourceRead::Interactions { path, report } = &source.read {
         eprintln!("{}", report.summary(&path.display().to_string()));
-        return Ok((log, ItemTable::new()));
     }
-    if let Some(path) = &s.movielens {
-        let file = if path.is_dir() {
-            path.join("u.data")
-        } else {
-            path.clone()
-        };
-        let (log, _) = read_ratings(&file, args.movielens_weight.into(), policy)?;
-        return Ok((log, ItemTable::new()));
-    }
-    bail!("give --interactions, --online-retail or --movielens")
+    Ok((source.log, source.items))
 }
 
 /// The segments as a Markdown table, the silhouette, the RFM thresholds and counts.

@@ -9,12 +9,11 @@ use clap::Args;
 use super::args::{
     parse_delimiter, AlsArgs, CsvArgs, DtypeArg, RatingWeightArg, SourceArgs, TuneArgs,
 };
+use super::source::{Source, SourceRead};
 use crate::als;
 use crate::catalog_file::{build_catalog, standard_metadata, CatalogSpec};
-use crate::data::interactions_csv::read_interactions;
 use crate::data::items_csv::read_items;
-use crate::data::movielens::{read_movies, read_ratings};
-use crate::data::online_retail::read_online_retail;
+use crate::data::movielens::read_movies;
 use crate::data::{EventLog, ItemTable};
 use crate::progress::Progress;
 use crate::segments::{customer_histories, default_now_ms, segment_catalog, SegmentConfig};
@@ -255,38 +254,26 @@ fn median_ms(times: &mut [Duration]) -> f64 {
 
 /// The interactions, what the source knows about items, and a description for metadata.
 fn read_source(args: &TrainArgs, progress: &Progress) -> Result<(EventLog, ItemTable, String)> {
-    let s = &args.source;
-    let policy = args.csv.policy();
-    if let Some(path) = &s.interactions {
-        let bar = progress.file(path, "reading");
-        let (log, report) = read_interactions(path, args.csv.format(), policy, &bar)?;
-        bar.finish_and_clear();
-        eprintln!("{}", report.summary(&path.display().to_string()));
-        return Ok((
-            log,
-            ItemTable::new(),
-            format!("interactions {}", file_name(path)),
-        ));
-    }
-    if let Some(path) = &s.online_retail {
-        let bar = progress.file(path, "reading");
-        let (log, items, report) = read_online_retail(path, policy, &bar)?;
-        bar.finish_and_clear();
-        eprintln!("{report}");
-        return Ok((log, items, format!("online retail {}", file_name(path))));
-    }
-    if let Some(path) = &s.movielens {
-        let file = if path.is_dir() {
-            path.join("u.data")
-        } else {
-            path.clone()
-        };
-        let (log, report) = read_ratings(&file, args.movielens_weight.into(), policy)?;
-        eprintln!("{}", report.summary(&file.display().to_string()));
-        let items = read_movies(file.parent().unwrap_or(Path::new(".")))?;
-        return Ok((log, items, format!("movielens {}", file_name(&file))));
-    }
-    bail!("give --interactions, --online-retail or --movielens")
+    let Source { log, items, read } =
+        args.source
+            .read(&args.csv, args.movielens_weight.into(), progress)?;
+    let (items, description) = match read {
+        SourceRead::Interactions { path, report } => {
+            eprintln!("{}", report.summary(&path.display().to_string()));
+            (items, format!("interactions {}", file_name(&path)))
+        }
+        SourceRead::OnlineRetail { path, report } => {
+            eprintln!("{report}");
+            (items, format!("online retail {}", file_name(&path)))
+        }
+        SourceRead::MovieLens { file, report } => {
+            eprintln!("{}", report.summary(&file.display().to_string()));
+            // Titles and genres sit beside `u.data`, in `u.item` and `u.genre`.
+            let items = read_movies(file.parent().unwrap_or(Path::new(".")))?;
+            (items, format!("movielens {}", file_name(&file)))
+        }
+    };
+    Ok((log, items, description))
 }
 
 fn file_name(path: &Path) -> String {

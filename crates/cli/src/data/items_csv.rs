@@ -16,7 +16,7 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 
-use super::{open_maybe_gz, BadRowPolicy, ItemInfo, ItemTable, RowReport};
+use super::{open_csv_with_header, BadRowPolicy, ItemInfo, ItemTable, RowReport};
 
 #[derive(Debug, Default)]
 struct Columns {
@@ -62,24 +62,13 @@ pub fn read_items(
     delimiter: u8,
     policy: BadRowPolicy,
 ) -> Result<(ItemTable, Vec<String>, RowReport)> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(open_maybe_gz(path)?);
-    let header = reader
-        .headers()
-        .map_err(|e| anyhow::anyhow!("{}:1: cannot read the header: {e}", path.display()))?
-        .clone();
+    let (mut reader, header) = open_csv_with_header(path, delimiter)?;
     let columns = Columns::from_header(path, &header)?;
     let mut table = ItemTable::new();
     let mut order = Vec::new();
     let mut report = RowReport::default();
     let mut record = csv::StringRecord::new();
-    loop {
-        let Some(line) = report.next_record(&mut reader, &mut record, policy, path)? else {
-            break;
-        };
+    while let Some(line) = report.next_record(&mut reader, &mut record, policy, path)? {
         report.rows += 1;
         match parse_item(&columns, &record) {
             Ok((id, _)) if table.contains_key(&id) => {

@@ -162,3 +162,22 @@ pub fn open_maybe_gz(path: &Path) -> Result<Box<dyn Read>> {
         Ok(Box::new(reader))
     }
 }
+
+/// Opens a CSV file with a header row (`.gz` allowed) and reads that header. Rows may have
+/// any number of fields: a short row is the reader's to report under its `BadRowPolicy`,
+/// with its line, rather than a csv-crate error that stops the whole file.
+pub fn open_csv_with_header(
+    path: &Path,
+    delimiter: u8,
+) -> Result<(csv::Reader<Box<dyn Read>>, csv::StringRecord)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(open_maybe_gz(path)?);
+    let header = reader
+        .headers()
+        .map_err(|e| anyhow::anyhow!("{}:1: cannot read the header: {e}", path.display()))?
+        .clone();
+    Ok((reader, header))
+}

@@ -1,4 +1,6 @@
-//! The evaluation protocols of DESIGN.md §6, plus a temporal split of any interactions file.
+//! The evaluation protocols: UCI Online Retail split in time at [`TEST_FROM`] and
+//! MovieLens-100K's official u1…u5 folds (the filters and the counts they reproduce are in
+//! BENCHMARKS.md, "Protocols"), plus a temporal split of any interactions file.
 
 use std::path::{Path, PathBuf};
 

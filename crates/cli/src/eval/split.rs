@@ -21,7 +21,7 @@ pub struct EvalSplit {
     pub train: Interactions,
     pub users: Vec<EvalUser>,
     /// Held-out (user, item) pairs dropped because the item is not in the training
-    /// catalog: no model can recommend it, and the protocols of DESIGN.md §6 count only
+    /// catalog: no model can recommend it, and the evaluation protocols count only
     /// items known at training time.
     pub unrankable: usize,
     /// The training events with their times (what `train` would read), when the split

@@ -9,10 +9,10 @@ pub mod quality;
 use anyhow::{bail, ensure, Context, Result};
 use rayon::prelude::*;
 use shopwindow::catalog::SegmentSpec;
+use shopwindow::cluster::{assign, Algorithm, KMeansParams, Points};
 use shopwindow::profile::{Event, EventKind, ProfileConfig};
-use shopwindow::segment::kmeans::{assign, Algorithm, KMeansParams, Points};
 use shopwindow::segment::{
-    rfm, segment_point, unit_vector, Rfm, RfmThresholds, SplitMix64, RFM_FEATURES,
+    rfm, segment_point, unit_vector, RfmThresholds, RfmValues, SplitMix64, RFM_FEATURES,
 };
 use shopwindow::{Catalog, Recommender};
 
@@ -345,7 +345,11 @@ pub fn segment_points(
 }
 
 /// Every customer's RFM values (those with at least one purchase) at `now_ms`.
-pub fn population_rfm(catalog: &Catalog, customers: &[CustomerHistory], now_ms: f64) -> Vec<Rfm> {
+pub fn population_rfm(
+    catalog: &Catalog,
+    customers: &[CustomerHistory],
+    now_ms: f64,
+) -> Vec<RfmValues> {
     customers
         .iter()
         .filter_map(|c| rfm(&c.events, catalog.prices(), now_ms))

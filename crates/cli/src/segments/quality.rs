@@ -3,13 +3,14 @@
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
-use shopwindow::segment::kmeans::{nearest, squared_distance, Points};
-use shopwindow::segment::{RandomSource, Rfm, RfmSegment, RfmThresholds, SplitMix64};
+use shopwindow::cluster::{nearest, point_silhouette, Points};
+use shopwindow::rfm::{RfmSegment, RfmThresholds, RfmValues};
+use shopwindow::rng::{RandomSource, SplitMix64};
 
-/// Mean silhouette (Rousseeuw 1987) with Euclidean distances over a uniform sample of at
-/// most `sample` points (all when fewer): for each sampled point, a = mean distance to the
-/// other sampled points of its segment, b = the lowest mean distance to another segment's
-/// sampled points, s = (b − a) / max(a, b); points alone in their segment score 0.
+/// Mean silhouette (the core's [`point_silhouette`]) over a uniform sample of at most
+/// `sample` points (all when fewer), distances taken among the sampled points only;
+/// points alone in their segment score 0. Parallel over the sample; the sum is taken in
+/// sample order, so the result does not depend on the thread count.
 pub fn silhouette(points: &Points<'_>, labels: &[u32], sample: usize, seed: u64) -> f64 {
     let n = points.len();
     let mut order: Vec<usize> = (0..n).collect();
@@ -23,30 +24,7 @@ pub fn silhouette(points: &Points<'_>, labels: &[u32], sample: usize, seed: u64)
     let segments = labels.iter().map(|&l| l as usize + 1).max().unwrap_or(0);
     let scores: Vec<f64> = chosen
         .par_iter()
-        .map(|&i| {
-            let mut sums = vec![0.0f64; segments];
-            let mut counts = vec![0usize; segments];
-            for &j in chosen {
-                if j != i {
-                    let s = labels[j] as usize;
-                    sums[s] += squared_distance(points.row(i), points.row(j)).sqrt();
-                    counts[s] += 1;
-                }
-            }
-            let own = labels[i] as usize;
-            if counts[own] == 0 {
-                return 0.0;
-            }
-            let a = sums[own] / counts[own] as f64;
-            let b = (0..segments)
-                .filter(|&s| s != own && counts[s] > 0)
-                .map(|s| sums[s] / counts[s] as f64)
-                .fold(f64::INFINITY, f64::min);
-            if !b.is_finite() {
-                return 0.0;
-            }
-            (b - a) / a.max(b)
-        })
+        .map(|&i| point_silhouette(points, labels, segments, chosen, i))
         .collect();
     scores.iter().sum::<f64>() / m.max(1) as f64
 }
@@ -69,7 +47,10 @@ pub fn stability(centroids: &[f32], before: &[u32], later: &Points<'_>) -> (f64,
 }
 
 /// Customers per named RFM segment, in the rule table's order.
-pub fn rfm_counts(population: &[Rfm], thresholds: &RfmThresholds) -> BTreeMap<RfmSegment, usize> {
+pub fn rfm_counts(
+    population: &[RfmValues],
+    thresholds: &RfmThresholds,
+) -> BTreeMap<RfmSegment, usize> {
     let mut counts: BTreeMap<RfmSegment, usize> = RfmSegment::ALL.iter().map(|&s| (s, 0)).collect();
     for r in population {
         *counts.entry(thresholds.score(r).segment()).or_default() += 1;

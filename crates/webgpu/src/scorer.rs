@@ -1,0 +1,373 @@
+//! The WebGPU scan: the catalog uploaded once (in chunks that fit the device's limits), then
+//! per request one compute pass that scores, filters and keeps each workgroup's best
+//! candidates, and a read-back of those candidates only, merged on the CPU.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+
+use js_sys::Uint32Array;
+use shopwindow::recommend::ScanPlan;
+use shopwindow::topk::ScanResult;
+use shopwindow::{Catalog, VectorDtype};
+use web_sys::{
+    gpu_buffer_usage as usage, GpuAutoLayoutMode, GpuBindGroupDescriptor, GpuBindGroupEntry,
+    GpuBindGroupLayout, GpuBuffer, GpuBufferBinding, GpuBufferDescriptor, GpuComputePipeline,
+    GpuComputePipelineDescriptor, GpuDevice, GpuErrorFilter, GpuProgrammableStage, GpuQueue,
+    GpuShaderModuleDescriptor,
+};
+
+use crate::device::{self, Device};
+use crate::layout::{self, Chunk, Request, MAX_POOL, PARAMS_BYTES, PARAMS_STRIDE};
+use crate::shaders;
+use crate::{GpuError, StartError};
+
+thread_local! {
+    static BREAK_SHADERS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Makes later pipelines fail to compile: lets the browser tests check the fallback on a
+/// shader or pipeline error, which a correct build never has.
+#[doc(hidden)]
+pub fn break_shaders_for_tests(broken: bool) {
+    BREAK_SHADERS.with(|b| b.set(broken));
+}
+
+/// The buffers of one chunk, uploaded once.
+struct ChunkBuffers {
+    vectors: GpuBuffer,
+    columns: GpuBuffer,
+}
+
+/// Per-item weights (the inverse norms `similar` uses), uploaded on first use. Keyed by the
+/// slice's address and length: the core always passes the same cached slice.
+struct Weights {
+    key: (usize, usize),
+    chunks: Vec<GpuBuffer>,
+}
+
+/// How [`GpuScorer::start`] may use the device.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StartOptions {
+    /// Lowers the chunk size below the device's limit (tests use it to force chunking
+    /// without allocating GiBs).
+    pub max_chunk_bytes: Option<u64>,
+    /// Give up on a software adapter (SwiftShader, WARP, …), which is correct but slower
+    /// than SIMD128, before uploading anything.
+    pub refuse_software: bool,
+}
+
+/// A catalog on a WebGPU device, ready to scan. Dropping it frees the GPU memory and
+/// destroys the device.
+pub struct GpuScorer {
+    device: Device,
+    queue: GpuQueue,
+    pipeline: GpuComputePipeline,
+    layout: GpuBindGroupLayout,
+    dtype: VectorDtype,
+    dim: usize,
+    chunks: Vec<Chunk>,
+    buffers: Vec<ChunkBuffers>,
+    weights: RefCell<Option<Weights>>,
+    /// Bound as the weights of requests without any (every binding must have a buffer).
+    no_weights: GpuBuffer,
+}
+
+fn js_message(err: &wasm_bindgen::JsValue) -> String {
+    use wasm_bindgen::JsCast;
+    err.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| err.as_string())
+        .unwrap_or_else(|| "unknown error".into())
+}
+
+impl GpuScorer {
+    /// Gets a device, compiles the pipeline for the catalog's vector type and uploads the
+    /// catalog.
+    pub async fn start(catalog: &Catalog, options: StartOptions) -> Result<GpuScorer, StartError> {
+        let device = device::acquire()
+            .await
+            .map_err(|why| StartError::NoDevice(why.into()))?;
+        let adapter = device.adapter.clone();
+        if options.refuse_software && device.software {
+            device.device.destroy();
+            return Err(StartError::Software { adapter });
+        }
+        GpuScorer::new(device, catalog, options.max_chunk_bytes)
+            .await
+            .map_err(|why| StartError::Failed {
+                adapter,
+                error: why.into(),
+            })
+    }
+
+    /// The rest of [`GpuScorer::start`], once there is a device.
+    async fn new(
+        device: Device,
+        catalog: &Catalog,
+        max_chunk_bytes: Option<u64>,
+    ) -> Result<GpuScorer, String> {
+        let gpu = &device.device;
+        let dtype = catalog.dtype();
+        let dim = catalog.dim();
+        let mut source = shaders::module(dtype, device.i8_dot);
+        if BREAK_SHADERS.with(Cell::get) {
+            source.push_str("\nthis is not WGSL");
+        }
+        let module = gpu.create_shader_module(&GpuShaderModuleDescriptor::new(&source));
+        let stage = GpuProgrammableStage::new(&module);
+        stage.set_entry_point("main");
+        let descriptor = GpuComputePipelineDescriptor::new_with_gpu_auto_layout_mode(
+            GpuAutoLayoutMode::Auto,
+            &stage,
+        );
+        // The async form reports shader and pipeline errors as a rejection we can answer.
+        let pipeline: GpuComputePipeline = gpu
+            .create_compute_pipeline_async(&descriptor)
+            .await
+            .map_err(|e| format!("the WebGPU pipeline failed: {}", js_message(&e)))?;
+        let layout = pipeline.get_bind_group_layout(0);
+
+        let limit =
+            max_chunk_bytes.map_or(device.max_buffer_bytes, |m| m.min(device.max_buffer_bytes));
+        let per_chunk = layout::chunk_items(dtype, dim, limit)?;
+        let chunks = Chunk::layout(layout::chunk_ranges(catalog.len(), per_chunk));
+
+        gpu.push_error_scope(GpuErrorFilter::OutOfMemory);
+        gpu.push_error_scope(GpuErrorFilter::Validation);
+        let queue = gpu.queue();
+        let mut buffers = Vec::with_capacity(chunks.len());
+        for chunk in &chunks {
+            let vectors = layout::vector_bytes(catalog.vectors(), dim, chunk.items.clone());
+            let columns = layout::columns(catalog, chunk.items.clone());
+            buffers.push(ChunkBuffers {
+                vectors: upload(gpu, &queue, &vectors)?,
+                columns: upload(gpu, &queue, bytemuck::cast_slice(&columns))?,
+            });
+        }
+        let no_weights = upload(gpu, &queue, &[0; 4])?;
+        check_scope(gpu, "uploading the catalog").await?;
+        check_scope(gpu, "uploading the catalog").await?;
+        Ok(GpuScorer {
+            queue,
+            pipeline,
+            layout,
+            dtype,
+            dim,
+            chunks,
+            buffers,
+            weights: RefCell::new(None),
+            no_weights,
+            device,
+        })
+    }
+
+    /// The adapter: "vendor architecture", or its description.
+    pub fn adapter(&self) -> &str {
+        &self.device.adapter
+    }
+
+    /// Whether the adapter is a software renderer (timings mean little there).
+    pub fn is_software(&self) -> bool {
+        self.device.software
+    }
+
+    /// GPU buffers the catalog was split into.
+    pub fn chunk_count(&self) -> usize {
+        self.chunks.len()
+    }
+
+    /// How int8 lanes are multiplied on this device.
+    pub fn i8_dot(&self) -> shaders::I8Dot {
+        self.device.i8_dot
+    }
+
+    /// Resolves with a message when the device is lost, or destroyed (dropping the scorer
+    /// does that). Holds the device's `lost` promise only, not the scorer, so waiting on
+    /// it keeps nothing alive.
+    pub fn lost(&self) -> impl Future<Output = String> + 'static {
+        let lost = self.device.device.lost();
+        async move {
+            match lost.await {
+                Ok(info) if !info.message().is_empty() => {
+                    format!("the GPU device was lost: {}", info.message())
+                }
+                _ => "the GPU device was lost".to_string(),
+            }
+        }
+    }
+
+    /// The device, for tests that simulate its loss.
+    #[doc(hidden)]
+    pub fn device(&self) -> &GpuDevice {
+        &self.device.device
+    }
+
+    /// Whether this scan can run here: very large candidate pools stay on the CPU (see
+    /// [`MAX_POOL`]).
+    pub fn supports(plan: &ScanPlan<'_>) -> bool {
+        plan.pool <= MAX_POOL
+    }
+
+    /// Runs `plan` (which [`GpuScorer::supports`]) on the GPU: the same top list as
+    /// `Recommender::run_scan`, with scores equal to rounding.
+    pub async fn scan(&self, plan: &ScanPlan<'_>) -> Result<ScanResult, GpuError> {
+        let gpu = &self.device.device;
+        let k = plan.pool;
+        let mut request = Request::new(
+            self.dtype,
+            plan.query.values(),
+            plan.filter.parts(),
+            plan.weights.is_some(),
+        );
+        if plan.log_partition {
+            request.flags |= layout::LOG_PARTITION;
+        }
+        let weights = match plan.weights {
+            Some(w) => Some(self.weight_buffers(w)?),
+            None => None,
+        };
+
+        gpu.push_error_scope(GpuErrorFilter::Validation);
+        let request_buffer = upload(gpu, &self.queue, bytemuck::cast_slice(&request.words))?;
+        let groups: usize = self.chunks.iter().map(Chunk::workgroups).sum();
+        let mut params = vec![0u8; PARAMS_STRIDE * self.chunks.len()];
+        for (i, chunk) in self.chunks.iter().enumerate() {
+            params[i * PARAMS_STRIDE..i * PARAMS_STRIDE + PARAMS_BYTES]
+                .copy_from_slice(&request.params(chunk, self.dim, k, groups));
+        }
+        let params_buffer = create(gpu, params.len(), usage::UNIFORM | usage::COPY_DST)?;
+        write(&self.queue, &params_buffer, &params)?;
+        let lse_pairs = if plan.log_partition { groups } else { 0 };
+        let out_bytes = ((groups * k + lse_pairs) * 8).max(8);
+        let out = create(gpu, out_bytes, usage::STORAGE | usage::COPY_SRC)?;
+        let readback = create(gpu, out_bytes, usage::MAP_READ | usage::COPY_DST)?;
+
+        let encoder = gpu.create_command_encoder();
+        let pass = encoder.begin_compute_pass();
+        pass.set_pipeline(&self.pipeline);
+        for (i, (chunk, buffers)) in self.chunks.iter().zip(&self.buffers).enumerate() {
+            let params_binding = GpuBufferBinding::new(&params_buffer);
+            params_binding.set_offset((i * PARAMS_STRIDE) as u32);
+            params_binding.set_size(PARAMS_BYTES as u32);
+            let weight_buffer = weights.as_ref().map_or(&self.no_weights, |w| &w[i]);
+            let entries = [
+                GpuBindGroupEntry::new_with_gpu_buffer_binding(0, &params_binding),
+                GpuBindGroupEntry::new_with_gpu_buffer(1, &request_buffer),
+                GpuBindGroupEntry::new_with_gpu_buffer(2, &buffers.vectors),
+                GpuBindGroupEntry::new_with_gpu_buffer(3, &buffers.columns),
+                GpuBindGroupEntry::new_with_gpu_buffer(4, weight_buffer),
+                GpuBindGroupEntry::new_with_gpu_buffer(5, &out),
+            ];
+            let group = gpu.create_bind_group(&GpuBindGroupDescriptor::new(&entries, &self.layout));
+            pass.set_bind_group(0, Some(&group));
+            pass.dispatch_workgroups(chunk.workgroups() as u32);
+        }
+        pass.end();
+        encoder
+            .copy_buffer_to_buffer(&out, &readback)
+            .map_err(|e| format!("copying the candidates failed: {}", js_message(&e)))?;
+        self.queue.submit(&[encoder.finish()]);
+        let validation = gpu.pop_error_scope();
+
+        let mapped = readback.map_async(web_sys::gpu_map_mode::READ).await;
+        let scope = validation.await;
+        let result = match (mapped, scope) {
+            (_, Ok(error)) if error.as_option().is_some() => Err(format!(
+                "the WebGPU scan failed: {}",
+                error.into_option().map(|e| e.message()).unwrap_or_default()
+            )),
+            (Err(e), _) => Err(format!(
+                "reading the WebGPU results failed: {}",
+                js_message(&e)
+            )),
+            (_, Err(e)) => Err(format!("the WebGPU scan failed: {}", js_message(&e))),
+            (Ok(_), Ok(_)) => readback
+                .get_mapped_range()
+                .map(|range| Uint32Array::new(&range).to_vec())
+                .map_err(|e| format!("reading the WebGPU results failed: {}", js_message(&e))),
+        };
+        for buffer in [&request_buffer, &params_buffer, &out, &readback] {
+            buffer.destroy();
+        }
+        let words = result?;
+        let (candidates, lse) = words.split_at((groups * k * 2).min(words.len()));
+        Ok(ScanResult {
+            top: layout::merge(candidates, k),
+            log_partition: plan.log_partition.then(|| layout::log_partition(lse)),
+        })
+    }
+
+    fn weight_buffers(&self, weights: &[f32]) -> Result<Vec<GpuBuffer>, String> {
+        let key = (weights.as_ptr() as usize, weights.len());
+        let mut cached = self.weights.borrow_mut();
+        if let Some(w) = cached.as_ref().filter(|w| w.key == key) {
+            return Ok(w.chunks.clone());
+        }
+        let chunks = self
+            .chunks
+            .iter()
+            .map(|c| {
+                upload(
+                    &self.device.device,
+                    &self.queue,
+                    bytemuck::cast_slice(&weights[c.items.clone()]),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        *cached = Some(Weights {
+            key,
+            chunks: chunks.clone(),
+        });
+        Ok(chunks)
+    }
+}
+
+impl Drop for GpuScorer {
+    /// Frees the catalog's GPU memory now rather than whenever JS collects the buffers.
+    fn drop(&mut self) {
+        for b in &self.buffers {
+            b.vectors.destroy();
+            b.columns.destroy();
+        }
+        if let Some(w) = self.weights.get_mut() {
+            w.chunks.iter().for_each(GpuBuffer::destroy);
+        }
+        self.no_weights.destroy();
+        // Nothing else uses the device; destroying it also ends the `lost` watchers.
+        self.device.device.destroy();
+    }
+}
+
+fn create(gpu: &GpuDevice, bytes: usize, usage: u32) -> Result<GpuBuffer, String> {
+    gpu.create_buffer(&GpuBufferDescriptor::new_with_f64(bytes as f64, usage))
+        .map_err(|e| {
+            format!(
+                "creating a GPU buffer of {bytes} bytes failed: {}",
+                js_message(&e)
+            )
+        })
+}
+
+fn write(queue: &GpuQueue, buffer: &GpuBuffer, bytes: &[u8]) -> Result<(), String> {
+    queue
+        .write_buffer_with_u32_and_u8_slice(buffer, 0, bytes)
+        .map_err(|e| format!("writing a GPU buffer failed: {}", js_message(&e)))
+}
+
+/// A read-only storage buffer holding `bytes` (a whole number of words, not empty).
+fn upload(gpu: &GpuDevice, queue: &GpuQueue, bytes: &[u8]) -> Result<GpuBuffer, String> {
+    let buffer = create(gpu, bytes.len(), usage::STORAGE | usage::COPY_DST)?;
+    write(queue, &buffer, bytes)?;
+    Ok(buffer)
+}
+
+/// Pops an error scope and turns a captured error into ours.
+async fn check_scope(gpu: &GpuDevice, doing: &str) -> Result<(), String> {
+    match gpu.pop_error_scope().await {
+        Ok(error) => match error.into_option() {
+            None => Ok(()),
+            Some(e) => Err(format!("{doing} failed: {}", e.message())),
+        },
+        Err(e) => Err(format!("{doing} failed: {}", js_message(&e))),
+    }
+}

@@ -1,0 +1,377 @@
+//! Where each tensor lives in the file, found and checked once: dtypes, shapes, limits,
+//! values. `Catalog` serves typed slices from the ranges recorded here without checking
+//! again.
+
+use std::ops::Range;
+
+use safetensors::{Dtype, SafeTensors};
+
+use super::meta::{file_metadata, parse_meta, CatalogMeta};
+use super::segments::{self, SegmentLayout};
+use super::strings::{self, StringTable};
+use super::{names, CatalogError, VectorDtype};
+use crate::rfm::RfmThresholds;
+
+/// Size limits checked before anything is allocated for a catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_items: usize,
+    pub max_dim: usize,
+    /// Upper bound on N × d.
+    pub max_vector_elements: usize,
+}
+
+impl Default for Limits {
+    /// 4M items, 1024 dims, 2^28 vector elements (1 GiB as F32): what one browser tab can
+    /// hold. The I8 kernels are exact for d ≤ 1024 (their i32 sums cannot overflow).
+    fn default() -> Self {
+        Limits {
+            max_items: 4_000_000,
+            max_dim: 1024,
+            max_vector_elements: 1 << 28,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum CategoryColumn {
+    U16(Range<usize>),
+    U32(Range<usize>),
+}
+
+/// Where each tensor lives in the buffer, after validation.
+#[derive(Debug, Clone)]
+pub(super) struct Layout {
+    pub(super) len: usize,
+    pub(super) dim: usize,
+    pub(super) dtype: VectorDtype,
+    pub(super) vectors: Range<usize>,
+    pub(super) scales: Option<Range<usize>>,
+    pub(super) ids: StringTable,
+    pub(super) titles: Option<StringTable>,
+    pub(super) images: Option<StringTable>,
+    pub(super) popularity: Option<Range<usize>>,
+    pub(super) category: Option<CategoryColumn>,
+    pub(super) category_names: Option<StringTable>,
+    pub(super) price: Option<Range<usize>>,
+    pub(super) available: Option<Range<usize>>,
+    pub(super) gram: Option<Range<usize>>,
+    pub(super) segments: Option<SegmentLayout>,
+    pub(super) rfm: Option<RfmThresholds>,
+    pub(super) meta: CatalogMeta,
+    /// False when some tensor is not aligned to its element size inside the file.
+    pub(super) aligned: bool,
+}
+
+/// Views a validated, aligned F32 range.
+pub(super) fn f32s<'b>(bytes: &'b [u8], range: &Range<usize>) -> &'b [f32] {
+    bytemuck::cast_slice(&bytes[range.clone()])
+}
+
+/// A tensor located by `Layout::parse`: byte range in the buffer, dtype and shape.
+pub(crate) type Found = (Range<usize>, Dtype, Vec<usize>);
+
+/// A tensor lookup as `Layout::parse` offers it: by name, with the dtypes allowed and how
+/// to name them in an error. Optional tensors are read through `dyn` lookups in one
+/// function each, so they add one copy of their checks to the wasm rather than an inlined
+/// lookup per tensor.
+pub(crate) type Find<'f> =
+    dyn FnMut(&'static str, &[Dtype], &'static str) -> Result<Option<Found>, CatalogError> + 'f;
+
+impl Layout {
+    pub(super) fn parse(buffer: &[u8], limits: &Limits) -> Result<Layout, CatalogError> {
+        let file = SafeTensors::deserialize(buffer).map_err(|e| container_error(e, buffer))?;
+        let base = buffer.as_ptr() as usize;
+        let mut aligned = true;
+        // Byte range of a tensor inside `buffer`, with dtype and shape checks.
+        let mut find = |name: &'static str,
+                        allowed: &[Dtype],
+                        expected: &'static str|
+         -> Result<Option<Found>, CatalogError> {
+            let view = match file.tensor(name) {
+                Ok(view) => view,
+                Err(safetensors::SafeTensorError::TensorNotFound(_)) => return Ok(None),
+                Err(other) => return Err(other.into()),
+            };
+            if !allowed.contains(&view.dtype()) {
+                return Err(CatalogError::Dtype {
+                    name: name.to_string(),
+                    found: format!("{:?}", view.dtype()),
+                    expected,
+                });
+            }
+            let start = view.data().as_ptr() as usize - base;
+            let range = start..start + view.data().len();
+            if start % (view.dtype().bitsize() / 8).max(1) != 0 {
+                aligned = false;
+            }
+            Ok(Some((range, view.dtype(), view.shape().to_vec())))
+        };
+
+        let (vectors, vdtype, vshape) = find(
+            names::VECTORS,
+            &[Dtype::F32, Dtype::F16, Dtype::I8],
+            "F32, F16 or I8",
+        )?
+        .ok_or(CatalogError::MissingTensor(names::VECTORS))?;
+        let (len, dim) = match vshape[..] {
+            [n, d] if n > 0 && d > 0 => (n, d),
+            _ => {
+                return Err(CatalogError::Shape {
+                    name: names::VECTORS.into(),
+                    found: vshape,
+                    expected: "[N, d] with N ≥ 1 and d ≥ 1".into(),
+                })
+            }
+        };
+        check_limits(len, dim, limits)?;
+        let dtype = match vdtype {
+            Dtype::F32 => VectorDtype::F32,
+            Dtype::F16 => VectorDtype::F16,
+            _ => VectorDtype::I8,
+        };
+        let per_item = |name: &'static str,
+                        found: Option<Found>|
+         -> Result<Option<(Range<usize>, Dtype)>, CatalogError> {
+            match found {
+                None => Ok(None),
+                Some((range, dt, shape)) if shape == [len] => Ok(Some((range, dt))),
+                Some((_, _, shape)) => Err(CatalogError::Shape {
+                    name: name.into(),
+                    found: shape,
+                    expected: format!("[{len}] (one per item)"),
+                }),
+            }
+        };
+
+        let scales = per_item(names::SCALE, find(names::SCALE, &[Dtype::F32], "F32")?)?;
+        let scales = match (dtype, scales) {
+            (VectorDtype::I8, None) => return Err(CatalogError::MissingTensor(names::SCALE)),
+            (VectorDtype::I8, Some((r, _))) => Some(r),
+            (_, _) => None,
+        };
+        let popularity = per_item(
+            names::POPULARITY,
+            find(names::POPULARITY, &[Dtype::F32], "F32")?,
+        )?
+        .map(|(r, _)| r);
+        let category = per_item(
+            names::CATEGORY,
+            find(names::CATEGORY, &[Dtype::U16, Dtype::U32], "U16 or U32")?,
+        )?
+        .map(|(r, dt)| match dt {
+            Dtype::U16 => CategoryColumn::U16(r),
+            _ => CategoryColumn::U32(r),
+        });
+        let price =
+            per_item(names::PRICE, find(names::PRICE, &[Dtype::F32], "F32")?)?.map(|(r, _)| r);
+        let available = per_item(
+            names::AVAILABLE,
+            find(names::AVAILABLE, &[Dtype::U8], "U8")?,
+        )?
+        .map(|(r, _)| r);
+        let gram = match find(names::GRAM, &[Dtype::F32], "F32")? {
+            None => None,
+            Some((r, _, shape)) if shape == [dim, dim] => Some(r),
+            Some((_, _, shape)) => {
+                return Err(CatalogError::Shape {
+                    name: names::GRAM.into(),
+                    found: shape,
+                    expected: format!("[{dim}, {dim}]"),
+                })
+            }
+        };
+        let mut table = |utf8, offsets, expected_len| {
+            strings::find_table(buffer, &mut find, utf8, offsets, expected_len)
+        };
+        let ids = table(names::ID_UTF8, names::ID_OFFSETS, Some(len))?
+            .ok_or(CatalogError::MissingTensor(names::ID_UTF8))?;
+        let titles = table(names::TITLE_UTF8, names::TITLE_OFFSETS, Some(len))?;
+        let images = table(names::IMAGE_UTF8, names::IMAGE_OFFSETS, Some(len))?;
+        let category_names = table(
+            names::CATEGORY_NAME_UTF8,
+            names::CATEGORY_NAME_OFFSETS,
+            None,
+        )?;
+        // Through `dyn` lookups in one function, so the optional tensors add one copy of
+        // their checks to the wasm rather than an inlined lookup each.
+        let (segments, rfm) = segments::parse(buffer, &mut find, dim)?;
+
+        let meta = parse_meta(file_metadata(buffer)?)?;
+        let layout = Layout {
+            len,
+            dim,
+            dtype,
+            vectors,
+            scales,
+            ids,
+            titles,
+            images,
+            popularity,
+            category,
+            category_names,
+            price,
+            available,
+            gram,
+            segments,
+            rfm,
+            meta,
+            aligned,
+        };
+        if layout.aligned {
+            layout.check_values(buffer)?;
+        }
+        Ok(layout)
+    }
+
+    /// Value checks that need typed views (so only run on an aligned layout).
+    fn check_values(&self, buffer: &[u8]) -> Result<(), CatalogError> {
+        match self.dtype {
+            VectorDtype::F32 => check_finite(names::VECTORS, f32s(buffer, &self.vectors))?,
+            VectorDtype::F16 => {
+                let halves: &[u16] = bytemuck::cast_slice(&buffer[self.vectors.clone()]);
+                // Exponent bits all ones means ±infinity or NaN in binary16.
+                if let Some(index) = halves.iter().position(|&h| h & 0x7c00 == 0x7c00) {
+                    return Err(CatalogError::NonFinite {
+                        name: names::VECTORS.into(),
+                        index,
+                    });
+                }
+            }
+            VectorDtype::I8 => {}
+        }
+        if let Some(r) = &self.scales {
+            let scales = f32s(buffer, r);
+            check_non_negative(names::SCALE, scales)?;
+            // A finite scale can still dequantize to ±infinity (f32::MAX × 127); int8
+            // magnitudes reach 128, so that bound keeps every served row finite.
+            if let Some(index) = scales.iter().position(|&s| !(s * 128.0).is_finite()) {
+                return Err(CatalogError::InvalidValue {
+                    name: names::SCALE.into(),
+                    index,
+                    reason: "scale × 128 overflows f32".into(),
+                });
+            }
+        }
+        if let Some(r) = &self.popularity {
+            check_non_negative(names::POPULARITY, f32s(buffer, r))?;
+        }
+        if let Some(r) = &self.price {
+            check_non_negative(names::PRICE, f32s(buffer, r))?;
+        }
+        if let Some(r) = &self.gram {
+            check_finite(names::GRAM, f32s(buffer, r))?;
+        }
+        if let Some(r) = &self.available {
+            if let Some(index) = buffer[r.clone()].iter().position(|&b| b > 1) {
+                return Err(CatalogError::InvalidValue {
+                    name: names::AVAILABLE.into(),
+                    index,
+                    reason: "must be 0 or 1".into(),
+                });
+            }
+        }
+        if let (Some(column), Some(names_table)) = (&self.category, &self.category_names) {
+            let count = names_table.len() as u32;
+            let bad = match column {
+                CategoryColumn::U16(r) => bytemuck::cast_slice::<u8, u16>(&buffer[r.clone()])
+                    .iter()
+                    .position(|&c| c as u32 >= count),
+                CategoryColumn::U32(r) => bytemuck::cast_slice::<u8, u32>(&buffer[r.clone()])
+                    .iter()
+                    .position(|&c| c >= count),
+            };
+            if let Some(index) = bad {
+                return Err(CatalogError::InvalidValue {
+                    name: names::CATEGORY.into(),
+                    index,
+                    reason: format!("category index is not below the {count} category names"),
+                });
+            }
+        }
+        if let Some(segments) = &self.segments {
+            segments.check_values(
+                buffer,
+                self.len,
+                self.category_names.as_ref().map(StringTable::len),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn check_limits(len: usize, dim: usize, limits: &Limits) -> Result<(), CatalogError> {
+    if len > limits.max_items {
+        return Err(CatalogError::TooLarge {
+            what: "item count",
+            found: len,
+            limit: limits.max_items,
+        });
+    }
+    if dim > limits.max_dim {
+        return Err(CatalogError::TooLarge {
+            what: "dimension",
+            found: dim,
+            limit: limits.max_dim,
+        });
+    }
+    let elements = len.saturating_mul(dim);
+    if elements > limits.max_vector_elements {
+        return Err(CatalogError::TooLarge {
+            what: "items × dimension",
+            found: elements,
+            limit: limits.max_vector_elements,
+        });
+    }
+    Ok(())
+}
+
+fn check_finite(name: &str, values: &[f32]) -> Result<(), CatalogError> {
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(index) => Err(CatalogError::NonFinite {
+            name: name.into(),
+            index,
+        }),
+        None => Ok(()),
+    }
+}
+
+fn check_non_negative(name: &str, values: &[f32]) -> Result<(), CatalogError> {
+    check_finite(name, values)?;
+    match values.iter().position(|&v| v < 0.0) {
+        Some(index) => Err(CatalogError::InvalidValue {
+            name: name.into(),
+            index,
+            reason: "must not be negative".into(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// safetensors reports a file that does not end where its tensor data ends with one error,
+/// whether bytes are missing or left over; only missing bytes are a truncation.
+fn container_error(err: safetensors::SafeTensorError, buffer: &[u8]) -> CatalogError {
+    if matches!(err, safetensors::SafeTensorError::MetadataIncompleteBuffer) {
+        if let Some(end) = declared_end(buffer).filter(|&end| buffer.len() > end) {
+            return CatalogError::Header(format!(
+                "{} bytes follow the tensor data, which ends at byte {end}",
+                buffer.len() - end
+            ));
+        }
+    }
+    err.into()
+}
+
+/// Where the header says the file ends (only called once safetensors parsed the header).
+fn declared_end(buffer: &[u8]) -> Option<usize> {
+    let n = usize::try_from(u64::from_le_bytes(buffer.get(..8)?.try_into().ok()?)).ok()?;
+    let header: serde_json::Value =
+        serde_json::from_slice(buffer.get(8..8usize.checked_add(n)?)?).ok()?;
+    let mut data_end = 0u64;
+    for (name, info) in header.as_object()? {
+        if name != "__metadata__" {
+            data_end = data_end.max(info.get("data_offsets")?.get(1)?.as_u64()?);
+        }
+    }
+    (8 + n).checked_add(usize::try_from(data_end).ok()?)
+}

@@ -1,0 +1,61 @@
+//! Tensor names and `__metadata__` keys of format version 1.
+
+/// `[N, d]` F32, F16 or I8 item embeddings (required).
+pub const VECTORS: &str = "item.vectors";
+/// `[N]` F32 per-item scale of I8 vectors: value = scale × int8 (required for I8).
+pub const SCALE: &str = "item.scale";
+/// `[B]` U8 UTF-8 blob of item ids (required).
+pub const ID_UTF8: &str = "item.id.utf8";
+/// `[N + 1]` U32 or I64 offsets into the id blob (required).
+pub const ID_OFFSETS: &str = "item.id.offsets";
+/// Optional item titles, same layout as ids.
+pub const TITLE_UTF8: &str = "item.title.utf8";
+pub const TITLE_OFFSETS: &str = "item.title.offsets";
+/// Optional image URLs, same layout as ids.
+pub const IMAGE_UTF8: &str = "item.image.utf8";
+pub const IMAGE_OFFSETS: &str = "item.image.offsets";
+/// `[N]` F32 popularity (any non-negative scale; used for cold start).
+pub const POPULARITY: &str = "item.popularity";
+/// `[N]` U16 or U32 category index per item.
+pub const CATEGORY: &str = "item.category";
+/// Optional category names, indexed by `item.category`.
+pub const CATEGORY_NAME_UTF8: &str = "category.name.utf8";
+pub const CATEGORY_NAME_OFFSETS: &str = "category.name.offsets";
+/// `[N]` F32 price (non-negative).
+pub const PRICE: &str = "item.price";
+/// `[N]` U8 availability, 1 = in stock, 0 = not.
+pub const AVAILABLE: &str = "item.available";
+/// `[d, d]` F32 Gram matrix YᵀY of the stored vectors, for exact fold-in.
+pub const GRAM: &str = "model.gram";
+/// `[S, d]` F32 customer-segment centroids (in the L2-normalized fold-in space).
+pub const SEGMENT_CENTROIDS: &str = "segment.centroids";
+/// `[S]` U32 customers per segment when the segments were built.
+pub const SEGMENT_SIZES: &str = "segment.size";
+/// Segment labels, a string table of S strings.
+pub const SEGMENT_LABEL_UTF8: &str = "segment.label.utf8";
+pub const SEGMENT_LABEL_OFFSETS: &str = "segment.label.offsets";
+/// `[1]` F32 temperature τ of the soft segment membership.
+pub const SEGMENT_TEMPERATURE: &str = "segment.temperature";
+/// `[S, T]` U32 dominant category indices per segment (optional).
+pub const SEGMENT_TOP_CATEGORIES: &str = "segment.top_categories";
+/// `[S, T]` U32 most characteristic item indices per segment (optional).
+pub const SEGMENT_TOP_ITEMS: &str = "segment.top_items";
+/// `[1]` F32 weight W of the RFM features appended to each segment point (optional;
+/// present, the centroids are `[S, d + 3]` and `rfm.thresholds` must ship too).
+pub const SEGMENT_RFM_WEIGHT: &str = "segment.rfm_weight";
+/// `[3, 4]` F32 RFM quintile thresholds: recency days, frequency, monetary.
+pub const RFM_THRESHOLDS: &str = "rfm.thresholds";
+
+/// Metadata: format version, `"1"` (required).
+pub const META_FORMAT_VERSION: &str = "format_version";
+/// Metadata: model kind, `"ials"` (default).
+pub const META_MODEL: &str = "model";
+/// Metadata: implicit-ALS confidence weight α (`c = 1 + α·w`).
+pub const META_ALPHA: &str = "alpha";
+/// Metadata: implicit-ALS regularization λ.
+pub const META_LAMBDA: &str = "lambda";
+/// Metadata: `"constant"` (λ as is) or `"interactions"` (λ × the user's item count).
+pub const META_LAMBDA_SCALING: &str = "lambda_scaling";
+/// Metadata: free-text creation time and source.
+pub const META_CREATED: &str = "created";
+pub const META_SOURCE: &str = "source";

@@ -1,0 +1,221 @@
+//! A request in two halves around the catalog scan: `plan_*` validates it and says which
+//! scans it needs, any backend runs them (the CPU's [`Recommender::run_scan`], or the
+//! browser's WebGPU scorer), and [`Recommender::complete`] turns the results into the
+//! list. The rules before and after the scan are written once, here.
+
+use super::options::{check_diversity, check_k, pool_size};
+use super::{
+    HistoryExclusion, RecommendOptions, Recommendations, Recommended, Recommender, SimilarOptions,
+    Strategy,
+};
+use crate::error::RecommendError;
+use crate::kernels::Query;
+use crate::profile::{Event, EventKind};
+use crate::topk::{diversify, scan, ItemFilter, ItemWeights, ScanResult};
+
+/// One pass over the catalog that a request needs: what [`scan`] takes. Built by
+/// [`Recommender::plan_recommend`] / [`Recommender::plan_similar`], run by
+/// [`Recommender::run_scan`] or by another backend, finished by [`Recommender::finish`].
+#[derive(Debug, Clone)]
+pub struct ScanPlan<'r> {
+    pub query: Query,
+    pub filter: ItemFilter<'r>,
+    /// How many candidates the scan keeps (more than the request's k when diversifying).
+    pub pool: usize,
+    /// Whether the scan must also compute the softmax normalizer.
+    pub log_partition: bool,
+    /// Per-item score multipliers (inverse norms for `similar`).
+    pub weights: ItemWeights<'r>,
+    pub(super) k: usize,
+    pub(super) diversity: f32,
+}
+
+/// What [`Recommender::plan_recommend`] decided.
+#[derive(Debug)]
+pub enum RecommendPlan<'r> {
+    /// Answered without scoring (cold start).
+    Ready(Recommendations),
+    /// Needs this scan, then [`Recommender::finish`].
+    Scan(ScanPlan<'r>),
+    /// Multi-interest: one scan per interest, largest interest first, then
+    /// [`Recommender::finish_interests`].
+    Interests(Vec<ScanPlan<'r>>),
+}
+
+impl<'r> RecommendPlan<'r> {
+    /// The catalog scans the plan needs, in the order [`Recommender::complete`] expects
+    /// their results (none when the plan is already answered).
+    pub fn scans(&self) -> &[ScanPlan<'r>] {
+        match self {
+            RecommendPlan::Ready(_) => &[],
+            RecommendPlan::Scan(plan) => std::slice::from_ref(plan),
+            RecommendPlan::Interests(plans) => plans,
+        }
+    }
+}
+
+impl Recommender {
+    /// The one way a planned recommendation becomes a list, whichever backend ran its
+    /// scans: `results` are the scans of [`RecommendPlan::scans`], in that order. The CPU
+    /// path ([`Recommender::recommend`]) and the browser's WebGPU path both end here, so
+    /// the rules after the scan (diversity, probabilities, interleaving, the strategy) are
+    /// written once.
+    ///
+    /// # Panics
+    /// When `results` does not hold one result per scan of the plan.
+    pub fn complete(&self, plan: RecommendPlan<'_>, results: Vec<ScanResult>) -> Recommendations {
+        assert_eq!(
+            plan.scans().len(),
+            results.len(),
+            "one scan result per planned scan"
+        );
+        match plan {
+            RecommendPlan::Ready(done) => done,
+            RecommendPlan::Scan(plan) => {
+                let result = results.into_iter().next().expect("checked above");
+                Recommendations {
+                    items: self.finish(&plan, result),
+                    strategy: Strategy::Personalized,
+                }
+            }
+            RecommendPlan::Interests(plans) => Recommendations {
+                items: self.finish_interests(&plans, results),
+                strategy: Strategy::Personalized,
+            },
+        }
+    }
+
+    /// The first half of [`Recommender::recommend`]: validates the request and either
+    /// answers it (cold start) or says which catalog scan it needs. A caller with another
+    /// scoring backend (the browser's WebGPU path) runs that scan itself and hands the
+    /// result to [`Recommender::finish`]; `recommend` is exactly this with [`run_scan`].
+    ///
+    /// [`run_scan`]: Recommender::run_scan
+    pub fn plan_recommend(
+        &self,
+        history: &[Event],
+        options: &RecommendOptions,
+    ) -> Result<RecommendPlan<'_>, RecommendError> {
+        check_k(options.k)?;
+        check_diversity(options.diversity)?;
+        let mut spec = options.filter.clone();
+        spec.exclude.extend(history.iter().filter_map(|e| {
+            let excluded = match options.exclude_history {
+                HistoryExclusion::All => true,
+                HistoryExclusion::Purchased => e.kind == EventKind::Purchase,
+                HistoryExclusion::None => false,
+            };
+            excluded.then_some(e.item)
+        }));
+        self.check_items(spec.exclude.iter().copied())?;
+        let filter = ItemFilter::new(&self.catalog, &spec)?;
+
+        let Some(user) = self.user_vector(history, &options.profile)? else {
+            let items = self.popular(&filter, options.k, options.context_category);
+            return Ok(RecommendPlan::Ready(Recommendations {
+                items: items
+                    .into_iter()
+                    .map(|s| Recommended {
+                        index: s.index,
+                        score: s.score,
+                        probability: None,
+                        interest: None,
+                    })
+                    .collect(),
+                strategy: Strategy::Popular,
+            }));
+        };
+        if options.interests {
+            let interests = self.interest_vectors(history, &options.profile)?;
+            if interests.len() >= 2 {
+                return Ok(RecommendPlan::Interests(
+                    interests
+                        .iter()
+                        .map(|x| personal_scan(x, filter.clone(), options))
+                        .collect(),
+                ));
+            }
+        }
+        Ok(RecommendPlan::Scan(personal_scan(&user, filter, options)))
+    }
+
+    /// Runs a planned scan on this recommender's CPU backend.
+    pub fn run_scan(&self, plan: &ScanPlan<'_>) -> ScanResult {
+        scan(
+            &self.catalog,
+            self.backend,
+            &plan.query,
+            &plan.filter,
+            plan.pool,
+            plan.log_partition,
+            plan.weights,
+        )
+    }
+
+    /// The second half of a planned request: diversity and probabilities over the scan's
+    /// candidates (`result.top`, best first, as [`scan`] returns them).
+    pub fn finish(&self, plan: &ScanPlan<'_>, result: ScanResult) -> Vec<Recommended> {
+        let ranked = if plan.diversity > 0.0 {
+            diversify(&self.catalog, &result.top, plan.k, plan.diversity)
+        } else {
+            result.top
+        };
+        ranked
+            .into_iter()
+            .map(|s| Recommended {
+                index: s.index,
+                score: s.score,
+                probability: result
+                    .log_partition
+                    .map(|lse| ((s.score as f64) - lse).exp() as f32),
+                interest: None,
+            })
+            .collect()
+    }
+
+    /// The scan [`Recommender::similar`] runs: the item's unit vector against every item,
+    /// each score weighted by the item's inverse norm (so scores are cosines).
+    pub fn plan_similar(
+        &self,
+        item: u32,
+        options: &SimilarOptions,
+    ) -> Result<ScanPlan<'_>, RecommendError> {
+        check_k(options.k)?;
+        check_diversity(options.diversity)?;
+        self.check_items(std::iter::once(item))?;
+        let mut spec = options.filter.clone();
+        spec.exclude.push(item);
+        self.check_items(spec.exclude.iter().copied())?;
+        let filter = ItemFilter::new(&self.catalog, &spec)?;
+        let inverse_norms = self.inverse_norms();
+        let mut query = self.catalog.row(item as usize);
+        let scale = inverse_norms[item as usize];
+        query.iter_mut().for_each(|v| *v *= scale);
+        Ok(ScanPlan {
+            query: Query::new(&query),
+            filter,
+            pool: pool_size(options.k, options.diversity),
+            log_partition: false,
+            weights: Some(inverse_norms),
+            k: options.k,
+            diversity: options.diversity,
+        })
+    }
+}
+
+/// The scan of a personalized list for the shopper (or interest) vector `user`.
+fn personal_scan<'r>(
+    user: &[f32],
+    filter: ItemFilter<'r>,
+    options: &RecommendOptions,
+) -> ScanPlan<'r> {
+    ScanPlan {
+        query: Query::new(user),
+        filter,
+        pool: pool_size(options.k, options.diversity),
+        log_partition: options.probabilities,
+        weights: None,
+        k: options.k,
+        diversity: options.diversity,
+    }
+}
