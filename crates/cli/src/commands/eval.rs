@@ -58,7 +58,8 @@ pub struct EvalArgs {
     pub source: SourceArgs,
     #[command(flatten)]
     pub csv: CsvArgs,
-    /// First day of the test period for --interactions (YYYY-MM-DD or Unix seconds).
+    /// First day of the test period for --interactions (YYYY-MM-DD or Unix seconds), or
+    /// `last-basket`: each customer's events at their latest time are the test set.
     #[arg(long, value_name = "DATE")]
     pub test_from: Option<String>,
     /// MovieLens: how a rating becomes a weight.

@@ -2,14 +2,18 @@
 //!
 //! 1. Carve a validation split from the store's own data ([`split`]).
 //! 2. Build the neighbour component on the validation split's training part and choose its
-//!    builder and setting (EASE λ when the inverse fits the memory and time bounds, RP3β's
-//!    β always) by validation recall of neighbours + popularity ([`neighbours`]).
+//!    builder and setting (EASE λ when the inverse fits the memory and time bounds, each λ
+//!    truncated to K and also refit on the kept pattern; RP3β's β always) by validation
+//!    recall of neighbours + popularity ([`neighbours`]).
 //! 3. Search iALS (factors, λ and its scaling, α; iterations by rung) with seeded
 //!    successive halving within the time budget, every configuration scored as the hybrid
 //!    with its blend weights fitted on the validation users ([`search`], [`blend`]).
 //! 4. Compare the families — popularity, neighbours + popularity, iALS + popularity, the
-//!    full hybrid — on validation; a winner whose lists are the popularity lists is
-//!    popularity and ships as that.
+//!    full hybrid — on validation, per user: the best ships unless popularity is within
+//!    the validation noise of it (two paired standard errors over the validation users,
+//!    [`blend::choose`]), so a split too thin to trust any personalised model ships
+//!    popularity. A winner whose lists are the
+//!    popularity lists is popularity and ships as that.
 //! 5. Refit the winner on all the data ([`fit_final`]).
 //!
 //! Every model is scored as the device will score it ([`hybrid`]): vectors through the
@@ -352,7 +356,10 @@ fn choose_neighbours(
             let full = full_ease_metrics(&p, base, k);
             let table = neighbours::ease_neighbours(&p, config.neighbours_k);
             drop(p);
-            let recall = consider(Method::Ease { lambda_rel }, table, best)?;
+            let refit = neighbours::refit(&neighbours::ease_gram(x, lambda_rel), &table);
+            let plain = consider(Method::Ease { lambda_rel }, table, best)?;
+            let refit = consider(Method::EaseRefit { lambda_rel }, refit, best)?;
+            let recall = plain.max(refit);
             tried.push((lambda_rel, recall, full));
             Ok(())
         };
@@ -382,7 +389,7 @@ fn choose_neighbours(
             ),
             metrics: full,
         });
-        if let Some((m @ Method::Ease { .. }, _, s)) = &best {
+        if let Some((m @ (Method::Ease { .. } | Method::EaseRefit { .. }), _, s)) = &best {
             rows.push(Row {
                 model: format!(
                     "EASE top-{} neighbours + popularity ({})",
@@ -594,6 +601,8 @@ pub fn tune(log: &EventLog, config: &TuneConfig, progress: &Progress) -> Result<
         },
         true,
     );
+    let hybrid_recall = blend::per_user_recall(&users, &q, &hybrid_scored.blend, k);
+    let ials_recall = blend::per_user_recall(&users, &q, &ials_pop.blend, k);
     drop(users);
     let defaults = AlsConfig {
         seed: config.seed,
@@ -637,18 +646,37 @@ pub fn tune(log: &EventLog, config: &TuneConfig, progress: &Progress) -> Result<
         metrics: hybrid_scored.metrics,
     });
 
-    // Families, simplest first: an exact tie goes to the simpler model.
+    // Families, simplest first: the best, unless a simpler one is within the validation
+    // noise of it (blend::choose).
+    let pop_recall = blend::per_user_recall(&pop_users, &q, &Blend::popularity(), k);
+    let nb_users = val_users(&base, None, Some(&table), &q, k)?;
+    let nb_recall = blend::per_user_recall(&nb_users, &q, &nb_scored.blend, k);
+    drop(nb_users);
     let families = [
         ("popularity", popularity, None),
         ("neighbours+popularity", nb_scored, Some(method)),
         ("ials+popularity", ials_pop, None),
         ("hybrid", hybrid_scored, Some(method)),
     ];
-    let mut winner = 0;
-    for (i, (_, s, _)) in families.iter().enumerate() {
-        if s.metrics.recall > families[winner].1.metrics.recall {
-            winner = i;
-        }
+    let recalls = [&pop_recall, &nb_recall, &ials_recall, &hybrid_recall];
+    let best = (0..families.len())
+        .max_by(|&a, &b| {
+            families[a]
+                .1
+                .metrics
+                .recall
+                .total_cmp(&families[b].1.metrics.recall)
+                .then(b.cmp(&a))
+        })
+        .expect("four families");
+    let winner = blend::choose(&recalls.map(|r| Some(r.as_slice())));
+    if winner != best {
+        let (gain, se) = blend::paired_difference(recalls[best], recalls[winner]);
+        eprintln!(
+            "tune: {} beats {} by {gain:.4} recall on validation, within the noise \
+             (standard error {se:.4}): shipping the simpler {}",
+            families[best].0, families[winner].0, families[winner].0
+        );
     }
     let (mut name, mut scored, mut method) = families[winner];
     if winner > 0 && scored.is_popularity_like(&popularity.metrics) {

@@ -39,6 +39,9 @@ pub const SLOT_BYTES: usize = 4 + 2;
 pub enum Method {
     /// Truncated EASE with λ = `lambda_rel` × mean diag(XᵀX).
     Ease { lambda_rel: f64 },
+    /// Truncated EASE's sparsity pattern, each target's weights refit by ridge regression
+    /// on the sources that keep it ([`refit`]).
+    EaseRefit { lambda_rel: f64 },
     /// RP3β with popularity exponent `beta`.
     Rp3 { beta: f64 },
 }
@@ -47,6 +50,9 @@ impl Method {
     pub fn describe(&self) -> String {
         match self {
             Method::Ease { lambda_rel } => format!("ease λ={lambda_rel}·mean-degree"),
+            Method::EaseRefit { lambda_rel } => {
+                format!("ease-refit λ={lambda_rel}·mean-degree")
+            }
             Method::Rp3 { beta } => format!("rp3beta β={beta}"),
         }
     }
@@ -113,6 +119,12 @@ pub fn mean_degree(train: &Csr) -> f64 {
 
 /// P = (XᵀX + λI)⁻¹ of the binary matrix, with λ = `lambda_rel` × the mean item degree.
 pub fn ease_inverse(train: &Csr, lambda_rel: f64) -> DMatrix<f64> {
+    let gram = ease_gram(train, lambda_rel);
+    spd_inverse(&gram).expect("XᵀX + λI is positive definite for λ > 0")
+}
+
+/// XᵀX + λI of the binary matrix, with λ = `lambda_rel` × the mean item degree.
+pub fn ease_gram(train: &Csr, lambda_rel: f64) -> DMatrix<f64> {
     let n = train.cols();
     let lambda = (lambda_rel * mean_degree(train)).max(1e-6);
     let item_users = train.transpose();
@@ -128,7 +140,55 @@ pub fn ease_inverse(train: &Csr, lambda_rel: f64) -> DMatrix<f64> {
             }
             column[i] += lambda;
         });
-    spd_inverse(&gram).expect("XᵀX + λI is positive definite for λ > 0")
+    gram
+}
+
+/// Most sources one target's refit may have (a dense solve of that size); a target kept
+/// by more keeps its truncated weights.
+pub const MAX_REFIT_SUPPORT: usize = 1500;
+
+/// Truncation's loss, compensated: `table`'s sparsity pattern kept, and each target i's
+/// weights from its sources S_i = {j : i in row j} refit as EASE's regression restricted to
+/// them, w = (G_SS)⁻¹ G_Si with G = XᵀX + λI (`gram`; i ∉ S_i, so the diagonal constraint
+/// holds). The dropped weights' share of the score moves onto the kept ones. Rows are
+/// re-sorted by the new weights, strongest first.
+pub fn refit(gram: &DMatrix<f64>, table: &Neighbours) -> Neighbours {
+    let n = table.items();
+    let k = table.k;
+    let mut sources: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for j in 0..n {
+        for (i, _) in table.row(j) {
+            sources[i as usize].push(j as u32);
+        }
+    }
+    // (target, sources, refit weights), each target solved on its own.
+    let solved: Vec<Option<Vec<f64>>> = sources
+        .par_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            if s.is_empty() || s.len() > MAX_REFIT_SUPPORT {
+                return None;
+            }
+            let m = s.len();
+            let a = DMatrix::<f64>::from_fn(m, m, |r, c| gram[(s[r] as usize, s[c] as usize)]);
+            let b = nalgebra::DVector::<f64>::from_fn(m, |r, _| gram[(s[r] as usize, i)]);
+            let w = a.cholesky()?.solve(&b);
+            Some(w.iter().copied().collect())
+        })
+        .collect();
+    let mut lists: Vec<Vec<(u32, f32)>> = (0..n).map(|j| table.row(j).collect()).collect();
+    for (i, (s, w)) in sources.iter().zip(&solved).enumerate() {
+        let Some(w) = w else { continue };
+        for (&j, &weight) in s.iter().zip(w) {
+            if let Some(slot) = lists[j as usize].iter_mut().find(|(t, _)| *t == i as u32) {
+                slot.1 = weight as f32;
+            }
+        }
+    }
+    for list in &mut lists {
+        list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    }
+    Neighbours::from_lists(lists, k)
 }
 
 /// Item j's K largest positive EASE weights B_ji = −P_ji / P_ii (i ≠ j), from P.
@@ -216,6 +276,10 @@ pub fn rp3_neighbours(train: &Csr, beta: f64, k: usize) -> Neighbours {
 pub fn build(train: &Csr, method: Method, k: usize) -> Neighbours {
     match method {
         Method::Ease { lambda_rel } => ease_neighbours(&ease_inverse(train, lambda_rel), k),
+        Method::EaseRefit { lambda_rel } => {
+            let table = ease_neighbours(&ease_inverse(train, lambda_rel), k);
+            refit(&ease_gram(train, lambda_rel), &table)
+        }
         Method::Rp3 { beta } => rp3_neighbours(train, beta, k),
     }
 }
@@ -308,6 +372,39 @@ mod tests {
         let got = build(&m, Method::Ease { lambda_rel }, 2);
         assert_eq!(got.bytes_per_item(), 12);
         assert_matches(&got, &brute_top(&b, 2));
+    }
+
+    #[test]
+    fn refit_solves_each_targets_ridge_on_its_kept_sources() {
+        let m = tiny();
+        let lambda_rel = 0.5;
+        let table = build(&m, Method::Ease { lambda_rel }, 2);
+        let gram = ease_gram(&m, lambda_rel);
+        let got = refit(&gram, &table);
+        // Same pattern (ids per row, as sets).
+        for j in 0..5 {
+            let mut a: Vec<u32> = table.row(j).map(|(i, _)| i).collect();
+            let mut b: Vec<u32> = got.row(j).map(|(i, _)| i).collect();
+            a.sort_unstable();
+            b.sort_unstable();
+            assert_eq!(a, b, "row {j}");
+        }
+        // Target i's weights solve G_SS w = G_Si over its sources S.
+        for i in 0..5u32 {
+            let s: Vec<usize> = (0..5)
+                .filter(|&j| table.row(j).any(|(t, _)| t == i))
+                .collect();
+            if s.is_empty() {
+                continue;
+            }
+            let a = DMatrix::<f64>::from_fn(s.len(), s.len(), |r, c| gram[(s[r], s[c])]);
+            let b = DMatrix::<f64>::from_fn(s.len(), 1, |r, _| gram[(s[r], i as usize)]);
+            let w = a.try_inverse().unwrap() * b;
+            for (r, &j) in s.iter().enumerate() {
+                let stored = got.row(j).find(|&(t, _)| t == i).unwrap().1;
+                assert!((stored as f64 - w[(r, 0)]).abs() <= w[(r, 0)].abs() * 1e-3 + 1e-6);
+            }
+        }
     }
 
     #[test]

@@ -130,7 +130,9 @@ fn temporal(log: &EventLog, fraction: f64) -> EvalSplit {
 }
 
 /// Each user's events at their latest time are held out (users with an earlier time too).
-fn last_basket(log: &EventLog) -> EvalSplit {
+/// Also an evaluation protocol (`eval --test-from last-basket`): the training events are
+/// kept in `train_log`, so the tuner can carve its own validation split from them.
+pub fn last_basket(log: &EventLog) -> EvalSplit {
     let mut first: HashMap<u32, i64> = HashMap::new();
     let mut last: HashMap<u32, i64> = HashMap::new();
     for e in &log.events {
@@ -188,6 +190,17 @@ fn split_by(
     mut held: impl FnMut(&crate::data::LoggedEvent) -> bool,
 ) -> EvalSplit {
     let flags: Vec<bool> = log.events.iter().map(&mut held).collect();
+    let train_log = EventLog {
+        users: log.users.clone(),
+        items: log.items.clone(),
+        events: log
+            .events
+            .iter()
+            .zip(&flags)
+            .filter(|(_, &h)| !h)
+            .map(|(e, _)| *e)
+            .collect(),
+    };
     let train = Interactions::from_events(
         log,
         log.events
@@ -202,7 +215,9 @@ fn split_by(
         .zip(&flags)
         .filter(|(_, &h)| h)
         .map(|(e, _)| (log.users.id(e.user), log.items.id(e.item)));
-    held_out(name, train, test_pairs)
+    let mut split = held_out(name, train, test_pairs);
+    split.train_log = Some(train_log);
+    split
 }
 
 /// Keeps a seeded sample of `max` evaluated users (in their original order).
