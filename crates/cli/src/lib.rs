@@ -17,4 +17,5 @@ pub mod progress;
 pub mod segments;
 pub mod spark;
 pub mod storefront;
+pub mod tune;
 pub mod vectors;

@@ -138,47 +138,62 @@ pub struct SourceArgs {
     pub movielens: Option<PathBuf>,
 }
 
-/// Implicit-ALS hyper-parameters, one value each.
+/// Implicit-ALS hyper-parameters, one value each. `train` tunes them itself unless one of
+/// them is given (or `--no-tune`); unset ones take the defaults shown.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Model (implicit ALS)")]
 pub struct AlsArgs {
-    /// Embedding dimension d.
-    #[arg(long, default_value_t = 64)]
-    pub factors: usize,
-    /// Regularization λ (see --lambda-scaling). The default matches `implicit`'s usual
-    /// settings; much larger values (λ ≈ 20 on the benchmark data) often rank better:
-    /// tune with `shopwindow eval`.
-    #[arg(long, default_value_t = 0.05)]
-    pub regularization: f32,
-    /// Confidence weight: an interaction of weight w counts with confidence 1 + alpha·w.
-    #[arg(long, default_value_t = 1.0)]
-    pub alpha: f32,
-    /// Full passes (all users, then all items).
-    #[arg(long, default_value_t = 15)]
-    pub iterations: usize,
+    /// Embedding dimension d [default: 64].
+    #[arg(long)]
+    pub factors: Option<usize>,
+    /// Regularization λ (see --lambda-scaling) [default: 0.05, `implicit`'s usual setting].
+    /// Much larger values (λ ≈ 20 on the benchmark data) often rank better: `train`
+    /// without these flags searches them on the store's own data.
+    #[arg(long)]
+    pub regularization: Option<f32>,
+    /// Confidence weight: an interaction of weight w counts with confidence 1 + alpha·w
+    /// [default: 1].
+    #[arg(long)]
+    pub alpha: Option<f32>,
+    /// Full passes (all users, then all items) [default: 15].
+    #[arg(long)]
+    pub iterations: Option<usize>,
     /// How λ grows with a row's number of interactions (stored in the catalog: the
-    /// browser's fold-in uses the same rule).
-    #[arg(long, value_enum, default_value_t = ScalingArg::Constant)]
-    pub lambda_scaling: ScalingArg,
+    /// browser's fold-in uses the same rule) [default: constant].
+    #[arg(long, value_enum)]
+    pub lambda_scaling: Option<ScalingArg>,
     /// Conjugate-gradient steps per row and iteration (0 = exact Cholesky solves).
     #[arg(long, default_value_t = 3)]
     pub cg_steps: usize,
-    /// Seed of the initial factors: the same seed and data give the same catalog.
+    /// Seed of the initial factors (and of the tuner's search): the same seed and data
+    /// give the same catalog.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
 }
 
 impl AlsArgs {
     pub fn config(&self) -> crate::als::AlsConfig {
+        let defaults = crate::als::AlsConfig::default();
         crate::als::AlsConfig {
-            factors: self.factors,
-            regularization: self.regularization,
-            lambda_scaling: self.lambda_scaling.into(),
-            alpha: self.alpha,
-            iterations: self.iterations,
+            factors: self.factors.unwrap_or(defaults.factors),
+            regularization: self.regularization.unwrap_or(defaults.regularization),
+            lambda_scaling: self
+                .lambda_scaling
+                .map_or(defaults.lambda_scaling, Into::into),
+            alpha: self.alpha.unwrap_or(defaults.alpha),
+            iterations: self.iterations.unwrap_or(defaults.iterations),
             solver: solver(self.cg_steps),
             seed: self.seed,
         }
+    }
+
+    /// Whether any hyper-parameter the tuner searches was given by hand.
+    pub fn any_given(&self) -> bool {
+        self.factors.is_some()
+            || self.regularization.is_some()
+            || self.alpha.is_some()
+            || self.iterations.is_some()
+            || self.lambda_scaling.is_some()
     }
 }
 
@@ -187,5 +202,71 @@ pub fn solver(cg_steps: usize) -> crate::als::Solver {
         crate::als::Solver::Cholesky
     } else {
         crate::als::Solver::ConjugateGradient { steps: cg_steps }
+    }
+}
+
+/// How the tuner's validation split is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TuneSplitArg {
+    /// Temporal when every row has a time (last basket if that leaves too few users),
+    /// otherwise last item.
+    Auto,
+    /// The last slice of time (the last 10% of the events).
+    Temporal,
+    /// Each customer's events at their latest time.
+    LastBasket,
+    /// Each customer's last row in file order.
+    LastItem,
+}
+
+/// The self-tuning trainer's settings.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Self-tuning")]
+pub struct TuneArgs {
+    /// Keep fixed hyper-parameters (the flags given, or their defaults) instead of
+    /// searching them on a validation split of the data. Giving any iALS hyper-parameter
+    /// flag also turns the search off.
+    #[arg(long)]
+    pub no_tune: bool,
+    /// Seconds the search may take (a cost model sizes the plan to it; the same data, seed
+    /// and budget search the same configurations).
+    #[arg(long, value_name = "SECONDS", default_value_t = 45.0)]
+    pub tune_budget: f64,
+    /// How the validation split is carved from the data.
+    #[arg(long, value_enum, default_value_t = TuneSplitArg::Auto)]
+    pub tune_split: TuneSplitArg,
+    /// List length the validation recall is measured at.
+    #[arg(long, default_value_t = 20)]
+    pub tune_k: usize,
+    /// Neighbours per item in the catalog (6 bytes each: u32 id, f16 weight).
+    #[arg(long, default_value_t = crate::tune::neighbours::DEFAULT_K)]
+    pub neighbours: usize,
+}
+
+impl TuneArgs {
+    pub fn config(&self, seed: u64, cg_steps: usize) -> crate::tune::TuneConfig {
+        use crate::tune::split::SplitKind;
+        let defaults = crate::tune::TuneConfig::default();
+        crate::tune::TuneConfig {
+            budget_s: self.tune_budget,
+            seed,
+            k: self.tune_k,
+            split: crate::tune::split::SplitConfig {
+                kind: match self.tune_split {
+                    TuneSplitArg::Auto => SplitKind::Auto,
+                    TuneSplitArg::Temporal => SplitKind::Temporal,
+                    TuneSplitArg::LastBasket => SplitKind::LastBasket,
+                    TuneSplitArg::LastItem => SplitKind::LastItem,
+                },
+                seed,
+                ..defaults.split
+            },
+            space: crate::tune::search::Space {
+                cg_steps: cg_steps.max(1),
+                ..defaults.space
+            },
+            neighbours_k: self.neighbours,
+            ..defaults
+        }
     }
 }

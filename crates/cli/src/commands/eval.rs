@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 
-use super::args::{solver, CsvArgs, DtypeArg, RatingWeightArg, ScalingArg, SourceArgs};
+use super::args::{solver, CsvArgs, DtypeArg, RatingWeightArg, ScalingArg, SourceArgs, TuneArgs};
 use crate::als::AlsConfig;
 use crate::eval::protocols::{csv_temporal_split, movielens_splits, online_retail_split};
 use crate::eval::split::EvalSplit;
@@ -28,8 +28,12 @@ pub enum ModelArg {
     /// EASE (Steck 2019), closed form: needs an items × items matrix in memory.
     Ease,
     /// The catalog file of --catalog (e.g. from `import --from spark-als`), trained on
-    /// this split elsewhere, scored by the core's fold-in and top-k.
+    /// this split elsewhere, scored by the core's fold-in and top-k (a hybrid catalog
+    /// from `train` as the device will score it).
     Catalog,
+    /// `train` with no hyper-parameter flags on the split's training data: tuned on a
+    /// validation split carved from it, refit, scored as the device will.
+    Tuned,
 }
 
 /// Evaluate recommendation quality offline.
@@ -54,7 +58,8 @@ pub struct EvalArgs {
     pub source: SourceArgs,
     #[command(flatten)]
     pub csv: CsvArgs,
-    /// First day of the test period for --interactions (YYYY-MM-DD or Unix seconds).
+    /// First day of the test period for --interactions (YYYY-MM-DD or Unix seconds), or
+    /// `last-basket`: each customer's events at their latest time are the test set.
     #[arg(long, value_name = "DATE")]
     pub test_from: Option<String>,
     /// MovieLens: how a rating becomes a weight.
@@ -66,6 +71,8 @@ pub struct EvalArgs {
     pub grid: GridArgs,
     #[command(flatten)]
     pub golden: GoldenArgs,
+    #[command(flatten)]
+    pub tune: TuneArgs,
     /// Write the training split as integer-indexed CSVs for another trainer (DIR/ratings.csv
     /// `user,item,rating`; DIR/item_ids.csv and DIR/user_ids.csv map the integers back to
     /// the ids) and stop. Train Spark's ALS on it, import, and evaluate with `--models
@@ -150,6 +157,9 @@ impl EvalArgs {
         for model in &m.models {
             match model {
                 ModelArg::Popularity => specs.push(ModelSpec::Popularity),
+                ModelArg::Tuned => specs.push(ModelSpec::Tuned {
+                    config: self.tune.config(self.grid.seed, self.grid.cg_steps),
+                }),
                 ModelArg::Catalog => specs.extend(
                     m.catalog
                         .iter()

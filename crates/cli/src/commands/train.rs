@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use super::args::{parse_delimiter, AlsArgs, CsvArgs, DtypeArg, RatingWeightArg, SourceArgs};
+use super::args::{
+    parse_delimiter, AlsArgs, CsvArgs, DtypeArg, RatingWeightArg, SourceArgs, TuneArgs,
+};
 use super::source::{Source, SourceRead};
 use crate::als;
 use crate::catalog_file::{build_catalog, standard_metadata, CatalogSpec};
@@ -17,6 +19,13 @@ use crate::progress::Progress;
 use crate::segments::{customer_histories, default_now_ms, segment_catalog, SegmentConfig};
 
 /// Train item vectors with implicit ALS and write a catalog file.
+///
+/// By default the hyper-parameters are chosen on the store's own data: a validation split
+/// is held back (the last slice of time when rows have times, otherwise each customer's
+/// last item), iALS and a sparse item-to-item neighbour component are searched within
+/// `--tune-budget` seconds and blended with popularity, the winner is refit on all the
+/// data, and the catalog records the choice and its validation figures (see `inspect`).
+/// `--no-tune`, or any iALS hyper-parameter flag, trains with fixed settings instead.
 ///
 /// Give one interactions source: a CSV of `user,item[,weight][,timestamp]` rows
 /// (`--interactions`), the UCI Online Retail file (`--online-retail`) or a MovieLens
@@ -46,6 +55,8 @@ pub struct TrainArgs {
     pub movielens_weight: RatingWeightArg,
     #[command(flatten)]
     pub als: AlsArgs,
+    #[command(flatten)]
+    pub tune: TuneArgs,
     /// Vector storage in the file: f32 (exact), f16, or i8 (~4x smaller than f32).
     #[arg(long, value_enum, default_value_t = DtypeArg::F32, help_heading = "Output")]
     pub dtype: DtypeArg,
@@ -95,6 +106,60 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         m.nnz(),
         100.0 * m.nnz() as f64 / (m.rows() as f64 * m.cols() as f64)
     );
+
+    if !args.tune.no_tune && !args.als.any_given() {
+        let tune_config = args.tune.config(args.als.seed, args.als.cg_steps);
+        let tuned = crate::tune::tune(&log, &tune_config, progress)?;
+        eprint!("{}", crate::tune::table(&tuned, tune_config.k));
+        let mut metadata = standard_metadata(&source);
+        metadata.extend(crate::tune::metadata(&tuned, &tune_config));
+        let config = tuned.choice.als;
+        for (key, value) in [
+            ("factors", config.factors.to_string()),
+            ("iterations", config.iterations.to_string()),
+            ("cg_steps", args.als.cg_steps.to_string()),
+            ("seed", config.seed.to_string()),
+            ("train_users", m.rows().to_string()),
+            ("train_pairs", m.nnz().to_string()),
+        ] {
+            metadata.insert(key.to_string(), value);
+        }
+        let start = Instant::now();
+        let bytes = crate::tune::fit_final(
+            &interactions,
+            &items,
+            &tuned.choice,
+            tune_config.neighbours_k,
+            args.dtype.into(),
+            metadata,
+            progress,
+        )?;
+        let refit = start.elapsed();
+        let bytes = match args.segments {
+            None => bytes,
+            Some(k) => with_segments(&bytes, &log, k, args, config.seed)?,
+        };
+        std::fs::write(&args.output, &bytes)
+            .with_context(|| format!("writing {}", args.output.display()))?;
+        println!(
+            "wrote {}: {} items x {} dims ({}), {} bytes; chose {} ({}, neighbours {}) in \
+             {:.1} s of tuning, refit in {:.2} s",
+            args.output.display(),
+            m.cols(),
+            config.factors,
+            args.dtype_name(),
+            bytes.len(),
+            tuned.choice.winner,
+            crate::tune::describe_als(&config),
+            tuned
+                .choice
+                .method
+                .map_or("none".to_string(), |m| m.describe()),
+            tuned.seconds,
+            refit.as_secs_f64()
+        );
+        return Ok(());
+    }
 
     let config = args.als.config();
     let bar = progress.steps(config.iterations as u64, "iterations");

@@ -56,9 +56,16 @@ pub enum ModelSpec {
     Ease {
         lambda: f64,
     },
-    /// A catalog file made elsewhere (`import`), scored through the core recommender.
+    /// A catalog file made elsewhere (`import`, `train`), scored through the core
+    /// recommender; a catalog with the hybrid's additions is scored as the device will
+    /// score it (`tune::hybrid`).
     Catalog {
         path: std::path::PathBuf,
+    },
+    /// What `train` does without hyper-parameter flags, on the split's training data:
+    /// tune on a validation split carved from it, refit, score the catalog as the device.
+    Tuned {
+        config: crate::tune::TuneConfig,
     },
 }
 
@@ -97,6 +104,10 @@ impl ModelSpec {
             ModelSpec::ItemKnn { neighbors } => format!("item-kNN cosine, {neighbors} neighbours"),
             ModelSpec::Ease { lambda } => format!("EASE λ={lambda}"),
             ModelSpec::Catalog { path } => format!("catalog {}", path.display()),
+            ModelSpec::Tuned { config } => format!(
+                "train, self-tuned (budget {} s, seed {})",
+                config.budget_s, config.seed
+            ),
         }
     }
 }
@@ -183,7 +194,26 @@ pub fn run_model(
         ModelSpec::Catalog { path } => {
             let bytes =
                 std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            Box::new(CatalogRanker::new(bytes, &split.train)?)
+            catalog_ranker(bytes, split)?
+        }
+        ModelSpec::Tuned { config } => {
+            let log = split
+                .train_log
+                .as_ref()
+                .context("this split keeps no training log to tune on")?;
+            let tuned = crate::tune::tune(log, config, progress)?;
+            eprint!("{}", crate::tune::table(&tuned, config.k));
+            let bytes = crate::tune::fit_final(
+                &split.train,
+                &ItemTable::new(),
+                &tuned.choice,
+                config.neighbours_k,
+                VectorDtype::F32,
+                crate::tune::metadata(&tuned, config),
+                progress,
+            )?;
+            report_parts(&bytes, split, k, progress)?;
+            catalog_ranker(bytes, split)?
         }
         ModelSpec::IalsInterests { als, dtype } => Box::new(core_ranker::InterestRanker(
             CoreRanker::new(train_catalog(split, als, *dtype, progress)?, train)?,
@@ -210,6 +240,59 @@ pub fn run_model(
         metrics,
         fit_seconds,
     })
+}
+
+/// The tuned catalog's parts on this split, on stderr: its vectors alone, and its
+/// neighbours and popularity without the vectors.
+fn report_parts(bytes: &[u8], split: &EvalSplit, k: usize, progress: &Progress) -> Result<()> {
+    use crate::tune::hybrid::Blend;
+    use crate::tune::ranker::HybridRanker;
+    let Some(ranker) = HybridRanker::new(bytes.to_vec(), &split.train)? else {
+        return Ok(());
+    };
+    let blend = *ranker.blend();
+    let parts = [
+        (
+            "vectors alone",
+            Blend {
+                vectors: true,
+                w_nb: 0.0,
+                w_pop: 0.0,
+                ..blend
+            },
+        ),
+        (
+            "neighbours + popularity, no vectors",
+            Blend {
+                vectors: false,
+                w_nb: if blend.w_nb > 0.0 { blend.w_nb } else { 1.0 },
+                w_pop: blend.w_pop.max(1e-3),
+                ..blend
+            },
+        ),
+    ];
+    let mut ranker = Some(ranker);
+    for (name, part) in parts {
+        let r = ranker.take().expect("put back below").with_blend(part);
+        let metrics = evaluate(split, &r, k, progress, name)?;
+        eprintln!(
+            "  {}: tuned catalog, {name}: recall@{k} {:.4}, NDCG@{k} {:.4}, coverage {:.3}",
+            split.name, metrics.recall, metrics.ndcg, metrics.coverage
+        );
+        ranker = Some(r);
+    }
+    Ok(())
+}
+
+/// The browser's ranking of a catalog: the hybrid when it has the hybrid's additions,
+/// the vectors alone otherwise.
+fn catalog_ranker(bytes: Vec<u8>, split: &EvalSplit) -> Result<Box<dyn Ranker + '_>> {
+    if crate::tune::catalog_ext::read_hybrid(&bytes)?.is_some() {
+        let ranker = crate::tune::ranker::HybridRanker::new(bytes, &split.train)?
+            .expect("checked: the catalog has hybrid metadata");
+        return Ok(Box::new(ranker));
+    }
+    Ok(Box::new(CatalogRanker::new(bytes, &split.train)?))
 }
 
 /// Runs every model on every split; with several splits (MovieLens u1..u5) each model's

@@ -53,7 +53,12 @@ pub fn online_retail_split(path: &Path, progress: &Progress) -> Result<(EvalSpli
     Ok((temporal_split("online-retail", &log, test_from), report))
 }
 
-/// Any interactions file with timestamps, split at `test_from`.
+/// The `test_from` that holds out each user's last basket (their events at their latest
+/// time) instead of cutting at one date.
+pub const LAST_BASKET: &str = "last-basket";
+
+/// Any interactions file with timestamps, split at `test_from` (a date, or
+/// [`LAST_BASKET`]).
 pub fn csv_temporal_split(
     path: &Path,
     format: CsvFormat,
@@ -61,7 +66,6 @@ pub fn csv_temporal_split(
     test_from: &str,
     progress: &Progress,
 ) -> Result<EvalSplit> {
-    let test_from = parse_timestamp(test_from).map_err(anyhow::Error::msg)?;
     let bar = progress.file(path, "reading");
     let (log, report) = read_interactions(path, format, policy, &bar)?;
     bar.finish_and_clear();
@@ -77,5 +81,9 @@ pub fn csv_temporal_split(
     let name = path
         .file_name()
         .map_or("csv".into(), |n| n.to_string_lossy().into_owned());
+    if test_from == LAST_BASKET {
+        return Ok(crate::tune::split::last_basket(&log));
+    }
+    let test_from = parse_timestamp(test_from).map_err(anyhow::Error::msg)?;
     Ok(temporal_split(&name, &log, test_from))
 }

@@ -24,6 +24,10 @@ pub struct EvalSplit {
     /// catalog: no model can recommend it, and the evaluation protocols count only
     /// items known at training time.
     pub unrankable: usize,
+    /// The training events with their times (what `train` would read), when the split
+    /// was made from a log: the self-tuning trainer carves its own validation split from
+    /// them (`eval --models tuned`).
+    pub train_log: Option<EventLog>,
 }
 
 /// A split by time: events before `test_from` train, later ones test. A user is evaluated
@@ -37,7 +41,18 @@ pub fn temporal_split(name: &str, log: &EventLog, test_from: i64) -> EvalSplit {
         .iter()
         .filter(|e| !before(e.timestamp))
         .map(|e| (log.users.id(e.user), log.items.id(e.item)));
-    held_out(name, train, test_pairs)
+    let mut split = held_out(name, train, test_pairs);
+    split.train_log = Some(EventLog {
+        users: log.users.clone(),
+        items: log.items.clone(),
+        events: log
+            .events
+            .iter()
+            .filter(|e| before(e.timestamp))
+            .copied()
+            .collect(),
+    });
+    split
 }
 
 /// A split given as two logs (MovieLens `uN.base` / `uN.test`).
@@ -47,10 +62,14 @@ pub fn given_split(name: &str, train_log: &EventLog, test_log: &EventLog) -> Eva
         .events
         .iter()
         .map(|e| (test_log.users.id(e.user), test_log.items.id(e.item)));
-    held_out(name, train, test_pairs)
+    let mut split = held_out(name, train, test_pairs);
+    split.train_log = Some(train_log.clone());
+    split
 }
 
-fn held_out<'a>(
+/// The users of `train` with at least one `test_pairs` item of the training catalog they
+/// did not have in training; `train_log` is left empty.
+pub fn held_out<'a>(
     name: &str,
     train: Interactions,
     test_pairs: impl Iterator<Item = (&'a str, &'a str)>,
@@ -92,5 +111,6 @@ fn held_out<'a>(
         train,
         users,
         unrankable,
+        train_log: None,
     }
 }

@@ -72,6 +72,7 @@ pub(super) fn held_out_quality(
         },
         users,
         unrankable: 0,
+        train_log: None,
     };
     let k = 10;
     let ials = run_model(

@@ -1,0 +1,838 @@
+//! Self-tuning training: `shopwindow train` without hyper-parameter flags.
+//!
+//! 1. Carve a validation split from the store's own data ([`split`]).
+//! 2. Build the neighbour component on the validation split's training part and choose its
+//!    builder and setting (EASE λ when the inverse fits the memory and time bounds, each λ
+//!    truncated to K and also refit on the kept pattern; RP3β's β always) by validation
+//!    recall of neighbours + popularity ([`neighbours`]).
+//! 3. Search iALS (factors, λ and its scaling, α; iterations by rung) with seeded
+//!    successive halving within the time budget, every configuration scored as the hybrid
+//!    with its blend weights fitted on the validation users ([`search`], [`blend`]).
+//! 4. Compare the families — popularity, neighbours + popularity, iALS + popularity, the
+//!    full hybrid — on validation, per user: the best ships unless popularity is within
+//!    the validation noise of it (two paired standard errors over the validation users,
+//!    [`blend::choose`]), so a split too thin to trust any personalised model ships
+//!    popularity. A winner whose lists are the
+//!    popularity lists is popularity and ships as that.
+//! 5. Refit the winner on all the data ([`fit_final`]).
+//!
+//! Every model is scored as the device will score it ([`hybrid`]): vectors through the
+//! core's catalog reader, fold-in and scan kernel, the other terms by the spec there.
+
+pub mod blend;
+pub mod catalog_ext;
+pub mod hybrid;
+pub mod neighbours;
+pub mod ranker;
+pub mod search;
+pub mod split;
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use shopwindow::{Catalog, Recommender, VectorDtype};
+
+use crate::als::{self, AlsConfig};
+use crate::catalog_file::{build_catalog, CatalogSpec};
+use crate::data::{Csr, EventLog, Interactions, ItemTable};
+use crate::eval::baselines::{top_k_excluding, ItemKnn};
+use crate::eval::metrics::{MetricSums, Metrics};
+use crate::eval::split::EvalSplit;
+use crate::progress::Progress;
+use blend::{Family, ValUser};
+use hybrid::HistoryTransform;
+use hybrid::{neighbour_scores, popularity_term, rank, vector_scores, Blend, Components};
+use neighbours::{Method, Neighbours};
+use search::{DataSize, Space, RUNG_ITERATIONS};
+use split::{SplitConfig, SplitKind};
+
+/// Seconds of work done so far, as an unloaded machine's wall clock would show it: the
+/// process's CPU time (user + system, from `/proc/self/stat`) over the worker threads.
+/// The project's machine is shared, so the wall clock measures the neighbours' builds
+/// as much as ours; the budget is about our work. Elsewhere (no `/proc`), the wall clock.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkClock {
+    wall: Instant,
+    cpu: Option<f64>,
+}
+
+impl WorkClock {
+    pub fn start() -> WorkClock {
+        WorkClock {
+            wall: Instant::now(),
+            cpu: process_cpu_seconds(),
+        }
+    }
+
+    pub fn seconds(&self) -> f64 {
+        match (self.cpu, process_cpu_seconds()) {
+            (Some(a), Some(b)) => (b - a) / rayon::current_num_threads().max(1) as f64,
+            _ => self.wall.elapsed().as_secs_f64(),
+        }
+    }
+
+    pub fn wall_seconds(&self) -> f64 {
+        self.wall.elapsed().as_secs_f64()
+    }
+}
+
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the file, 12 and 13 after the name; in
+    // clock ticks of 1/100 s (USER_HZ, 100 on Linux).
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// Share of the budget the iALS search is planned for; the rest goes to the split, the
+/// baselines, the neighbour builders and the final blend.
+pub const SEARCH_SHARE: f64 = 0.7;
+
+/// Settings of the tuner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TuneConfig {
+    /// Seconds the search may take (the plan is sized to it by a cost model).
+    pub budget_s: f64,
+    pub seed: u64,
+    /// List length the validation recall is measured at.
+    pub k: usize,
+    pub split: SplitConfig,
+    /// Neighbours per item in the catalog.
+    pub neighbours_k: usize,
+    /// Most bytes the EASE builder may hold (n × n f64 matrices); above it, RP3β.
+    pub ease_memory: u64,
+    /// Most validation scores held at once (users × items f32), which caps the users.
+    pub max_scores: usize,
+    pub space: Space,
+}
+
+impl Default for TuneConfig {
+    fn default() -> Self {
+        TuneConfig {
+            budget_s: 45.0,
+            seed: 42,
+            k: 20,
+            split: SplitConfig::default(),
+            neighbours_k: neighbours::DEFAULT_K,
+            ease_memory: 3 << 30,
+            max_scores: 50_000_000,
+            space: Space::default(),
+        }
+    }
+}
+
+/// One line of the validation table.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub model: String,
+    pub metrics: Metrics,
+}
+
+/// What the tuner chose.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    /// The vectors shipped (also when the blend does not use them: `similar`, segments).
+    pub als: AlsConfig,
+    /// The neighbour builder, when the blend uses neighbours.
+    pub method: Option<Method>,
+    pub blend: Blend,
+    /// The winning family's name ("hybrid", "ials+popularity", "neighbours+popularity",
+    /// "popularity").
+    pub winner: String,
+    pub validation: Metrics,
+}
+
+/// The tuner's result.
+#[derive(Debug, Clone)]
+pub struct Tuned {
+    pub choice: Choice,
+    pub rows: Vec<Row>,
+    pub split_kind: SplitKind,
+    pub validation_users: usize,
+    pub configurations: usize,
+    pub seconds: f64,
+    /// Wall-clock seconds (longer than `seconds` on a busy machine).
+    pub wall_seconds: f64,
+    /// The wall-clock safety stop fired (the result may then differ between runs).
+    pub stopped_early: bool,
+}
+
+/// A validation user before any model: item weights and the items to find.
+struct BaseUser {
+    weights: Vec<(u32, f64)>,
+    relevant: HashSet<u32>,
+    excluded: Vec<u32>,
+}
+
+fn base_users(split: &EvalSplit) -> Vec<BaseUser> {
+    split
+        .users
+        .iter()
+        .map(|u| {
+            let (columns, values) = split.train.matrix.row(u.row as usize);
+            BaseUser {
+                weights: columns
+                    .iter()
+                    .zip(values)
+                    .map(|(&c, &w)| (c, w as f64))
+                    .collect(),
+                relevant: u.relevant.clone(),
+                excluded: columns.to_vec(),
+            }
+        })
+        .collect()
+}
+
+/// Every validation user's components under a model (vectors and/or neighbours).
+fn val_users(
+    base: &[BaseUser],
+    recommender: Option<&Recommender>,
+    table: Option<&Neighbours>,
+    q: &[f32],
+    k: usize,
+) -> Result<Vec<ValUser>> {
+    base.par_iter()
+        .map(|u| {
+            let vector = match recommender {
+                Some(r) => {
+                    let user = shopwindow::profile::fold_in(r.catalog(), &u.weights)
+                        .context("fold-in of a validation user")?;
+                    Some(vector_scores(r, &user))
+                }
+                None => None,
+            };
+            let neighbours = match table {
+                Some(t) => [
+                    HistoryTransform::Linear,
+                    HistoryTransform::Log1p,
+                    HistoryTransform::Saturate,
+                ]
+                .iter()
+                .map(|&h| (h, neighbour_scores(t, &u.weights, h)))
+                .collect(),
+                None => Vec::new(),
+            };
+            let components = Components {
+                vector,
+                neighbours,
+                excluded: u.excluded.clone(),
+            };
+            let popular = rank(&components, q, &Blend::popularity(), k)
+                .into_iter()
+                .map(|s| s.index)
+                .collect();
+            Ok(ValUser {
+                components,
+                relevant: u.relevant.clone(),
+                popular,
+            })
+        })
+        .collect()
+}
+
+/// The f32 catalog of `model` over `train`'s items, read back by the core.
+fn recommender_for(
+    train: &Interactions,
+    model: &als::AlsModel,
+    config: &AlsConfig,
+) -> Result<Recommender> {
+    let bytes = build_catalog(&CatalogSpec {
+        ids: train.items.ids(),
+        vectors: &model.item_factors,
+        dim: model.factors,
+        popularity: &train.item_user_counts(),
+        items: &ItemTable::new(),
+        params: config.model_params(),
+        dtype: VectorDtype::F32,
+        metadata: BTreeMap::new(),
+    })?;
+    Ok(Recommender::new(Catalog::from_bytes(bytes)?))
+}
+
+/// Full (untruncated) EASE's validation metrics from P = (XᵀX + λI)⁻¹.
+fn full_ease_metrics(p: &nalgebra::DMatrix<f64>, base: &[BaseUser], k: usize) -> Metrics {
+    let n = p.nrows();
+    let diag: Vec<f64> = (0..n).map(|i| p[(i, i)]).collect();
+    let lists: Vec<Vec<u32>> = base
+        .par_iter()
+        .map(|u| {
+            let mut sum = vec![0.0f64; n];
+            for &(j, _) in &u.weights {
+                // Row j of B: −P_ji / P_ii; P symmetric, so column j.
+                for (s, &pji) in sum.iter_mut().zip(p.column(j as usize).iter()) {
+                    *s += pji;
+                }
+            }
+            let scores: Vec<f32> = sum
+                .iter()
+                .zip(&diag)
+                .map(|(s, d)| (-s / d) as f32)
+                .collect();
+            top_k_excluding(&scores, &u.excluded, k)
+        })
+        .collect();
+    let mut sums = MetricSums::new(n);
+    for (u, list) in base.iter().zip(&lists) {
+        sums.add(list, &u.relevant, k);
+    }
+    sums.finish()
+}
+
+/// Seconds one EASE inverse is expected to take for `n` items (2 s at 3,607 items on the
+/// project's 2-core machine, cubic).
+fn ease_seconds(n: usize) -> f64 {
+    2.0 * (n as f64 / 3607.0).powi(3)
+}
+
+/// Whether the EASE builder may run for `n` items under `config` (memory and time).
+pub fn ease_fits(n: usize, config: &TuneConfig) -> bool {
+    neighbours::ease_memory_bytes(n) <= config.ease_memory
+        && ease_seconds(n) * 5.0 <= 0.4 * config.budget_s
+}
+
+/// Step 2: the best neighbour builder on validation, with the table's rows.
+fn choose_neighbours(
+    x: &Csr,
+    base: &[BaseUser],
+    q: &[f32],
+    config: &TuneConfig,
+    rows: &mut Vec<Row>,
+) -> Result<(Method, Neighbours, blend::Scored)> {
+    let k = config.k;
+    let family = Family {
+        vectors: false,
+        neighbours: true,
+    };
+    let mut best: Option<(Method, Neighbours, blend::Scored)> = None;
+    let consider = |method: Method, table: Neighbours, best: &mut Option<_>| -> Result<f64> {
+        let users = val_users(base, None, Some(&table), q, k)?;
+        let scored = blend::fit(&users, q, k, family, true);
+        let recall = scored.metrics.recall;
+        let improves = match best {
+            Some((_, _, b)) => {
+                let b: &blend::Scored = b;
+                recall > b.metrics.recall
+            }
+            None => true,
+        };
+        if improves {
+            *best = Some((method, table, scored));
+        }
+        Ok(recall)
+    };
+    // RP3β: cheap at any size.
+    for beta in [0.0, 0.3, 0.6] {
+        let method = Method::Rp3 { beta };
+        consider(
+            method,
+            neighbours::build(x, method, config.neighbours_k),
+            &mut best,
+        )?;
+    }
+    let rp3 = best.as_ref().expect("three tries").2;
+    rows.push(Row {
+        model: format!(
+            "RP3β neighbours K={} + popularity ({})",
+            config.neighbours_k,
+            best.as_ref().expect("set").0.describe()
+        ),
+        metrics: rp3.metrics,
+    });
+    let n = x.cols();
+    if ease_fits(n, config) {
+        // λ relative to the mean item degree: a coarse grid, then the geometric midpoint
+        // between the best and its better neighbour.
+        let mut tried: Vec<(f64, f64, Metrics)> = Vec::new();
+        type Tried = Vec<(f64, f64, Metrics)>;
+        let try_lambda = |lambda_rel: f64, best: &mut Option<_>, tried: &mut Tried| -> Result<()> {
+            let p = neighbours::ease_inverse(x, lambda_rel);
+            let full = full_ease_metrics(&p, base, k);
+            let table = neighbours::ease_neighbours(&p, config.neighbours_k);
+            drop(p);
+            let refit = neighbours::refit(&neighbours::ease_gram(x, lambda_rel), &table);
+            let plain = consider(Method::Ease { lambda_rel }, table, best)?;
+            let refit = consider(Method::EaseRefit { lambda_rel }, refit, best)?;
+            let recall = plain.max(refit);
+            tried.push((lambda_rel, recall, full));
+            Ok(())
+        };
+        for lambda_rel in [2.0, 8.0, 32.0] {
+            try_lambda(lambda_rel, &mut best, &mut tried)?;
+        }
+        let at = (0..3)
+            .max_by(|&a, &b| tried[a].1.total_cmp(&tried[b].1).then(b.cmp(&a)))
+            .expect("three tries");
+        let other = match at {
+            0 => 1,
+            2 => 1,
+            _ if tried[0].1 >= tried[2].1 => 0,
+            _ => 2,
+        };
+        let midpoint = (tried[at].0 * tried[other].0).sqrt();
+        try_lambda(midpoint, &mut best, &mut tried)?;
+        let (lambda_rel, _, full) = tried
+            .iter()
+            .copied()
+            .max_by(|a, b| a.2.recall.total_cmp(&b.2.recall))
+            .expect("four tries");
+        rows.push(Row {
+            model: format!(
+                "EASE full, best λ={:.0} ({lambda_rel:.2}·mean degree)",
+                lambda_rel * neighbours::mean_degree(x)
+            ),
+            metrics: full,
+        });
+        if let Some((m @ (Method::Ease { .. } | Method::EaseRefit { .. }), _, s)) = &best {
+            rows.push(Row {
+                model: format!(
+                    "EASE top-{} neighbours + popularity ({})",
+                    config.neighbours_k,
+                    m.describe()
+                ),
+                metrics: s.metrics,
+            });
+        }
+    } else {
+        eprintln!(
+            "tune: EASE skipped for {n} items (needs {:.1} GiB and ~{:.0} s per λ; bound {:.1} \
+             GiB, budget {:.0} s): RP3β neighbours, {:.1} MiB",
+            neighbours::ease_memory_bytes(n) as f64 / (1u64 << 30) as f64,
+            ease_seconds(n),
+            config.ease_memory as f64 / (1u64 << 30) as f64,
+            config.budget_s,
+            neighbours::rp3_memory_bytes(
+                n,
+                x.nnz(),
+                config.neighbours_k,
+                rayon::current_num_threads()
+            ) as f64
+                / (1u64 << 20) as f64
+        );
+    }
+    Ok(best.expect("at least one builder"))
+}
+
+/// One iALS configuration trained on the validation split and scored as the hybrid.
+#[derive(Clone)]
+struct Trial {
+    config: AlsConfig,
+    scored: blend::Scored,
+    degenerate: bool,
+}
+
+/// Runs the whole search on `log` (the store's training data).
+pub fn tune(log: &EventLog, config: &TuneConfig, progress: &Progress) -> Result<Tuned> {
+    let start = WorkClock::start();
+    let mut split_config = config.split;
+    let vsplit = split::validation_split(log, &split_config)?;
+    // Cap the users so users × items scores stay within memory.
+    let n = vsplit.split.train.matrix.cols();
+    let cap = (config.max_scores / n.max(1)).max(100);
+    let vsplit = if vsplit.split.users.len() > cap {
+        split_config.max_users = cap;
+        split::validation_split(log, &split_config)?
+    } else {
+        vsplit
+    };
+    let train = &vsplit.split.train;
+    let x = &train.matrix;
+    let k = config.k;
+    let base = base_users(&vsplit.split);
+    let q = popularity_term(Some(&train.item_user_counts()), n);
+    eprintln!(
+        "tune: {} validation split, {} users evaluated; validation training {} users x {} \
+         items, {} pairs",
+        vsplit.kind.as_str(),
+        base.len(),
+        x.rows(),
+        n,
+        x.nnz()
+    );
+    let mut rows = Vec::new();
+
+    // Baselines for the table.
+    let pop_users = val_users(&base, None, None, &q, k)?;
+    let popularity = blend::evaluate(&pop_users, &q, &Blend::popularity(), k);
+    rows.push(Row {
+        model: "popularity".into(),
+        metrics: popularity.metrics,
+    });
+    let knn = ItemKnn::new(x, 100);
+    rows.push(Row {
+        model: "item-kNN cosine, 100 neighbours".into(),
+        metrics: crate::eval::evaluate(&vsplit.split, &knn, k, progress, "item-kNN")?,
+    });
+    drop(knn);
+
+    let bar = progress.spinner("tuning: neighbours");
+    let (method, table, nb_scored) = choose_neighbours(x, &base, &q, config, &mut rows)?;
+    bar.finish_and_clear();
+
+    // iALS: successive halving.
+    let size = DataSize {
+        users: x.rows(),
+        items: n,
+        nnz: x.nnz(),
+        validation_users: base.len(),
+        mean_history: x.nnz() as f64 / x.rows().max(1) as f64,
+    };
+    eprintln!(
+        "tune: baselines and neighbours took {:.1} s of work ({:.1} s wall)",
+        start.seconds(),
+        start.wall_seconds()
+    );
+    // A fixed share of the budget, not what the steps above left of it: the plan must not
+    // depend on how fast they happened to run, or the same seed could search differently.
+    let search_budget = config.budget_s * SEARCH_SHARE;
+    let count = search::affordable(&config.space, search_budget, &size, config.seed);
+    let configs = search::sample(&config.space, count, config.seed);
+    let search_start = WorkClock::start();
+    let hybrid_family = Family {
+        vectors: true,
+        neighbours: true,
+    };
+    let run = |als_config: &AlsConfig, fine: bool| -> Result<(blend::Scored, Vec<ValUser>)> {
+        let model = als::train(x, als_config, |_, _| {})?;
+        let recommender = recommender_for(train, &model, als_config)?;
+        let users = val_users(&base, Some(&recommender), Some(&table), &q, k)?;
+        Ok((blend::fit(&users, &q, k, hybrid_family, fine), users))
+    };
+    let mut alive: Vec<AlsConfig> = configs.clone();
+    let mut stopped_early = false;
+    let mut trials: Vec<Trial> = Vec::new();
+    let bar = progress.steps(count as u64, "tuning: iALS");
+    for (rung, &iterations) in RUNG_ITERATIONS.iter().enumerate() {
+        let rung_cost: f64 = alive
+            .iter()
+            .map(|c| search::cost_seconds(c, iterations, &size))
+            .sum();
+        if rung > 0 && search_start.seconds() + rung_cost > 2.0 * search_budget {
+            stopped_early = true;
+            eprintln!(
+                "tune: stopping the search before rung {} (the work ran past twice the \
+                 budget): the choice may differ from an unhurried run",
+                rung + 1
+            );
+            break;
+        }
+        eprintln!(
+            "tune: rung {} ({iterations} iterations, {} configurations) at {:.1} s of work",
+            rung + 1,
+            alive.len(),
+            search_start.seconds()
+        );
+        bar.set_length(alive.len() as u64);
+        bar.set_position(0);
+        bar.set_message(format!("rung {} ({iterations} iterations)", rung + 1));
+        trials.clear();
+        let rung_start = search_start.seconds();
+        for c in &alive {
+            let c = AlsConfig { iterations, ..*c };
+            let (scored, _) = run(&c, false)?;
+            trials.push(Trial {
+                config: c,
+                degenerate: scored.is_popularity_like(&popularity.metrics),
+                scored,
+            });
+            bar.inc(1);
+        }
+        eprintln!(
+            "tune: rung {} took {:.1} s of work (cost model: {:.1} s)",
+            rung + 1,
+            search_start.seconds() - rung_start,
+            rung_cost
+        );
+        // Non-degenerate first, then recall, NDCG; the sample order breaks exact ties.
+        let mut order: Vec<usize> = (0..trials.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (ta, tb) = (&trials[a], &trials[b]);
+            ta.degenerate
+                .cmp(&tb.degenerate)
+                .then(
+                    tb.scored
+                        .metrics
+                        .recall
+                        .total_cmp(&ta.scored.metrics.recall),
+                )
+                .then(tb.scored.metrics.ndcg.total_cmp(&ta.scored.metrics.ndcg))
+                .then(a.cmp(&b))
+        });
+        let keep = if rung + 1 == RUNG_ITERATIONS.len() {
+            1
+        } else {
+            trials.len().div_ceil(search::ETA)
+        };
+        alive = order[..keep].iter().map(|&i| trials[i].config).collect();
+        trials = order.into_iter().map(|i| trials[i].clone()).collect();
+    }
+    bar.finish_and_clear();
+    let best_config = AlsConfig {
+        iterations: RUNG_ITERATIONS[RUNG_ITERATIONS.len() - 1],
+        ..alive[0]
+    };
+
+    // The winner, finely blended, and its family members.
+    let (hybrid_scored, users) = run(&best_config, true)?;
+    let ials_only = blend::evaluate(
+        &users,
+        &q,
+        &Blend {
+            vectors: true,
+            w_nb: 0.0,
+            w_pop: 0.0,
+            history: HistoryTransform::Linear,
+        },
+        k,
+    );
+    let ials_pop = blend::fit(
+        &users,
+        &q,
+        k,
+        Family {
+            vectors: true,
+            neighbours: false,
+        },
+        true,
+    );
+    let hybrid_recall = blend::per_user_recall(&users, &q, &hybrid_scored.blend, k);
+    let ials_recall = blend::per_user_recall(&users, &q, &ials_pop.blend, k);
+    drop(users);
+    let defaults = AlsConfig {
+        seed: config.seed,
+        ..AlsConfig::default()
+    };
+    let (_, default_users) = run(&defaults, false)?;
+    let defaults_scored = blend::evaluate(
+        &default_users,
+        &q,
+        &Blend {
+            vectors: true,
+            w_nb: 0.0,
+            w_pop: 0.0,
+            history: HistoryTransform::Linear,
+        },
+        k,
+    );
+    drop(default_users);
+    rows.push(Row {
+        model: format!("iALS, --no-tune defaults ({})", describe_als(&defaults)),
+        metrics: defaults_scored.metrics,
+    });
+    rows.push(Row {
+        model: format!("iALS tuned alone ({})", describe_als(&best_config)),
+        metrics: ials_only.metrics,
+    });
+    rows.push(Row {
+        model: format!(
+            "iALS tuned + popularity (w_pop {:.3})",
+            ials_pop.blend.w_pop
+        ),
+        metrics: ials_pop.metrics,
+    });
+    rows.push(Row {
+        model: format!(
+            "hybrid: iALS + neighbours + popularity (w_nb {:.3}, w_pop {:.3}, {})",
+            hybrid_scored.blend.w_nb,
+            hybrid_scored.blend.w_pop,
+            hybrid_scored.blend.history.as_str()
+        ),
+        metrics: hybrid_scored.metrics,
+    });
+
+    // Families, simplest first: the best, unless a simpler one is within the validation
+    // noise of it (blend::choose).
+    let pop_recall = blend::per_user_recall(&pop_users, &q, &Blend::popularity(), k);
+    let nb_users = val_users(&base, None, Some(&table), &q, k)?;
+    let nb_recall = blend::per_user_recall(&nb_users, &q, &nb_scored.blend, k);
+    drop(nb_users);
+    let families = [
+        ("popularity", popularity, None),
+        ("neighbours+popularity", nb_scored, Some(method)),
+        ("ials+popularity", ials_pop, None),
+        ("hybrid", hybrid_scored, Some(method)),
+    ];
+    let recalls = [&pop_recall, &nb_recall, &ials_recall, &hybrid_recall];
+    let best = (0..families.len())
+        .max_by(|&a, &b| {
+            families[a]
+                .1
+                .metrics
+                .recall
+                .total_cmp(&families[b].1.metrics.recall)
+                .then(b.cmp(&a))
+        })
+        .expect("four families");
+    let winner = blend::choose(&recalls.map(|r| Some(r.as_slice())));
+    if winner != best {
+        let (gain, se) = blend::paired_difference(recalls[best], recalls[winner]);
+        eprintln!(
+            "tune: {} beats {} by {gain:.4} recall on validation, within the noise \
+             (standard error {se:.4}): shipping the simpler {}",
+            families[best].0, families[winner].0, families[winner].0
+        );
+    }
+    let (mut name, mut scored, mut method) = families[winner];
+    if winner > 0 && scored.is_popularity_like(&popularity.metrics) {
+        eprintln!(
+            "tune: the best model ({name}, recall {:.4}) recommends popularity's lists \
+             (overlap {:.2}, coverage {:.3} vs {:.3}): shipping popularity",
+            scored.metrics.recall,
+            scored.popularity_overlap,
+            scored.metrics.coverage,
+            popularity.metrics.coverage
+        );
+        (name, scored, method) = families[0];
+    }
+    let blend = if name == "ials+popularity" || name == "popularity" {
+        Blend {
+            w_nb: 0.0,
+            ..scored.blend
+        }
+    } else {
+        scored.blend
+    };
+    rows.push(Row {
+        model: format!("→ chosen: {name}"),
+        metrics: scored.metrics,
+    });
+    Ok(Tuned {
+        choice: Choice {
+            als: best_config,
+            method: if blend.w_nb != 0.0 { method } else { None },
+            blend,
+            winner: name.to_string(),
+            validation: scored.metrics,
+        },
+        rows,
+        split_kind: vsplit.kind,
+        validation_users: base.len(),
+        configurations: count,
+        seconds: start.seconds(),
+        wall_seconds: start.wall_seconds(),
+        stopped_early,
+    })
+}
+
+pub fn describe_als(c: &AlsConfig) -> String {
+    let scaling = match c.lambda_scaling {
+        shopwindow::catalog::LambdaScaling::Constant => "",
+        shopwindow::catalog::LambdaScaling::Interactions => "·n",
+    };
+    format!(
+        "d={} λ={:.3}{} α={:.3} it={}",
+        c.factors, c.regularization, scaling, c.alpha, c.iterations
+    )
+}
+
+/// The validation table as Markdown.
+pub fn table(tuned: &Tuned, k: usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "validation ({} split, {} users, {} iALS configurations, {:.1} s of work, {:.1} s \
+         wall{}):",
+        tuned.split_kind.as_str(),
+        tuned.validation_users,
+        tuned.configurations,
+        tuned.seconds,
+        tuned.wall_seconds,
+        if tuned.stopped_early {
+            ", stopped early"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(out, "| model | recall@{k} | NDCG@{k} | coverage |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    for r in &tuned.rows {
+        let _ = writeln!(
+            out,
+            "| {} | {:.4} | {:.4} | {:.3} |",
+            r.model, r.metrics.recall, r.metrics.ndcg, r.metrics.coverage
+        );
+    }
+    out
+}
+
+/// The tuner's choice and figures as catalog metadata (`tune.*`) plus the blend
+/// (`hybrid.*`).
+pub fn metadata(tuned: &Tuned, config: &TuneConfig) -> BTreeMap<String, String> {
+    let c = &tuned.choice;
+    let mut meta = catalog_ext::blend_metadata(&c.blend);
+    let mut put = |key: &str, value: String| {
+        meta.insert(format!("tune.{key}"), value);
+    };
+    put("winner", c.winner.clone());
+    put("split", tuned.split_kind.as_str().into());
+    put("validation_users", tuned.validation_users.to_string());
+    put("k", config.k.to_string());
+    put("seed", config.seed.to_string());
+    put("budget_s", config.budget_s.to_string());
+    put("seconds", format!("{:.1}", tuned.seconds));
+    put("configurations", tuned.configurations.to_string());
+    put("als", describe_als(&c.als));
+    put(
+        "neighbours",
+        c.method.map_or("none".into(), |m| m.describe()),
+    );
+    put(
+        "validation",
+        format!(
+            "recall@{} {:.4}, ndcg {:.4}, coverage {:.3}",
+            config.k, c.validation.recall, c.validation.ndcg, c.validation.coverage
+        ),
+    );
+    for r in &tuned.rows {
+        put(
+            &format!(
+                "table.{}",
+                r.model.split(['(', ',']).next().unwrap_or("").trim()
+            ),
+            format!("{:.4}", r.metrics.recall),
+        );
+    }
+    meta
+}
+
+/// Step 5: the chosen model refit on `interactions` (all the data), as catalog bytes with
+/// the neighbour tensors and the metadata.
+pub fn fit_final(
+    interactions: &Interactions,
+    items: &ItemTable,
+    choice: &Choice,
+    neighbours_k: usize,
+    dtype: VectorDtype,
+    metadata: BTreeMap<String, String>,
+    progress: &Progress,
+) -> Result<Vec<u8>> {
+    let m = &interactions.matrix;
+    let bar = progress.steps(choice.als.iterations as u64, "refit: iterations");
+    let model = als::train(m, &choice.als, |_, _| bar.inc(1))?;
+    bar.finish_and_clear();
+    let bytes = build_catalog(&CatalogSpec {
+        ids: interactions.items.ids(),
+        vectors: &model.item_factors,
+        dim: model.factors,
+        popularity: &interactions.item_user_counts(),
+        items,
+        params: choice.als.model_params(),
+        dtype,
+        metadata,
+    })?;
+    match choice.method {
+        Some(method) => {
+            let bar = progress.spinner("refit: neighbours");
+            let table = neighbours::build(m, method, neighbours_k);
+            bar.finish_and_clear();
+            catalog_ext::with_neighbours(&bytes, &table)
+        }
+        None => Ok(bytes),
+    }
+}

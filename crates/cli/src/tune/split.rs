@@ -1,0 +1,333 @@
+//! The validation split the tuner carves from the store's own training data.
+//!
+//! The tuner may only look at what `train` was given, so it holds part of that back and
+//! asks each candidate model to find it, the way the store's future shoppers will:
+//!
+//! - **temporal** (every row has a time): the last slice of time. The cut is the time below
+//!   which `1 − fraction` of the events lie (default: the last 10 % of events are held
+//!   out), so a log with a busy season still gets a validation set of useful size. Users
+//!   with training history and at least one held-out item new to them are evaluated, as in
+//!   the evaluation protocol of Online Retail.
+//! - **last basket** (rows have times): each user's events at their latest time (one
+//!   invoice, one session) are held out, when the user has history left before it.
+//! - **last item** (no times): each user's last row in file order is held out, when the
+//!   user has other items left.
+//!
+//! `auto` picks temporal when every row has a time, and falls back to last basket when the
+//! temporal cut leaves fewer than [`MIN_USERS`] users to evaluate (a log of one burst);
+//! without times it is last item. Evaluated users are capped at `max_users` by a seeded
+//! sample, so the tuner's cost does not grow with the customer base.
+
+use std::collections::HashMap;
+
+use anyhow::{bail, Result};
+
+use crate::als::SplitMix64;
+use crate::data::{EventLog, Interactions};
+use crate::eval::split::{held_out, temporal_split, EvalSplit};
+
+/// Fewest evaluated users a temporal validation split must have before `auto` prefers it.
+/// Below this, blend weights and λ are chosen on a handful of shoppers (MovieLens-100K's
+/// last 10% of time holds ~85 users with history, and the choice then swings from split
+/// to split); the last basket evaluates every user with two baskets instead.
+pub const MIN_USERS: usize = 250;
+
+/// How the validation split is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SplitKind {
+    Auto,
+    Temporal,
+    LastBasket,
+    LastItem,
+}
+
+impl SplitKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SplitKind::Auto => "auto",
+            SplitKind::Temporal => "temporal",
+            SplitKind::LastBasket => "last-basket",
+            SplitKind::LastItem => "last-item",
+        }
+    }
+}
+
+/// Settings of [`validation_split`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SplitConfig {
+    pub kind: SplitKind,
+    /// Share of the events the temporal split holds out.
+    pub fraction: f64,
+    /// Most users evaluated (a seeded sample when more qualify).
+    pub max_users: usize,
+    pub seed: u64,
+}
+
+impl Default for SplitConfig {
+    fn default() -> Self {
+        SplitConfig {
+            kind: SplitKind::Auto,
+            fraction: 0.1,
+            max_users: 3000,
+            seed: 42,
+        }
+    }
+}
+
+/// The split and the rule that made it (`auto` resolved).
+#[derive(Debug, Clone)]
+pub struct ValidationSplit {
+    pub split: EvalSplit,
+    pub kind: SplitKind,
+}
+
+/// Carves a validation split out of `log` (the store's training data).
+pub fn validation_split(log: &EventLog, config: &SplitConfig) -> Result<ValidationSplit> {
+    let timed = !log.events.is_empty() && log.events.iter().all(|e| e.timestamp.is_some());
+    let (mut split, kind) = match config.kind {
+        SplitKind::Temporal if !timed => {
+            bail!("a temporal validation split needs a time on every row")
+        }
+        SplitKind::LastBasket if !timed => {
+            bail!("a last-basket validation split needs a time on every row")
+        }
+        SplitKind::Temporal => (temporal(log, config.fraction), SplitKind::Temporal),
+        SplitKind::LastBasket => (last_basket(log), SplitKind::LastBasket),
+        SplitKind::LastItem => (last_item(log), SplitKind::LastItem),
+        SplitKind::Auto if !timed => (last_item(log), SplitKind::LastItem),
+        SplitKind::Auto => {
+            let split = temporal(log, config.fraction);
+            if split.users.len() >= MIN_USERS {
+                (split, SplitKind::Temporal)
+            } else {
+                (last_basket(log), SplitKind::LastBasket)
+            }
+        }
+    };
+    if split.users.is_empty() {
+        bail!(
+            "the {} validation split has no user to evaluate: too little data to tune on \
+             (train with --no-tune)",
+            kind.as_str()
+        );
+    }
+    sample_users(&mut split, config.max_users, config.seed);
+    Ok(ValidationSplit { split, kind })
+}
+
+/// Events at or after the (1 − fraction) quantile of the event times are held out.
+fn temporal(log: &EventLog, fraction: f64) -> EvalSplit {
+    let mut times: Vec<i64> = log.events.iter().filter_map(|e| e.timestamp).collect();
+    times.sort_unstable();
+    let at = ((times.len() as f64) * (1.0 - fraction)).floor() as usize;
+    let cut = times[at.min(times.len() - 1)];
+    // Ties at the cut all go to validation; a cut at the very first time would leave no
+    // training data, so it moves one second later.
+    let cut = if cut <= times[0] { times[0] + 1 } else { cut };
+    let mut split = temporal_split("validation (temporal)", log, cut);
+    split.train_log = None;
+    split
+}
+
+/// Each user's events at their latest time are held out (users with an earlier time too).
+/// Also an evaluation protocol (`eval --test-from last-basket`): the training events are
+/// kept in `train_log`, so the tuner can carve its own validation split from them.
+pub fn last_basket(log: &EventLog) -> EvalSplit {
+    let mut first: HashMap<u32, i64> = HashMap::new();
+    let mut last: HashMap<u32, i64> = HashMap::new();
+    for e in &log.events {
+        let t = e.timestamp.expect("checked by the caller");
+        last.entry(e.user)
+            .and_modify(|l| *l = (*l).max(t))
+            .or_insert(t);
+        first
+            .entry(e.user)
+            .and_modify(|f| *f = (*f).min(t))
+            .or_insert(t);
+    }
+    let held = |e: &crate::data::LoggedEvent| {
+        let t = e.timestamp.expect("checked");
+        t == last[&e.user] && first[&e.user] < t
+    };
+    split_by(log, "validation (last basket)", held)
+}
+
+/// Each user's last row in file order is held out (users with another item).
+fn last_item(log: &EventLog) -> EvalSplit {
+    let mut last_row: HashMap<u32, usize> = HashMap::new();
+    let mut items: HashMap<u32, (u32, bool)> = HashMap::new();
+    for (row, e) in log.events.iter().enumerate() {
+        last_row.insert(e.user, row);
+        // Whether the user has a second distinct item.
+        items
+            .entry(e.user)
+            .and_modify(|(item, more)| *more |= *item != e.item)
+            .or_insert((e.item, false));
+    }
+    let mut row = 0usize;
+    let held_rows: Vec<bool> = log
+        .events
+        .iter()
+        .map(|e| {
+            let held = last_row[&e.user] == row && items[&e.user].1;
+            row += 1;
+            held
+        })
+        .collect();
+    let mut index = 0usize;
+    split_by(log, "validation (last item)", move |_| {
+        let held = held_rows[index];
+        index += 1;
+        held
+    })
+}
+
+/// Trains on the events `held` rejects and evaluates on those it accepts; `held` is
+/// called once per event, in order.
+fn split_by(
+    log: &EventLog,
+    name: &str,
+    mut held: impl FnMut(&crate::data::LoggedEvent) -> bool,
+) -> EvalSplit {
+    let flags: Vec<bool> = log.events.iter().map(&mut held).collect();
+    let train_log = EventLog {
+        users: log.users.clone(),
+        items: log.items.clone(),
+        events: log
+            .events
+            .iter()
+            .zip(&flags)
+            .filter(|(_, &h)| !h)
+            .map(|(e, _)| *e)
+            .collect(),
+    };
+    let train = Interactions::from_events(
+        log,
+        log.events
+            .iter()
+            .zip(&flags)
+            .filter(|(_, &h)| !h)
+            .map(|(e, _)| e),
+    );
+    let test_pairs = log
+        .events
+        .iter()
+        .zip(&flags)
+        .filter(|(_, &h)| h)
+        .map(|(e, _)| (log.users.id(e.user), log.items.id(e.item)));
+    let mut split = held_out(name, train, test_pairs);
+    split.train_log = Some(train_log);
+    split
+}
+
+/// Keeps a seeded sample of `max` evaluated users (in their original order).
+fn sample_users(split: &mut EvalSplit, max: usize, seed: u64) {
+    if split.users.len() <= max {
+        return;
+    }
+    let mut rng = SplitMix64::new(seed ^ 0x5EED_5A11);
+    let mut keyed: Vec<(u64, usize)> = (0..split.users.len())
+        .map(|i| (rng.next_u64(), i))
+        .collect();
+    keyed.sort_unstable();
+    let mut keep: Vec<usize> = keyed[..max].iter().map(|&(_, i)| i).collect();
+    keep.sort_unstable();
+    let users = std::mem::take(&mut split.users);
+    split.users = keep.into_iter().map(|i| users[i].clone()).collect();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timed_log() -> EventLog {
+        let mut log = EventLog::default();
+        // u0: baskets at t=1 (a, b) and t=5 (c); u1: a at t=2, then d at t=9;
+        // u2: only one basket (t=3), never evaluated by last basket.
+        log.push("u0", "a", 1.0, Some(1));
+        log.push("u0", "b", 1.0, Some(1));
+        log.push("u1", "a", 1.0, Some(2));
+        log.push("u2", "b", 1.0, Some(3));
+        log.push("u2", "c", 1.0, Some(3));
+        log.push("u0", "c", 1.0, Some(5));
+        log.push("u1", "d", 1.0, Some(9));
+        log.push("u1", "b", 1.0, Some(9));
+        log
+    }
+
+    fn relevant_ids(split: &EvalSplit, user: &str) -> Vec<String> {
+        let row = split.train.users.get(user).unwrap();
+        let user = split.users.iter().find(|u| u.row == row).unwrap();
+        let mut ids: Vec<String> = user
+            .relevant
+            .iter()
+            .map(|&c| split.train.items.id(c).to_string())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    #[test]
+    fn last_basket_holds_out_each_users_latest_time() {
+        let split = last_basket(&timed_log());
+        // u0 keeps a, b and must find c (known to training through u2); u1 keeps a and
+        // must find b (d is unknown to training: unrankable); u2 has one basket only.
+        assert_eq!(relevant_ids(&split, "u0"), vec!["c"]);
+        assert_eq!(relevant_ids(&split, "u1"), vec!["b"]);
+        assert_eq!(split.users.len(), 2);
+        assert_eq!(split.unrankable, 1);
+        assert_eq!(split.train.matrix.nnz(), 5);
+    }
+
+    #[test]
+    fn temporal_holds_out_the_last_slice_of_time() {
+        // 8 events, fraction 0.25: the cut is the time of the 7th event (9): u1's d and b.
+        let split = temporal(&timed_log(), 0.25);
+        assert_eq!(split.train.matrix.nnz(), 6);
+        assert_eq!(relevant_ids(&split, "u1"), vec!["b"]);
+        assert_eq!(split.users.len(), 1);
+    }
+
+    #[test]
+    fn last_item_holds_out_the_last_row_of_users_with_two_items() {
+        let mut log = EventLog::default();
+        log.push("u0", "a", 1.0, None);
+        log.push("u1", "a", 1.0, None);
+        log.push("u0", "b", 1.0, None);
+        log.push("u1", "a", 1.0, None); // u1's only item, twice: not evaluated
+        log.push("u2", "b", 1.0, None);
+        log.push("u2", "a", 1.0, None);
+        let split = last_item(&log);
+        assert_eq!(relevant_ids(&split, "u0"), vec!["b"]);
+        assert_eq!(relevant_ids(&split, "u2"), vec!["a"]);
+        assert_eq!(split.users.len(), 2);
+    }
+
+    #[test]
+    fn auto_falls_back_to_last_basket_and_samples_reproducibly() {
+        let log = timed_log();
+        let config = SplitConfig {
+            max_users: 1,
+            ..SplitConfig::default()
+        };
+        let a = validation_split(&log, &config).unwrap();
+        // The temporal split has 1 user (< MIN_USERS): last basket instead.
+        assert_eq!(a.kind, SplitKind::LastBasket);
+        assert_eq!(a.split.users.len(), 1);
+        let b = validation_split(&log, &config).unwrap();
+        assert_eq!(a.split.users, b.split.users);
+        let mut untimed = EventLog::default();
+        untimed.push("u0", "a", 1.0, None);
+        untimed.push("u0", "b", 1.0, None);
+        untimed.push("u1", "a", 1.0, None);
+        untimed.push("u1", "b", 1.0, None);
+        untimed.push("u2", "b", 1.0, None);
+        untimed.push("u2", "a", 1.0, None);
+        assert_eq!(
+            validation_split(&untimed, &SplitConfig::default())
+                .unwrap()
+                .kind,
+            SplitKind::LastItem
+        );
+    }
+}

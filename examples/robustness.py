@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Robustness checks of `shopwindow train`'s self-tuning (issue 13).
+
+Derives variants of the shared data sets into a scratch directory (never the repo: the
+data may not be redistributed), then runs `shopwindow eval` on each with popularity,
+item-kNN, EASE over a small λ grid and `tuned` (train with no hyper-parameter flags,
+scored as the device will). Every derivation is seeded, so the checks are reproducible.
+
+    python3 examples/robustness.py [--bin target/release/shopwindow] \
+        [--data /work/shared/data] [--out /tmp/shopwindow-robustness] [--only NAME,...]
+
+Checks (all Online Retail ones apply the CLI's own row filters and split at 2011-11-01
+unless said otherwise):
+  or-users30    30 % of the customers (a smaller store)
+  or-items50    a random half of the products
+  or-top100     the 100 most bought products only, recall@10 (a small store)
+  or-sparse     each customer keeps 1-3 random invoices (few events per customer)
+  or-lastbasket every customer's last invoice is the test set (no global cut)
+  ml-untimed    MovieLens u1..u5, the tuner's validation split without times (last item)
+"""
+
+import argparse
+import csv
+import gzip
+import hashlib
+import os
+import random
+import subprocess
+import sys
+import time
+
+EASE_GRID = "20,50,100,200,500,1000,3000"
+
+
+def keep(key, share, salt):
+    h = hashlib.sha256(f"{salt}:{key}".encode()).digest()
+    return int.from_bytes(h[:8], "little") / 2**64 < share
+
+
+def retail_rows(path):
+    """(customer, stock code, invoice, date) purchases, as the CLI's reader keeps them."""
+    seen = set()
+    with gzip.open(path, "rt", encoding="utf-8", errors="replace") as f:
+        for r in csv.DictReader(f):
+            c, inv, code = r["CustomerID"].strip(), r["InvoiceNo"].strip(), r["StockCode"].strip()
+            if not c or inv.startswith("C"):
+                continue
+            try:
+                if float(r["Quantity"]) <= 0 or float(r["UnitPrice"]) <= 0:
+                    continue
+            except ValueError:
+                continue
+            if not code[:1].isdigit():
+                continue
+            key = (c, code, inv)
+            if key in seen:
+                continue
+            seen.add(key)
+            yield c, code, inv, r["InvoiceDate"].strip()
+
+
+def write(path, rows):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        for c, code, _inv, date in rows:
+            w.writerow([c, code, 1, date])
+
+
+def derive(rows, name):
+    if name == "or-users30":
+        return [r for r in rows if keep(r[0], 0.3, "users")]
+    if name == "or-items50":
+        return [r for r in rows if keep(r[1], 0.5, "items")]
+    if name == "or-top100":
+        counts = {}
+        for r in rows:
+            counts[r[1]] = counts.get(r[1], 0) + 1
+        top = set(sorted(counts, key=lambda c: (-counts[c], c))[:100])
+        return [r for r in rows if r[1] in top]
+    if name == "or-sparse":
+        invoices = {}
+        for r in rows:
+            invoices.setdefault(r[0], set()).add(r[2])
+        rng = random.Random(13)
+        kept = set()
+        for c in sorted(invoices):
+            inv = sorted(invoices[c])
+            kept.update(rng.sample(inv, min(len(inv), rng.randint(1, 3))))
+        return [r for r in rows if r[2] in kept]
+    if name == "or-lastbasket":
+        return rows
+    raise ValueError(name)
+
+
+CHECKS = ["or-users30", "or-items50", "or-top100", "or-sparse", "or-lastbasket", "ml-untimed"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default="target/release/shopwindow")
+    ap.add_argument("--data", default="/work/shared/data")
+    ap.add_argument("--out", default="/tmp/shopwindow-robustness")
+    ap.add_argument("--only", default=",".join(CHECKS))
+    ap.add_argument("--models", default="popularity,itemknn,ease,tuned")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    rows = None
+    for name in args.only.split(","):
+        if name == "ml-untimed":
+            cmd = [args.bin, "-q", "eval", "--movielens", f"{args.data}/movielens-100k",
+                   "--models", args.models, "--ease-lambda", EASE_GRID,
+                   "--tune-split", "last-item"]
+        else:
+            if rows is None:
+                rows = list(retail_rows(f"{args.data}/uci-online-retail/online_retail.csv.gz"))
+            path = os.path.join(args.out, f"{name}.csv")
+            if not os.path.exists(path):
+                write(path, derive(rows, name))
+            test_from = "last-basket" if name == "or-lastbasket" else "2011-11-01"
+            cmd = [args.bin, "-q", "eval", "--interactions", path, "--test-from", test_from,
+                   "--models", args.models, "--ease-lambda", EASE_GRID]
+            if name == "or-top100":
+                cmd += ["--k", "10"]
+        print(f"## {name}\n$ {' '.join(cmd)}", flush=True)
+        start = time.time()
+        subprocess.run(cmd, check=True, stderr=sys.stdout, stdout=sys.stdout)
+        print(f"({time.time() - start:.0f} s)\n", flush=True)
+
+
+if __name__ == "__main__":
+    main()
