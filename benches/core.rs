@@ -14,7 +14,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use shopwindow::catalog::{Catalog, VectorDtype};
 use shopwindow::kernels::{Backend, Query};
 use shopwindow::profile::fold_in;
-use shopwindow::topk::{scan, ItemFilter};
+use shopwindow::topk::{scan, ItemFilter, Scoring};
 use shopwindow_testkit::catalogs::{random_catalog, spread_history};
 use shopwindow_testkit::fixtures::Xorshift;
 
@@ -52,11 +52,10 @@ fn scan_bench(c: &mut Criterion) {
                 scan(
                     black_box(&cat),
                     Backend::Scalar,
-                    &query,
+                    &Scoring::dot(&query),
                     &filter,
                     10,
                     false,
-                    None,
                 )
             })
         });

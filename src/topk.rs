@@ -292,19 +292,71 @@ pub struct ScanResult {
 /// Per-item multipliers applied to raw dot products (inverse norms turn them into cosines).
 pub type ItemWeights<'a> = Option<&'a [f32]>;
 
+/// Per-item terms added to the (weighted) dot products: the hybrid model's popularity term.
+pub type ItemBias<'a> = Option<&'a [f32]>;
+
+/// How a scan scores item i: `dot(query, y_i)`, then `× weights[i]`, then `+ bias[i]`, each
+/// one f32 operation in that order. The dot product is the backend's kernel (bit-identical
+/// on every CPU backend); the multiply and the add are done here, after it, for every
+/// backend alike, so the final scores are bit-identical too. Without a query an item's
+/// score is `bias[i]` itself (0 without a bias): the hybrid model with its vector term
+/// off ranks by its popularity term alone, and no vector is read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scoring<'a> {
+    pub query: Option<&'a Query>,
+    pub weights: ItemWeights<'a>,
+    pub bias: ItemBias<'a>,
+}
+
+impl<'a> Scoring<'a> {
+    /// Plain dot products with `query`.
+    pub fn dot(query: &'a Query) -> Scoring<'a> {
+        Scoring {
+            query: Some(query),
+            ..Scoring::default()
+        }
+    }
+
+    /// Scores of items `rows` into `out` (`out.len() == rows.len()`).
+    pub fn score_rows(
+        &self,
+        catalog: &Catalog,
+        backend: Backend,
+        rows: std::ops::Range<usize>,
+        out: &mut [f32],
+    ) {
+        let Some(query) = self.query else {
+            match self.bias {
+                Some(b) => out.copy_from_slice(&b[rows]),
+                None => out.fill(0.0),
+            }
+            return;
+        };
+        score_rows(backend, query, catalog.vectors(), rows.clone(), out);
+        if let Some(w) = self.weights {
+            for (s, &w) in out.iter_mut().zip(&w[rows.clone()]) {
+                *s *= w;
+            }
+        }
+        if let Some(b) = self.bias {
+            for (s, &b) in out.iter_mut().zip(&b[rows]) {
+                *s += b;
+            }
+        }
+    }
+}
+
 /// Scores every item once, keeping the k best that pass `filter` and, optionally, the
 /// softmax normalizer over all items, in the same pass.
 pub fn scan(
     catalog: &Catalog,
     backend: Backend,
-    query: &Query,
+    scoring: &Scoring<'_>,
     filter: &ItemFilter<'_>,
     k: usize,
     log_partition: bool,
-    weights: ItemWeights<'_>,
 ) -> ScanResult {
     let n = catalog.len();
-    let vectors = catalog.vectors();
     let mut top = TopK::new(k);
     let mut lse = LogSumExp::default();
     let mut block = [0.0f32; BLOCK];
@@ -312,12 +364,7 @@ pub fn scan(
     while start < n {
         let end = (start + BLOCK).min(n);
         let scores = &mut block[..end - start];
-        score_rows(backend, query, vectors, start..end, scores);
-        if let Some(w) = weights {
-            for (s, &w) in scores.iter_mut().zip(&w[start..end]) {
-                *s *= w;
-            }
-        }
+        scoring.score_rows(catalog, backend, start..end, scores);
         if log_partition {
             lse.add_block(scores);
         }
@@ -500,7 +547,7 @@ mod tests {
             expected.sort_by(rank_order);
             for k in [0, 1, 10, 100, n + 1] {
                 for &backend in Backend::all() {
-                    let got = scan(&catalog, backend, &query, &filter, k, false, None).top;
+                    let got = scan(&catalog, backend, &Scoring::dot(&query), &filter, k, false).top;
                     let want = &expected[..k.min(expected.len())];
                     assert_eq!(got, want, "k = {k}, {spec:?}");
                 }

@@ -18,7 +18,7 @@ use js_sys::{Float32Array, Promise};
 use shopwindow::catalog::{Catalog, ItemVectors, VectorDtype};
 use shopwindow::kernels::{score_rows, simd128, Backend, Query};
 use shopwindow::profile::fold_in;
-use shopwindow::topk::{scan, ItemFilter, Scored};
+use shopwindow::topk::{scan, ItemFilter, Scored, Scoring};
 use shopwindow_testkit::catalogs::{random_catalog, spread_history};
 use shopwindow_testkit::fixtures::Xorshift;
 use wasm_bindgen::prelude::*;
@@ -202,11 +202,10 @@ fn top_k(catalog: &Catalog, backend: Backend, query: &Query) -> Vec<Scored> {
     scan(
         catalog,
         backend,
-        query,
+        &Scoring::dot(query),
         &ItemFilter::all(catalog),
         K,
         false,
-        None,
     )
     .top
 }
