@@ -246,7 +246,10 @@ pub(crate) fn parse(
         // is the f32 whose shortest decimal the writer stored.
         match serde_json::from_str::<f32>(text.trim()) {
             Ok(v) if v.is_finite() => Ok(v),
-            _ => Err(metadata_error(key, format!("{text:?} is not a finite number"))),
+            _ => Err(metadata_error(
+                key,
+                format!("{text:?} is not a finite number"),
+            )),
         }
     };
     let v = number(names::META_HYBRID_VECTOR_WEIGHT)?;
@@ -341,7 +344,10 @@ pub(crate) fn metadata(params: &HybridParams) -> [(&'static str, String); 5] {
             names::META_HYBRID_POPULARITY_WEIGHT,
             params.popularity_weight.to_string(),
         ),
-        (names::META_HYBRID_HISTORY, params.history.as_str().to_string()),
+        (
+            names::META_HYBRID_HISTORY,
+            params.history.as_str().to_string(),
+        ),
     ]
 }
 
@@ -350,10 +356,7 @@ pub(crate) type Tensor = (String, Dtype, Vec<usize>, Vec<u8>);
 
 /// The neighbour tensors of `spec` for a catalog of `items` items: (name, dtype, shape,
 /// little-endian bytes). Values are checked again by the reader the writer ends with.
-pub(crate) fn tensors(
-    spec: &NeighbourSpec,
-    items: usize,
-) -> Result<[Tensor; 2], CatalogError> {
+pub(crate) fn tensors(spec: &NeighbourSpec, items: usize) -> Result<[Tensor; 2], CatalogError> {
     let slots = items * spec.k;
     for (name, found) in [
         (names::NEIGHBOUR_IDS, spec.ids.len()),

@@ -65,8 +65,8 @@ use super::options::pool_size;
 use super::plan::{RecommendPlan, ScanPlan};
 use super::{RecommendOptions, Recommender};
 use crate::catalog::{HistoryTransform, Hybrid, Neighbours, EMPTY_NEIGHBOUR};
-use crate::kernels::{scalar::f16_to_f32, Query};
 use crate::error::RecommendError;
+use crate::kernels::{scalar::f16_to_f32, Query};
 use crate::profile::{fold_in, Event, ProfileConfig};
 use crate::topk::{rank_order, scan, FilterSpec, ItemFilter, Scored, Scoring};
 
@@ -336,9 +336,7 @@ impl Recommender {
         )
         .log_partition
         .unwrap_or(0.0);
-        let lse = scores
-            .candidates(&everything, true)
-            .log_partition(base);
+        let lse = scores.candidates(&everything, true).log_partition(base);
         Ok(items
             .iter()
             .map(|&i| ((scores.score(i) as f64) - lse).exp() as f32)
@@ -347,14 +345,15 @@ impl Recommender {
 
     /// `t` of the hybrid model, computed on first use (an empty slice without a hybrid).
     pub(crate) fn popularity_bias(&self) -> &[f32] {
-        self.popularity_bias.get_or_init(|| match self.catalog.hybrid() {
-            Some(h) => popularity_bias(
-                self.catalog.popularity(),
-                self.catalog.len(),
-                h.params.popularity_weight,
-            ),
-            None => Vec::new(),
-        })
+        self.popularity_bias
+            .get_or_init(|| match self.catalog.hybrid() {
+                Some(h) => popularity_bias(
+                    self.catalog.popularity(),
+                    self.catalog.len(),
+                    h.params.popularity_weight,
+                ),
+                None => Vec::new(),
+            })
     }
 }
 

@@ -44,7 +44,7 @@ fn catalog(seed: u64, dtype: VectorDtype, params: HybridParams, table: bool) -> 
             for slot in 0..K {
                 let id = match rng.next_u64() % 10 {
                     0 => EMPTY_NEIGHBOUR,
-                    1 => j as u32, // a self-neighbour
+                    1 => j as u32,                       // a self-neighbour
                     2 if slot > 0 => ids[ids.len() - 1], // a repeated neighbour
                     _ => (rng.next_u64() % N as u64) as u32,
                 };
@@ -53,11 +53,7 @@ fn catalog(seed: u64, dtype: VectorDtype, params: HybridParams, table: bool) -> 
                 weights.push((rng.next_u64() % 9) as f32 * 0.25);
             }
         }
-        NeighbourSpec {
-            k: K,
-            ids,
-            weights,
-        }
+        NeighbourSpec { k: K, ids, weights }
     });
     let bytes = builder
         .hybrid(HybridSpec { params, neighbours })
@@ -377,7 +373,9 @@ fn neighbour_scores_accumulate_in_history_order() {
     let r = {
         let mut builder = CatalogBuilder::new(1);
         for i in 0..3 {
-            builder.push(ItemRecord::new(format!("i{i}")), &[1.0]).unwrap();
+            builder
+                .push(ItemRecord::new(format!("i{i}")), &[1.0])
+                .unwrap();
         }
         let spec = HybridSpec {
             params: HybridParams {

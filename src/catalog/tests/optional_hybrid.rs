@@ -43,7 +43,11 @@ fn the_hybrid_model_is_read() {
     assert_eq!(table.bytes_per_item(), 12);
     assert_eq!(table.row(1), (&[0, EMPTY_NEIGHBOUR][..], &[0x4000, 0][..]));
     // The blend is typed, not free text; the tuner's report stays free text.
-    assert!(!catalog.meta().extra.keys().any(|k| k.starts_with("hybrid.")));
+    assert!(!catalog
+        .meta()
+        .extra
+        .keys()
+        .any(|k| k.starts_with("hybrid.")));
     assert_eq!(
         catalog.tune_report().collect::<Vec<_>>(),
         vec![("tune.winner", "hybrid")]
@@ -74,7 +78,9 @@ fn neighbour_tensors_need_the_blend() {
         .without_meta(names::META_HYBRID_POPULARITY_WEIGHT)
         .without_meta(names::META_HYBRID_HISTORY)
         .reject();
-    assert!(matches!(err, CatalogError::Metadata { ref key, .. } if key == names::META_HYBRID_VERSION));
+    assert!(
+        matches!(err, CatalogError::Metadata { ref key, .. } if key == names::META_HYBRID_VERSION)
+    );
     assert_names(&err, names::NEIGHBOUR_IDS);
     let err = hybrid_spec()
         .without_meta(names::META_HYBRID_VERSION)
@@ -164,7 +170,12 @@ fn bad_neighbour_tensors_are_rejected_naming_the_tensor() {
         }
     );
     let err = hybrid_spec()
-        .set(weights, Dtype::F16, &[N, 2], u16_le(&[0, 0, 0, 0x7c00, 0, 0]))
+        .set(
+            weights,
+            Dtype::F16,
+            &[N, 2],
+            u16_le(&[0, 0, 0, 0x7c00, 0, 0]),
+        )
         .reject();
     assert_eq!(
         err,
@@ -202,7 +213,9 @@ fn params() -> HybridParams {
 }
 
 fn table() -> NeighbourSpec {
-    let mut ids: Vec<u32> = (0..RT_N as u32).flat_map(|j| [(j + 1) % RT_N as u32, j]).collect();
+    let mut ids: Vec<u32> = (0..RT_N as u32)
+        .flat_map(|j| [(j + 1) % RT_N as u32, j])
+        .collect();
     ids[5] = EMPTY_NEIGHBOUR;
     NeighbourSpec {
         k: 2,
