@@ -57,3 +57,30 @@ fn hybrid_golden_cases_match_the_recorded_answers() {
         hybrid_golden::check(case, &answer).unwrap();
     }
 }
+
+#[test]
+fn info_reports_the_hybrid_and_the_tuner() {
+    let catalog = Catalog::from_bytes(golden_hybrid_catalog(HybridFixture::Full(
+        shopwindow::VectorDtype::F32,
+    )))
+    .unwrap();
+    let info = serde_json::to_value(api::info(&catalog)).unwrap();
+    assert_eq!(
+        info["hybrid"],
+        serde_json::json!({
+            "vectors": true,
+            "neighbourWeight": 0.6f32,
+            "popularityWeight": 0.8f32,
+            "history": "log1p",
+            "neighbours": 10,
+        })
+    );
+    assert_eq!(info["tune"]["winner"], "hybrid");
+    let plain = Catalog::from_bytes(shopwindow_testkit::fixtures::golden_catalog(
+        shopwindow::VectorDtype::F32,
+    ))
+    .unwrap();
+    let info = serde_json::to_value(api::info(&plain)).unwrap();
+    assert!(info.get("hybrid").is_none());
+    assert_eq!(info["tune"], serde_json::json!({}));
+}
