@@ -9,7 +9,7 @@ use std::collections::BinaryHeap;
 
 use crate::catalog::Catalog;
 use crate::error::RecommendError;
-use crate::kernels::{score_rows, Backend, Query};
+use crate::kernels::{add_assign, score_items, score_rows, Backend, Query};
 
 /// Items scored per kernel call: large enough to amortize the call, small enough that the
 /// scores stay in L1 for the selection pass over them.
@@ -218,6 +218,29 @@ impl<'c> ItemFilter<'c> {
         Ok(filter)
     }
 
+    /// This filter with the items `more` (ascending) excluded too: a merge of two sorted
+    /// lists, no sort.
+    pub fn excluding_sorted(&self, more: &[u32]) -> ItemFilter<'c> {
+        let mut exclude = Vec::with_capacity(self.exclude.len() + more.len());
+        let (mut a, mut b) = (self.exclude.iter().peekable(), more.iter().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(&&x), Some(&&y)) if x <= y => a.next(),
+                (Some(_), Some(_)) | (None, Some(_)) => b.next(),
+                (Some(_), None) => a.next(),
+                (None, None) => break,
+            };
+            let &item = next.expect("a list was not empty");
+            if exclude.last() != Some(&item) {
+                exclude.push(item);
+            }
+        }
+        ItemFilter {
+            exclude,
+            ..self.clone()
+        }
+    }
+
     /// Whether item `index` may be returned.
     #[inline]
     pub fn allows(&self, index: u32) -> bool {
@@ -339,8 +362,34 @@ impl<'a> Scoring<'a> {
             }
         }
         if let Some(b) = self.bias {
-            for (s, &b) in out.iter_mut().zip(&b[rows]) {
-                *s += b;
+            add_assign(backend, out, &b[rows]);
+        }
+    }
+
+    /// Scores of the items `items` (anywhere in the catalog) into `out`, with the same
+    /// arithmetic as [`Scoring::score_rows`].
+    pub fn score_items(&self, catalog: &Catalog, backend: Backend, items: &[u32], out: &mut [f32]) {
+        let gather = |column: &[f32], out: &mut [f32]| {
+            for (o, &i) in out.iter_mut().zip(items) {
+                *o = column[i as usize];
+            }
+        };
+        let Some(query) = self.query else {
+            match self.bias {
+                Some(b) => gather(b, out),
+                None => out.fill(0.0),
+            }
+            return;
+        };
+        score_items(backend, query, catalog.vectors(), items, out);
+        if let Some(w) = self.weights {
+            for (s, &i) in out.iter_mut().zip(items) {
+                *s *= w[i as usize];
+            }
+        }
+        if let Some(b) = self.bias {
+            for (s, &i) in out.iter_mut().zip(items) {
+                *s += b[i as usize];
             }
         }
     }
@@ -553,6 +602,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn excluding_sorted_merges_the_lists() {
+        use crate::catalog::{CatalogBuilder, ItemRecord};
+        let mut builder = CatalogBuilder::new(1);
+        for i in 0..10 {
+            builder
+                .push(ItemRecord::new(format!("i{i}")), &[1.0])
+                .unwrap();
+        }
+        let catalog = Catalog::from_bytes(builder.to_bytes().unwrap()).unwrap();
+        let spec = FilterSpec {
+            exclude: vec![7, 1, 4, 4],
+            ..FilterSpec::default()
+        };
+        let filter = ItemFilter::new(&catalog, &spec).unwrap();
+        let more = filter.excluding_sorted(&[0, 4, 5, 9]);
+        assert_eq!(more.parts().exclude, &[0, 1, 4, 5, 7, 9]);
+        assert_eq!(filter.excluding_sorted(&[]).parts().exclude, &[1, 4, 7]);
     }
 
     #[test]

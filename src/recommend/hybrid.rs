@@ -68,7 +68,7 @@ use crate::catalog::{HistoryTransform, Hybrid, Neighbours, EMPTY_NEIGHBOUR};
 use crate::error::RecommendError;
 use crate::kernels::{scalar::f16_to_f32, Query};
 use crate::profile::{fold_in, Event, ProfileConfig};
-use crate::topk::{rank_order, scan, FilterSpec, ItemFilter, Scored, Scoring};
+use crate::topk::{scan, ItemFilter, Scored, Scoring, TopK};
 
 /// `q_i` of step 3 for every item.
 pub fn popularity_term(popularity: Option<&[f32]>, n: usize) -> Vec<f32> {
@@ -108,7 +108,9 @@ pub fn neighbour_scores(
     weights: &[(u32, f64)],
     transform: HistoryTransform,
 ) -> Vec<(u32, f32)> {
-    let mut touched: Vec<(u32, f32)> = Vec::with_capacity(weights.len() * table.k());
+    // (i << 32 | position, term): sorted, each item's terms stay in (j, slot) order, the
+    // order they are summed in.
+    let mut touched: Vec<(u64, f32)> = Vec::with_capacity(weights.len() * table.k());
     for &(j, w) in weights {
         if w <= 0.0 {
             continue;
@@ -117,14 +119,15 @@ pub fn neighbour_scores(
         let (ids, bits) = table.row(j as usize);
         for (&i, &bits) in ids.iter().zip(bits) {
             if i != EMPTY_NEIGHBOUR {
-                touched.push((i, h * f16_to_f32(bits)));
+                let key = (i as u64) << 32 | touched.len() as u64;
+                touched.push((key, h * f16_to_f32(bits)));
             }
         }
     }
-    // Stable: each item's terms stay in (j, slot) order, the order they are summed in.
-    touched.sort_by_key(|&(i, _)| i);
+    touched.sort_unstable_by_key(|&(key, _)| key);
     let mut out: Vec<(u32, f32)> = Vec::new();
-    for (i, term) in touched {
+    for (key, term) in touched {
+        let i = (key >> 32) as u32;
         match out.last_mut() {
             Some((last, sum)) if *last == i => *sum += term,
             _ => {
@@ -149,11 +152,12 @@ pub(super) struct Candidates {
 
 impl Candidates {
     /// The scan's list (the best of A \ C' by `b`) and C' merged: the best `pool` by `f`.
-    pub(super) fn merge(&self, mut top: Vec<Scored>, pool: usize) -> Vec<Scored> {
-        top.extend_from_slice(&self.allowed);
-        top.sort_by(rank_order);
-        top.truncate(pool);
-        top
+    pub(super) fn merge(&self, top: Vec<Scored>, pool: usize) -> Vec<Scored> {
+        let mut best = TopK::new(pool);
+        for s in top.into_iter().chain(self.allowed.iter().copied()) {
+            best.push(s);
+        }
+        best.into_sorted()
     }
 
     /// log Σ_j exp(f_j) from the scan's log Σ_j exp(b_j).
@@ -221,10 +225,15 @@ impl<'a> HybridScores<'a> {
     /// `b_i`, with the scan's arithmetic (the same kernel over the one row).
     fn base(&self, i: u32) -> f32 {
         let mut out = [0.0f32];
+        self.bases(&[i], &mut out);
+        out[0]
+    }
+
+    /// `b` of `items` into `out`, one kernel dispatch for all of them.
+    fn bases(&self, items: &[u32], out: &mut [f32]) {
         let r = self.recommender;
         self.scoring()
-            .score_rows(&r.catalog, r.backend, i as usize..i as usize + 1, &mut out);
-        out[0]
+            .score_items(&r.catalog, r.backend, items, out);
     }
 
     /// `f_i` from `b_i` and `nb_i`.
@@ -250,8 +259,10 @@ impl<'a> HybridScores<'a> {
     /// `log_partition`.
     pub(super) fn candidates(&self, filter: &ItemFilter<'_>, log_partition: bool) -> Candidates {
         let mut out = Candidates::default();
-        for &(i, nb) in &self.neighbours {
-            let b = self.base(i);
+        let items: Vec<u32> = self.candidate_items().collect();
+        let mut bases = vec![0.0f32; items.len()];
+        self.bases(&items, &mut bases);
+        for (&(i, nb), &b) in self.neighbours.iter().zip(&bases) {
             let f = self.blend(b, nb);
             if filter.allows(i) {
                 out.allowed.push(Scored { index: i, score: f });
@@ -273,13 +284,12 @@ impl<'a> HybridScores<'a> {
 impl Recommender {
     /// [`Recommender::plan_recommend`] for a hybrid catalog, once the request is checked
     /// and the shopper is known not to be cold: `weights` are the history's item weights,
-    /// `spec` / `filter` the request's filter.
+    /// `filter` the request's filter.
     pub(super) fn plan_hybrid<'r>(
         &'r self,
         hybrid: &Hybrid<'_>,
         history: &[Event],
         weights: &[(u32, f64)],
-        spec: &FilterSpec,
         filter: ItemFilter<'r>,
         options: &RecommendOptions,
     ) -> Result<RecommendPlan<'r>, RecommendError> {
@@ -292,7 +302,7 @@ impl Recommender {
                     .map(|w| {
                         let user = fold_in(&self.catalog, w)?;
                         let scores = HybridScores::new(self, hybrid, w, Some(&user));
-                        hybrid_scan(scores, spec, &filter, options)
+                        Ok(hybrid_scan(scores, &filter, options))
                     })
                     .collect::<Result<_, _>>()
                     .map(RecommendPlan::Interests);
@@ -304,7 +314,7 @@ impl Recommender {
             None
         };
         let scores = HybridScores::new(self, hybrid, weights, user.as_deref());
-        hybrid_scan(scores, spec, &filter, options).map(RecommendPlan::Scan)
+        Ok(RecommendPlan::Scan(hybrid_scan(scores, &filter, options)))
     }
 
     /// [`Recommender::probabilities`] for a hybrid catalog: softmax of `f` over the whole
@@ -361,21 +371,15 @@ impl Recommender {
 /// full scores for [`Recommender::finish`].
 pub(super) fn hybrid_scan<'r>(
     scores: HybridScores<'r>,
-    spec: &FilterSpec,
     filter: &ItemFilter<'r>,
     options: &RecommendOptions,
-) -> Result<ScanPlan<'r>, RecommendError> {
+) -> ScanPlan<'r> {
     let log_partition = options.probabilities;
     let candidates = scores.candidates(filter, log_partition);
-    let scan_filter = if scores.neighbours.is_empty() {
-        filter.clone()
-    } else {
-        let mut spec = spec.clone();
-        spec.exclude.extend(scores.candidate_items());
-        ItemFilter::new(scores.recommender.catalog(), &spec)?
-    };
+    let items: Vec<u32> = scores.candidate_items().collect();
+    let scan_filter = filter.excluding_sorted(&items);
     let (query, bias) = scores.into_scan();
-    Ok(ScanPlan {
+    ScanPlan {
         query,
         filter: scan_filter,
         pool: pool_size(options.k, options.diversity),
@@ -385,7 +389,7 @@ pub(super) fn hybrid_scan<'r>(
         k: options.k,
         diversity: options.diversity,
         candidates: Some(Box::new(candidates)),
-    })
+    }
 }
 
 #[cfg(test)]

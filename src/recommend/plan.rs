@@ -145,7 +145,7 @@ impl Recommender {
             }));
         };
         if let Some(hybrid) = self.catalog.hybrid() {
-            return self.plan_hybrid(&hybrid, history, &weights, &spec, filter, options);
+            return self.plan_hybrid(&hybrid, history, &weights, filter, options);
         }
         let user = fold_in(&self.catalog, &weights)?;
         if options.interests {
