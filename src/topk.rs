@@ -9,7 +9,7 @@ use std::collections::BinaryHeap;
 
 use crate::catalog::Catalog;
 use crate::error::RecommendError;
-use crate::kernels::{add_assign, score_items, score_rows, Backend, Query};
+use crate::kernels::{add_assign, score_rows, Backend, Query};
 
 /// Items scored per kernel call: large enough to amortize the call, small enough that the
 /// scores stay in L1 for the selection pass over them.
@@ -381,7 +381,17 @@ impl<'a> Scoring<'a> {
             }
             return;
         };
-        score_items(backend, query, catalog.vectors(), items, out);
+        // One row at a time through `score_rows`: the same kernel call, and no second copy
+        // of the kernels in the wasm.
+        for (o, &i) in out.chunks_exact_mut(1).zip(items) {
+            score_rows(
+                backend,
+                query,
+                catalog.vectors(),
+                i as usize..i as usize + 1,
+                o,
+            );
+        }
         if let Some(w) = self.weights {
             for (s, &i) in out.iter_mut().zip(items) {
                 *s *= w[i as usize];

@@ -209,21 +209,18 @@ pub(crate) fn parse(
 ) -> Result<Option<HybridLayout>, CatalogError> {
     let ids = find(names::NEIGHBOUR_IDS, &[Dtype::U32], "U32")?;
     let weights = find(names::NEIGHBOUR_WEIGHTS, &[Dtype::F16], "F16")?;
-    let keys: Vec<String> = extra
-        .keys()
-        .filter(|k| k.starts_with("hybrid."))
-        .cloned()
-        .collect();
-    let mut meta: BTreeMap<String, String> = keys
-        .into_iter()
-        .filter_map(|k| extra.remove_entry(&k))
-        .collect();
-    let Some(version) = meta.remove(names::META_HYBRID_VERSION) else {
+    // The keys are taken out of `extra` one by one: what is left there under `hybrid.` at
+    // the end is unknown to this version.
+    let Some(version) = extra.remove(names::META_HYBRID_VERSION) else {
         // Without the blend nothing says how to use a neighbour table.
-        let stray = meta.keys().next().map(String::as_str).or(ids
-            .as_ref()
-            .map(|_| names::NEIGHBOUR_IDS)
-            .or(weights.as_ref().map(|_| names::NEIGHBOUR_WEIGHTS)));
+        let stray = extra
+            .keys()
+            .find(|k| k.starts_with("hybrid."))
+            .map(String::as_str)
+            .or(ids
+                .as_ref()
+                .map(|_| names::NEIGHBOUR_IDS)
+                .or(weights.as_ref().map(|_| names::NEIGHBOUR_WEIGHTS)));
         return match stray {
             Some(what) => Err(metadata_error(
                 names::META_HYBRID_VERSION,
@@ -239,7 +236,7 @@ pub(crate) fn parse(
         ));
     }
     let mut number = |key: &str| -> Result<f32, CatalogError> {
-        let text = meta
+        let text = extra
             .remove(key)
             .ok_or_else(|| metadata_error(key, "missing from a hybrid catalog".into()))?;
         // serde_json's parser, as for the other numbers (see `meta`): the value read back
@@ -262,7 +259,7 @@ pub(crate) fn parse(
     let vectors = v == 1.0;
     let neighbour_weight = number(names::META_HYBRID_NEIGHBOUR_WEIGHT)?;
     let popularity_weight = number(names::META_HYBRID_POPULARITY_WEIGHT)?;
-    let history = meta
+    let history = extra
         .remove(names::META_HYBRID_HISTORY)
         .ok_or_else(|| {
             metadata_error(
@@ -278,7 +275,7 @@ pub(crate) fn parse(
                 )
             })
         })?;
-    if let Some(key) = meta.keys().next() {
+    if let Some(key) = extra.keys().find(|k| k.starts_with("hybrid.")) {
         return Err(metadata_error(
             key,
             format!("not a key of hybrid version {HYBRID_VERSION}"),

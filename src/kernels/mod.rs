@@ -149,57 +149,6 @@ pub fn add_assign(backend: Backend, out: &mut [f32], terms: &[f32]) {
     }
 }
 
-/// `out[r] = query · item items[r]`: [`score_rows`]' arithmetic (the same kernel, one row
-/// at a time) for items anywhere in the catalog, dispatched once.
-pub fn score_items(
-    backend: Backend,
-    query: &Query,
-    vectors: ItemVectors<'_>,
-    items: &[u32],
-    out: &mut [f32],
-) {
-    let d = query.dim();
-    let each = |kernel: &mut dyn FnMut(usize, &mut [f32])| {
-        for (&i, o) in items.iter().zip(out.chunks_exact_mut(1)) {
-            kernel(i as usize, o);
-        }
-    };
-    let mut each = each;
-    match (backend, vectors) {
-        (Backend::Scalar, ItemVectors::F32(v)) => {
-            each(&mut |i, o| scalar::score_f32(&query.values, &v[i * d..(i + 1) * d], o))
-        }
-        (Backend::Scalar, ItemVectors::F16(v)) => {
-            each(&mut |i, o| scalar::score_f16(&query.values, &v[i * d..(i + 1) * d], o))
-        }
-        (Backend::Scalar, ItemVectors::I8 { values, scales }) => each(&mut |i, o| {
-            scalar::score_i8(
-                &query.quantized,
-                &values[i * d..(i + 1) * d],
-                &scales[i..i + 1],
-                o,
-            )
-        }),
-        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        (Backend::Simd128, ItemVectors::F32(v)) => {
-            each(&mut |i, o| simd128::score_f32(&query.values, &v[i * d..(i + 1) * d], o))
-        }
-        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        (Backend::Simd128, ItemVectors::F16(v)) => {
-            each(&mut |i, o| simd128::score_f16(&query.values, &v[i * d..(i + 1) * d], o))
-        }
-        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        (Backend::Simd128, ItemVectors::I8 { values, scales }) => each(&mut |i, o| {
-            simd128::score_i8(
-                &query.quantized,
-                &values[i * d..(i + 1) * d],
-                &scales[i..i + 1],
-                o,
-            )
-        }),
-    }
-}
-
 /// `out[r] = dot(row r)` over consecutive rows of `dim` elements: the loop every backend's
 /// f32 and f16 scorers share (only the per-row dot product differs).
 #[inline(always)]

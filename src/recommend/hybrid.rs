@@ -108,36 +108,35 @@ pub fn neighbour_scores(
     weights: &[(u32, f64)],
     transform: HistoryTransform,
 ) -> Vec<(u32, f32)> {
-    // (i << 32 | position, term): sorted, each item's terms stay in (j, slot) order, the
-    // order they are summed in.
-    let mut touched: Vec<(u64, f32)> = Vec::with_capacity(weights.len() * table.k());
-    for &(j, w) in weights {
-        if w <= 0.0 {
-            continue;
-        }
-        let h = history_weight(transform, w);
-        let (ids, bits) = table.row(j as usize);
-        for (&i, &bits) in ids.iter().zip(bits) {
-            if i != EMPTY_NEIGHBOUR {
-                let key = (i as u64) << 32 | touched.len() as u64;
-                touched.push((key, h * f16_to_f32(bits)));
+    // Two passes over the slots, no sort of pairs (which would add a sort to the wasm):
+    // the candidates, ascending and distinct; then each term added to its candidate's sum
+    // in (j, slot) order, the order of the specification.
+    let mut items: Vec<u32> = Vec::with_capacity(weights.len() * table.k());
+    let each_term = |add: &mut dyn FnMut(u32, f32)| {
+        for &(j, w) in weights {
+            if w <= 0.0 {
+                continue;
+            }
+            let h = history_weight(transform, w);
+            let (ids, bits) = table.row(j as usize);
+            for (&i, &bits) in ids.iter().zip(bits) {
+                if i != EMPTY_NEIGHBOUR {
+                    add(i, h * f16_to_f32(bits));
+                }
             }
         }
-    }
-    touched.sort_unstable_by_key(|&(key, _)| key);
-    let mut out: Vec<(u32, f32)> = Vec::new();
-    for (key, term) in touched {
-        let i = (key >> 32) as u32;
-        match out.last_mut() {
-            Some((last, sum)) if *last == i => *sum += term,
-            _ => {
-                let mut sum = 0.0f32;
-                sum += term;
-                out.push((i, sum));
-            }
-        }
-    }
-    out
+    };
+    each_term(&mut |i, _| items.push(i));
+    items.sort_unstable();
+    items.dedup();
+    let mut sums = vec![0.0f32; items.len()];
+    each_term(&mut |i, term| {
+        let at = items
+            .binary_search(&i)
+            .expect("collected in the first pass");
+        sums[at] += term;
+    });
+    items.into_iter().zip(sums).collect()
 }
 
 /// The candidates of one hybrid scan: what [`Recommender::finish`] merges with the scan's
