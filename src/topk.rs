@@ -383,14 +383,9 @@ impl<'a> Scoring<'a> {
         };
         // One row at a time through `score_rows`: the same kernel call, and no second copy
         // of the kernels in the wasm.
+        let vectors = catalog.vectors();
         for (o, &i) in out.chunks_exact_mut(1).zip(items) {
-            score_rows(
-                backend,
-                query,
-                catalog.vectors(),
-                i as usize..i as usize + 1,
-                o,
-            );
+            score_rows(backend, query, vectors, i as usize..i as usize + 1, o);
         }
         if let Some(w) = self.weights {
             for (s, &i) in out.iter_mut().zip(items) {
