@@ -11,11 +11,12 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use shopwindow::catalog::{Catalog, VectorDtype};
+use shopwindow::catalog::{Catalog, HistoryTransform, HybridParams, VectorDtype};
 use shopwindow::kernels::{Backend, Query};
 use shopwindow::profile::fold_in;
-use shopwindow::topk::{scan, ItemFilter};
-use shopwindow_testkit::catalogs::{random_catalog, spread_history};
+use shopwindow::topk::{scan, ItemFilter, Scoring};
+use shopwindow::{Event, EventKind, RecommendOptions, Recommender};
+use shopwindow_testkit::catalogs::{random_catalog, random_hybrid_catalog, spread_history};
 use shopwindow_testkit::fixtures::Xorshift;
 
 const SCAN_ITEMS: usize = 100_000;
@@ -52,11 +53,10 @@ fn scan_bench(c: &mut Criterion) {
                 scan(
                     black_box(&cat),
                     Backend::Scalar,
-                    &query,
+                    &Scoring::dot(&query),
                     &filter,
                     10,
                     false,
-                    None,
                 )
             })
         });
@@ -80,6 +80,39 @@ fn parse_bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// A whole `recommend` with a 200-event history at N = 100k, scalar: the plain catalog and
+/// the hybrid over the same vectors (K = 10 neighbours, popularity), side by side.
+fn hybrid_bench(c: &mut Criterion) {
+    let params = HybridParams {
+        vectors: true,
+        neighbour_weight: 0.5,
+        popularity_weight: 0.3,
+        history: HistoryTransform::Log1p,
+    };
+    let events: Vec<Event> = (0..HISTORY)
+        .map(|e| Event {
+            item: ((e * 7919) % SCAN_ITEMS) as u32,
+            kind: [EventKind::View, EventKind::Cart, EventKind::Purchase][e % 3],
+            timestamp_ms: None,
+        })
+        .collect();
+    let options = RecommendOptions::default();
+    let mut group = c.benchmark_group("recommend_200_events_100k_d64_f32");
+    for (name, hybrid) in [("plain", None), ("hybrid_k10", Some((10, params)))] {
+        let bytes = random_hybrid_catalog(SCAN_ITEMS, DIM, VectorDtype::F32, 21, hybrid);
+        let engine = Recommender::new(Catalog::from_bytes(bytes).expect("valid"))
+            .with_backend(Backend::Scalar);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                engine
+                    .recommend(black_box(&events), &options)
+                    .expect("valid")
+            })
+        });
+    }
+    group.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .sample_size(10)
@@ -90,6 +123,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = fold_in_bench, scan_bench, parse_bench
+    targets = fold_in_bench, scan_bench, parse_bench, hybrid_bench
 }
 criterion_main!(benches);

@@ -9,7 +9,7 @@ use std::collections::BinaryHeap;
 
 use crate::catalog::Catalog;
 use crate::error::RecommendError;
-use crate::kernels::{score_rows, Backend, Query};
+use crate::kernels::{add_assign, score_rows, Backend, Query};
 
 /// Items scored per kernel call: large enough to amortize the call, small enough that the
 /// scores stay in L1 for the selection pass over them.
@@ -218,6 +218,29 @@ impl<'c> ItemFilter<'c> {
         Ok(filter)
     }
 
+    /// This filter with the items `more` (ascending) excluded too: a merge of two sorted
+    /// lists, no sort.
+    pub fn excluding_sorted(&self, more: &[u32]) -> ItemFilter<'c> {
+        let mut exclude = Vec::with_capacity(self.exclude.len() + more.len());
+        let (mut a, mut b) = (self.exclude.iter().peekable(), more.iter().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(&&x), Some(&&y)) if x <= y => a.next(),
+                (Some(_), Some(_)) | (None, Some(_)) => b.next(),
+                (Some(_), None) => a.next(),
+                (None, None) => break,
+            };
+            let &item = next.expect("a list was not empty");
+            if exclude.last() != Some(&item) {
+                exclude.push(item);
+            }
+        }
+        ItemFilter {
+            exclude,
+            ..self.clone()
+        }
+    }
+
     /// Whether item `index` may be returned.
     #[inline]
     pub fn allows(&self, index: u32) -> bool {
@@ -292,19 +315,102 @@ pub struct ScanResult {
 /// Per-item multipliers applied to raw dot products (inverse norms turn them into cosines).
 pub type ItemWeights<'a> = Option<&'a [f32]>;
 
+/// Per-item terms added to the (weighted) dot products: the hybrid model's popularity term.
+pub type ItemBias<'a> = Option<&'a [f32]>;
+
+/// How a scan scores item i: `dot(query, y_i)`, then `× weights[i]`, then `+ bias[i]`, each
+/// one f32 operation in that order. The dot product is the backend's kernel (bit-identical
+/// on every CPU backend); the multiply and the add are done here, after it, for every
+/// backend alike, so the final scores are bit-identical too. Without a query an item's
+/// score is `bias[i]` itself (0 without a bias): the hybrid model with its vector term
+/// off ranks by its popularity term alone, and no vector is read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scoring<'a> {
+    pub query: Option<&'a Query>,
+    pub weights: ItemWeights<'a>,
+    pub bias: ItemBias<'a>,
+}
+
+impl<'a> Scoring<'a> {
+    /// Plain dot products with `query`.
+    pub fn dot(query: &'a Query) -> Scoring<'a> {
+        Scoring {
+            query: Some(query),
+            ..Scoring::default()
+        }
+    }
+
+    /// Scores of items `rows` into `out` (`out.len() == rows.len()`).
+    pub fn score_rows(
+        &self,
+        catalog: &Catalog,
+        backend: Backend,
+        rows: std::ops::Range<usize>,
+        out: &mut [f32],
+    ) {
+        let Some(query) = self.query else {
+            match self.bias {
+                Some(b) => out.copy_from_slice(&b[rows]),
+                None => out.fill(0.0),
+            }
+            return;
+        };
+        score_rows(backend, query, catalog.vectors(), rows.clone(), out);
+        if let Some(w) = self.weights {
+            for (s, &w) in out.iter_mut().zip(&w[rows.clone()]) {
+                *s *= w;
+            }
+        }
+        if let Some(b) = self.bias {
+            add_assign(backend, out, &b[rows]);
+        }
+    }
+
+    /// Scores of the items `items` (anywhere in the catalog) into `out`, with the same
+    /// arithmetic as [`Scoring::score_rows`].
+    pub fn score_items(&self, catalog: &Catalog, backend: Backend, items: &[u32], out: &mut [f32]) {
+        let gather = |column: &[f32], out: &mut [f32]| {
+            for (o, &i) in out.iter_mut().zip(items) {
+                *o = column[i as usize];
+            }
+        };
+        let Some(query) = self.query else {
+            match self.bias {
+                Some(b) => gather(b, out),
+                None => out.fill(0.0),
+            }
+            return;
+        };
+        // One row at a time through `score_rows`: the same kernel call, and no second copy
+        // of the kernels in the wasm.
+        let vectors = catalog.vectors();
+        for (o, &i) in out.chunks_exact_mut(1).zip(items) {
+            score_rows(backend, query, vectors, i as usize..i as usize + 1, o);
+        }
+        if let Some(w) = self.weights {
+            for (s, &i) in out.iter_mut().zip(items) {
+                *s *= w[i as usize];
+            }
+        }
+        if let Some(b) = self.bias {
+            for (s, &i) in out.iter_mut().zip(items) {
+                *s += b[i as usize];
+            }
+        }
+    }
+}
+
 /// Scores every item once, keeping the k best that pass `filter` and, optionally, the
 /// softmax normalizer over all items, in the same pass.
 pub fn scan(
     catalog: &Catalog,
     backend: Backend,
-    query: &Query,
+    scoring: &Scoring<'_>,
     filter: &ItemFilter<'_>,
     k: usize,
     log_partition: bool,
-    weights: ItemWeights<'_>,
 ) -> ScanResult {
     let n = catalog.len();
-    let vectors = catalog.vectors();
     let mut top = TopK::new(k);
     let mut lse = LogSumExp::default();
     let mut block = [0.0f32; BLOCK];
@@ -312,12 +418,7 @@ pub fn scan(
     while start < n {
         let end = (start + BLOCK).min(n);
         let scores = &mut block[..end - start];
-        score_rows(backend, query, vectors, start..end, scores);
-        if let Some(w) = weights {
-            for (s, &w) in scores.iter_mut().zip(&w[start..end]) {
-                *s *= w;
-            }
-        }
+        scoring.score_rows(catalog, backend, start..end, scores);
         if log_partition {
             lse.add_block(scores);
         }
@@ -500,12 +601,32 @@ mod tests {
             expected.sort_by(rank_order);
             for k in [0, 1, 10, 100, n + 1] {
                 for &backend in Backend::all() {
-                    let got = scan(&catalog, backend, &query, &filter, k, false, None).top;
+                    let got = scan(&catalog, backend, &Scoring::dot(&query), &filter, k, false).top;
                     let want = &expected[..k.min(expected.len())];
                     assert_eq!(got, want, "k = {k}, {spec:?}");
                 }
             }
         }
+    }
+
+    #[test]
+    fn excluding_sorted_merges_the_lists() {
+        use crate::catalog::{CatalogBuilder, ItemRecord};
+        let mut builder = CatalogBuilder::new(1);
+        for i in 0..10 {
+            builder
+                .push(ItemRecord::new(format!("i{i}")), &[1.0])
+                .unwrap();
+        }
+        let catalog = Catalog::from_bytes(builder.to_bytes().unwrap()).unwrap();
+        let spec = FilterSpec {
+            exclude: vec![7, 1, 4, 4],
+            ..FilterSpec::default()
+        };
+        let filter = ItemFilter::new(&catalog, &spec).unwrap();
+        let more = filter.excluding_sorted(&[0, 4, 5, 9]);
+        assert_eq!(more.parts().exclude, &[0, 1, 4, 5, 7, 9]);
+        assert_eq!(filter.excluding_sorted(&[]).parts().exclude, &[1, 4, 7]);
     }
 
     #[test]

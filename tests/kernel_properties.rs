@@ -22,3 +22,8 @@ fn i8_reference_is_exact_in_integers_and_accurate() {
 fn top_k_equals_full_sort() {
     properties::top_k_matches_full_sort(256).unwrap();
 }
+
+#[test]
+fn biased_scan_equals_reference_plus_bias() {
+    properties::biased_scan_matches_reference(128).unwrap();
+}

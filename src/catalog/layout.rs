@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use safetensors::{Dtype, SafeTensors};
 
+use super::hybrid::{self, HybridLayout};
 use super::meta::{file_metadata, parse_meta, CatalogMeta};
 use super::segments::{self, SegmentLayout};
 use super::strings::{self, StringTable};
@@ -17,18 +18,22 @@ use crate::rfm::RfmThresholds;
 pub struct Limits {
     pub max_items: usize,
     pub max_dim: usize,
-    /// Upper bound on N × d.
+    /// Upper bound on N × d, and on N × K of a neighbour table.
     pub max_vector_elements: usize,
+    /// Upper bound on K, the neighbour slots per item of a hybrid catalog.
+    pub max_neighbours: usize,
 }
 
 impl Default for Limits {
     /// 4M items, 1024 dims, 2^28 vector elements (1 GiB as F32): what one browser tab can
     /// hold. The I8 kernels are exact for d ≤ 1024 (their i32 sums cannot overflow).
+    /// 256 neighbours per item (1.5 KB a row; the tuner's default is 10, 60 bytes).
     fn default() -> Self {
         Limits {
             max_items: 4_000_000,
             max_dim: 1024,
             max_vector_elements: 1 << 28,
+            max_neighbours: 256,
         }
     }
 }
@@ -58,6 +63,7 @@ pub(super) struct Layout {
     pub(super) gram: Option<Range<usize>>,
     pub(super) segments: Option<SegmentLayout>,
     pub(super) rfm: Option<RfmThresholds>,
+    pub(super) hybrid: Option<HybridLayout>,
     pub(super) meta: CatalogMeta,
     /// False when some tensor is not aligned to its element size inside the file.
     pub(super) aligned: bool,
@@ -197,7 +203,11 @@ impl Layout {
         // their checks to the wasm rather than an inlined lookup each.
         let (segments, rfm) = segments::parse(buffer, &mut find, dim)?;
 
-        let meta = parse_meta(file_metadata(buffer)?)?;
+        let mut meta = parse_meta(file_metadata(buffer)?)?;
+        let hybrid = hybrid::parse(&mut find, &mut meta.extra, len, limits)?;
+        if let Some(k) = hybrid.as_ref().and_then(HybridLayout::k) {
+            check_neighbour_slots(len, k, limits)?;
+        }
         let layout = Layout {
             len,
             dim,
@@ -215,6 +225,7 @@ impl Layout {
             gram,
             segments,
             rfm,
+            hybrid,
             meta,
             aligned,
         };
@@ -289,6 +300,9 @@ impl Layout {
                 });
             }
         }
+        if let Some(hybrid) = &self.hybrid {
+            hybrid.check_values(buffer, self.len)?;
+        }
         if let Some(segments) = &self.segments {
             segments.check_values(
                 buffer,
@@ -320,6 +334,18 @@ fn check_limits(len: usize, dim: usize, limits: &Limits) -> Result<(), CatalogEr
         return Err(CatalogError::TooLarge {
             what: "items × dimension",
             found: elements,
+            limit: limits.max_vector_elements,
+        });
+    }
+    Ok(())
+}
+
+fn check_neighbour_slots(len: usize, k: usize, limits: &Limits) -> Result<(), CatalogError> {
+    let slots = len.saturating_mul(k);
+    if slots > limits.max_vector_elements {
+        return Err(CatalogError::TooLarge {
+            what: "items × neighbours",
+            found: slots,
             limit: limits.max_vector_elements,
         });
     }

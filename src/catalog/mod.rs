@@ -7,12 +7,14 @@
 //!
 //! Tensor names and metadata keys are listed in [`names`] and documented in ARCHITECTURE.md.
 //! The jobs live apart: `layout` finds and checks the tensors, `meta` parses the metadata,
-//! `strings` the string tables, `segments` the optional segment tensors, `storage` keeps
+//! `strings` the string tables, `segments` the optional segment tensors, `hybrid` the
+//! optional neighbour table and blend of the hybrid model, `storage` keeps
 //! the bytes aligned, `gram` accumulates YᵀY, `writer` writes the format; this file is the
 //! validated `Catalog` and its accessors.
 
 mod error;
 mod gram;
+mod hybrid;
 mod layout;
 mod meta;
 pub mod names;
@@ -23,11 +25,15 @@ mod vectors;
 mod writer;
 
 pub use error::CatalogError;
+pub use hybrid::{
+    HistoryTransform, Hybrid, HybridParams, HybridSpec, NeighbourSpec, Neighbours, EMPTY_NEIGHBOUR,
+    HYBRID_VERSION,
+};
 pub use layout::Limits;
 pub use meta::{CatalogMeta, LambdaScaling, ModelParams};
 pub use segments::Segments;
 pub use vectors::{ItemVectors, VectorDtype};
-pub use writer::{with_segments, CatalogBuilder, ItemRecord, SegmentSpec};
+pub use writer::{with_hybrid, with_segments, CatalogBuilder, ItemRecord, SegmentSpec};
 
 pub(crate) use gram::Gram;
 pub(crate) use layout::{Find, Found};
@@ -282,6 +288,21 @@ impl Catalog {
     /// The RFM quintile thresholds, if the catalog ships them.
     pub fn rfm_thresholds(&self) -> Option<&RfmThresholds> {
         self.layout.rfm.as_ref()
+    }
+
+    /// The hybrid model (neighbour table and blend weights), if the catalog ships one.
+    pub fn hybrid(&self) -> Option<Hybrid<'_>> {
+        self.layout.hybrid.as_ref().map(|h| h.view(self.bytes()))
+    }
+
+    /// The offline tuner's report: the `tune.*` metadata entries (free text), key order.
+    pub fn tune_report(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.layout
+            .meta
+            .extra
+            .iter()
+            .filter(|(k, _)| k.starts_with(names::META_TUNE_PREFIX))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// True when the file carried `model.gram` (false: computed at load).

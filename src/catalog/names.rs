@@ -59,3 +59,24 @@ pub const META_LAMBDA_SCALING: &str = "lambda_scaling";
 /// Metadata: free-text creation time and source.
 pub const META_CREATED: &str = "created";
 pub const META_SOURCE: &str = "source";
+/// `[N, K]` U32 neighbour table of the hybrid model: row j lists the items item j
+/// recommends, strongest first; [`EMPTY_NEIGHBOUR`](super::EMPTY_NEIGHBOUR) marks an unused
+/// slot (optional; needs the `hybrid.*` metadata).
+pub const NEIGHBOUR_IDS: &str = "neighbour.ids";
+/// `[N, K]` F16 weights of the neighbour slots (finite; unused slots' weights are ignored).
+pub const NEIGHBOUR_WEIGHTS: &str = "neighbour.weights";
+
+/// Metadata: hybrid model version, `"1"` (present = the catalog is a hybrid).
+pub const META_HYBRID_VERSION: &str = "hybrid.version";
+/// Metadata: `"1"` or `"0"`, whether the vector score takes part (`v`).
+pub const META_HYBRID_VECTOR_WEIGHT: &str = "hybrid.vector_weight";
+/// Metadata: `w_nb`, a finite f32 (shortest round-trip decimal).
+pub const META_HYBRID_NEIGHBOUR_WEIGHT: &str = "hybrid.neighbour_weight";
+/// Metadata: `w_pop`, a finite f32 (shortest round-trip decimal).
+pub const META_HYBRID_POPULARITY_WEIGHT: &str = "hybrid.popularity_weight";
+/// Metadata: the history transform of the neighbour term, `"linear"`, `"log1p"` or
+/// `"saturate"`.
+pub const META_HYBRID_HISTORY: &str = "hybrid.history";
+/// Metadata keys starting with this are the offline tuner's free-text report (its choice
+/// and validation figures), shown by `info()`.
+pub const META_TUNE_PREFIX: &str = "tune.";

@@ -5,9 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 use safetensors::tensor::TensorView;
 use safetensors::Dtype;
 
+use super::hybrid;
 use super::meta::file_metadata;
 use super::{
-    names, strings, Catalog, CatalogError, Gram, Limits, ModelParams, VectorDtype, FORMAT_VERSION,
+    names, strings, Catalog, CatalogError, Gram, HybridSpec, Limits, ModelParams, VectorDtype,
+    FORMAT_VERSION,
 };
 use crate::rfm::{RfmThresholds, RFM_FEATURES};
 
@@ -65,6 +67,7 @@ const WRITER_LIMITS: Limits = Limits {
     max_items: usize::MAX,
     max_dim: usize::MAX,
     max_vector_elements: usize::MAX,
+    max_neighbours: usize::MAX,
 };
 
 /// Collects items and their f32 vectors, then encodes them as a catalog file.
@@ -78,6 +81,7 @@ pub struct CatalogBuilder {
     vectors: Vec<f32>,
     segments: Option<SegmentSpec>,
     rfm: Option<RfmThresholds>,
+    hybrid: Option<HybridSpec>,
 }
 
 impl CatalogBuilder {
@@ -91,7 +95,15 @@ impl CatalogBuilder {
             vectors: Vec::new(),
             segments: None,
             rfm: None,
+            hybrid: None,
         }
+    }
+
+    /// Ships the hybrid model: its blend as `hybrid.*` metadata (replacing any such free-text
+    /// entries) and its neighbour table, whose ids index this builder's items.
+    pub fn hybrid(mut self, hybrid: HybridSpec) -> Self {
+        self.hybrid = Some(hybrid);
+        self
     }
 
     /// Ships customer segments; their top categories and items are names and ids of this
@@ -271,8 +283,14 @@ impl CatalogBuilder {
         if let Some(rfm) = &self.rfm {
             tensors.push(rfm_tensor(rfm));
         }
-
         let mut metadata = self.metadata.clone();
+        if let Some(spec) = &self.hybrid {
+            set_hybrid(&mut metadata, spec);
+            if let Some(table) = &spec.neighbours {
+                tensors.extend(hybrid::tensors(table, n)?);
+            }
+        }
+
         metadata.insert(
             names::META_FORMAT_VERSION.into(),
             FORMAT_VERSION.to_string(),
@@ -508,6 +526,45 @@ pub fn with_segments(
         views.push((name.clone(), TensorView::new(*dtype, shape.clone(), data)?));
     }
     let out = with_metadata(safetensors::serialize(views, None)?, &file_metadata(bytes)?);
+    Catalog::from_bytes_with_limits(out.clone(), &WRITER_LIMITS)?;
+    Ok(out)
+}
+
+/// Replaces the `hybrid.*` entries of `metadata` with those of `spec`.
+fn set_hybrid(metadata: &mut BTreeMap<String, String>, spec: &HybridSpec) {
+    metadata.retain(|key, _| !key.starts_with("hybrid."));
+    metadata.extend(
+        hybrid::metadata(&spec.params)
+            .into_iter()
+            .map(|(key, value)| (key.to_string(), value)),
+    );
+}
+
+/// A copy of the catalog file `bytes` with its hybrid model replaced (any earlier
+/// `neighbour.*` tensors and `hybrid.*` metadata are dropped; `None` ships none). Everything
+/// else — vectors, segments, other metadata such as the tuner's `tune.*` report — is kept as
+/// it is. The result is validated.
+pub fn with_hybrid(bytes: &[u8], spec: Option<&HybridSpec>) -> Result<Vec<u8>, CatalogError> {
+    let catalog = Catalog::from_bytes_with_limits(bytes.to_vec(), &WRITER_LIMITS)?;
+    let added = match spec.and_then(|s| s.neighbours.as_ref()) {
+        Some(table) => hybrid::tensors(table, catalog.len())?.to_vec(),
+        None => Vec::new(),
+    };
+    let mut metadata = file_metadata(bytes)?;
+    metadata.retain(|key, _| !key.starts_with("hybrid."));
+    if let Some(spec) = spec {
+        set_hybrid(&mut metadata, spec);
+    }
+    let file = safetensors::SafeTensors::deserialize(bytes)?;
+    let mut views: Vec<(String, TensorView<'_>)> = file
+        .tensors()
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with("neighbour."))
+        .collect();
+    for (name, dtype, shape, data) in &added {
+        views.push((name.clone(), TensorView::new(*dtype, shape.clone(), data)?));
+    }
+    let out = with_metadata(safetensors::serialize(views, None)?, &metadata);
     Catalog::from_bytes_with_limits(out.clone(), &WRITER_LIMITS)?;
     Ok(out)
 }

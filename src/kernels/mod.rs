@@ -140,6 +140,15 @@ pub fn score_rows(
     }
 }
 
+/// `out[i] += terms[i]` on `backend`: bit-identical on every backend (one f32 add each).
+pub fn add_assign(backend: Backend, out: &mut [f32], terms: &[f32]) {
+    match backend {
+        Backend::Scalar => scalar::add_assign(out, terms),
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Backend::Simd128 => simd128::add_assign(out, terms),
+    }
+}
+
 /// `out[r] = dot(row r)` over consecutive rows of `dim` elements: the loop every backend's
 /// f32 and f16 scorers share (only the per-row dot product differs).
 #[inline(always)]

@@ -68,3 +68,10 @@ pub fn score_i8(q: &I8Query, rows: &[i8], scales: &[f32], out: &mut [f32]) {
         *o = dot_i8(&q.values, row) as f32 * (q.scale * scale);
     }
 }
+
+/// `out[i] += terms[i]`: one f32 add per element (the hybrid model's per-item term).
+pub fn add_assign(out: &mut [f32], terms: &[f32]) {
+    for (o, &t) in out.iter_mut().zip(terms) {
+        *o += t;
+    }
+}

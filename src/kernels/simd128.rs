@@ -351,6 +351,27 @@ pub fn score_i8(q: &I8Query, rows: &[i8], scales: &[f32], out: &mut [f32]) {
     }
 }
 
+/// `out[i] += terms[i]`, four lanes at a time: each lane is one IEEE f32 add, exactly the
+/// reference's [`super::scalar::add_assign`] (SIMD128 rounds like scalar f32 and never
+/// flushes subnormals).
+pub fn add_assign(out: &mut [f32], terms: &[f32]) {
+    let n = out.len().min(terms.len());
+    let whole = n / 4 * 4;
+    let mut i = 0;
+    while i < whole {
+        // SAFETY: i + 4 <= whole <= n for both slices; the store writes the same 16
+        // bytes of `out` the load read, and `v128_store` has no alignment requirement.
+        unsafe {
+            let sum = f32x4_add(load(out, i), load(terms, i));
+            v128_store(out.as_mut_ptr().add(i) as *mut v128, sum);
+        }
+        i += 4;
+    }
+    for j in whole..n {
+        out[j] += terms[j];
+    }
+}
+
 /// Sums f32 values with SIMD128 and nothing else: the time this takes over a catalog's
 /// bytes is the one-core memory bound that scoring cannot beat (used by the benchmark).
 /// Four independent accumulators, named rather than looped over so that a size-optimized

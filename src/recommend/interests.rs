@@ -114,6 +114,20 @@ impl Recommender {
         history: &[Event],
         profile: &ProfileConfig,
     ) -> Result<Vec<Vec<f32>>, RecommendError> {
+        self.interest_weights(history, profile)
+            .iter()
+            .map(|weights| fold_in(&self.catalog, weights))
+            .collect()
+    }
+
+    /// The item weights of each interest of the history (largest interest first): the
+    /// `item_weights` of the history's events on that interest's items, each with at least
+    /// one weight above 0.
+    pub(super) fn interest_weights(
+        &self,
+        history: &[Event],
+        profile: &ProfileConfig,
+    ) -> Vec<Vec<(u32, f64)>> {
         let weights = item_weights(history, profile);
         // `item_weights` is sorted by item.
         let weighed = |item: u32| {
@@ -134,7 +148,7 @@ impl Recommender {
                     .filter(|e| items.contains(&e.item))
                     .copied()
                     .collect();
-                fold_in(&self.catalog, &item_weights(&events, profile))
+                item_weights(&events, profile)
             })
             .collect()
     }

@@ -6,10 +6,13 @@
 //!   [`ScanPlan`]) and the one completion every backend ends in
 //!   ([`Recommender::complete`]);
 //! - `cold`: the answer without history (popularity);
+//! - `hybrid`: the hybrid model's score (vectors, neighbours, popularity) and its exact
+//!   merge around the scan;
 //! - `interests`: multi-interest (clusters of the history, one scan each, interleaved);
 //! - `standing`: the shopper's segment and RFM standing from one fold-in ([`Standing`]).
 
 mod cold;
+pub mod hybrid;
 pub mod interests;
 mod options;
 mod plan;
@@ -21,7 +24,7 @@ use crate::catalog::Catalog;
 use crate::error::RecommendError;
 use crate::kernels::{Backend, Query};
 use crate::profile::{fold_in, item_weights, Event, ProfileConfig};
-use crate::topk::{scan, ItemFilter, Scored};
+use crate::topk::{scan, ItemFilter, Scored, Scoring};
 
 pub use options::{
     HistoryExclusion, RecommendOptions, Recommendations, Recommended, SimilarOptions, Strategy,
@@ -37,6 +40,8 @@ pub struct Recommender {
     backend: Backend,
     /// 1/|y_i| per item, computed on the first `similar` call.
     inverse_norms: OnceLock<Vec<f32>>,
+    /// The hybrid model's popularity term `t_i` per item, computed on first use.
+    popularity_bias: OnceLock<Vec<f32>>,
 }
 
 impl Recommender {
@@ -45,6 +50,7 @@ impl Recommender {
             catalog,
             backend: Backend::best(),
             inverse_norms: OnceLock::new(),
+            popularity_bias: OnceLock::new(),
         }
     }
 
@@ -73,13 +79,26 @@ impl Recommender {
         history: &[Event],
         profile: &ProfileConfig,
     ) -> Result<Option<Vec<f32>>, RecommendError> {
+        match self.history_weights(history, profile)? {
+            Some(weights) => fold_in(&self.catalog, &weights).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The history's item weights (`item_weights`), checked; `None` when none is above 0
+    /// (the shopper is cold).
+    fn history_weights(
+        &self,
+        history: &[Event],
+        profile: &ProfileConfig,
+    ) -> Result<Option<Vec<(u32, f64)>>, RecommendError> {
         profile.validate()?;
         self.check_items(history.iter().map(|e| e.item))?;
         let weights = item_weights(history, profile);
         if weights.iter().all(|&(_, w)| w <= 0.0) {
             return Ok(None);
         }
-        fold_in(&self.catalog, &weights).map(Some)
+        Ok(Some(weights))
     }
 
     /// "Recommended for you": personalized when there is history, popular otherwise.
@@ -124,6 +143,9 @@ impl Recommender {
         profile: &ProfileConfig,
     ) -> Result<Vec<f32>, RecommendError> {
         self.check_items(items.iter().copied())?;
+        if let Some(hybrid) = self.catalog.hybrid() {
+            return self.hybrid_probabilities(&hybrid, history, items, profile);
+        }
         let Some(user) = self.user_vector(history, profile)? else {
             return Ok(vec![1.0 / self.catalog.len() as f32; items.len()]);
         };
@@ -132,11 +154,10 @@ impl Recommender {
         let lse = scan(
             &self.catalog,
             self.backend,
-            &query,
+            &Scoring::dot(&query),
             &everything,
             0,
             true,
-            None,
         )
         .log_partition
         .unwrap_or(0.0);

@@ -3,6 +3,7 @@
 //! browser's WebGPU scorer), and [`Recommender::complete`] turns the results into the
 //! list. The rules before and after the scan are written once, here.
 
+use super::hybrid::Candidates;
 use super::options::{check_diversity, check_k, pool_size};
 use super::{
     HistoryExclusion, RecommendOptions, Recommendations, Recommended, Recommender, SimilarOptions,
@@ -10,15 +11,17 @@ use super::{
 };
 use crate::error::RecommendError;
 use crate::kernels::Query;
-use crate::profile::{Event, EventKind};
-use crate::topk::{diversify, scan, ItemFilter, ItemWeights, ScanResult};
+use crate::profile::{fold_in, Event, EventKind};
+use crate::topk::{diversify, scan, ItemBias, ItemFilter, ItemWeights, ScanResult, Scoring};
 
 /// One pass over the catalog that a request needs: what [`scan`] takes. Built by
 /// [`Recommender::plan_recommend`] / [`Recommender::plan_similar`], run by
 /// [`Recommender::run_scan`] or by another backend, finished by [`Recommender::finish`].
 #[derive(Debug, Clone)]
 pub struct ScanPlan<'r> {
-    pub query: Query,
+    /// The shopper's (or the item's) vector; `None` when the scan ranks by `bias` alone (a
+    /// hybrid catalog with its vector term off).
+    pub query: Option<Query>,
     pub filter: ItemFilter<'r>,
     /// How many candidates the scan keeps (more than the request's k when diversifying).
     pub pool: usize,
@@ -26,8 +29,24 @@ pub struct ScanPlan<'r> {
     pub log_partition: bool,
     /// Per-item score multipliers (inverse norms for `similar`).
     pub weights: ItemWeights<'r>,
+    /// Per-item terms added after the dot product (the hybrid model's popularity term).
+    pub bias: ItemBias<'r>,
     pub(super) k: usize,
     pub(super) diversity: f32,
+    /// The hybrid model's neighbour candidates, scored in full and excluded from the scan
+    /// (`filter` excludes them), merged by [`Recommender::finish`].
+    pub(super) candidates: Option<Box<Candidates>>,
+}
+
+impl ScanPlan<'_> {
+    /// How the scan scores each item.
+    pub fn scoring(&self) -> Scoring<'_> {
+        Scoring {
+            query: self.query.as_ref(),
+            weights: self.weights,
+            bias: self.bias,
+        }
+    }
 }
 
 /// What [`Recommender::plan_recommend`] decided.
@@ -110,7 +129,7 @@ impl Recommender {
         self.check_items(spec.exclude.iter().copied())?;
         let filter = ItemFilter::new(&self.catalog, &spec)?;
 
-        let Some(user) = self.user_vector(history, &options.profile)? else {
+        let Some(weights) = self.history_weights(history, &options.profile)? else {
             let items = self.popular(&filter, options.k, options.context_category);
             return Ok(RecommendPlan::Ready(Recommendations {
                 items: items
@@ -125,6 +144,10 @@ impl Recommender {
                 strategy: Strategy::Popular,
             }));
         };
+        if let Some(hybrid) = self.catalog.hybrid() {
+            return self.plan_hybrid(&hybrid, history, &weights, filter, options);
+        }
+        let user = fold_in(&self.catalog, &weights)?;
         if options.interests {
             let interests = self.interest_vectors(history, &options.profile)?;
             if interests.len() >= 2 {
@@ -144,30 +167,35 @@ impl Recommender {
         scan(
             &self.catalog,
             self.backend,
-            &plan.query,
+            &plan.scoring(),
             &plan.filter,
             plan.pool,
             plan.log_partition,
-            plan.weights,
         )
     }
 
-    /// The second half of a planned request: diversity and probabilities over the scan's
-    /// candidates (`result.top`, best first, as [`scan`] returns them).
+    /// The second half of a planned request: the hybrid model's candidates merged in, then
+    /// diversity and probabilities over the scan's candidates (`result.top`, best first, as
+    /// [`scan`] returns them).
     pub fn finish(&self, plan: &ScanPlan<'_>, result: ScanResult) -> Vec<Recommended> {
+        let (top, log_partition) = match &plan.candidates {
+            Some(c) => (
+                c.merge(result.top, plan.pool),
+                result.log_partition.map(|lse| c.log_partition(lse)),
+            ),
+            None => (result.top, result.log_partition),
+        };
         let ranked = if plan.diversity > 0.0 {
-            diversify(&self.catalog, &result.top, plan.k, plan.diversity)
+            diversify(&self.catalog, &top, plan.k, plan.diversity)
         } else {
-            result.top
+            top
         };
         ranked
             .into_iter()
             .map(|s| Recommended {
                 index: s.index,
                 score: s.score,
-                probability: result
-                    .log_partition
-                    .map(|lse| ((s.score as f64) - lse).exp() as f32),
+                probability: log_partition.map(|lse| ((s.score as f64) - lse).exp() as f32),
                 interest: None,
             })
             .collect()
@@ -192,13 +220,15 @@ impl Recommender {
         let scale = inverse_norms[item as usize];
         query.iter_mut().for_each(|v| *v *= scale);
         Ok(ScanPlan {
-            query: Query::new(&query),
+            query: Some(Query::new(&query)),
             filter,
             pool: pool_size(options.k, options.diversity),
             log_partition: false,
             weights: Some(inverse_norms),
+            bias: None,
             k: options.k,
             diversity: options.diversity,
+            candidates: None,
         })
     }
 }
@@ -210,12 +240,14 @@ fn personal_scan<'r>(
     options: &RecommendOptions,
 ) -> ScanPlan<'r> {
     ScanPlan {
-        query: Query::new(user),
+        query: Some(Query::new(user)),
         filter,
         pool: pool_size(options.k, options.diversity),
         log_partition: options.probabilities,
         weights: None,
+        bias: None,
         k: options.k,
         diversity: options.diversity,
+        candidates: None,
     }
 }

@@ -59,7 +59,16 @@ const TARGET_KB: u64 = 250;
 /// a second copy of js-sys's promise-callback shim (the closure casts in the JS glue show
 /// the awaits of `device.rs` on a shim of their own), which the crate split brings. Loading
 /// that crate as a second module only where there is a GPU is the cut that pays for it.
-const CEILING_KB: u64 = 485;
+///
+/// Raised from 485 to 505 KB for the hybrid model (issue 13): main before it builds to
+/// 490,109 bytes (478.6 KB) raw / 211,189 gzip, the hybrid to 513,180 bytes (501.2 KB) /
+/// 220,897 gzip (+22.5 KB raw, +9.5 KB gzip). The bytes are the neighbour table and
+/// `hybrid.*` validation with its messages (~4.3 KB in the catalog parser), the hybrid
+/// plan, candidates and exact merge, the probabilities' correction, `libm::log1p`, the
+/// `info()` fields, and the GPU column. Cuts already in: no map collect (a stable sort)
+/// and no pair sort (the neighbour sums take two passes over the slots), candidates scored
+/// through `score_rows` rather than a second copy of the kernels (−9.3 KB together).
+const CEILING_KB: u64 = 505;
 
 /// wasm-opt enables only MVP features unless told otherwise, and rejects what current
 /// rustc and wasm-bindgen emit: SIMD128 and bulk memory from rustc, an externref

@@ -72,3 +72,42 @@ pub fn spread_history(n: usize, len: usize) -> Vec<(u32, f64)> {
     history.sort_by_key(|&(item, _)| item);
     history
 }
+
+/// [`random_catalog`]'s vectors (the same for the same seed) with popularity in [0, 100)
+/// and, with `hybrid`, the hybrid model: `k` random neighbours per item with weights in
+/// (0, 1], strongest first, and the blend `params`. With `None` the same catalog without
+/// the hybrid: the benchmark's plain row over the same vectors.
+pub fn random_hybrid_catalog(
+    n: usize,
+    d: usize,
+    dtype: VectorDtype,
+    seed: u64,
+    hybrid: Option<(usize, shopwindow::catalog::HybridParams)>,
+) -> Vec<u8> {
+    use shopwindow::catalog::{HybridSpec, NeighbourSpec};
+    let mut rng = Xorshift::new(seed);
+    let mut other = Xorshift::new(seed ^ 0x5eed);
+    let mut builder = CatalogBuilder::new(d).dtype(dtype);
+    let mut row = vec![0.0f32; d];
+    for i in 0..n {
+        row.iter_mut().for_each(|v| *v = rng.signed());
+        let mut item = ItemRecord::new(format!("item-{i}"));
+        item.popularity = (other.unit() * 100.0).floor();
+        builder
+            .push(item, &row)
+            .expect("generated vectors are finite");
+    }
+    if let Some((k, params)) = hybrid {
+        let ids = (0..n * k).map(|_| other.below(n as u64) as u32).collect();
+        let weights = (0..n * k)
+            .map(|s| (1.0 - (s % k) as f32 / k as f32) * (0.5 + 0.5 * other.unit()))
+            .collect();
+        builder = builder.hybrid(HybridSpec {
+            params,
+            neighbours: Some(NeighbourSpec { k, ids, weights }),
+        });
+    }
+    builder
+        .to_bytes()
+        .expect("the builder writes a valid catalog")
+}

@@ -50,6 +50,13 @@ pub const GOLDEN_CATEGORIES: [&str; 6] = ["shoes", "bags", "hats", "coats", "soc
 /// The golden-test catalog: items cluster by category (a shared direction per category plus
 /// noise), so personalized lists are meaningful; every 7th item is out of stock.
 pub fn golden_catalog(dtype: VectorDtype) -> Vec<u8> {
+    golden_builder(dtype)
+        .to_bytes()
+        .expect("the golden catalog is valid")
+}
+
+/// The builder of [`golden_catalog`], holding its items.
+fn golden_builder(dtype: VectorDtype) -> CatalogBuilder {
     let mut rng = Xorshift::new(2024);
     let centers: Vec<Vec<f32>> = (0..GOLDEN_CATEGORIES.len())
         .map(|_| (0..GOLDEN_DIM).map(|_| rng.signed()).collect())
@@ -82,7 +89,7 @@ pub fn golden_catalog(dtype: VectorDtype) -> Vec<u8> {
             .push(item, &vector)
             .expect("golden vectors are finite");
     }
-    builder.to_bytes().expect("the golden catalog is valid")
+    builder
 }
 
 /// The golden catalog (f32) with six customer segments, one per category: each centroid
@@ -153,4 +160,109 @@ fn segment_catalog_with(rfm_weight: Option<f32>) -> Vec<u8> {
     )
     .expect("sorted thresholds");
     with_segments(&bytes, Some(&spec), Some(&rfm)).expect("valid segments")
+}
+
+/// Which hybrid model [`golden_hybrid_catalog`] adds to the golden catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HybridFixture {
+    /// Vectors, neighbours (log1p history) and popularity, on the golden catalog of this
+    /// vector type.
+    Full(VectorDtype),
+    /// Neighbours (saturated history) and popularity, vector term off (f32 vectors).
+    NoVectors,
+    /// Vectors and popularity only: the blend without a neighbour table (f32).
+    NoTable,
+    /// Vectors and neighbours with a linear history and no popularity (f32).
+    Linear,
+}
+
+impl HybridFixture {
+    pub fn all() -> [HybridFixture; 6] {
+        [
+            HybridFixture::Full(VectorDtype::F32),
+            HybridFixture::Full(VectorDtype::F16),
+            HybridFixture::Full(VectorDtype::I8),
+            HybridFixture::NoVectors,
+            HybridFixture::NoTable,
+            HybridFixture::Linear,
+        ]
+    }
+
+    /// The name in golden keys.
+    pub fn name(self) -> String {
+        match self {
+            HybridFixture::Full(dtype) => format!("hybrid {}", dtype.as_str()),
+            HybridFixture::NoVectors => "hybrid without vectors".into(),
+            HybridFixture::NoTable => "hybrid without neighbours".into(),
+            HybridFixture::Linear => "hybrid linear".into(),
+        }
+    }
+
+    pub fn params(self) -> shopwindow::catalog::HybridParams {
+        use shopwindow::catalog::{HistoryTransform, HybridParams};
+        let (vectors, neighbour_weight, popularity_weight, history) = match self {
+            HybridFixture::Full(_) => (true, 0.6, 0.8, HistoryTransform::Log1p),
+            HybridFixture::NoVectors => (false, 1.5, 1.0, HistoryTransform::Saturate),
+            HybridFixture::NoTable => (true, 0.5, 0.4, HistoryTransform::Linear),
+            HybridFixture::Linear => (true, 0.05, 0.0, HistoryTransform::Linear),
+        };
+        HybridParams {
+            vectors,
+            neighbour_weight,
+            popularity_weight,
+            history,
+        }
+    }
+}
+
+/// Neighbours per item of the golden hybrid catalogs (the tuner's default).
+pub const GOLDEN_NEIGHBOURS: usize = 10;
+
+/// The golden neighbour table: per item six items of its own category and three of others,
+/// strongest first, every third row ending in an empty slot; weights in (0, 1].
+pub fn golden_neighbour_table() -> shopwindow::catalog::NeighbourSpec {
+    use shopwindow::catalog::{NeighbourSpec, EMPTY_NEIGHBOUR};
+    let mut rng = Xorshift::new(77);
+    let categories = GOLDEN_CATEGORIES.len() as u64;
+    let mut ids = Vec::with_capacity(GOLDEN_ITEMS * GOLDEN_NEIGHBOURS);
+    let mut weights = Vec::with_capacity(GOLDEN_ITEMS * GOLDEN_NEIGHBOURS);
+    for j in 0..GOLDEN_ITEMS as u64 {
+        for slot in 0..GOLDEN_NEIGHBOURS as u64 {
+            let id = if slot == 9 && j % 3 == 0 {
+                EMPTY_NEIGHBOUR
+            } else if slot < 6 {
+                // Same category: the items are i ≡ j (mod 6).
+                ((j + categories * (1 + rng.below(GOLDEN_ITEMS as u64 / categories - 1)))
+                    % GOLDEN_ITEMS as u64) as u32
+            } else {
+                rng.below(GOLDEN_ITEMS as u64) as u32
+            };
+            ids.push(id);
+            weights.push((1.0 - slot as f32 * 0.08) * (0.5 + 0.5 * rng.unit()));
+        }
+    }
+    NeighbourSpec {
+        k: GOLDEN_NEIGHBOURS,
+        ids,
+        weights,
+    }
+}
+
+/// The golden catalog with the hybrid model `fixture` (and a tuner's `tune.*` report).
+pub fn golden_hybrid_catalog(fixture: HybridFixture) -> Vec<u8> {
+    use shopwindow::catalog::HybridSpec;
+    let dtype = match fixture {
+        HybridFixture::Full(dtype) => dtype,
+        _ => VectorDtype::F32,
+    };
+    let spec = HybridSpec {
+        params: fixture.params(),
+        neighbours: (fixture != HybridFixture::NoTable).then(golden_neighbour_table),
+    };
+    golden_builder(dtype)
+        .metadata("tune.winner", "hybrid")
+        .metadata("tune.validation", "a fixture, not a measurement")
+        .hybrid(spec)
+        .to_bytes()
+        .expect("the golden hybrid catalog is valid")
 }

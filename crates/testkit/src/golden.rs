@@ -203,10 +203,18 @@ pub fn expected() -> Result<std::collections::BTreeMap<String, Answer>, String> 
 
 /// Checks `got` against the recorded answer for `case`.
 pub fn check(case: &GoldenCase, got: &Answer) -> Result<(), String> {
-    let all = expected()?;
-    let key = case.key();
+    compare(&expected()?, &case.key(), got)
+}
+
+/// Checks `got` against the answer recorded under `key` in `all`: the same strategy, ids,
+/// interests and f32 score bits, probabilities to 1e-6 relative.
+pub fn compare(
+    all: &std::collections::BTreeMap<String, Answer>,
+    key: &str,
+    got: &Answer,
+) -> Result<(), String> {
     let want = all
-        .get(&key)
+        .get(key)
         .ok_or_else(|| format!("no recorded answer for {key:?}: regenerate the golden file"))?;
     if want.strategy != got.strategy {
         return Err(format!(

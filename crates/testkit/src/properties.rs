@@ -13,7 +13,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use shopwindow::catalog::ItemVectors;
 use shopwindow::kernels::{dot_f64, scalar, score_rows, Backend, I8Query, Query};
-use shopwindow::topk::{rank_order, Scored, TopK};
+use shopwindow::topk::{rank_order, scan, ItemFilter, Scored, Scoring, TopK};
+use shopwindow::{Catalog, CatalogBuilder, ItemRecord, VectorDtype};
 
 fn runner(cases: u32) -> TestRunner {
     let config = Config {
@@ -215,10 +216,79 @@ pub fn top_k_matches_full_sort(cases: u32) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// The scan with a per-item bias (the hybrid model's popularity term) on every backend
+/// equals the scalar reference's scores plus the bias in one f32 add, fully sorted: the
+/// same items and bit-identical scores, for every vector type; and without a query the
+/// scores are the bias itself.
+pub fn biased_scan_matches_reference(cases: u32) -> Result<(), String> {
+    let strategy = (1usize..=40, 1usize..=70, 0usize..3).prop_flat_map(|(d, n, dtype)| {
+        (
+            proptest::collection::vec(finite_f32(), d),
+            proptest::collection::vec(finite_f32(), d * n),
+            // Coarse biases: equal final scores are common.
+            proptest::collection::vec((-8i8..8).prop_map(|b| b as f32 * 0.25), n),
+            Just(dtype),
+            0usize..=n + 1,
+            any::<bool>(),
+        )
+    });
+    runner(cases)
+        .run(&strategy, |(q, rows, bias, dtype, k, with_query)| {
+            let d = q.len();
+            let n = rows.len() / d;
+            let dtype = [VectorDtype::F32, VectorDtype::F16, VectorDtype::I8][dtype];
+            let mut builder = CatalogBuilder::new(d).dtype(dtype);
+            for (i, row) in rows.chunks_exact(d).enumerate() {
+                builder.push(ItemRecord::new(format!("i{i}")), row).unwrap();
+            }
+            let catalog = Catalog::from_bytes(builder.to_bytes().unwrap()).unwrap();
+            let query = Query::new(&q);
+            let mut reference = vec![0.0f32; n];
+            if with_query {
+                score_rows(
+                    Backend::Scalar,
+                    &query,
+                    catalog.vectors(),
+                    0..n,
+                    &mut reference,
+                );
+            }
+            let mut want: Vec<Scored> = reference
+                .iter()
+                .zip(&bias)
+                .enumerate()
+                .map(|(i, (&s, &b))| Scored {
+                    index: i as u32,
+                    score: if with_query { s + b } else { b },
+                })
+                .collect();
+            want.sort_by(rank_order);
+            want.truncate(k);
+            let scoring = Scoring {
+                query: with_query.then_some(&query),
+                weights: None,
+                bias: Some(&bias),
+            };
+            let filter = ItemFilter::all(&catalog);
+            for &backend in Backend::all() {
+                let got = scan(&catalog, backend, &scoring, &filter, k, false).top;
+                prop_assert_eq!(got.len(), want.len());
+                for (g, w) in got.iter().zip(&want) {
+                    if g.index != w.index || g.score.to_bits() != w.score.to_bits() {
+                        return Err(describe(backend, "biased scan", g.score, w.score));
+                    }
+                }
+            }
+            Ok(())
+        })
+        .map_err(|e| e.to_string())
+}
+
 /// Runs every property above; the browser suite calls this once.
 pub fn all(cases: u32) -> Result<(), String> {
     f32_kernels_match_reference(cases)?;
     f16_kernels_match_reference(cases)?;
     i8_kernels_match_reference(cases)?;
-    top_k_matches_full_sort(cases)
+    top_k_matches_full_sort(cases)?;
+    biased_scan_matches_reference(cases)
 }

@@ -2,6 +2,7 @@
 //! `lib.rs` only moves these across the wasm boundary, so the native golden tests can call
 //! exactly what the browser calls.
 
+use shopwindow::catalog::names;
 use shopwindow::profile::{Event, EventKind, ProfileConfig};
 use shopwindow::recommend::{self, HistoryExclusion};
 use shopwindow::segment::ShopperSegment;
@@ -318,6 +319,22 @@ pub fn info(catalog: &Catalog) -> dto::CatalogInfo {
         source: meta.source.clone(),
         byte_length: catalog.byte_len(),
         zero_copy: catalog.is_zero_copy(),
+        hybrid: catalog.hybrid().map(|h| dto::HybridInfo {
+            vectors: h.params.vectors,
+            neighbour_weight: h.params.neighbour_weight,
+            popularity_weight: h.params.popularity_weight,
+            history: h.params.history.as_str().to_string(),
+            neighbours: h.neighbours.map_or(0, |n| n.k()),
+        }),
+        tune: {
+            // Inserted one by one: collecting a map would add a sort to the wasm.
+            let mut tune = std::collections::BTreeMap::new();
+            for (key, value) in catalog.tune_report() {
+                let key = key.strip_prefix(names::META_TUNE_PREFIX).unwrap_or(key);
+                tune.insert(key.to_string(), value.to_string());
+            }
+            tune
+        },
     }
 }
 

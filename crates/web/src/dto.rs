@@ -203,6 +203,28 @@ pub struct CatalogInfo {
     pub byte_length: usize,
     /// True when the catalog bytes are read in place (no second copy in memory).
     pub zero_copy: bool,
+    /// The hybrid model, when the catalog ships one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub hybrid: Option<HybridInfo>,
+    /// The offline tuner's report: its `tune.*` metadata (free text), keys without the
+    /// `tune.` prefix. Empty when the catalog was not tuned.
+    #[serde(default)]
+    pub tune: std::collections::BTreeMap<String, String>,
+}
+
+/// The hybrid model a catalog ships: how `recommend` blends its scores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct HybridInfo {
+    /// Whether the vector score takes part.
+    pub vectors: bool,
+    pub neighbour_weight: f32,
+    pub popularity_weight: f32,
+    /// "linear", "log1p" or "saturate".
+    pub history: String,
+    /// Neighbour slots per item (0 without a neighbour table).
+    pub neighbours: usize,
 }
 
 /// A scoring backend a page can ask for.

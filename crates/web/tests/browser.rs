@@ -5,8 +5,9 @@
 
 use js_sys::{Array, Reflect, JSON};
 use shopwindow::{Backend, VectorDtype};
-use shopwindow_testkit::fixtures::golden_catalog;
+use shopwindow_testkit::fixtures::{golden_catalog, golden_hybrid_catalog, HybridFixture};
 use shopwindow_testkit::golden::{self, Answer, Call};
+use shopwindow_testkit::hybrid_golden;
 use shopwindow_testkit::properties;
 use shopwindow_web::Recommender;
 use wasm_bindgen::{JsCast, JsValue};
@@ -46,6 +47,49 @@ fn simd128_kernels_are_bit_identical_to_the_reference() {
 #[wasm_bindgen_test]
 fn top_k_matches_a_full_sort() {
     properties::top_k_matches_full_sort(64).unwrap();
+}
+
+#[wasm_bindgen_test]
+fn biased_scan_is_bit_identical_to_the_reference() {
+    properties::biased_scan_matches_reference(64).unwrap();
+}
+
+#[wasm_bindgen_test]
+fn hybrid_golden_cases_match_native_answers_on_every_backend() {
+    for fixture in HybridFixture::all() {
+        for backend in Backend::all() {
+            let mut rec = Recommender::new(golden_hybrid_catalog(fixture))
+                .unwrap_or_else(|_| panic!("hybrid catalog loads"));
+            rec.set_backend(backend.name()).unwrap();
+            for case in hybrid_golden::cases()
+                .iter()
+                .filter(|c| c.fixture == fixture)
+            {
+                let result = match case.call {
+                    Call::Recommend => rec.recommend(js(&case.history), js(&case.options)),
+                    Call::Similar => rec.similar(case.item_id, js(&case.options)),
+                };
+                let result =
+                    result.unwrap_or_else(|e| panic!("{}: {}", case.key(), message(e.into())));
+                let answer: Answer = serde_wasm_bindgen::from_value(result).unwrap();
+                hybrid_golden::check(case, &answer)
+                    .unwrap_or_else(|e| panic!("backend {}: {e}", backend.name()));
+            }
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn info_reports_the_hybrid() {
+    let rec = Recommender::new(golden_hybrid_catalog(HybridFixture::NoVectors)).unwrap();
+    let info = rec.info().unwrap();
+    let get = |obj: &JsValue, key: &str| Reflect::get(obj, &key.into()).unwrap();
+    let hybrid = get(&info, "hybrid");
+    assert!(!get(&hybrid, "vectors").as_bool().unwrap());
+    assert_eq!(get(&hybrid, "history").as_string().unwrap(), "saturate");
+    assert_eq!(get(&hybrid, "neighbours").as_f64().unwrap(), 10.0);
+    let tune = get(&info, "tune");
+    assert_eq!(get(&tune, "winner").as_string().unwrap(), "hybrid");
 }
 
 #[wasm_bindgen_test]

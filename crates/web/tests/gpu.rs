@@ -20,7 +20,8 @@ use js_sys::{Object, Promise, Reflect, JSON};
 use serde_json::{json, Value};
 use shopwindow::VectorDtype;
 use shopwindow_testkit::catalogs::clustered_catalog;
-use shopwindow_testkit::fixtures::golden_catalog;
+use shopwindow_testkit::fixtures::{golden_catalog, golden_hybrid_catalog, HybridFixture};
+use shopwindow_testkit::hybrid_golden::long_history;
 use shopwindow_web::Recommender;
 use shopwindow_webgpu::testing::{break_shaders_for_tests, override_i8_dot_for_tests};
 use shopwindow_webgpu::I8Dot;
@@ -380,6 +381,55 @@ async fn requests_the_gpu_does_not_serve_are_scored_on_the_cpu() {
     // The synchronous methods keep working, on the CPU.
     let result = json_of(&gpu.recommend(js(&history), JsValue::UNDEFINED).unwrap());
     assert_eq!(result["backend"], "simd128");
+}
+
+/// The hybrid model on the GPU: the popularity term is a per-item column added after the
+/// dot product, the neighbour candidates are excluded from the GPU scan and merged on the
+/// host, so every request of the parity suite (probabilities included) runs there, whole or
+/// chunked, and ranks as the reference does.
+#[wasm_bindgen_test]
+async fn hybrid_catalogs_match_the_reference_on_webgpu() {
+    let id = |i: usize| format!("sku-{i:04}");
+    let fixtures = [
+        HybridFixture::Full(VectorDtype::F32),
+        HybridFixture::Full(VectorDtype::F16),
+        HybridFixture::Full(VectorDtype::I8),
+        HybridFixture::NoTable,
+        HybridFixture::Linear,
+    ];
+    for fixture in fixtures {
+        let mut calls = calls(id, ["shoes", "coats"]);
+        calls.push((
+            "a 200-event history with decay (a large candidate set)",
+            Call::Recommend {
+                history: long_history(200),
+                options: json!({ "k": 20, "probabilities": true, "halfLifeDays": 7, "now": 30.0 * 86_400_000.0 }),
+            },
+        ));
+        let label = fixture.name();
+        let bytes = golden_hybrid_catalog(fixture);
+        assert_eq!(parity_on(&label, bytes.clone(), None, &calls).await, 1);
+        let chunks = parity_on(&format!("{label} chunked"), bytes, Some(1024), &calls).await;
+        assert!(chunks >= 3, "{label}: {chunks} chunks");
+    }
+}
+
+/// A hybrid catalog with its vector term off ranks by a column: the CPU serves it (no
+/// vectors to score), with the same answer, and says so.
+#[wasm_bindgen_test]
+async fn a_hybrid_without_vectors_is_scored_on_the_cpu() {
+    let bytes = golden_hybrid_catalog(HybridFixture::NoVectors);
+    let reference = scalar(bytes.clone());
+    let (gpu, _) = webgpu(bytes, None).await;
+    for (name, call) in calls(|i| format!("sku-{i:04}"), ["shoes", "coats"]) {
+        let Call::Recommend { .. } = call else {
+            continue;
+        };
+        let got = call.run_async(&gpu).await;
+        assert_eq!(got["backend"], "simd128", "{name}: {got}");
+        assert_eq!(items(&got), items(&call.run_sync(&reference)), "{name}");
+    }
+    assert_eq!(gpu.backend(), "webgpu");
 }
 
 /// Resolves after `ms` milliseconds (lets browser events such as `device.lost` run).

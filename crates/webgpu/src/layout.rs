@@ -33,6 +33,9 @@ pub const FILTER_PRICE: u32 = 2;
 pub const FILTER_AVAILABLE: u32 = 4;
 pub const USE_WEIGHTS: u32 = 8;
 pub const LOG_PARTITION: u32 = 16;
+/// The per-item column adds to the score (the hybrid model's popularity term) instead of
+/// multiplying it; a request sets at most one of `USE_WEIGHTS` and `ADD_BIAS`.
+pub const ADD_BIAS: u32 = 32;
 
 /// Marks an empty candidate slot (filtered out, or past the end of the chunk).
 pub const NO_ITEM: u32 = u32::MAX;

@@ -21,6 +21,9 @@ use crate::layout::{self, Chunk, Request, MAX_POOL, PARAMS_BYTES, PARAMS_STRIDE}
 use crate::shaders;
 use crate::{GpuError, StartError};
 
+/// Per-item columns kept on the GPU: the two a catalog has (inverse norms, popularity term).
+const COLUMNS_KEPT: usize = 2;
+
 thread_local! {
     static BREAK_SHADERS: Cell<bool> = const { Cell::new(false) };
 }
@@ -38,8 +41,9 @@ struct ChunkBuffers {
     columns: GpuBuffer,
 }
 
-/// Per-item weights (the inverse norms `similar` uses), uploaded on first use. Keyed by the
-/// slice's address and length: the core always passes the same cached slice.
+/// A per-item column (the inverse norms `similar` multiplies by, or the hybrid model's
+/// popularity term a recommendation adds), uploaded on first use. Keyed by the slice's
+/// address and length: the core always passes the same cached slice.
 struct Weights {
     key: (usize, usize),
     chunks: Vec<GpuBuffer>,
@@ -67,7 +71,8 @@ pub struct GpuScorer {
     dim: usize,
     chunks: Vec<Chunk>,
     buffers: Vec<ChunkBuffers>,
-    weights: RefCell<Option<Weights>>,
+    /// At most [`COLUMNS_KEPT`] columns, most recently used last.
+    weights: RefCell<Vec<Weights>>,
     /// Bound as the weights of requests without any (every binding must have a buffer).
     no_weights: GpuBuffer,
 }
@@ -155,7 +160,7 @@ impl GpuScorer {
             dim,
             chunks,
             buffers,
-            weights: RefCell::new(None),
+            weights: RefCell::new(Vec::new()),
             no_weights,
             device,
         })
@@ -203,9 +208,12 @@ impl GpuScorer {
     }
 
     /// Whether this scan can run here: very large candidate pools stay on the CPU (see
-    /// [`MAX_POOL`]).
+    /// [`MAX_POOL`]), and so does a scan without a query (a hybrid catalog with its vector
+    /// term off ranks by one column, which needs no GPU).
     pub fn supports(plan: &ScanPlan<'_>) -> bool {
         plan.pool <= MAX_POOL
+            && plan.query.is_some()
+            && !(plan.weights.is_some() && plan.bias.is_some())
     }
 
     /// Runs `plan` (which [`GpuScorer::supports`]) on the GPU: the same top list as
@@ -213,16 +221,23 @@ impl GpuScorer {
     pub async fn scan(&self, plan: &ScanPlan<'_>) -> Result<ScanResult, GpuError> {
         let gpu = &self.device.device;
         let k = plan.pool;
+        let query = plan
+            .query
+            .as_ref()
+            .ok_or("a scan without a query is not served on the GPU")?;
         let mut request = Request::new(
             self.dtype,
-            plan.query.values(),
+            query.values(),
             plan.filter.parts(),
             plan.weights.is_some(),
         );
         if plan.log_partition {
             request.flags |= layout::LOG_PARTITION;
         }
-        let weights = match plan.weights {
+        if plan.bias.is_some() {
+            request.flags |= layout::ADD_BIAS;
+        }
+        let weights = match plan.weights.or(plan.bias) {
             Some(w) => Some(self.weight_buffers(w)?),
             None => None,
         };
@@ -300,8 +315,11 @@ impl GpuScorer {
     fn weight_buffers(&self, weights: &[f32]) -> Result<Vec<GpuBuffer>, String> {
         let key = (weights.as_ptr() as usize, weights.len());
         let mut cached = self.weights.borrow_mut();
-        if let Some(w) = cached.as_ref().filter(|w| w.key == key) {
-            return Ok(w.chunks.clone());
+        if let Some(at) = cached.iter().position(|w| w.key == key) {
+            let hit = cached.remove(at);
+            let chunks = hit.chunks.clone();
+            cached.push(hit);
+            return Ok(chunks);
         }
         let chunks = self
             .chunks
@@ -314,7 +332,11 @@ impl GpuScorer {
                 )
             })
             .collect::<Result<Vec<_>, _>>()?;
-        *cached = Some(Weights {
+        if cached.len() == COLUMNS_KEPT {
+            // Not destroyed: a scan in flight may still read it; the GPU frees it after.
+            cached.remove(0);
+        }
+        cached.push(Weights {
             key,
             chunks: chunks.clone(),
         });
@@ -329,7 +351,7 @@ impl Drop for GpuScorer {
             b.vectors.destroy();
             b.columns.destroy();
         }
-        if let Some(w) = self.weights.get_mut() {
+        for w in self.weights.get_mut().iter() {
             w.chunks.iter().for_each(GpuBuffer::destroy);
         }
         self.no_weights.destroy();

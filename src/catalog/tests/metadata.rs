@@ -152,6 +152,7 @@ fn limits(max_items: usize, max_dim: usize, max_vector_elements: usize) -> Limit
         max_items,
         max_dim,
         max_vector_elements,
+        ..Limits::default()
     }
 }
 

@@ -16,6 +16,7 @@ use super::*;
 
 mod container;
 mod metadata;
+mod optional_hybrid;
 mod optional_segments;
 mod robustness;
 mod round_trip;

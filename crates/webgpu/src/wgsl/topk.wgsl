@@ -18,6 +18,7 @@ const FILTER_PRICE: u32 = 2u;
 const FILTER_AVAILABLE: u32 = 4u;
 const USE_WEIGHTS: u32 = 8u;
 const LOG_PARTITION: u32 = 16u;
+const ADD_BIAS: u32 = 32u;
 // Stands for "no score" in the log-sum-exp: exp(NO_SCORE - max) is 0. WGSL may assume
 // floats are finite, so not -inf.
 const NO_SCORE: f32 = -3.0e38;
@@ -47,7 +48,8 @@ struct Params {
 @group(0) @binding(1) var<storage, read> request: array<u32>;
 // Per item (chunk-local): category, price bits, available flag, int8 row scale bits.
 @group(0) @binding(3) var<storage, read> columns: array<vec4<u32>>;
-// Per item (chunk-local): score multipliers, read only when USE_WEIGHTS is set.
+// Per item (chunk-local): score multipliers (USE_WEIGHTS) or terms added after the dot
+// product (ADD_BIAS, the hybrid model's popularity term); a request sets at most one.
 @group(0) @binding(4) var<storage, read> weights: array<f32>;
 // (key, catalog index) candidates, `params.k` per workgroup; with LOG_PARTITION also one
 // (max, Σ exp(score − max)) pair of f32 bits per workgroup from `params.lse_base` on.
@@ -153,6 +155,10 @@ fn main(
                 var s = score(local);
                 if ((params.flags & USE_WEIGHTS) != 0u) {
                     s = s * weights[local];
+                }
+                // One f32 add after the dot product, as the CPU's `Scoring::score_rows`.
+                if ((params.flags & ADD_BIAS) != 0u) {
+                    s = s + weights[local];
                 }
                 mine[r] = s;
                 if (ok) {
