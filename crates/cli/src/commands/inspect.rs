@@ -71,6 +71,21 @@ pub fn summarize(catalog: &Catalog, list: usize) -> Result<String> {
     if let Some(source) = &meta.source {
         let _ = writeln!(out, "  source {source}");
     }
+    if let Some(hybrid) = catalog.hybrid() {
+        let h = hybrid.params;
+        let _ = writeln!(
+            out,
+            "  hybrid: vectors {}, neighbours x{} ({}), popularity x{}, history {}",
+            if h.vectors { "on" } else { "off" },
+            h.neighbour_weight,
+            hybrid
+                .neighbours
+                .map_or("no table".to_string(), |t| format!("K = {}", t.k())),
+            h.popularity_weight,
+            h.history.as_str()
+        );
+    }
+    // The tuner's report (`tune.*`) and any other free-text metadata.
     for (key, value) in &meta.extra {
         let _ = writeln!(out, "  {key} = {value}");
     }

@@ -246,11 +246,12 @@ pub fn run_model(
 /// neighbours and popularity without the vectors.
 fn report_parts(bytes: &[u8], split: &EvalSplit, k: usize, progress: &Progress) -> Result<()> {
     use crate::tune::hybrid::Blend;
-    use crate::tune::ranker::HybridRanker;
-    let Some(ranker) = HybridRanker::new(bytes.to_vec(), &split.train)? else {
+    use crate::tune::{blend_of, blend_params};
+    let catalog = shopwindow::Catalog::from_bytes(bytes.to_vec())?;
+    let Some(hybrid) = catalog.hybrid() else {
         return Ok(());
     };
-    let blend = *ranker.blend();
+    let blend = blend_of(&hybrid.params);
     let parts = [
         (
             "vectors alone",
@@ -271,27 +272,45 @@ fn report_parts(bytes: &[u8], split: &EvalSplit, k: usize, progress: &Progress) 
             },
         ),
     ];
-    let mut ranker = Some(ranker);
     for (name, part) in parts {
-        let r = ranker.take().expect("put back below").with_blend(part);
-        let metrics = evaluate(split, &r, k, progress, name)?;
+        // The same catalog with the part's blend, scored by the core as the device would.
+        let mut spec = hybrid_spec_of(&catalog);
+        spec.params = blend_params(&part);
+        let variant = shopwindow::catalog::with_hybrid(bytes, Some(&spec))?;
+        let ranker = CatalogRanker::new(variant, &split.train)?;
+        let metrics = evaluate(split, &ranker, k, progress, name)?;
         eprintln!(
             "  {}: tuned catalog, {name}: recall@{k} {:.4}, NDCG@{k} {:.4}, coverage {:.3}",
             split.name, metrics.recall, metrics.ndcg, metrics.coverage
         );
-        ranker = Some(r);
     }
     Ok(())
 }
 
-/// The browser's ranking of a catalog: the hybrid when it has the hybrid's additions,
-/// the vectors alone otherwise.
-fn catalog_ranker(bytes: Vec<u8>, split: &EvalSplit) -> Result<Box<dyn Ranker + '_>> {
-    if crate::tune::catalog_ext::read_hybrid(&bytes)?.is_some() {
-        let ranker = crate::tune::ranker::HybridRanker::new(bytes, &split.train)?
-            .expect("checked: the catalog has hybrid metadata");
-        return Ok(Box::new(ranker));
+/// A catalog's hybrid as the writer's spec (to rewrite it with other blend weights).
+fn hybrid_spec_of(catalog: &shopwindow::Catalog) -> shopwindow::catalog::HybridSpec {
+    let hybrid = catalog.hybrid().expect("called on a hybrid catalog");
+    shopwindow::catalog::HybridSpec {
+        params: hybrid.params,
+        neighbours: hybrid.neighbours.map(|table| {
+            let mut ids = Vec::with_capacity(catalog.len() * table.k());
+            let mut weights = Vec::with_capacity(catalog.len() * table.k());
+            for j in 0..catalog.len() {
+                let (row_ids, row_bits) = table.row(j);
+                ids.extend_from_slice(row_ids);
+                weights.extend(row_bits.iter().map(|&b| half::f16::from_bits(b).to_f32()));
+            }
+            shopwindow::catalog::NeighbourSpec {
+                k: table.k(),
+                ids,
+                weights,
+            }
+        }),
     }
+}
+
+/// The browser's ranking of a catalog (hybrid or not): the core's `Recommender`.
+fn catalog_ranker(bytes: Vec<u8>, split: &EvalSplit) -> Result<Box<dyn Ranker + '_>> {
     Ok(Box::new(CatalogRanker::new(bytes, &split.train)?))
 }
 

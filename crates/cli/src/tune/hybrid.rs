@@ -51,42 +51,11 @@ use shopwindow::{Event, ProfileConfig, RecommendOptions, Recommender};
 
 use super::neighbours::Neighbours;
 
-/// How `w_j` becomes the neighbour term's history weight.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HistoryTransform {
-    Linear,
-    Log1p,
-    /// min(w, 1): binary for whole events (as EASE and RP3β were fitted), fading with decay.
-    Saturate,
-}
-
-impl HistoryTransform {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HistoryTransform::Linear => "linear",
-            HistoryTransform::Log1p => "log1p",
-            HistoryTransform::Saturate => "saturate",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<HistoryTransform> {
-        match text {
-            "linear" => Some(HistoryTransform::Linear),
-            "log1p" => Some(HistoryTransform::Log1p),
-            "saturate" => Some(HistoryTransform::Saturate),
-            _ => None,
-        }
-    }
-
-    /// `h_j` of step 5.
-    pub fn apply(self, w: f64) -> f32 {
-        match self {
-            HistoryTransform::Linear => w as f32,
-            HistoryTransform::Log1p => w.ln_1p() as f32,
-            HistoryTransform::Saturate => w.min(1.0) as f32,
-        }
-    }
-}
+/// How `w_j` becomes the neighbour term's history weight, and `h_j` / `q_i` themselves:
+/// the core's, so the tuner ranks with the device's arithmetic (the core takes `ln` from
+/// libm on every target, where the platform's could differ in the last bit).
+pub use shopwindow::catalog::HistoryTransform;
+pub use shopwindow::recommend::hybrid::{history_weight, popularity_term};
 
 /// The blend weights of the final score.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -110,21 +79,6 @@ impl Blend {
     }
 }
 
-/// `q` of step 3 from the catalog's popularity column.
-pub fn popularity_term(popularity: Option<&[f32]>, n: usize) -> Vec<f32> {
-    let Some(p) = popularity else {
-        return vec![0.0; n];
-    };
-    let max = p.iter().fold(0.0f32, |m, &v| m.max(v)) as f64;
-    if max <= 0.0 {
-        return vec![0.0; n];
-    }
-    let denominator = max.ln_1p();
-    p.iter()
-        .map(|&v| ((v as f64).ln_1p() / denominator) as f32)
-        .collect()
-}
-
 /// Step 5: the candidates and their `nb_i`, ascending by item.
 pub fn neighbour_scores(
     neighbours: &Neighbours,
@@ -136,7 +90,7 @@ pub fn neighbour_scores(
         if w <= 0.0 {
             continue;
         }
-        let h = transform.apply(w);
+        let h = history_weight(transform, w);
         for (i, weight) in neighbours.row(j as usize) {
             *acc.entry(i).or_insert(0.0) += h * weight;
         }

@@ -20,10 +20,8 @@
 //! core's catalog reader, fold-in and scan kernel, the other terms by the spec there.
 
 pub mod blend;
-pub mod catalog_ext;
 pub mod hybrid;
 pub mod neighbours;
-pub mod ranker;
 pub mod search;
 pub mod split;
 
@@ -33,6 +31,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
+use shopwindow::catalog::{HybridParams, HybridSpec, NeighbourSpec};
 use shopwindow::{Catalog, Recommender, VectorDtype};
 
 use crate::als::{self, AlsConfig};
@@ -761,11 +760,12 @@ pub fn table(tuned: &Tuned, k: usize) -> String {
     out
 }
 
-/// The tuner's choice and figures as catalog metadata (`tune.*`) plus the blend
-/// (`hybrid.*`).
+/// The tuner's choice and figures as catalog metadata (`tune.*`, free text that `inspect`
+/// and the browser's `info()` show); the blend itself is written by [`fit_final`] through
+/// the core's writer.
 pub fn metadata(tuned: &Tuned, config: &TuneConfig) -> BTreeMap<String, String> {
     let c = &tuned.choice;
-    let mut meta = catalog_ext::blend_metadata(&c.blend);
+    let mut meta = BTreeMap::new();
     let mut put = |key: &str, value: String| {
         meta.insert(format!("tune.{key}"), value);
     };
@@ -826,13 +826,45 @@ pub fn fit_final(
         dtype,
         metadata,
     })?;
-    match choice.method {
-        Some(method) => {
-            let bar = progress.spinner("refit: neighbours");
-            let table = neighbours::build(m, method, neighbours_k);
-            bar.finish_and_clear();
-            catalog_ext::with_neighbours(&bytes, &table)
-        }
-        None => Ok(bytes),
+    let neighbours = choice.method.map(|method| {
+        let bar = progress.spinner("refit: neighbours");
+        let table = neighbours::build(m, method, neighbours_k);
+        bar.finish_and_clear();
+        table
+    });
+    let spec = hybrid_spec(&choice.blend, neighbours.as_ref());
+    Ok(shopwindow::catalog::with_hybrid(&bytes, Some(&spec))?)
+}
+
+/// The blend and neighbour table in the core's writer's terms.
+pub fn hybrid_spec(blend: &Blend, table: Option<&Neighbours>) -> HybridSpec {
+    HybridSpec {
+        params: blend_params(blend),
+        neighbours: table.map(|t| NeighbourSpec {
+            k: t.k,
+            ids: t.ids.clone(),
+            // f16 → f32 is exact, and the writer rounds back to the same f16.
+            weights: t.weights.iter().map(|w| w.to_f32()).collect(),
+        }),
+    }
+}
+
+/// The core's view of a blend.
+pub fn blend_params(blend: &Blend) -> HybridParams {
+    HybridParams {
+        vectors: blend.vectors,
+        neighbour_weight: blend.w_nb,
+        popularity_weight: blend.w_pop,
+        history: blend.history,
+    }
+}
+
+/// A blend read back from a catalog's (checked) hybrid parameters.
+pub fn blend_of(params: &HybridParams) -> Blend {
+    Blend {
+        vectors: params.vectors,
+        w_nb: params.neighbour_weight,
+        w_pop: params.popularity_weight,
+        history: params.history,
     }
 }

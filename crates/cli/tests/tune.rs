@@ -1,0 +1,122 @@
+//! `shopwindow train` with no hyper-parameter flags: the self-tuning path end to end, from
+//! a small synthetic purchase log to a hybrid catalog the core reads and `inspect` reports.
+
+mod common;
+
+use std::fmt::Write as _;
+
+use shopwindow::rng::SplitMix64;
+use shopwindow::{Catalog, Event, EventKind, ProfileConfig, RecommendOptions, Recommender};
+
+/// 400 customers in four taste clusters of 15 products each, buying on 20 days: enough
+/// for a temporal validation split with a few hundred evaluated customers.
+fn purchase_log() -> String {
+    let mut rng = SplitMix64::new(11);
+    let mut text = String::from("user,item,weight,timestamp\n");
+    for u in 0..400 {
+        let cluster = u % 4;
+        for n in 0..8 {
+            let item = cluster * 15 + (rng.next_u64() % 15) as usize;
+            let day = 1 + (n * 5 + u) % 20;
+            let _ = writeln!(text, "c{u},p{item},1,2024-03-{day:02} 12:00");
+        }
+    }
+    text
+}
+
+fn train(events: &std::path::Path, out: &std::path::Path) -> std::process::Output {
+    common::shopwindow(&[
+        "-q",
+        "train",
+        "--interactions",
+        events.to_str().unwrap(),
+        "--tune-budget",
+        "3",
+        "-o",
+        out.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn train_without_flags_tunes_and_ships_the_choice_in_the_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = common::write(dir.path(), "events.csv", &purchase_log());
+    let out = dir.path().join("catalog.safetensors");
+    let run = train(&events, &out);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let printed = common::text(&run);
+    assert!(printed.contains("validation"), "{printed}");
+    assert!(printed.contains("popularity"), "{printed}");
+
+    let catalog = Catalog::from_bytes(std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(catalog.len(), 60);
+    let hybrid = catalog.hybrid().expect("a tuned catalog carries its blend");
+    let report: Vec<(&str, &str)> = catalog.tune_report().collect();
+    let winner = report
+        .iter()
+        .find(|(k, _)| *k == "tune.winner")
+        .map(|(_, v)| *v)
+        .expect("tune.winner is written");
+    // Four clean clusters: a personal model must beat the bestseller list here.
+    assert_ne!(winner, "popularity", "{printed}");
+    if winner == "hybrid" || winner.starts_with("neighbours") {
+        assert!(hybrid.neighbours.is_some());
+    }
+
+    // The device's answer for a shopper of cluster 2 stays in cluster 2.
+    let recommender = Recommender::new(catalog);
+    let item = recommender.catalog().index_of("p31").unwrap();
+    let history = [Event {
+        item,
+        kind: EventKind::Purchase,
+        timestamp_ms: None,
+    }];
+    let list = recommender
+        .recommend(
+            &history,
+            &RecommendOptions {
+                k: 5,
+                profile: ProfileConfig::default(),
+                ..RecommendOptions::default()
+            },
+        )
+        .unwrap();
+    for r in &list.items {
+        let id = recommender.catalog().id(r.index as usize);
+        let number: usize = id[1..].parse().unwrap();
+        assert_eq!(
+            number / 15,
+            2,
+            "{id} for a cluster-2 shopper: {:?}",
+            list.items
+        );
+    }
+
+    let inspect = common::shopwindow(&["inspect", out.to_str().unwrap()]);
+    let shown = common::text(&inspect);
+    assert!(inspect.status.success(), "{shown}");
+    assert!(shown.contains("hybrid: vectors"), "{shown}");
+    assert!(shown.contains("tune.winner"), "{shown}");
+}
+
+#[test]
+fn the_same_data_and_seed_tune_to_the_same_choice() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = common::write(dir.path(), "events.csv", &purchase_log());
+    let first = dir.path().join("a.safetensors");
+    let second = dir.path().join("b.safetensors");
+    for out in [&first, &second] {
+        let run = train(&events, out);
+        assert!(run.status.success(), "{}", common::text(&run));
+    }
+    let report = |path: &std::path::Path| {
+        let catalog = Catalog::from_bytes(std::fs::read(path).unwrap()).unwrap();
+        let choice: Vec<(String, String)> = catalog
+            .tune_report()
+            .filter(|(k, _)| matches!(*k, "tune.winner" | "tune.als" | "tune.neighbours"))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        (choice, catalog.hybrid().map(|h| h.params))
+    };
+    assert_eq!(report(&first), report(&second));
+}
