@@ -83,7 +83,8 @@ const ONLINE_RETAIL: &str = "../shared/data/uci-online-retail/online_retail.csv.
 
 /// The CLI trains on Online Retail and writes a catalog plus, for 200 evaluation users, the
 /// top-20 it computed natively; the browser test (`crates/web/tests/parity.rs`) embeds both
-/// and must reproduce every list. The CLI runs in the test profile to reuse the artifacts of
+/// and must reproduce every list. Twice: a plain iALS catalog, and the self-tuned hybrid
+/// (neighbour table and popularity blend) that `train` writes by default. The CLI runs in the test profile to reuse the artifacts of
 /// the native tests.
 fn parity(ctx: &Ctx) -> Result {
     let data = ctx.root.join(ONLINE_RETAIL);
@@ -97,35 +98,40 @@ fn parity(ctx: &Ctx) -> Result {
         println!("SKIPPED: {} not found (outside CI only)", data.display());
         return Ok(());
     }
-    let dir = ctx.target_dir.join("parity");
     let data_arg = data.to_string_lossy().into_owned();
-    let dir_arg = dir.to_string_lossy().into_owned();
-    run(ctx.cargo([
-        "run",
-        "-q",
-        "-p",
-        "shopwindow-cli",
-        "--profile",
-        "test",
-        "--",
-        "eval",
-        "--online-retail",
-        &data_arg,
-        "--models",
-        "ials",
-        "--regularization",
-        "20",
-        "--alpha",
-        "0.5",
-        "--golden",
-        &dir_arg,
-        "--golden-users",
-        "200",
-        "-q",
-    ]))?;
-    let mut cmd = browser_test(ctx, &["--features", "parity-test", "--test", "parity"]);
-    cmd.env("SHOPWINDOW_PARITY_DIR", &dir);
-    run(&mut cmd)
+    // A plain iALS catalog (fixed flags), then the hybrid catalog `train` makes by default
+    // (tuned on a short budget: the search is sized to it, so this stays quick).
+    let models: [(&str, &[&str]); 2] = [
+        (
+            "parity",
+            &["ials", "--regularization", "20", "--alpha", "0.5"],
+        ),
+        ("parity-tuned", &["tuned", "--tune-budget", "5"]),
+    ];
+    for (name, model_args) in models {
+        let dir = ctx.target_dir.join(name);
+        let dir_arg = dir.to_string_lossy().into_owned();
+        run(ctx
+            .cargo([
+                "run",
+                "-q",
+                "-p",
+                "shopwindow-cli",
+                "--profile",
+                "test",
+                "--",
+                "eval",
+                "--online-retail",
+                &data_arg,
+                "--models",
+            ])
+            .args(model_args)
+            .args(["--golden", &dir_arg, "--golden-users", "200", "-q"]))?;
+        let mut cmd = browser_test(ctx, &["--features", "parity-test", "--test", "parity"]);
+        cmd.env("SHOPWINDOW_PARITY_DIR", &dir);
+        run(&mut cmd)?;
+    }
+    Ok(())
 }
 
 pub fn test(ctx: &Ctx) -> Result {

@@ -92,9 +92,21 @@ pub fn write(
     progress: &Progress,
 ) -> Result<()> {
     let bytes = train_catalog(split, als, dtype, progress)?;
+    write_catalog(dir, split, &bytes, k, users)
+}
+
+/// Writes `bytes` (a catalog trained on `split`, e.g. the self-tuned hybrid) and the top-k
+/// the core computes from it for the first `users` evaluated users into `dir`.
+pub fn write_catalog(
+    dir: &Path,
+    split: &EvalSplit,
+    bytes: &[u8],
+    k: usize,
+    users: usize,
+) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let catalog_path = dir.join(CATALOG_FILE);
-    std::fs::write(&catalog_path, &bytes)
+    std::fs::write(&catalog_path, bytes)
         .with_context(|| format!("writing {}", catalog_path.display()))?;
     // Rank from the bytes as written, exactly what the browser will load.
     let ranker = CoreRanker::new(std::fs::read(&catalog_path)?, &split.train.matrix)?;

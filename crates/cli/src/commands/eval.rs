@@ -140,7 +140,7 @@ pub struct GridArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Golden files")]
 pub struct GoldenArgs {
-    /// Also write DIR/catalog.safetensors and DIR/golden.json: the first iALS model's
+    /// Also write DIR/catalog.safetensors and DIR/golden.json: the first iALS (or tuned) model's
     /// catalog and, for the first --golden-users evaluated users, their history and the
     /// core's top-k (for the browser's equivalence test). First split only.
     #[arg(long = "golden", value_name = "DIR")]
@@ -273,20 +273,25 @@ pub fn run(args: &EvalArgs, progress: &Progress) -> Result<()> {
         bail!("the catalog model needs --catalog FILE");
     }
     if let Some(dir) = &args.golden.dir {
-        let Some(ModelSpec::Ials { als, dtype }) =
-            specs.iter().find(|s| matches!(s, ModelSpec::Ials { .. }))
-        else {
-            bail!("--golden needs the ials model");
-        };
-        golden::write(
-            dir,
-            &splits[0],
-            als,
-            *dtype,
-            k,
-            args.golden.golden_users,
-            progress,
-        )?;
+        match specs
+            .iter()
+            .find(|s| matches!(s, ModelSpec::Ials { .. } | ModelSpec::Tuned { .. }))
+        {
+            Some(ModelSpec::Ials { als, dtype }) => golden::write(
+                dir,
+                &splits[0],
+                als,
+                *dtype,
+                k,
+                args.golden.golden_users,
+                progress,
+            )?,
+            Some(ModelSpec::Tuned { config }) => {
+                let bytes = crate::eval::tuned_catalog(&splits[0], config, progress)?;
+                golden::write_catalog(dir, &splits[0], &bytes, k, args.golden.golden_users)?
+            }
+            _ => bail!("--golden needs the ials or the tuned model"),
+        }
         eprintln!(
             "wrote {}/catalog.safetensors and golden.json",
             dir.display()

@@ -197,21 +197,7 @@ pub fn run_model(
             catalog_ranker(bytes, split)?
         }
         ModelSpec::Tuned { config } => {
-            let log = split
-                .train_log
-                .as_ref()
-                .context("this split keeps no training log to tune on")?;
-            let tuned = crate::tune::tune(log, config, progress)?;
-            eprint!("{}", crate::tune::table(&tuned, config.k));
-            let bytes = crate::tune::fit_final(
-                &split.train,
-                &ItemTable::new(),
-                &tuned.choice,
-                config.neighbours_k,
-                VectorDtype::F32,
-                crate::tune::metadata(&tuned, config),
-                progress,
-            )?;
+            let bytes = tuned_catalog(split, config, progress)?;
             report_parts(&bytes, split, k, progress)?;
             catalog_ranker(bytes, split)?
         }
@@ -244,6 +230,30 @@ pub fn run_model(
 
 /// The tuned catalog's parts on this split, on stderr: its vectors alone, and its
 /// neighbours and popularity without the vectors.
+/// What `train` without hyper-parameter flags writes, trained on `split`'s training part:
+/// tuned on a validation split of it, refit on all of it.
+pub fn tuned_catalog(
+    split: &EvalSplit,
+    config: &crate::tune::TuneConfig,
+    progress: &Progress,
+) -> Result<Vec<u8>> {
+    let log = split
+        .train_log
+        .as_ref()
+        .context("this split keeps no training log to tune on")?;
+    let tuned = crate::tune::tune(log, config, progress)?;
+    eprint!("{}", crate::tune::table(&tuned, config.k));
+    crate::tune::fit_final(
+        &split.train,
+        &ItemTable::new(),
+        &tuned.choice,
+        config.neighbours_k,
+        VectorDtype::F32,
+        crate::tune::metadata(&tuned, config),
+        progress,
+    )
+}
+
 fn report_parts(bytes: &[u8], split: &EvalSplit, k: usize, progress: &Progress) -> Result<()> {
     use crate::tune::hybrid::Blend;
     use crate::tune::{blend_of, blend_params};
