@@ -1,6 +1,10 @@
-//! The hybrid score, exactly as the device will compute it. The lead ports this module into
-//! the core (phase 2); until then the CLI evaluates catalogs with it, so what the tuner
-//! measures is what will ship.
+//! The hybrid score as the tuner computes it while it searches: each validation shopper's
+//! components (vector scores, neighbour sums) are computed once and re-ranked under many
+//! blends, which the core's one-request API cannot do cheaply. The arithmetic is the
+//! core's (`shopwindow::recommend::hybrid`, the same `history_weight` and
+//! `popularity_term`), and every shipped catalog is scored by the core itself
+//! (`eval --models catalog`, the CLI↔browser parity test), so what the tuner measures is
+//! what ships.
 //!
 //! # Specification
 //!
