@@ -125,25 +125,32 @@ pub struct Ease<'a> {
     weights: Vec<f32>,
 }
 
+/// XᵀX + λI of the binary interaction matrix (EASE's system; the tuner's neighbour
+/// builder solves the same one), one item row per task.
+pub fn gram_with_ridge(train: &Csr, lambda: f64) -> DMatrix<f64> {
+    let n = train.cols();
+    let item_users = train.transpose();
+    let mut gram = DMatrix::<f64>::zeros(n, n);
+    gram.as_mut_slice()
+        .par_chunks_mut(n)
+        .enumerate()
+        .for_each(|(i, column)| {
+            // Column i of a symmetric matrix is its row i.
+            for &u in item_users.row(i).0 {
+                for &j in train.row(u as usize).0 {
+                    column[j as usize] += 1.0;
+                }
+            }
+            column[i] += lambda;
+        });
+    gram
+}
+
 impl<'a> Ease<'a> {
     /// O(n³) time and n² memory in the number of items: for catalogs that fit in memory.
     pub fn new(train: &'a Csr, lambda: f64) -> Ease<'a> {
         let n = train.cols();
-        let item_users = train.transpose();
-        // XᵀX + λI, one item row per task.
-        let mut gram = DMatrix::<f64>::zeros(n, n);
-        gram.as_mut_slice()
-            .par_chunks_mut(n)
-            .enumerate()
-            .for_each(|(i, column)| {
-                // Column i of a symmetric matrix is its row i.
-                for &u in item_users.row(i).0 {
-                    for &j in train.row(u as usize).0 {
-                        column[j as usize] += 1.0;
-                    }
-                }
-                column[i] += lambda;
-            });
+        let gram = gram_with_ridge(train, lambda);
         let p = spd_inverse(&gram).expect("XᵀX + λI is positive definite for λ > 0");
         let mut weights = vec![0.0f32; n * n];
         weights.par_chunks_mut(n).enumerate().for_each(|(j, row)| {

@@ -125,22 +125,8 @@ pub fn ease_inverse(train: &Csr, lambda_rel: f64) -> DMatrix<f64> {
 
 /// XᵀX + λI of the binary matrix, with λ = `lambda_rel` × the mean item degree.
 pub fn ease_gram(train: &Csr, lambda_rel: f64) -> DMatrix<f64> {
-    let n = train.cols();
     let lambda = (lambda_rel * mean_degree(train)).max(1e-6);
-    let item_users = train.transpose();
-    let mut gram = DMatrix::<f64>::zeros(n, n);
-    gram.as_mut_slice()
-        .par_chunks_mut(n)
-        .enumerate()
-        .for_each(|(i, column)| {
-            for &u in item_users.row(i).0 {
-                for &j in train.row(u as usize).0 {
-                    column[j as usize] += 1.0;
-                }
-            }
-            column[i] += lambda;
-        });
-    gram
+    crate::eval::baselines::gram_with_ridge(train, lambda)
 }
 
 /// Most sources one target's refit may have (a dense solve of that size); a target kept
