@@ -55,22 +55,25 @@ pub struct AnswerItem {
     pub interest: Option<u8>,
 }
 
-fn view(id: &str) -> Value {
+pub(crate) fn view(id: &str) -> Value {
     json!({ "itemId": id, "type": "view" })
 }
 
-const DAY_MS: f64 = 86_400_000.0;
+pub(crate) const DAY_MS: f64 = 86_400_000.0;
 
-/// The cases. Items `sku-0000`, `sku-0006`, … are shoes; `sku-0001`, … bags (i % 6).
-pub fn cases() -> Vec<GoldenCase> {
-    let shoes_and_hats = json!([
+/// One taste: shoes, with a hat bought.
+pub(crate) fn shoes_and_hats() -> Value {
+    json!([
         view("sku-0000"),
         view("sku-0006"),
         { "itemId": "sku-0012", "type": "cart" },
         { "itemId": "sku-0002", "type": "purchase" },
-    ]);
-    // Two tastes: four shoes, three bags.
-    let shoes_and_bags = json!([
+    ])
+}
+
+/// Two tastes: four shoes, three bags.
+pub(crate) fn shoes_and_bags() -> Value {
+    json!([
         view("sku-0000"),
         view("sku-0006"),
         { "itemId": "sku-0012", "type": "cart" },
@@ -78,7 +81,13 @@ pub fn cases() -> Vec<GoldenCase> {
         view("sku-0001"),
         { "itemId": "sku-0007", "type": "purchase" },
         view("sku-0013"),
-    ]);
+    ])
+}
+
+/// The cases. Items `sku-0000`, `sku-0006`, … are shoes; `sku-0001`, … bags (i % 6).
+pub fn cases() -> Vec<GoldenCase> {
+    let shoes_and_hats = shoes_and_hats();
+    let shoes_and_bags = shoes_and_bags();
     let mut out = Vec::new();
     for dtype in [VectorDtype::F32, VectorDtype::F16, VectorDtype::I8] {
         out.push(GoldenCase {

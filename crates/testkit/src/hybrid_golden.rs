@@ -16,14 +16,12 @@ use serde_json::{json, Value};
 use shopwindow::VectorDtype;
 
 use crate::fixtures::HybridFixture;
-use crate::golden::{self, Answer, Call};
+use crate::golden::{self, view, Answer, Call, DAY_MS};
 
 /// Path of the expectations, relative to this crate.
 pub const EXPECTED_PATH: &str = "golden/hybrid.json";
 /// The expectations, compiled in so the browser build has them too.
 pub const EXPECTED_JSON: &str = include_str!("../golden/hybrid.json");
-
-const DAY_MS: f64 = 86_400_000.0;
 
 /// One request against one hybrid catalog, in the JSON shapes the JS API takes.
 #[derive(Debug, Clone)]
@@ -43,10 +41,6 @@ impl HybridCase {
     pub fn key(&self) -> String {
         format!("{} [{}]", self.name, self.fixture.name())
     }
-}
-
-fn view(id: &str) -> Value {
-    json!({ "itemId": id, "type": "view" })
 }
 
 /// A long history: `n` events over many items, kinds and days (decayed with a half-life).
@@ -83,21 +77,8 @@ fn recommend(
 
 /// The cases. Items `sku-0000`, `sku-0006`, … are shoes; `sku-0001`, … bags (i % 6).
 pub fn cases() -> Vec<HybridCase> {
-    let shoes_and_hats = json!([
-        view("sku-0000"),
-        view("sku-0006"),
-        { "itemId": "sku-0012", "type": "cart" },
-        { "itemId": "sku-0002", "type": "purchase" },
-    ]);
-    let shoes_and_bags = json!([
-        view("sku-0000"),
-        view("sku-0006"),
-        { "itemId": "sku-0012", "type": "cart" },
-        view("sku-0018"),
-        view("sku-0001"),
-        { "itemId": "sku-0007", "type": "purchase" },
-        view("sku-0013"),
-    ]);
+    let shoes_and_hats = golden::shoes_and_hats();
+    let shoes_and_bags = golden::shoes_and_bags();
     let decay = json!({ "halfLifeDays": 7, "now": 30.0 * DAY_MS });
     let mut out = Vec::new();
     for dtype in [VectorDtype::F32, VectorDtype::F16, VectorDtype::I8] {

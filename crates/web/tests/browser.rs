@@ -65,13 +65,14 @@ fn hybrid_golden_cases_match_native_answers_on_every_backend() {
                 .iter()
                 .filter(|c| c.fixture == fixture)
             {
-                let result = match case.call {
-                    Call::Recommend => rec.recommend(js(&case.history), js(&case.options)),
-                    Call::Similar => rec.similar(case.item_id, js(&case.options)),
-                };
-                let result =
-                    result.unwrap_or_else(|e| panic!("{}: {}", case.key(), message(e.into())));
-                let answer: Answer = serde_wasm_bindgen::from_value(result).unwrap();
+                let answer = replay(
+                    &rec,
+                    case.call,
+                    &case.history,
+                    case.item_id,
+                    &case.options,
+                    &case.key(),
+                );
                 hybrid_golden::check(case, &answer)
                     .unwrap_or_else(|e| panic!("backend {}: {e}", backend.name()));
             }
@@ -92,6 +93,23 @@ fn info_reports_the_hybrid() {
     assert_eq!(get(&tune, "winner").as_string().unwrap(), "hybrid");
 }
 
+/// One recorded request through the JS class; `key` names the case when it fails.
+fn replay(
+    rec: &Recommender,
+    call: Call,
+    history: &serde_json::Value,
+    item_id: &str,
+    options: &serde_json::Value,
+    key: &str,
+) -> Answer {
+    let result = match call {
+        Call::Recommend => rec.recommend(js(history), js(options)),
+        Call::Similar => rec.similar(item_id, js(options)),
+    };
+    let result = result.unwrap_or_else(|e| panic!("{key}: {}", message(e.into())));
+    serde_wasm_bindgen::from_value(result).unwrap()
+}
+
 #[wasm_bindgen_test]
 fn golden_cases_match_native_answers_on_every_backend() {
     for backend in Backend::all() {
@@ -99,13 +117,14 @@ fn golden_cases_match_native_answers_on_every_backend() {
             let mut rec = recommender(dtype);
             rec.set_backend(backend.name()).unwrap();
             for case in golden::cases().iter().filter(|c| c.catalog == dtype) {
-                let result = match case.call {
-                    Call::Recommend => rec.recommend(js(&case.history), js(&case.options)),
-                    Call::Similar => rec.similar(case.item_id, js(&case.options)),
-                };
-                let result =
-                    result.unwrap_or_else(|e| panic!("{}: {}", case.key(), message(e.into())));
-                let answer: Answer = serde_wasm_bindgen::from_value(result).unwrap();
+                let answer = replay(
+                    &rec,
+                    case.call,
+                    &case.history,
+                    case.item_id,
+                    &case.options,
+                    &case.key(),
+                );
                 golden::check(case, &answer)
                     .unwrap_or_else(|e| panic!("backend {}: {e}", backend.name()));
             }

@@ -2,33 +2,26 @@
 //! `browser.rs` replays them in headless Chromium. Both must match the recorded answers.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use shopwindow::{Catalog, Recommender, VectorDtype};
 use shopwindow_testkit::fixtures::golden_catalog;
-use shopwindow_testkit::golden::{self, Answer, Call, GoldenCase};
-use shopwindow_web::{api, dto};
+use shopwindow_testkit::golden::{self, Answer, GoldenCase};
 
 fn engine(dtype: VectorDtype) -> Recommender {
     Recommender::new(Catalog::from_bytes(golden_catalog(dtype)).expect("golden catalog loads"))
 }
 
 fn run(engine: &Recommender, case: &GoldenCase) -> Answer {
-    let answer = match case.call {
-        Call::Recommend => {
-            let history: Vec<dto::HistoryEvent> =
-                serde_json::from_value(case.history.clone()).unwrap();
-            let options: dto::RecommendOptions =
-                serde_json::from_value(case.options.clone()).unwrap();
-            serde_json::to_value(api::recommend(engine, &history, &options).unwrap()).unwrap()
-        }
-        Call::Similar => {
-            let options: dto::SimilarOptions =
-                serde_json::from_value(case.options.clone()).unwrap();
-            serde_json::to_value(api::similar(engine, case.item_id, &options).unwrap()).unwrap()
-        }
-    };
-    serde_json::from_value(answer).unwrap()
+    common::replay(
+        engine,
+        case.call,
+        &case.history,
+        case.item_id,
+        &case.options,
+    )
 }
 
 #[test]

@@ -3,30 +3,24 @@
 //! answers (`crates/testkit/golden/hybrid.json`).
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use shopwindow::{Catalog, Recommender};
 use shopwindow_testkit::fixtures::{golden_hybrid_catalog, HybridFixture};
-use shopwindow_testkit::golden::{Answer, Call};
+use shopwindow_testkit::golden::Answer;
 use shopwindow_testkit::hybrid_golden::{self, HybridCase};
-use shopwindow_web::{api, dto};
+use shopwindow_web::api;
 
 fn run(engine: &Recommender, case: &HybridCase) -> Answer {
-    let answer = match case.call {
-        Call::Recommend => {
-            let history: Vec<dto::HistoryEvent> =
-                serde_json::from_value(case.history.clone()).unwrap();
-            let options: dto::RecommendOptions =
-                serde_json::from_value(case.options.clone()).unwrap();
-            serde_json::to_value(api::recommend(engine, &history, &options).unwrap()).unwrap()
-        }
-        Call::Similar => {
-            let options: dto::SimilarOptions =
-                serde_json::from_value(case.options.clone()).unwrap();
-            serde_json::to_value(api::similar(engine, case.item_id, &options).unwrap()).unwrap()
-        }
-    };
-    serde_json::from_value(answer).unwrap()
+    common::replay(
+        engine,
+        case.call,
+        &case.history,
+        case.item_id,
+        &case.options,
+    )
 }
 
 #[test]

@@ -1,0 +1,30 @@
+//! What the native golden suites share: one recorded request replayed through the same
+//! `api` functions the wasm class calls.
+#![cfg(not(target_arch = "wasm32"))]
+
+use serde_json::Value;
+use shopwindow::Recommender;
+use shopwindow_testkit::golden::{Answer, Call};
+use shopwindow_web::{api, dto};
+
+/// The answer to `call` with the case's JSON `history` / `item_id` / `options`.
+pub fn replay(
+    engine: &Recommender,
+    call: Call,
+    history: &Value,
+    item_id: &str,
+    options: &Value,
+) -> Answer {
+    let answer = match call {
+        Call::Recommend => {
+            let history: Vec<dto::HistoryEvent> = serde_json::from_value(history.clone()).unwrap();
+            let options: dto::RecommendOptions = serde_json::from_value(options.clone()).unwrap();
+            serde_json::to_value(api::recommend(engine, &history, &options).unwrap()).unwrap()
+        }
+        Call::Similar => {
+            let options: dto::SimilarOptions = serde_json::from_value(options.clone()).unwrap();
+            serde_json::to_value(api::similar(engine, item_id, &options).unwrap()).unwrap()
+        }
+    };
+    serde_json::from_value(answer).unwrap()
+}
