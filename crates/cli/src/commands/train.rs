@@ -1,5 +1,6 @@
 //! `shopwindow train`: interactions in, catalog file out.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -111,19 +112,9 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         let tune_config = args.tune.config(args.als.seed, args.als.cg_steps);
         let tuned = crate::tune::tune(&log, &tune_config, progress)?;
         eprint!("{}", crate::tune::table(&tuned, tune_config.k));
-        let mut metadata = standard_metadata(&source);
-        metadata.extend(crate::tune::metadata(&tuned, &tune_config));
         let config = tuned.choice.als;
-        for (key, value) in [
-            ("factors", config.factors.to_string()),
-            ("iterations", config.iterations.to_string()),
-            ("cg_steps", args.als.cg_steps.to_string()),
-            ("seed", config.seed.to_string()),
-            ("train_users", m.rows().to_string()),
-            ("train_pairs", m.nnz().to_string()),
-        ] {
-            metadata.insert(key.to_string(), value);
-        }
+        let mut metadata = training_metadata(&source, &config, args.als.cg_steps, m);
+        metadata.extend(crate::tune::metadata(&tuned, &tune_config));
         let start = Instant::now();
         let bytes = crate::tune::fit_final(
             &interactions,
@@ -173,17 +164,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
     bar.finish_and_clear();
     let trained_in = start.elapsed();
 
-    let mut metadata = standard_metadata(&source);
-    for (key, value) in [
-        ("factors", config.factors.to_string()),
-        ("iterations", config.iterations.to_string()),
-        ("cg_steps", args.als.cg_steps.to_string()),
-        ("seed", config.seed.to_string()),
-        ("train_users", m.rows().to_string()),
-        ("train_pairs", m.nnz().to_string()),
-    ] {
-        metadata.insert(key.to_string(), value);
-    }
+    let metadata = training_metadata(&source, &config, args.als.cg_steps, m);
     let bytes = build_catalog(&CatalogSpec {
         ids: interactions.items.ids(),
         vectors: &model.item_factors,
@@ -213,6 +194,28 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         trained_in.as_secs_f64() * 1000.0 / config.iterations.max(1) as f64
     );
     Ok(())
+}
+
+/// What every trained catalog records about its training: the source, the settings the
+/// vectors were trained with and the size of the matrix.
+fn training_metadata(
+    source: &str,
+    config: &als::AlsConfig,
+    cg_steps: usize,
+    m: &crate::data::Csr,
+) -> BTreeMap<String, String> {
+    let mut metadata = standard_metadata(source);
+    for (key, value) in [
+        ("factors", config.factors.to_string()),
+        ("iterations", config.iterations.to_string()),
+        ("cg_steps", cg_steps.to_string()),
+        ("seed", config.seed.to_string()),
+        ("train_users", m.rows().to_string()),
+        ("train_pairs", m.nnz().to_string()),
+    ] {
+        metadata.insert(key.to_string(), value);
+    }
+    metadata
 }
 
 /// The catalog with `k` segments of the training customers and their RFM thresholds.
