@@ -72,6 +72,16 @@ pub struct Blend {
 }
 
 impl Blend {
+    /// The iALS score alone (no neighbours, no popularity).
+    pub fn vectors_only() -> Blend {
+        Blend {
+            vectors: true,
+            w_nb: 0.0,
+            w_pop: 0.0,
+            history: HistoryTransform::Linear,
+        }
+    }
+
     /// Popularity alone (the guard's answer to a degenerate winner).
     pub fn popularity() -> Blend {
         Blend {

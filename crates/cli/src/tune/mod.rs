@@ -579,17 +579,7 @@ pub fn tune(log: &EventLog, config: &TuneConfig, progress: &Progress) -> Result<
 
     // The winner, finely blended, and its family members.
     let (hybrid_scored, users) = run(&best_config, true)?;
-    let ials_only = blend::evaluate(
-        &users,
-        &q,
-        &Blend {
-            vectors: true,
-            w_nb: 0.0,
-            w_pop: 0.0,
-            history: HistoryTransform::Linear,
-        },
-        k,
-    );
+    let ials_only = blend::evaluate(&users, &q, &Blend::vectors_only(), k);
     let ials_pop = blend::fit(
         &users,
         &q,
@@ -608,17 +598,7 @@ pub fn tune(log: &EventLog, config: &TuneConfig, progress: &Progress) -> Result<
         ..AlsConfig::default()
     };
     let (_, default_users) = run(&defaults, false)?;
-    let defaults_scored = blend::evaluate(
-        &default_users,
-        &q,
-        &Blend {
-            vectors: true,
-            w_nb: 0.0,
-            w_pop: 0.0,
-            history: HistoryTransform::Linear,
-        },
-        k,
-    );
+    let defaults_scored = blend::evaluate(&default_users, &q, &Blend::vectors_only(), k);
     drop(default_users);
     rows.push(Row {
         model: format!("iALS, --no-tune defaults ({})", describe_als(&defaults)),
