@@ -318,17 +318,23 @@ pub type ItemWeights<'a> = Option<&'a [f32]>;
 /// Per-item terms added to the (weighted) dot products: the hybrid model's popularity term.
 pub type ItemBias<'a> = Option<&'a [f32]>;
 
-/// How a scan scores item i: `dot(query, y_i)`, then `× weights[i]`, then `+ bias[i]`, each
-/// one f32 operation in that order. The dot product is the backend's kernel (bit-identical
-/// on every CPU backend); the multiply and the add are done here, after it, for every
-/// backend alike, so the final scores are bit-identical too. Without a query an item's
-/// score is `bias[i]` itself (0 without a bias): the hybrid model with its vector term
-/// off ranks by its popularity term alone, and no vector is read.
+/// Terms added to a few items' scores, `(item, term)` ascending by item, each item once:
+/// the hybrid model's neighbour terms `w_nb · nb_i`.
+pub type SparseTerms<'a> = &'a [(u32, f32)];
+
+/// How a scan scores item i: `dot(query, y_i)`, then `× weights[i]`, then `+ bias[i]`, then
+/// `+ sparse[i]` for the items the sparse terms name, each one f32 operation in that order.
+/// The dot product is the backend's kernel (bit-identical on every CPU backend); the
+/// multiply and the adds are done here, after it, for every backend alike, so the final
+/// scores are bit-identical too. Without a query an item's score starts from `bias[i]`
+/// itself (0 without a bias): the hybrid model with its vector term off ranks by its
+/// popularity and neighbour terms alone, and no vector is read.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Scoring<'a> {
     pub query: Option<&'a Query>,
     pub weights: ItemWeights<'a>,
     pub bias: ItemBias<'a>,
+    pub sparse: SparseTerms<'a>,
 }
 
 impl<'a> Scoring<'a> {
@@ -348,22 +354,45 @@ impl<'a> Scoring<'a> {
         rows: std::ops::Range<usize>,
         out: &mut [f32],
     ) {
-        let Some(query) = self.query else {
-            match self.bias {
-                Some(b) => out.copy_from_slice(&b[rows]),
+        match self.query {
+            None => match self.bias {
+                Some(b) => out.copy_from_slice(&b[rows.clone()]),
                 None => out.fill(0.0),
-            }
-            return;
-        };
-        score_rows(backend, query, catalog.vectors(), rows.clone(), out);
-        if let Some(w) = self.weights {
-            for (s, &w) in out.iter_mut().zip(&w[rows.clone()]) {
-                *s *= w;
+            },
+            Some(query) => {
+                score_rows(backend, query, catalog.vectors(), rows.clone(), out);
+                if let Some(w) = self.weights {
+                    for (s, &w) in out.iter_mut().zip(&w[rows.clone()]) {
+                        *s *= w;
+                    }
+                }
+                if let Some(b) = self.bias {
+                    add_assign(backend, out, &b[rows.clone()]);
+                }
             }
         }
-        if let Some(b) = self.bias {
-            add_assign(backend, out, &b[rows]);
+        if !self.sparse.is_empty() {
+            let from = self
+                .sparse
+                .partition_point(|&(i, _)| (i as usize) < rows.start);
+            for &(i, term) in &self.sparse[from..] {
+                let Some(at) = (i as usize)
+                    .checked_sub(rows.start)
+                    .filter(|&at| at < out.len())
+                else {
+                    break;
+                };
+                out[at] += term;
+            }
         }
+    }
+
+    /// The sparse term of item `i` (0 when the terms do not name it).
+    fn sparse_term(&self, i: u32) -> Option<f32> {
+        self.sparse
+            .binary_search_by_key(&i, |&(item, _)| item)
+            .ok()
+            .map(|at| self.sparse[at].1)
     }
 
     /// Scores of the items `items` (anywhere in the catalog) into `out`, with the same
@@ -374,27 +403,33 @@ impl<'a> Scoring<'a> {
                 *o = column[i as usize];
             }
         };
-        let Some(query) = self.query else {
-            match self.bias {
+        match self.query {
+            None => match self.bias {
                 Some(b) => gather(b, out),
                 None => out.fill(0.0),
+            },
+            Some(query) => {
+                // One row at a time through `score_rows`: the same kernel call, and no
+                // second copy of the kernels in the wasm.
+                let vectors = catalog.vectors();
+                for (o, &i) in out.chunks_exact_mut(1).zip(items) {
+                    score_rows(backend, query, vectors, i as usize..i as usize + 1, o);
+                }
+                if let Some(w) = self.weights {
+                    for (s, &i) in out.iter_mut().zip(items) {
+                        *s *= w[i as usize];
+                    }
+                }
+                if let Some(b) = self.bias {
+                    for (s, &i) in out.iter_mut().zip(items) {
+                        *s += b[i as usize];
+                    }
+                }
             }
-            return;
-        };
-        // One row at a time through `score_rows`: the same kernel call, and no second copy
-        // of the kernels in the wasm.
-        let vectors = catalog.vectors();
-        for (o, &i) in out.chunks_exact_mut(1).zip(items) {
-            score_rows(backend, query, vectors, i as usize..i as usize + 1, o);
         }
-        if let Some(w) = self.weights {
-            for (s, &i) in out.iter_mut().zip(items) {
-                *s *= w[i as usize];
-            }
-        }
-        if let Some(b) = self.bias {
-            for (s, &i) in out.iter_mut().zip(items) {
-                *s += b[i as usize];
+        for (s, &i) in out.iter_mut().zip(items) {
+            if let Some(term) = self.sparse_term(i) {
+                *s += term;
             }
         }
     }

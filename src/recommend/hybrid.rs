@@ -34,21 +34,27 @@
 //! which rounding to f32 would then show once in a while. The tuner's reference should use
 //! these functions (they are public) for the same reason.
 //!
-//! # Exact top-k from one ordinary scan
+//! # Exact top-k
 //!
-//! Let A be the allowed items and C' = C ∩ A. The scan runs over A \ C' (C is added to the
-//! request's exclusions) with the per-item bias `t`, keeping the usual pool P (k, or MMR's
-//! pool): T = the best P of A \ C' by `b`. The answer's pool is the best P by `f` of
-//! T ∪ C', with C' scored in full on the host. Exact: an item outside C' has `f = b`, so
-//! any item of the true best P outside C' is among the best P of A \ C' by `b` (the items
-//! above it there rank above it by `f` too), which is T. This is the tuner's argument
-//! (its T is the best P + |C'| of A, which holds the same best P of A \ C') with a pool
-//! that does not grow with the history, so the WebGPU scan (pools ≤ 256) serves it too.
+//! The CPU scan scores `f` itself: the per-item bias `t` for every item, then the
+//! candidates' terms `w_nb · nb_i` (one f32 multiply each, [`HybridScores::neighbour_terms`])
+//! added inside the scan's blocks (`topk::Scoring`'s sparse terms, each one f32 add after
+//! the bias), so its top list and its log-sum-exp are `f`'s directly.
+//!
+//! A backend that scores every item alike (the WebGPU scorer) runs
+//! [`ScanPlan::dense`](super::ScanPlan::dense): let A be the allowed items and C' = C ∩ A.
+//! It scans A \ C' (C is added to the request's exclusions) by `b`, keeping the usual pool
+//! P (k, or MMR's pool): T = the best P of A \ C' by `b`. The answer's pool is the best P
+//! by `f` of T ∪ C', with C' scored in full on the host. Exact: an item outside C' has
+//! `f = b`, so any item of the true best P outside C' is among the best P of A \ C' by `b`
+//! (the items above it there rank above it by `f` too), which is T. The pool does not grow
+//! with the history, so the WebGPU scan (pools ≤ 256) serves it.
 //!
 //! # Probabilities
 //!
-//! `P(i|u)` is the softmax of `f` over the whole catalog. The scan's log-sum-exp is over
-//! `b` (every item, filters aside); the candidates replace their terms:
+//! `P(i|u)` is the softmax of `f` over the whole catalog: the CPU scan's log-sum-exp. On
+//! the dense path the scan's log-sum-exp is over `b` (every item, filters aside) and the
+//! candidates replace their terms:
 //! `Σ_j exp(f_j) = exp(lse_b) − Σ_{i∈C} exp(b_i) + Σ_{i∈C} exp(f_i)`, in f64 shifted by
 //! the largest exponent ([`Candidates::log_partition`]). The difference is clamped at 0;
 //! it loses precision only when C holds nearly all of `exp(b)`'s mass and `f < b` there
@@ -139,8 +145,8 @@ pub fn neighbour_scores(
     items.into_iter().zip(sums).collect()
 }
 
-/// The candidates of one hybrid scan: what [`Recommender::finish`] merges with the scan's
-/// list and how it corrects the scan's normalizer.
+/// The candidates of one hybrid scan on the dense path ([`ScanPlan::dense`]): what its
+/// merge adds to the scan's list and how it corrects the scan's normalizer.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Candidates {
     /// C': the allowed candidates with their final scores `f`.
@@ -150,6 +156,36 @@ pub(super) struct Candidates {
 }
 
 impl Candidates {
+    /// The candidates of `plan` (the items its neighbour terms name) scored in full on the
+    /// host: `b` by the plan's scoring without the terms (one kernel dispatch per item,
+    /// the scan's arithmetic), then `f = b + term`.
+    pub(super) fn score(recommender: &Recommender, plan: &ScanPlan<'_>) -> Candidates {
+        let terms = &plan.neighbour_terms;
+        let items: Vec<u32> = terms.iter().map(|&(i, _)| i).collect();
+        let mut bases = vec![0.0f32; items.len()];
+        let dense = Scoring {
+            sparse: &[],
+            ..plan.scoring()
+        };
+        dense.score_items(
+            &recommender.catalog,
+            recommender.backend,
+            &items,
+            &mut bases,
+        );
+        let mut out = Candidates::default();
+        for (&(i, term), &b) in terms.iter().zip(&bases) {
+            let f = b + term;
+            if plan.filter.allows(i) {
+                out.allowed.push(Scored { index: i, score: f });
+            }
+            if plan.log_partition {
+                out.terms.push((b, f));
+            }
+        }
+        out
+    }
+
     /// The scan's list (the best of A \ C' by `b`) and C' merged: the best `pool` by `f`.
     pub(super) fn merge(&self, top: Vec<Scored>, pool: usize) -> Vec<Scored> {
         let mut best = TopK::new(pool);
@@ -213,70 +249,48 @@ impl<'a> HybridScores<'a> {
         }
     }
 
+    /// The scan's scoring of `b` (no neighbour terms).
     pub(super) fn scoring(&self) -> Scoring<'_> {
         Scoring {
             query: self.query.as_ref(),
             weights: None,
             bias: Some(self.bias),
+            sparse: &[],
         }
     }
 
     /// `b_i`, with the scan's arithmetic (the same kernel over the one row).
     fn base(&self, i: u32) -> f32 {
         let mut out = [0.0f32];
-        self.bases(&[i], &mut out);
+        let r = self.recommender;
+        self.scoring()
+            .score_items(&r.catalog, r.backend, &[i], &mut out);
         out[0]
     }
 
-    /// `b` of `items` into `out`, one kernel dispatch for all of them.
-    fn bases(&self, items: &[u32], out: &mut [f32]) {
-        let r = self.recommender;
-        self.scoring()
-            .score_items(&r.catalog, r.backend, items, out);
-    }
-
-    /// `f_i` from `b_i` and `nb_i`.
-    fn blend(&self, b: f32, nb: f32) -> f32 {
-        b + self.neighbour_weight * nb
-    }
-
-    /// `f_i` of any item.
+    /// `f_i` of any item: `b_i`, plus `w_nb · nb_i` for a candidate.
     pub(super) fn score(&self, i: u32) -> f32 {
         let b = self.base(i);
         match self.neighbours.binary_search_by_key(&i, |&(c, _)| c) {
-            Ok(at) => self.blend(b, self.neighbours[at].1),
+            Ok(at) => b + self.neighbour_weight * self.neighbours[at].1,
             Err(_) => b,
         }
     }
 
-    /// The candidate items C, ascending.
-    pub(super) fn candidate_items(&self) -> impl Iterator<Item = u32> + '_ {
-        self.neighbours.iter().map(|&(i, _)| i)
+    /// The candidates' terms `w_nb · nb_i` (one f32 multiply each), ascending by item:
+    /// what the scan adds to their `b`.
+    pub(super) fn neighbour_terms(&self) -> Vec<(u32, f32)> {
+        self.neighbours
+            .iter()
+            .map(|&(i, nb)| (i, self.neighbour_weight * nb))
+            .collect()
     }
 
-    /// The candidates scored in full: C' under `filter`, and every candidate's (b, f) when
-    /// `log_partition`.
-    pub(super) fn candidates(&self, filter: &ItemFilter<'_>, log_partition: bool) -> Candidates {
-        let mut out = Candidates::default();
-        let items: Vec<u32> = self.candidate_items().collect();
-        let mut bases = vec![0.0f32; items.len()];
-        self.bases(&items, &mut bases);
-        for (&(i, nb), &b) in self.neighbours.iter().zip(&bases) {
-            let f = self.blend(b, nb);
-            if filter.allows(i) {
-                out.allowed.push(Scored { index: i, score: f });
-            }
-            if log_partition {
-                out.terms.push((b, f));
-            }
-        }
-        out
-    }
-
-    /// The scan of `b` over the catalog, as a plan's parts: the query (none when the vector
-    /// term is off) and the bias.
-    pub(super) fn into_scan(self) -> (Option<Query>, &'a [f32]) {
-        (self.query, self.bias)
+    /// The scan of `f` over the catalog, as a plan's parts: the query (none when the vector
+    /// term is off), the bias and the neighbour terms.
+    pub(super) fn into_scan(self) -> (Option<Query>, &'a [f32], Vec<(u32, f32)>) {
+        let terms = self.neighbour_terms();
+        (self.query, self.bias, terms)
     }
 }
 
@@ -334,18 +348,15 @@ impl Recommender {
             None
         };
         let scores = HybridScores::new(self, hybrid, &weights, user.as_deref());
+        let terms = scores.neighbour_terms();
+        let scoring = Scoring {
+            sparse: &terms,
+            ..scores.scoring()
+        };
         let everything = ItemFilter::all(&self.catalog);
-        let base = scan(
-            &self.catalog,
-            self.backend,
-            &scores.scoring(),
-            &everything,
-            0,
-            true,
-        )
-        .log_partition
-        .unwrap_or(0.0);
-        let lse = scores.candidates(&everything, true).log_partition(base);
+        let lse = scan(&self.catalog, self.backend, &scoring, &everything, 0, true)
+            .log_partition
+            .unwrap_or(0.0);
         Ok(items
             .iter()
             .map(|&i| ((scores.score(i) as f64) - lse).exp() as f32)
@@ -366,28 +377,24 @@ impl Recommender {
     }
 }
 
-/// A plan's scan for the hybrid shopper `scores`: C excluded from the scan, C' kept with
-/// full scores for [`Recommender::finish`].
+/// A plan's scan for the hybrid shopper `scores`: `f` scored in the scan, the neighbour
+/// terms added to the candidates' `b` there.
 pub(super) fn hybrid_scan<'r>(
     scores: HybridScores<'r>,
     filter: &ItemFilter<'r>,
     options: &RecommendOptions,
 ) -> ScanPlan<'r> {
-    let log_partition = options.probabilities;
-    let candidates = scores.candidates(filter, log_partition);
-    let items: Vec<u32> = scores.candidate_items().collect();
-    let scan_filter = filter.excluding_sorted(&items);
-    let (query, bias) = scores.into_scan();
+    let (query, bias, neighbour_terms) = scores.into_scan();
     ScanPlan {
         query,
-        filter: scan_filter,
+        filter: filter.clone(),
         pool: pool_size(options.k, options.diversity),
-        log_partition,
+        log_partition: options.probabilities,
         weights: None,
         bias: Some(bias),
         k: options.k,
         diversity: options.diversity,
-        candidates: Some(Box::new(candidates)),
+        neighbour_terms,
     }
 }
 

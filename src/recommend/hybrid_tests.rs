@@ -249,6 +249,49 @@ fn recommendations_are_the_brute_force_top_k() {
     }
 }
 
+/// The dense path (what the WebGPU scorer runs: candidates left out of the scan, scored
+/// on the host and merged) gives the CPU scan's list, score bits included, and its
+/// normalizer to rounding (1e-7), for every blend, storage and filter.
+#[test]
+fn the_dense_path_merges_to_the_cpu_scan() {
+    let mut rng = SplitMix64::new(29);
+    for (round, params) in blends().into_iter().enumerate() {
+        let dtype = [VectorDtype::F32, VectorDtype::F16, VectorDtype::I8][round % 3];
+        let r = catalog(100 + round as u64, dtype, params, true);
+        for case in 0..6 {
+            let len = 1 + (rng.next_u64() % 30) as usize;
+            let events = history(&mut rng, len);
+            let options = RecommendOptions {
+                k: 1 + (rng.next_u64() % 25) as usize,
+                filter: FilterSpec {
+                    categories: (case % 2 == 1).then(|| vec![0, 2]),
+                    available_only: case >= 3,
+                    ..FilterSpec::default()
+                },
+                diversity: if case == 5 { 0.5 } else { 0.0 },
+                probabilities: true,
+                interests: case == 4,
+                ..RecommendOptions::default()
+            };
+            let plan = r.plan_recommend(&events, &options).unwrap();
+            for scan in plan.scans() {
+                let cpu = r.run_scan(scan);
+                let (dense, merge) = scan.dense(&r);
+                assert!(!dense.has_sparse_terms());
+                let merged = merge.apply(r.run_scan(&dense));
+                assert_eq!(cpu.top, merged.top, "round {round} case {case}: {params:?}");
+                let (a, b) = (cpu.log_partition.unwrap(), merged.log_partition.unwrap());
+                // The scan sums exp in blocks, the merge corrects in f64: a difference
+                // of 1e-7 in log Σ exp is a relative 1e-7 in a probability.
+                assert!(
+                    (a - b).abs() <= 1e-7,
+                    "round {round} case {case}: {a} vs {b}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn without_vectors_nothing_is_folded_in_or_scanned() {
     let params = HybridParams {

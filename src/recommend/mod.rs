@@ -30,7 +30,7 @@ pub use options::{
     HistoryExclusion, RecommendOptions, Recommendations, Recommended, SimilarOptions, Strategy,
     MAX_K,
 };
-pub use plan::{RecommendPlan, ScanPlan};
+pub use plan::{DenseMerge, RecommendPlan, ScanPlan};
 pub use standing::Standing;
 
 /// A catalog plus the CPU backend that scores it.

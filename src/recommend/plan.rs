@@ -33,18 +33,69 @@ pub struct ScanPlan<'r> {
     pub bias: ItemBias<'r>,
     pub(super) k: usize,
     pub(super) diversity: f32,
-    /// The hybrid model's neighbour candidates, scored in full and excluded from the scan
-    /// (`filter` excludes them), merged by [`Recommender::finish`].
-    pub(super) candidates: Option<Box<Candidates>>,
+    /// The hybrid model's neighbour terms `w_nb · nb_i` of its candidates, ascending by
+    /// item, added to those items' scores inside the scan (empty without a hybrid). A
+    /// backend that cannot add them runs [`ScanPlan::dense`] instead.
+    pub(super) neighbour_terms: Vec<(u32, f32)>,
 }
 
-impl ScanPlan<'_> {
+impl<'r> ScanPlan<'r> {
     /// How the scan scores each item.
     pub fn scoring(&self) -> Scoring<'_> {
         Scoring {
             query: self.query.as_ref(),
             weights: self.weights,
             bias: self.bias,
+            sparse: &self.neighbour_terms,
+        }
+    }
+
+    /// Whether some items' scores carry a term of their own ([`ScanPlan::scoring`]'s
+    /// `sparse`), which a backend scoring every item alike cannot add.
+    pub fn has_sparse_terms(&self) -> bool {
+        !self.neighbour_terms.is_empty()
+    }
+
+    /// This scan for a backend that scores every item alike (the WebGPU scorer): the same
+    /// scan with the items that carry a sparse term left out, and the merge that turns its
+    /// result into this plan's. The left-out items are scored in full on the host, so the
+    /// merged list is exactly [`Recommender::run_scan`]'s (see `hybrid.rs`, "Exact top-k").
+    pub fn dense(&self, recommender: &Recommender) -> (ScanPlan<'r>, DenseMerge) {
+        if self.neighbour_terms.is_empty() {
+            return (self.clone(), DenseMerge::default());
+        }
+        let candidates = Candidates::score(recommender, self);
+        let items: Vec<u32> = self.neighbour_terms.iter().map(|&(i, _)| i).collect();
+        let dense = ScanPlan {
+            filter: self.filter.excluding_sorted(&items),
+            neighbour_terms: Vec::new(),
+            ..self.clone()
+        };
+        let merge = DenseMerge {
+            candidates: Some(candidates),
+            pool: self.pool,
+        };
+        (dense, merge)
+    }
+}
+
+/// Turns a [`ScanPlan::dense`] scan's result into the full plan's: see there.
+#[derive(Debug, Clone, Default)]
+pub struct DenseMerge {
+    candidates: Option<Candidates>,
+    pool: usize,
+}
+
+impl DenseMerge {
+    /// The dense scan's list merged with the left-out items, and its normalizer corrected
+    /// for their terms.
+    pub fn apply(&self, result: ScanResult) -> ScanResult {
+        match &self.candidates {
+            None => result,
+            Some(c) => ScanResult {
+                top: c.merge(result.top, self.pool),
+                log_partition: result.log_partition.map(|lse| c.log_partition(lse)),
+            },
         }
     }
 }
@@ -174,17 +225,10 @@ impl Recommender {
         )
     }
 
-    /// The second half of a planned request: the hybrid model's candidates merged in, then
-    /// diversity and probabilities over the scan's candidates (`result.top`, best first, as
-    /// [`scan`] returns them).
+    /// The second half of a planned request: diversity and probabilities over the scan's
+    /// candidates (`result.top`, best first, as [`scan`] returns them).
     pub fn finish(&self, plan: &ScanPlan<'_>, result: ScanResult) -> Vec<Recommended> {
-        let (top, log_partition) = match &plan.candidates {
-            Some(c) => (
-                c.merge(result.top, plan.pool),
-                result.log_partition.map(|lse| c.log_partition(lse)),
-            ),
-            None => (result.top, result.log_partition),
-        };
+        let ScanResult { top, log_partition } = result;
         let ranked = if plan.diversity > 0.0 {
             diversify(&self.catalog, &top, plan.k, plan.diversity)
         } else {
@@ -228,7 +272,7 @@ impl Recommender {
             bias: None,
             k: options.k,
             diversity: options.diversity,
-            candidates: None,
+            neighbour_terms: Vec::new(),
         })
     }
 }
@@ -248,6 +292,6 @@ fn personal_scan<'r>(
         bias: None,
         k: options.k,
         diversity: options.diversity,
-        candidates: None,
+        neighbour_terms: Vec::new(),
     }
 }

@@ -268,6 +268,7 @@ pub fn biased_scan_matches_reference(cases: u32) -> Result<(), String> {
                 query: with_query.then_some(&query),
                 weights: None,
                 bias: Some(&bias),
+                sparse: &[],
             };
             let filter = ItemFilter::all(&catalog);
             for &backend in Backend::all() {

@@ -180,8 +180,11 @@ impl Shared {
     async fn scan(&self, engine: &Engine, plan: &ScanPlan<'_>) -> (ScanResult, &'static str) {
         let gpu = self.gpu.borrow().clone();
         if let Some(gpu) = gpu.filter(|_| GpuScorer::supports(plan)) {
-            match gpu.scan(plan).await {
-                Ok(result) => return (result, "webgpu"),
+            // The GPU scores every item alike: items with a term of their own (the hybrid
+            // model's neighbour candidates) are scored on the host and merged.
+            let (dense, merge) = plan.dense(engine);
+            match gpu.scan(&dense).await {
+                Ok(result) => return (merge.apply(result), "webgpu"),
                 Err(why) => self.fall_back(&gpu, why.to_string()),
             }
         }

@@ -219,6 +219,11 @@ impl GpuScorer {
     /// Runs `plan` (which [`GpuScorer::supports`]) on the GPU: the same top list as
     /// `Recommender::run_scan`, with scores equal to rounding.
     pub async fn scan(&self, plan: &ScanPlan<'_>) -> Result<ScanResult, GpuError> {
+        if plan.has_sparse_terms() {
+            return Err(
+                "a scan with per-item sparse terms runs as ScanPlan::dense on the GPU".into(),
+            );
+        }
         let gpu = &self.device.device;
         let k = plan.pool;
         let query = plan

@@ -208,11 +208,13 @@ pub fn solver(cg_steps: usize) -> crate::als::Solver {
 /// How the tuner's validation split is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TuneSplitArg {
-    /// Temporal when every row has a time (last basket if that leaves too few users),
+    /// Temporal when every row has a time (recent if that leaves too few users),
     /// otherwise last item.
     Auto,
     /// The last slice of time (the last 10% of the events).
     Temporal,
+    /// Each customer's latest fifth of their events (whole baskets, at least the last).
+    Recent,
     /// Each customer's events at their latest time.
     LastBasket,
     /// Each customer's last row in file order.
@@ -255,6 +257,7 @@ impl TuneArgs {
                 kind: match self.tune_split {
                     TuneSplitArg::Auto => SplitKind::Auto,
                     TuneSplitArg::Temporal => SplitKind::Temporal,
+                    TuneSplitArg::Recent => SplitKind::Recent,
                     TuneSplitArg::LastBasket => SplitKind::LastBasket,
                     TuneSplitArg::LastItem => SplitKind::LastItem,
                 },

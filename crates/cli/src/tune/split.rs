@@ -8,14 +8,19 @@
 //!   out), so a log with a busy season still gets a validation set of useful size. Users
 //!   with training history and at least one held-out item new to them are evaluated, as in
 //!   the evaluation protocol of Online Retail.
+//! - **recent** (rows have times): each user's latest fifth of their events is held out,
+//!   whole times only (a basket is never cut) and at least their latest time, when the
+//!   user has an earlier time left: the future of every customer, with more than one
+//!   item to find per customer, so the choice rests on more than one coin flip each.
 //! - **last basket** (rows have times): each user's events at their latest time (one
 //!   invoice, one session) are held out, when the user has history left before it.
 //! - **last item** (no times): each user's last row in file order is held out, when the
 //!   user has other items left.
 //!
-//! `auto` picks temporal when every row has a time, and falls back to last basket when the
-//! temporal cut leaves fewer than [`MIN_USERS`] users to evaluate (a log of one burst);
-//! without times it is last item. Evaluated users are capped at `max_users` by a seeded
+//! `auto` picks temporal when every row has a time, and falls back to recent when the
+//! temporal cut leaves fewer than [`MIN_USERS`] users to evaluate (a log of one burst, or a
+//! log whose customers mostly stopped coming before its end); without times it is last
+//! item. Evaluated users are capped at `max_users` by a seeded
 //! sample, so the tuner's cost does not grow with the customer base.
 
 use std::collections::HashMap;
@@ -29,14 +34,20 @@ use crate::eval::split::{held_out, temporal_split, EvalSplit};
 /// Fewest evaluated users a temporal validation split must have before `auto` prefers it.
 /// Below this, blend weights and λ are chosen on a handful of shoppers (MovieLens-100K's
 /// last 10% of time holds ~85 users with history, and the choice then swings from split
-/// to split); the last basket evaluates every user with two baskets instead.
+/// to split); the recent split evaluates every user with two times instead.
 pub const MIN_USERS: usize = 250;
+
+/// Share of each user's events the recent split holds out (MovieLens-100K's official
+/// folds hold out a fifth too; a fifth of a two-basket history is its last basket).
+pub const RECENT_SHARE: f64 = 0.2;
 
 /// How the validation split is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SplitKind {
     Auto,
     Temporal,
+    /// Each user's latest share of their events (whole times), at least their last basket.
+    Recent,
     LastBasket,
     LastItem,
 }
@@ -46,6 +57,7 @@ impl SplitKind {
         match self {
             SplitKind::Auto => "auto",
             SplitKind::Temporal => "temporal",
+            SplitKind::Recent => "recent",
             SplitKind::LastBasket => "last-basket",
             SplitKind::LastItem => "last-item",
         }
@@ -88,10 +100,14 @@ pub fn validation_split(log: &EventLog, config: &SplitConfig) -> Result<Validati
         SplitKind::Temporal if !timed => {
             bail!("a temporal validation split needs a time on every row")
         }
+        SplitKind::Recent if !timed => {
+            bail!("a recent-events validation split needs a time on every row")
+        }
         SplitKind::LastBasket if !timed => {
             bail!("a last-basket validation split needs a time on every row")
         }
         SplitKind::Temporal => (temporal(log, config.fraction), SplitKind::Temporal),
+        SplitKind::Recent => (recent(log, RECENT_SHARE), SplitKind::Recent),
         SplitKind::LastBasket => (last_basket(log), SplitKind::LastBasket),
         SplitKind::LastItem => (last_item(log), SplitKind::LastItem),
         SplitKind::Auto if !timed => (last_item(log), SplitKind::LastItem),
@@ -100,7 +116,7 @@ pub fn validation_split(log: &EventLog, config: &SplitConfig) -> Result<Validati
             if split.users.len() >= MIN_USERS {
                 (split, SplitKind::Temporal)
             } else {
-                (last_basket(log), SplitKind::LastBasket)
+                (recent(log, RECENT_SHARE), SplitKind::Recent)
             }
         }
     };
@@ -150,6 +166,40 @@ pub fn last_basket(log: &EventLog) -> EvalSplit {
         t == last[&e.user] && first[&e.user] < t
     };
     split_by(log, "validation (last basket)", held)
+}
+
+/// Each user's latest events are held out: those at or after the time below which
+/// `1 − share` of the user's own events lie, always the whole latest time (a basket),
+/// and never the user's earliest time (so every evaluated user keeps history).
+fn recent(log: &EventLog, share: f64) -> EvalSplit {
+    let mut times: HashMap<u32, Vec<i64>> = HashMap::new();
+    for e in &log.events {
+        times
+            .entry(e.user)
+            .or_default()
+            .push(e.timestamp.expect("checked by the caller"));
+    }
+    let cuts: HashMap<u32, i64> = times
+        .into_iter()
+        .filter_map(|(user, mut t)| {
+            t.sort_unstable();
+            let first = t[0];
+            let last = t[t.len() - 1];
+            if first == last {
+                return None;
+            }
+            let at = ((t.len() as f64) * (1.0 - share)).floor() as usize;
+            // The cut lies in (first, last]: at least the latest time is held out, the
+            // earliest time always stays.
+            let cut = t[at.min(t.len() - 1)].min(last).max(first + 1);
+            let cut = t.iter().copied().find(|&x| x >= cut).unwrap_or(last);
+            Some((user, cut))
+        })
+        .collect();
+    split_by(log, "validation (recent)", |e| {
+        cuts.get(&e.user)
+            .is_some_and(|&cut| e.timestamp.expect("checked") >= cut)
+    })
 }
 
 /// Each user's last row in file order is held out (users with another item).
@@ -280,6 +330,29 @@ mod tests {
     }
 
     #[test]
+    fn recent_holds_out_each_users_latest_share_in_whole_times() {
+        // u0 has 5 events at times 1, 2, 2, 3, 4: a fifth is one event, the time-4 one;
+        // with a share of 0.5 the cut falls inside time 2, so both time-2 events go too.
+        let mut log = EventLog::default();
+        for (item, t) in [("a", 1), ("b", 2), ("c", 2), ("d", 3), ("e", 4)] {
+            log.push("u0", item, 1.0, Some(t));
+        }
+        // u1: one time only, never evaluated; it makes every item known to training.
+        for item in ["a", "b", "c", "d", "e"] {
+            log.push("u1", item, 1.0, Some(9));
+        }
+        assert_eq!(relevant_ids(&recent(&log, 0.2), "u0"), vec!["e"]);
+        assert_eq!(
+            relevant_ids(&recent(&log, 0.5), "u0"),
+            vec!["b", "c", "d", "e"]
+        );
+        // A share that would take everything leaves the earliest time for training.
+        let all = recent(&log, 1.0);
+        assert_eq!(relevant_ids(&all, "u0"), vec!["b", "c", "d", "e"]);
+        assert_eq!(all.users.len(), 1);
+    }
+
+    #[test]
     fn temporal_holds_out_the_last_slice_of_time() {
         // 8 events, fraction 0.25: the cut is the time of the 7th event (9): u1's d and b.
         let split = temporal(&timed_log(), 0.25);
@@ -304,15 +377,15 @@ mod tests {
     }
 
     #[test]
-    fn auto_falls_back_to_last_basket_and_samples_reproducibly() {
+    fn auto_falls_back_to_recent_and_samples_reproducibly() {
         let log = timed_log();
         let config = SplitConfig {
             max_users: 1,
             ..SplitConfig::default()
         };
         let a = validation_split(&log, &config).unwrap();
-        // The temporal split has 1 user (< MIN_USERS): last basket instead.
-        assert_eq!(a.kind, SplitKind::LastBasket);
+        // The temporal split has 1 user (< MIN_USERS): recent instead.
+        assert_eq!(a.kind, SplitKind::Recent);
         assert_eq!(a.split.users.len(), 1);
         let b = validation_split(&log, &config).unwrap();
         assert_eq!(a.split.users, b.split.users);
