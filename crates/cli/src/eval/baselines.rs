@@ -3,6 +3,7 @@
 //! user's training items, like the browser does.
 
 use anyhow::Result;
+use indicatif::ProgressBar;
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 use shopwindow::topk::{Scored, TopK};
@@ -61,6 +62,11 @@ pub struct ItemKnn<'a> {
 
 impl<'a> ItemKnn<'a> {
     pub fn new(train: &'a Csr, neighbors: usize) -> ItemKnn<'a> {
+        Self::with_progress(train, neighbors, &ProgressBar::hidden())
+    }
+
+    /// [`ItemKnn::new`], advancing `bar` by one per item done.
+    pub fn with_progress(train: &'a Csr, neighbors: usize, bar: &ProgressBar) -> ItemKnn<'a> {
         let n = train.cols();
         let item_users = train.transpose();
         let norms: Vec<f32> = (0..n)
@@ -90,6 +96,7 @@ impl<'a> ItemKnn<'a> {
                             top.push(candidate);
                         }
                     }
+                    bar.inc(1);
                     top.into_sorted()
                         .into_iter()
                         .map(|s| (s.index, s.score))

@@ -282,6 +282,9 @@ pub struct SegmentedCatalog {
     pub dim: usize,
     pub thresholds: Option<RfmThresholds>,
     pub now_ms: f64,
+    /// What the caller should tell the user about the RFM thresholds (missing times or
+    /// prices), one line each.
+    pub notes: Vec<String>,
 }
 
 /// Folds in `customers` (with the browser's default event weights, so a shopper whose
@@ -296,7 +299,7 @@ pub fn segment_catalog(
     let catalog = Catalog::from_bytes(catalog_bytes.to_vec()).context("reading the catalog")?;
     let recommender = Recommender::new(catalog);
     let catalog = recommender.catalog();
-    let thresholds = rfm_thresholds(catalog, &customers, now_ms);
+    let (thresholds, notes) = checked_rfm_thresholds(catalog, &customers, now_ms);
     let (points, dim) = segment_points(
         &recommender,
         &customers,
@@ -316,7 +319,48 @@ pub fn segment_catalog(
         dim,
         thresholds,
         now_ms,
+        notes,
     })
+}
+
+/// The RFM thresholds, unless the data cannot give meaningful ones, with a note for each
+/// thing the user must know: without any purchase time every customer's recency would be
+/// "now" (everyone "New"), so no thresholds ship; customers without times or a catalog
+/// without prices are counted and said.
+pub fn checked_rfm_thresholds(
+    catalog: &Catalog,
+    customers: &[CustomerHistory],
+    now_ms: f64,
+) -> (Option<RfmThresholds>, Vec<String>) {
+    let mut notes = Vec::new();
+    let untimed = customers
+        .iter()
+        .filter(|c| c.events.iter().any(|e| e.timestamp_ms.is_none()))
+        .count();
+    if untimed == customers.len() {
+        notes.push(
+            "no purchase has a time: RFM needs them (recency, visits by day), so the catalog \
+             ships no RFM thresholds"
+                .to_string(),
+        );
+        return (None, notes);
+    }
+    if untimed > 0 {
+        notes.push(format!(
+            "{untimed} of {} customers have purchases without a time: those count as bought \
+             \"now\" in their recency and frequency",
+            customers.len()
+        ));
+    }
+    if catalog.prices().is_none() {
+        notes.push(
+            "the catalog has no prices: every customer's RFM monetary value is 0, so all get \
+             the same M score and segments that need big spenders (\"Champions\") stay empty; \
+             give an items file with a price column"
+                .to_string(),
+        );
+    }
+    (rfm_thresholds(catalog, customers, now_ms), notes)
 }
 
 /// The customers' segment points and their width: unit fold-in vectors, with the RFM
