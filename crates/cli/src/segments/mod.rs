@@ -158,6 +158,8 @@ pub struct BuiltSegments {
     /// Segments k-means made before small ones were merged away.
     pub clustered: usize,
     pub inertia: f64,
+    /// Catalog items left out of the labels as non-product lines.
+    pub non_products: usize,
 }
 
 /// Clusters `points` (segment points of width `dim`), merges segments below
@@ -212,6 +214,7 @@ pub fn build_segments(
         assignments,
         clustered: model.k(),
         inertia,
+        non_products: described.non_products,
     })
 }
 
@@ -308,6 +311,14 @@ pub fn segment_catalog(
         now_ms,
     )?;
     let built = build_segments(catalog, &points, dim, &customers, config)?;
+    let mut notes = notes;
+    if built.non_products > 0 {
+        notes.push(format!(
+            "{} catalog items are not products (price 0, or a word such as coupon, postage \
+             or fee in the title, category or id): they name no segment",
+            built.non_products
+        ));
+    }
     let bytes =
         shopwindow::catalog::with_segments(catalog_bytes, Some(&built.spec), thresholds.as_ref())
             .context("writing the segments into the catalog")?;
