@@ -473,3 +473,43 @@ fn inspect_prints_the_creation_date() {
         .unwrap();
     assert!(line.ends_with(" UTC") && line.contains("-"), "{line}");
 }
+
+#[test]
+fn a_weight_eval_cannot_replay_is_named_by_customer_and_item_before_any_model_runs() {
+    // Weights from a source other than the interactions reader (which refuses them).
+    let mut log = EventLog::default();
+    log.push("anna", "mug", 1.0, Some(10));
+    log.push("anna", "teapot", 1.5, Some(20));
+    log.push("anna", "spoon", 1.0, Some(100));
+    let split = shopwindow_cli::eval::split::temporal_split("t", &log, 50);
+    let error = shopwindow_cli::eval::check_event_counts(&split)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("customer \"anna\"") && error.contains("item \"teapot\""),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_split_with_nobody_to_evaluate_is_an_error_not_a_table_of_zeros() {
+    let dir = tempfile::tempdir().unwrap();
+    // Everyone in the test period is a new customer.
+    let mut text = purchase_log(40);
+    for u in 0..5 {
+        let _ = writeln!(text, "new{u},p1,1,2024-03-10 18:00");
+    }
+    let events = common::write(dir.path(), "events.csv", &text);
+    let (ok, text) = run(&[
+        "-q",
+        "eval",
+        "--interactions",
+        events.to_str().unwrap(),
+        "--test-from",
+        "2024-03-10 13:00",
+        "--models",
+        "popularity",
+    ]);
+    assert!(!ok, "{text}");
+    assert!(text.contains("nothing to evaluate"), "{text}");
+}
