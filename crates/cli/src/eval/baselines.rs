@@ -8,7 +8,7 @@ use nalgebra::DMatrix;
 use rayon::prelude::*;
 use shopwindow::topk::{Scored, TopK};
 
-use super::spd_inverse::spd_inverse;
+use super::spd_inverse::spd_inverse_counted;
 use super::Ranker;
 use crate::data::Csr;
 
@@ -156,9 +156,16 @@ pub fn gram_with_ridge(train: &Csr, lambda: f64) -> DMatrix<f64> {
 impl<'a> Ease<'a> {
     /// O(n³) time and n² memory in the number of items: for catalogs that fit in memory.
     pub fn new(train: &'a Csr, lambda: f64) -> Ease<'a> {
+        Self::with_progress(train, lambda, &ProgressBar::hidden())
+    }
+
+    /// [`Ease::new`], advancing `bar` by the inverse's multiply-adds as they are done (a
+    /// bar of length [`inverse_work`](super::spd_inverse::inverse_work)`(items)` ends full).
+    pub fn with_progress(train: &'a Csr, lambda: f64, bar: &ProgressBar) -> Ease<'a> {
         let n = train.cols();
         let gram = gram_with_ridge(train, lambda);
-        let p = spd_inverse(&gram).expect("XᵀX + λI is positive definite for λ > 0");
+        let p = spd_inverse_counted(&gram, &|work| bar.inc(work))
+            .expect("XᵀX + λI is positive definite for λ > 0");
         let mut weights = vec![0.0f32; n * n];
         weights.par_chunks_mut(n).enumerate().for_each(|(j, row)| {
             // B_ji = −P_ji / P_ii; P is symmetric so P_ji is column j's entry i.

@@ -213,14 +213,14 @@ pub fn run_model(
             Box::new(knn)
         }
         ModelSpec::Ease { lambda } => {
-            // The inverse is one O(n³) step with no partial progress to count: say its
-            // size and show the time taken.
+            // The inverse dominates: counted in multiply-adds, so the bar has an ETA.
             let n = train.cols();
-            let bar = progress.spinner(&format!(
-                "EASE: inverting {n} x {n} (~{:.1} GB)",
-                memory::ease_bytes(n) / 1e9
-            ));
-            let ease = Ease::new(train, *lambda);
+            let bar = progress.count(
+                spd_inverse::inverse_work(n),
+                "EASE inverse",
+                "multiply-adds",
+            );
+            let ease = Ease::with_progress(train, *lambda, &bar);
             bar.finish_and_clear();
             Box::new(ease)
         }
