@@ -56,6 +56,48 @@ pub fn build_catalog(spec: &CatalogSpec<'_>) -> Result<Vec<u8>> {
     builder.to_bytes().context("writing the catalog")
 }
 
+/// What to do when some catalog items have a price and others not (the catalog stores a
+/// price for every item or for none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum MissingPrices {
+    /// Stop and say which items lack one.
+    #[default]
+    Error,
+    /// Ship the catalog without prices: no price filter in the browser, and RFM's
+    /// monetary value is 0 for everyone.
+    Drop,
+}
+
+/// Settles partial prices over the catalog's items `ids` before any training: an error
+/// naming the unpriced items, or (with [`MissingPrices::Drop`]) every price removed and a
+/// note saying how many items had one.
+pub fn settle_prices(
+    ids: &[String],
+    items: &mut ItemTable,
+    choice: MissingPrices,
+) -> Result<Option<String>> {
+    let priced = ids
+        .iter()
+        .filter(|id| items.get(*id).and_then(|i| i.price).is_some())
+        .count();
+    if priced == 0 || priced == ids.len() {
+        return Ok(None);
+    }
+    match choice {
+        MissingPrices::Error => check_prices(ids, items).map(|()| None),
+        MissingPrices::Drop => {
+            for info in items.values_mut() {
+                info.price = None;
+            }
+            Ok(Some(format!(
+                "{priced} of {} catalog items have a price, the others not: --missing-prices \
+                 drop ships no prices (no price filter; RFM monetary is 0 for everyone)",
+                ids.len()
+            )))
+        }
+    }
+}
+
 /// The catalog stores a price for every item or for none: say which items lack one.
 fn check_prices(ids: &[String], items: &ItemTable) -> Result<()> {
     let priced = ids
@@ -73,7 +115,8 @@ fn check_prices(ids: &[String], items: &ItemTable) -> Result<()> {
         .collect();
     bail!(
         "{priced} of {} items have a price, the others do not (e.g. {examples:?}); the \
-         catalog's price filter needs a price for every item or for none",
+         catalog's price filter needs a price for every item or for none: complete the items \
+         file, or pass --missing-prices drop to ship no prices",
         ids.len()
     )
 }

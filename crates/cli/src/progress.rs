@@ -52,6 +52,18 @@ impl Progress {
         )
     }
 
+    /// Counted things with their unit (`items`): position, rate and time left.
+    pub fn count(&self, len: u64, message: &str, unit: &str) -> ProgressBar {
+        self.make(
+            Some(len),
+            &format!(
+                "{{msg:>14}} [{{bar:30}}] {{human_pos}}/{{human_len}} {unit} ({{elapsed}}, eta \
+                 {{eta}})"
+            ),
+            message,
+        )
+    }
+
     /// Reading a file of known size.
     pub fn bytes(&self, len: u64, message: &str) -> ProgressBar {
         self.make(
@@ -61,9 +73,19 @@ impl Progress {
         )
     }
 
-    /// Something of unknown length (a compressed file, a matrix inverse).
+    /// One step of unknown length (a matrix inverse): the time it has taken. No count is
+    /// shown, since there is none to show.
     pub fn spinner(&self, message: &str) -> ProgressBar {
-        self.make(None, "{msg:>14} {spinner} {bytes:>10} ({elapsed})", message)
+        self.make(None, "{msg:>14} {spinner} ({elapsed})", message)
+    }
+
+    /// Reading a stream of unknown length (a compressed file): the bytes read so far.
+    pub fn byte_spinner(&self, message: &str) -> ProgressBar {
+        self.make(
+            None,
+            "{msg:>14} {spinner} {bytes:>10} read ({elapsed})",
+            message,
+        )
     }
 
     /// A bar for reading `path`: by bytes when its size is the amount read (not gzip).
@@ -71,7 +93,7 @@ impl Progress {
         let gz = path.extension().is_some_and(|e| e == "gz");
         match std::fs::metadata(path) {
             Ok(meta) if !gz => self.bytes(meta.len(), message),
-            _ => self.spinner(message),
+            _ => self.byte_spinner(message),
         }
     }
 }

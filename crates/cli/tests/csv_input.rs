@@ -65,20 +65,22 @@ fn other_delimiters_and_timestamps() {
     let format = CsvFormat {
         delimiter: b'\t',
         header: HeaderMode::Auto,
+        ..CsvFormat::default()
     };
     let (log, _) = read(
-        "user\titem\tweight\ttime\nu1\ta\t1.5\t2011-11-01 10:00\nu2\tb\t1\t1320141600\n",
+        "user\titem\tweight\ttime\nu1\ta\t2\t2011-11-01 10:00\nu2\tb\t1\t1320141600\n",
         format,
         BadRowPolicy::Fail,
     )
     .unwrap();
-    assert_eq!(log.events[0].weight, 1.5);
+    assert_eq!(log.events[0].weight, 2.0);
     assert_eq!(log.events[0].timestamp, Some(1_320_141_600));
     assert_eq!(log.events[1].timestamp, Some(1_320_141_600));
 
     let format = CsvFormat {
         delimiter: b';',
         header: HeaderMode::Absent,
+        ..CsvFormat::default()
     };
     let (log, _) = read(
         "u1;\"item;with;semicolons\";3\n",

@@ -253,3 +253,46 @@ fn ids_and_vectors_must_agree_in_number() {
         common::text(&run)
     );
 }
+
+#[test]
+fn partial_prices_are_refused_or_dropped_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let npy = dir.path().join("vectors.npy");
+    std::fs::write(&npy, write_npy_f32(N, D, &vectors())).unwrap();
+    let items = common::write(
+        dir.path(),
+        "items.csv",
+        "id,title,price\nsku-0,Zero,1\nsku-1,One,\nsku-2,Two,4\nsku-3,Three,\nsku-4,Four,5\n",
+    );
+    let out = dir.path().join("catalog.safetensors");
+    let import = |extra: &[&str]| {
+        let mut args = vec![
+            "import",
+            "--vectors",
+            npy.to_str().unwrap(),
+            "--items",
+            items.to_str().unwrap(),
+            "--alpha",
+            "1",
+            "--regularization",
+            "0.1",
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        common::shopwindow(&args)
+    };
+    let run = import(&[]);
+    assert!(!run.status.success());
+    assert!(
+        common::text(&run).contains("--missing-prices drop"),
+        "{}",
+        common::text(&run)
+    );
+    let run = import(&["--missing-prices", "drop"]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    assert!(common::text(&run).contains("3 of 5 catalog items have a price"));
+    let catalog = read_catalog(&out);
+    assert!(catalog.prices().is_none());
+    assert_eq!(catalog.title(3), Some("Three"));
+}

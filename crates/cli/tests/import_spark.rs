@@ -10,6 +10,8 @@ use std::sync::Arc;
 use arrow_array::types::Float32Type;
 use arrow_array::{ArrayRef, Int32Array, ListArray, RecordBatch};
 use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, GzipLevel, ZstdLevel};
+use parquet::file::properties::WriterProperties;
 use shopwindow::catalog::LambdaScaling;
 use shopwindow::{Catalog, VectorDtype};
 
@@ -23,6 +25,11 @@ fn item_row(i: usize) -> Vec<f32> {
 }
 
 fn write_factors(path: &Path, ids: &[i32], rows: &[Vec<f32>]) {
+    write_factors_compressed(path, ids, rows, Compression::SNAPPY);
+}
+
+/// Spark writes `snappy` by default; `spark.sql.parquet.compression.codec` picks others.
+fn write_factors_compressed(path: &Path, ids: &[i32], rows: &[Vec<f32>], codec: Compression) {
     let features = ListArray::from_iter_primitive::<Float32Type, _, _>(
         rows.iter().map(|r| Some(r.iter().copied().map(Some))),
     );
@@ -31,8 +38,13 @@ fn write_factors(path: &Path, ids: &[i32], rows: &[Vec<f32>]) {
         ("features", Arc::new(features) as ArrayRef),
     ])
     .unwrap();
-    let mut writer =
-        ArrowWriter::try_new(File::create(path).unwrap(), batch.schema(), None).unwrap();
+    let properties = WriterProperties::builder().set_compression(codec).build();
+    let mut writer = ArrowWriter::try_new(
+        File::create(path).unwrap(),
+        batch.schema(),
+        Some(properties),
+    )
+    .unwrap();
     writer.write(&batch).unwrap();
     writer.close().unwrap();
 }
@@ -145,6 +157,37 @@ fn a_plain_item_factors_table_imports_with_flags_and_quantizes() {
         assert!((got - want).abs() < 0.01, "{got} vs {want}");
     }
     assert_eq!(catalog.params().lambda_scaling, LambdaScaling::Interactions);
+}
+
+#[test]
+fn zstd_and_gzip_parquet_from_spark_are_read() {
+    for (codec, name) in [
+        (Compression::ZSTD(ZstdLevel::default()), "zstd"),
+        (Compression::GZIP(GzipLevel::default()), "gz"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let table = tmp.path().join("itemFactors");
+        std::fs::create_dir_all(&table).unwrap();
+        write_factors_compressed(
+            &table.join(format!("part-00000-x.c000.{name}.parquet")),
+            &[5, 1],
+            &[item_row(5), item_row(1)],
+            codec,
+        );
+        let out = tmp.path().join("c.safetensors");
+        let run = import(&[
+            s(&table),
+            "--alpha",
+            "2",
+            "--regularization",
+            "0.5",
+            "-o",
+            s(&out),
+        ]);
+        assert!(run.status.success(), "{name}: {}", common::text(&run));
+        let catalog = Catalog::from_bytes(std::fs::read(&out).unwrap()).unwrap();
+        assert_eq!(catalog.row(1), item_row(5).as_slice(), "{name}");
+    }
 }
 
 #[test]

@@ -6,8 +6,9 @@ use clap::{Args, ValueEnum};
 use shopwindow::catalog::LambdaScaling;
 use shopwindow::VectorDtype;
 
-use crate::data::interactions_csv::{CsvFormat, HeaderMode};
+use crate::data::interactions_csv::{CsvFormat, HeaderMode, WeightMode};
 use crate::data::movielens::RatingWeight;
+use crate::data::time::TimeUnit;
 use crate::data::BadRowPolicy;
 
 /// How vectors are stored in the catalog file.
@@ -89,6 +90,29 @@ pub struct CsvArgs {
     /// file, line and reason).
     #[arg(long)]
     pub skip_bad_rows: bool,
+    /// What a bare number in the timestamp column counts.
+    #[arg(long, value_enum, default_value_t = TimeUnitArg::S)]
+    pub time_unit: TimeUnitArg,
+    /// What the weight column (3rd) means.
+    #[arg(long, value_enum, default_value_t = WeightsArg::Count)]
+    pub weights: WeightsArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimeUnitArg {
+    /// Unix seconds.
+    S,
+    /// Unix milliseconds (JavaScript's `Date.now()`).
+    Ms,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WeightsArg {
+    /// A count of events (quantity, views): whole and non-negative; rows of weight 0 are
+    /// dropped and counted, a fractional weight is a bad row.
+    Count,
+    /// Every row counts as one event, whatever the column holds (spend, dwell time).
+    Ignore,
 }
 
 impl CsvArgs {
@@ -100,6 +124,15 @@ impl CsvArgs {
                 HeaderArg::Yes => HeaderMode::Present,
                 HeaderArg::No => HeaderMode::Absent,
             },
+            time_unit: match self.time_unit {
+                TimeUnitArg::S => TimeUnit::Seconds,
+                TimeUnitArg::Ms => TimeUnit::Milliseconds,
+            },
+            weights: match self.weights {
+                WeightsArg::Count => WeightMode::Count,
+                WeightsArg::Ignore => WeightMode::Ignore,
+            },
+            require_timestamp: false,
         }
     }
 

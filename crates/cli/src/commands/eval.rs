@@ -105,6 +105,10 @@ pub struct ModelArgs {
     /// Catalog file(s) for the `catalog` model.
     #[arg(long, value_name = "FILE", value_delimiter = ',')]
     pub catalog: Vec<PathBuf>,
+    /// Memory (GB) a baseline may need: EASE and item-kNN are estimated before anything
+    /// runs and refused above it [default: 80% of the machine's memory].
+    #[arg(long, value_name = "GB")]
+    pub memory_limit: Option<f64>,
 }
 
 /// iALS hyper-parameters; lists make a tuning grid.
@@ -258,6 +262,13 @@ pub fn run(args: &EvalArgs, progress: &Progress) -> Result<()> {
             split.users.len(),
             split.unrankable
         );
+        // A table of zeros over nobody would read as a result.
+        if split.users.is_empty() && args.export_split.is_none() {
+            bail!(
+                "split {}: no user has both training history and a new item in the test                  period, so there is nothing to evaluate",
+                split.name
+            );
+        }
     }
     if let Some(dir) = &args.export_split {
         crate::eval::export::write_split(dir, &splits[0])?;
@@ -269,6 +280,11 @@ pub fn run(args: &EvalArgs, progress: &Progress) -> Result<()> {
         return Ok(());
     }
     let specs = args.specs();
+    let limit = args
+        .models
+        .memory_limit
+        .map_or_else(crate::eval::memory::default_limit_bytes, |gb| gb * 1e9);
+    crate::eval::check_memory(&splits, &specs, limit)?;
     if args.models.models.contains(&ModelArg::Catalog) && args.models.catalog.is_empty() {
         bail!("the catalog model needs --catalog FILE");
     }

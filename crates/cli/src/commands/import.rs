@@ -8,7 +8,9 @@ use clap::{Args, ValueEnum};
 use shopwindow::catalog::ModelParams;
 
 use super::args::{parse_delimiter, DtypeArg, ScalingArg};
-use crate::catalog_file::{build_catalog, standard_metadata, CatalogSpec};
+use crate::catalog_file::{
+    build_catalog, settle_prices, standard_metadata, CatalogSpec, MissingPrices,
+};
 use crate::data::items_csv::read_items;
 use crate::data::{BadRowPolicy, ItemTable};
 use crate::progress::Progress;
@@ -91,6 +93,9 @@ pub struct ImportArgs {
     /// Delimiter of the CSV inputs.
     #[arg(long, default_value = ",", value_parser = parse_delimiter)]
     pub delimiter: u8,
+    /// When some items have a price and others not.
+    #[arg(long, value_enum, default_value_t = MissingPrices::Error)]
+    pub missing_prices: MissingPrices,
     /// Skip malformed CSV rows and report how many.
     #[arg(long)]
     pub skip_bad_rows: bool,
@@ -127,7 +132,7 @@ pub fn run(args: &ImportArgs, progress: &Progress) -> Result<()> {
         BadRowPolicy::Fail
     };
     let bar = progress.spinner("reading");
-    let (items, item_order) = match &args.items {
+    let (mut items, item_order) = match &args.items {
         Some(path) => {
             let (table, order, report) = read_items(path, args.delimiter, policy)?;
             if report.skipped > 0 {
@@ -144,6 +149,9 @@ pub fn run(args: &ImportArgs, progress: &Progress) -> Result<()> {
     };
     bar.finish_and_clear();
     let ids = &model.ids;
+    if let Some(note) = settle_prices(ids, &mut items, args.missing_prices)? {
+        eprintln!("note: {note}");
+    }
     let popularity: Vec<f32> = ids
         .iter()
         .map(|id| items.get(id).and_then(|i| i.popularity).unwrap_or(0.0))

@@ -66,7 +66,7 @@ pub fn summarize(catalog: &Catalog, list: usize) -> Result<String> {
         }
     );
     if let Some(created) = &meta.created {
-        let _ = writeln!(out, "  created {created}");
+        let _ = writeln!(out, "  created {}", created_for_people(created));
     }
     if let Some(source) = &meta.source {
         let _ = writeln!(out, "  source {source}");
@@ -208,4 +208,13 @@ fn check_gram(catalog: &Catalog) -> f64 {
         .zip(&gram)
         .map(|(s, g)| (s - g).abs() / scale)
         .fold(0.0, f64::max)
+}
+
+/// The `created` entry (Unix seconds, as `train` and `import` write it) as a UTC date;
+/// anything else, as written.
+fn created_for_people(created: &str) -> String {
+    match created.trim().parse::<i64>() {
+        Ok(seconds) => crate::data::time::format_utc(seconds),
+        Err(_) => created.to_string(),
+    }
 }

@@ -170,6 +170,7 @@ pub fn run(args: &SegmentsArgs, progress: &Progress) -> Result<()> {
     let customers = customer_histories(&log, &catalog, until)?;
     let now_ms = until.map_or_else(|| default_now_ms(&customers), |u| u as f64 * 1000.0);
     let segmented = segment_catalog(&bytes, customers, &config, now_ms)?;
+    print_notes(&segmented);
     export_points(args, &segmented)?;
     std::fs::write(output, &segmented.bytes)
         .with_context(|| format!("writing {}", output.display()))?;
@@ -188,6 +189,13 @@ pub fn run(args: &SegmentsArgs, progress: &Progress) -> Result<()> {
         segmented.bytes.len()
     );
     Ok(())
+}
+
+/// What building the segments found that the user must know (missing times or prices).
+pub fn print_notes(segmented: &SegmentedCatalog) {
+    for note in &segmented.notes {
+        eprintln!("note: {note}");
+    }
 }
 
 fn export_points(args: &SegmentsArgs, segmented: &SegmentedCatalog) -> Result<()> {
@@ -296,6 +304,7 @@ fn evaluate(
     let catalog = Catalog::from_bytes(catalog_bytes.clone())?;
     let customers = customer_histories(log, &catalog, Some(test_from))?;
     let segmented = segment_catalog(&catalog_bytes, customers, config, test_from as f64 * 1000.0)?;
+    print_notes(&segmented);
     export_points(args, &segmented)?;
     print!(
         "{}",

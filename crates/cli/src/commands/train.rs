@@ -12,7 +12,9 @@ use super::args::{
 };
 use super::source::{Source, SourceRead};
 use crate::als;
-use crate::catalog_file::{build_catalog, standard_metadata, CatalogSpec};
+use crate::catalog_file::{
+    build_catalog, settle_prices, standard_metadata, CatalogSpec, MissingPrices,
+};
 use crate::data::items_csv::read_items;
 use crate::data::movielens::read_movies;
 use crate::data::{EventLog, ItemTable};
@@ -51,6 +53,9 @@ pub struct TrainArgs {
     /// Field delimiter of the items file.
     #[arg(long, default_value = ",", value_parser = parse_delimiter)]
     pub items_delimiter: u8,
+    /// When some catalog items have a price and others not.
+    #[arg(long, value_enum, default_value_t = MissingPrices::Error)]
+    pub missing_prices: MissingPrices,
     /// MovieLens: how a rating becomes a weight.
     #[arg(long, value_enum, default_value_t = RatingWeightArg::One)]
     pub movielens_weight: RatingWeightArg,
@@ -97,6 +102,10 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         }
         // The items file wins over what the interactions source knew.
         items.extend(table);
+    }
+    // Before training, not after: the catalog needs a price for every item or for none.
+    if let Some(note) = settle_prices(log.items.ids(), &mut items, args.missing_prices)? {
+        eprintln!("note: {note}");
     }
     let interactions = log.to_interactions();
     let m = &interactions.matrix;
@@ -237,6 +246,7 @@ fn with_segments(
         ..SegmentConfig::default()
     };
     let segmented = segment_catalog(bytes, customers, &config, now_ms)?;
+    super::segments::print_notes(&segmented);
     eprint!("{}", super::segments::report(&segmented, 2000, seed)?);
     Ok(segmented.bytes)
 }

@@ -16,6 +16,7 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 
+use super::interactions_csv::delimiter_hint;
 use super::{open_csv_with_header, BadRowPolicy, ItemInfo, ItemTable, RowReport};
 
 #[derive(Debug, Default)]
@@ -30,18 +31,22 @@ struct Columns {
 }
 
 impl Columns {
-    fn from_header(path: &Path, header: &csv::StringRecord) -> Result<Columns> {
+    fn from_header(path: &Path, header: &csv::StringRecord, delimiter: u8) -> Result<Columns> {
         let find = |names: &[&str]| {
             header
                 .iter()
                 .position(|h| names.contains(&h.trim().to_ascii_lowercase().as_str()))
         };
         let Some(id) = find(&["id", "item", "item_id", "itemid", "sku", "product_id"]) else {
+            let fields: Vec<&str> = header.iter().collect();
             bail!(
                 "{}:1: the items file needs a header with an id column (id, item, item_id, sku \
-                 or product_id); found {:?}",
+                 or product_id); found {fields:?}{}",
                 path.display(),
-                header.iter().collect::<Vec<_>>()
+                delimiter_hint(&fields, delimiter).replace(
+                    "pass --delimiter",
+                    "pass the items file's delimiter (train --items-delimiter, import --delimiter)"
+                )
             );
         };
         Ok(Columns {
@@ -63,7 +68,7 @@ pub fn read_items(
     policy: BadRowPolicy,
 ) -> Result<(ItemTable, Vec<String>, RowReport)> {
     let (mut reader, header) = open_csv_with_header(path, delimiter)?;
-    let columns = Columns::from_header(path, &header)?;
+    let columns = Columns::from_header(path, &header, delimiter)?;
     let mut table = ItemTable::new();
     let mut order = Vec::new();
     let mut report = RowReport::default();

@@ -23,6 +23,9 @@ pub struct RowReport {
     pub skipped: usize,
     /// The first few skipped rows, as `file:line: reason`.
     pub examples: Vec<String>,
+    /// What the reader decided about rows that were read but are worth a word (rows
+    /// dropped by a documented rule, an ambiguous first line): printed with the summary.
+    pub notes: Vec<String>,
 }
 
 /// How many skipped rows are quoted in a report.
@@ -84,6 +87,10 @@ impl RowReport {
         for example in &self.examples {
             text.push_str("\n  skipped ");
             text.push_str(example);
+        }
+        for note in &self.notes {
+            text.push_str("\n  note: ");
+            text.push_str(note);
         }
         text
     }

@@ -3,11 +3,12 @@
 //! user's training items, like the browser does.
 
 use anyhow::Result;
+use indicatif::ProgressBar;
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 use shopwindow::topk::{Scored, TopK};
 
-use super::spd_inverse::spd_inverse;
+use super::spd_inverse::spd_inverse_counted;
 use super::Ranker;
 use crate::data::Csr;
 
@@ -61,6 +62,11 @@ pub struct ItemKnn<'a> {
 
 impl<'a> ItemKnn<'a> {
     pub fn new(train: &'a Csr, neighbors: usize) -> ItemKnn<'a> {
+        Self::with_progress(train, neighbors, &ProgressBar::hidden())
+    }
+
+    /// [`ItemKnn::new`], advancing `bar` by one per item done.
+    pub fn with_progress(train: &'a Csr, neighbors: usize, bar: &ProgressBar) -> ItemKnn<'a> {
         let n = train.cols();
         let item_users = train.transpose();
         let norms: Vec<f32> = (0..n)
@@ -90,6 +96,7 @@ impl<'a> ItemKnn<'a> {
                             top.push(candidate);
                         }
                     }
+                    bar.inc(1);
                     top.into_sorted()
                         .into_iter()
                         .map(|s| (s.index, s.score))
@@ -149,9 +156,16 @@ pub fn gram_with_ridge(train: &Csr, lambda: f64) -> DMatrix<f64> {
 impl<'a> Ease<'a> {
     /// O(n³) time and n² memory in the number of items: for catalogs that fit in memory.
     pub fn new(train: &'a Csr, lambda: f64) -> Ease<'a> {
+        Self::with_progress(train, lambda, &ProgressBar::hidden())
+    }
+
+    /// [`Ease::new`], advancing `bar` by the inverse's multiply-adds as they are done (a
+    /// bar of length [`inverse_work`](super::spd_inverse::inverse_work)`(items)` ends full).
+    pub fn with_progress(train: &'a Csr, lambda: f64, bar: &ProgressBar) -> Ease<'a> {
         let n = train.cols();
         let gram = gram_with_ridge(train, lambda);
-        let p = spd_inverse(&gram).expect("XᵀX + λI is positive definite for λ > 0");
+        let p = spd_inverse_counted(&gram, &|work| bar.inc(work))
+            .expect("XᵀX + λI is positive definite for λ > 0");
         let mut weights = vec![0.0f32; n * n];
         weights.par_chunks_mut(n).enumerate().for_each(|(j, row)| {
             // B_ji = −P_ji / P_ii; P is symmetric so P_ji is column j's entry i.

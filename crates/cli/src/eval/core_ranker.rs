@@ -34,7 +34,7 @@ pub fn history_events(columns: &[u32], weights: &[f32]) -> Result<Vec<Event>> {
     for (&item, &w) in columns.iter().zip(weights) {
         ensure!(
             w >= 1.0 && w.fract() == 0.0,
-            "weight {w} of item #{item} is not a whole count; the browser's history counts events"
+            "weight {w} at training column {item} is not a whole count; the browser's history counts events"
         );
         for _ in 0..w as usize {
             events.push(Event {

@@ -5,6 +5,7 @@ pub mod baselines;
 pub mod catalog_ranker;
 pub mod core_ranker;
 pub mod export;
+pub mod memory;
 pub mod metrics;
 pub mod protocols;
 pub mod spd_inverse;
@@ -206,14 +207,20 @@ pub fn run_model(
         )),
         ModelSpec::Popularity => Box::new(Popularity::new(train)),
         ModelSpec::ItemKnn { neighbors } => {
-            let bar = progress.spinner("item-kNN");
-            let knn = ItemKnn::new(train, *neighbors);
+            let bar = progress.count(train.cols() as u64, "item-kNN", "items");
+            let knn = ItemKnn::with_progress(train, *neighbors, &bar);
             bar.finish_and_clear();
             Box::new(knn)
         }
         ModelSpec::Ease { lambda } => {
-            let bar = progress.spinner("EASE inverse");
-            let ease = Ease::new(train, *lambda);
+            // The inverse dominates: counted in multiply-adds, so the bar has an ETA.
+            let n = train.cols();
+            let bar = progress.count(
+                spd_inverse::inverse_work(n),
+                "EASE inverse",
+                "multiply-adds",
+            );
+            let ease = Ease::with_progress(train, *lambda, &bar);
             bar.finish_and_clear();
             Box::new(ease)
         }
@@ -333,6 +340,11 @@ pub fn run_all(
     progress: &Progress,
     mut on_result: impl FnMut(&ModelResult),
 ) -> Result<Vec<ModelResult>> {
+    // Before any model runs (EASE alone can take minutes): the models scored through the
+    // core replay each training weight as that many history events.
+    for split in splits {
+        check_event_counts(split)?;
+    }
     let mut rows = Vec::new();
     for spec in specs {
         let mut per_split = Vec::new();
@@ -351,6 +363,51 @@ pub fn run_all(
         rows.push(row);
     }
     Ok(rows)
+}
+
+/// Every training weight of `split` must be a whole count of at least one event; the error
+/// names the customer and item ids.
+pub fn check_event_counts(split: &EvalSplit) -> Result<()> {
+    let train = &split.train;
+    for row in 0..train.matrix.rows() {
+        let (columns, weights) = train.matrix.row(row);
+        if let Some((&item, &w)) = columns
+            .iter()
+            .zip(weights)
+            .find(|(_, &w)| !(w >= 1.0 && w.fract() == 0.0))
+        {
+            anyhow::bail!(
+                "split {}: customer {:?} has weight {w} on item {:?}, not a whole count of \
+                 events; the evaluated models replay training weights as events, as the \
+                 shopper's device keeps them",
+                split.name,
+                train.users.id(row as u32),
+                train.items.id(item)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Refuses, before anything runs, a model whose memory estimate on some split is above
+/// `limit` bytes (EASE's dense items × items matrices; item-kNN's count rows).
+pub fn check_memory(splits: &[EvalSplit], specs: &[ModelSpec], limit: f64) -> Result<()> {
+    let threads = rayon::current_num_threads();
+    for split in splits {
+        let m = &split.train.matrix;
+        for spec in specs {
+            let estimate = match spec {
+                ModelSpec::Ease { .. } => memory::ease_bytes(m.cols()),
+                ModelSpec::ItemKnn { neighbors } => {
+                    memory::item_knn_bytes(m.cols(), *neighbors, threads, m.nnz())
+                }
+                _ => continue,
+            };
+            let model = format!("{} on {} items", spec.describe(), m.cols());
+            memory::check(&model, estimate, limit)?;
+        }
+    }
+    Ok(())
 }
 
 /// The results as a Markdown table.

@@ -10,8 +10,8 @@ use super::split::{given_split, temporal_split, EvalSplit};
 use crate::data::interactions_csv::{read_interactions, CsvFormat};
 use crate::data::movielens::{read_ratings, RatingWeight};
 use crate::data::online_retail::{read_online_retail, RetailReport, TEST_FROM};
-use crate::data::time::parse_timestamp;
-use crate::data::BadRowPolicy;
+use crate::data::time::{format_utc, parse_timestamp, parse_timestamp_in};
+use crate::data::{BadRowPolicy, EventLog};
 use crate::progress::Progress;
 
 /// MovieLens-100K's official five-fold splits `u1` … `u5`, from the data set's directory
@@ -67,16 +67,15 @@ pub fn csv_temporal_split(
     progress: &Progress,
 ) -> Result<EvalSplit> {
     let bar = progress.file(path, "reading");
+    // A row without a time is a bad row with its line (skipped under --skip-bad-rows).
+    let format = CsvFormat {
+        require_timestamp: true,
+        ..format
+    };
     let (log, report) = read_interactions(path, format, policy, &bar)?;
     bar.finish_and_clear();
-    if report.skipped > 0 {
+    if report.skipped > 0 || !report.notes.is_empty() {
         eprintln!("{}", report.summary(&path.display().to_string()));
-    }
-    if log.events.iter().any(|e| e.timestamp.is_none()) {
-        bail!(
-            "{}: a temporal split needs a timestamp (4th column) on every row",
-            path.display()
-        );
     }
     let name = path
         .file_name()
@@ -84,6 +83,31 @@ pub fn csv_temporal_split(
     if test_from == LAST_BASKET {
         return Ok(crate::tune::split::last_basket(&log));
     }
-    let test_from = parse_timestamp(test_from).map_err(anyhow::Error::msg)?;
+    let test_from = parse_timestamp_in(test_from, format.time_unit).map_err(anyhow::Error::msg)?;
+    check_test_from(&log, test_from)?;
     Ok(temporal_split(&name, &log, test_from))
+}
+
+/// Refuses a `--test-from` that leaves nothing to train on or nothing to test on, naming
+/// the file's first and last times (every event has one: the reader required it).
+fn check_test_from(log: &EventLog, test_from: i64) -> Result<()> {
+    let times = log.events.iter().filter_map(|e| e.timestamp);
+    let (Some(first), Some(last)) = (times.clone().min(), times.max()) else {
+        bail!("no row has a timestamp");
+    };
+    if test_from <= first {
+        bail!(
+            "--test-from {} is not after the first row ({}): no row is left to train on",
+            format_utc(test_from),
+            format_utc(first)
+        );
+    }
+    if test_from > last {
+        bail!(
+            "--test-from {} is after the last row ({}): no row is left to test on",
+            format_utc(test_from),
+            format_utc(last)
+        );
+    }
+    Ok(())
 }

@@ -16,26 +16,63 @@ const SPLIT_COLUMNS: usize = 128;
 
 /// A⁻¹, or `None` if A is not (numerically) positive definite.
 pub fn spd_inverse(a: &DMatrix<f64>) -> Option<DMatrix<f64>> {
+    spd_inverse_counted(a, &|_| {})
+}
+
+/// Multiply-adds of a product of an m × k by a k × n matrix, and (as a unit of the same
+/// order) of a direct inverse of an n × n block: the work progress is counted in.
+fn product_work(m: usize, k: usize, n: usize) -> u64 {
+    (m * k) as u64 * n as u64
+}
+
+fn direct_work(n: usize) -> u64 {
+    product_work(n, n, n)
+}
+
+/// The work [`spd_inverse_counted`] reports in total for an n × n matrix (it follows the
+/// recursion exactly, so a progress bar of this length ends full).
+pub fn inverse_work(n: usize) -> u64 {
+    if n <= DIRECT {
+        return direct_work(n);
+    }
+    let h = n / 2;
+    let m = n - h;
+    inverse_work(h)
+        + inverse_work(m)
+        + product_work(h, h, m)
+        + product_work(m, h, m)
+        + product_work(h, m, m)
+        + product_work(h, m, h)
+}
+
+/// [`spd_inverse`], calling `done(work)` as each block inverse or product finishes; the
+/// calls add up to [`inverse_work`]`(n)` (for a progress bar with a real unit and an ETA).
+pub fn spd_inverse_counted(a: &DMatrix<f64>, done: &(dyn Fn(u64) + Sync)) -> Option<DMatrix<f64>> {
     let n = a.nrows();
     assert_eq!(n, a.ncols(), "a square matrix");
     if n <= DIRECT {
-        return a.clone().cholesky().map(|c| c.inverse());
+        let inverse = a.clone().cholesky().map(|c| c.inverse());
+        done(direct_work(n));
+        return inverse;
     }
     // A = [A11 A12; A12ᵀ A22]; S = A22 − A12ᵀ A11⁻¹ A12 (the Schur complement).
     // A⁻¹ = [A11⁻¹ + W S⁻¹ Wᵀ, −W S⁻¹; −S⁻¹ Wᵀ, S⁻¹] with W = A11⁻¹ A12.
     let h = n / 2;
     let m = n - h;
-    let a11_inv = spd_inverse(&a.view((0, 0), (h, h)).into_owned())?;
+    let a11_inv = spd_inverse_counted(&a.view((0, 0), (h, h)).into_owned(), done)?;
     let a12 = a.view((0, h), (h, m));
     let mut w = DMatrix::<f64>::zeros(h, m);
     product(w.as_view_mut(), 1.0, a11_inv.as_view(), a12, 0.0);
+    done(product_work(h, h, m));
     let mut s = a.view((h, h), (m, m)).into_owned();
     let a12_t = a12.transpose();
     product(s.as_view_mut(), -1.0, a12_t.as_view(), w.as_view(), 1.0);
+    done(product_work(m, h, m));
     symmetrize(&mut s);
-    let s_inv = spd_inverse(&s)?;
+    let s_inv = spd_inverse_counted(&s, done)?;
     let mut v = DMatrix::<f64>::zeros(h, m);
     product(v.as_view_mut(), 1.0, w.as_view(), s_inv.as_view(), 0.0);
+    done(product_work(h, m, m));
 
     let mut inverse = DMatrix::<f64>::zeros(n, n);
     inverse.view_mut((0, 0), (h, h)).copy_from(&a11_inv);
@@ -47,6 +84,7 @@ pub fn spd_inverse(a: &DMatrix<f64>) -> Option<DMatrix<f64>> {
         w_t.as_view(),
         1.0,
     );
+    done(product_work(h, m, h));
     inverse.view_mut((0, h), (h, m)).copy_from(&(-&v));
     inverse
         .view_mut((h, 0), (m, h))
@@ -108,5 +146,19 @@ mod tests {
                 assert!((identity[(r, c)] - expected).abs() < 1e-8);
             }
         }
+    }
+
+    #[test]
+    fn the_work_reported_adds_up_to_the_bar_length() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let n = 700;
+        let a = DMatrix::<f64>::from_fn(n, n, |r, c| if r == c { 2.0 } else { 0.001 });
+        let done = AtomicU64::new(0);
+        spd_inverse_counted(&a, &|w| {
+            done.fetch_add(w, Ordering::Relaxed);
+        })
+        .unwrap();
+        assert_eq!(done.into_inner(), inverse_work(n));
+        assert!(inverse_work(n) > 0);
     }
 }

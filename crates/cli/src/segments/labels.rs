@@ -3,7 +3,11 @@
 //! An item (or category) characterizes a segment by `c · ln(share in segment / share
 //! overall)`, where `c` counts the segment's customers who bought it: frequent within the
 //! segment and over-represented there. Items bought by fewer than 3 of the segment's
-//! customers are never characteristic (a label must not describe one person's basket).
+//! customers, or by fewer than 10% of them, are never characteristic (a label must not
+//! describe one person's basket, nor a niche that a few percent of a large segment share:
+//! lift alone would name a segment after it). Lines that are not products (price 0, or a
+//! title, category or id with a word such as "coupon", "postage" or "fee") never name a
+//! segment either; the caller is told how many were left out.
 //! The label joins the two most characteristic category names, or item titles when the
 //! catalog has no categories.
 
@@ -16,12 +20,65 @@ use super::CustomerHistory;
 /// Fewest customers of a segment who must have bought something for it to count.
 const MIN_BUYERS: usize = 3;
 
+/// Least share of a segment's customers who must have bought something for it to count.
+const MIN_SUPPORT: f64 = 0.10;
+
+/// Words (whole, any case) that mark a catalog line as something other than a product:
+/// vouchers, fees and carriage sit in store exports beside the goods.
+const NOT_A_PRODUCT: &[&str] = &[
+    "coupon",
+    "coupons",
+    "voucher",
+    "vouchers",
+    "discount",
+    "postage",
+    "shipping",
+    "carriage",
+    "fee",
+    "fees",
+    "deposit",
+    "adjustment",
+];
+
+/// Whether a catalog line is something other than a product: free (price 0) or named with
+/// one of [`NOT_A_PRODUCT`]'s words in its title, category or id.
+pub fn is_non_product(
+    id: &str,
+    title: Option<&str>,
+    category: Option<&str>,
+    price: Option<f32>,
+) -> bool {
+    if price == Some(0.0) {
+        return true;
+    }
+    [Some(id), title, category]
+        .into_iter()
+        .flatten()
+        .any(|text| {
+            text.split(|c: char| !c.is_alphanumeric())
+                .any(|word| NOT_A_PRODUCT.contains(&word.to_lowercase().as_str()))
+        })
+}
+
+/// Per catalog item: whether it is a non-product line ([`is_non_product`]).
+fn non_products(catalog: &Catalog) -> Vec<bool> {
+    (0..catalog.len())
+        .map(|i| {
+            let category = catalog.category(i).and_then(|c| catalog.category_name(c));
+            let price = catalog.prices().map(|p| p[i]);
+            is_non_product(catalog.id(i), catalog.title(i), category, price)
+        })
+        .collect()
+}
+
 /// Labels and top lists, one per segment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Described {
     pub labels: Vec<String>,
     pub top_categories: Vec<Vec<String>>,
     pub top_items: Vec<Vec<String>>,
+    /// Catalog items left out of labels and top lists as non-product lines.
+    pub non_products: usize,
 }
 
 /// Distinct customers per key and segment: `counts[segment][key]`.
@@ -65,7 +122,11 @@ fn characteristic(counts: &[Vec<usize>], sizes: &[usize], top: usize) -> Vec<Vec
                 c * (share / base).ln()
             };
             let mut qualifying: Vec<usize> = (0..keys)
-                .filter(|&k| segment[k] >= MIN_BUYERS && score(k) > 0.0)
+                .filter(|&k| {
+                    segment[k] >= MIN_BUYERS
+                        && segment[k] as f64 >= MIN_SUPPORT * size as f64
+                        && score(k) > 0.0
+                })
                 .collect();
             qualifying.sort_by(|&a, &b| score(b).total_cmp(&score(a)).then(a.cmp(&b)));
             let mut by_count: Vec<usize> = (0..keys).collect();
@@ -93,8 +154,9 @@ pub fn describe(
     top: usize,
 ) -> Described {
     let sizes = super::sizes(assignments, segments);
+    let excluded = non_products(catalog);
     let item_counts = buyers(customers, assignments, segments, catalog.len(), |i| {
-        Some(i as usize)
+        (!excluded[i as usize]).then_some(i as usize)
     });
     let top_item_indices = characteristic(&item_counts, &sizes, top);
     let top_items: Vec<Vec<String>> = top_item_indices
@@ -104,7 +166,12 @@ pub fn describe(
     let category_count = catalog.category_count();
     let top_category_indices = (category_count > 0).then(|| {
         let counts = buyers(customers, assignments, segments, category_count, |i| {
-            catalog.category(i as usize).map(|c| c as usize)
+            // A category counts through the products in it only.
+            let i = i as usize;
+            catalog
+                .category(i)
+                .filter(|_| !excluded[i])
+                .map(|c| c as usize)
         });
         characteristic(&counts, &sizes, top)
     });
@@ -143,6 +210,7 @@ pub fn describe(
         labels,
         top_categories,
         top_items,
+        non_products: excluded.iter().filter(|&&e| e).count(),
     }
 }
 
@@ -189,6 +257,30 @@ mod tests {
         assert_eq!(top[0], vec![1, 0]);
         // Nothing qualifies for segment 1: the most bought fill the list.
         assert_eq!(top[1], vec![0, 2]);
+    }
+
+    #[test]
+    fn a_niche_with_lift_but_little_support_does_not_name_a_segment() {
+        // A segment of 100: key 0 bought by 60 (as everywhere), key 1 by 4 (4.4%, nobody
+        // else): lift alone would put key 1 first.
+        let counts = vec![vec![60, 4], vec![60, 0]];
+        let top = characteristic(&counts, &[100, 100], 2);
+        assert_eq!(top[0], vec![0, 1]);
+    }
+
+    #[test]
+    fn non_product_lines_are_recognised() {
+        assert!(is_non_product("C-10", Some("COUPON 10%"), None, Some(1.0)));
+        assert!(is_non_product("x", None, Some("Postage"), None));
+        assert!(is_non_product("bag", Some("Paper bag"), None, Some(0.0)));
+        assert!(!is_non_product(
+            "22423",
+            Some("REGENCY CAKESTAND 3 TIER"),
+            Some("Kitchen"),
+            Some(12.75)
+        ));
+        // Whole words only.
+        assert!(!is_non_product("x", Some("Coffee mug"), None, None));
     }
 
     #[test]

@@ -158,6 +158,8 @@ pub struct BuiltSegments {
     /// Segments k-means made before small ones were merged away.
     pub clustered: usize,
     pub inertia: f64,
+    /// Catalog items left out of the labels as non-product lines.
+    pub non_products: usize,
 }
 
 /// Clusters `points` (segment points of width `dim`), merges segments below
@@ -212,6 +214,7 @@ pub fn build_segments(
         assignments,
         clustered: model.k(),
         inertia,
+        non_products: described.non_products,
     })
 }
 
@@ -282,6 +285,9 @@ pub struct SegmentedCatalog {
     pub dim: usize,
     pub thresholds: Option<RfmThresholds>,
     pub now_ms: f64,
+    /// What the caller should tell the user about the RFM thresholds (missing times or
+    /// prices), one line each.
+    pub notes: Vec<String>,
 }
 
 /// Folds in `customers` (with the browser's default event weights, so a shopper whose
@@ -296,7 +302,7 @@ pub fn segment_catalog(
     let catalog = Catalog::from_bytes(catalog_bytes.to_vec()).context("reading the catalog")?;
     let recommender = Recommender::new(catalog);
     let catalog = recommender.catalog();
-    let thresholds = rfm_thresholds(catalog, &customers, now_ms);
+    let (thresholds, notes) = checked_rfm_thresholds(catalog, &customers, now_ms);
     let (points, dim) = segment_points(
         &recommender,
         &customers,
@@ -305,6 +311,14 @@ pub fn segment_catalog(
         now_ms,
     )?;
     let built = build_segments(catalog, &points, dim, &customers, config)?;
+    let mut notes = notes;
+    if built.non_products > 0 {
+        notes.push(format!(
+            "{} catalog items are not products (price 0, or a word such as coupon, postage \
+             or fee in the title, category or id): they name no segment",
+            built.non_products
+        ));
+    }
     let bytes =
         shopwindow::catalog::with_segments(catalog_bytes, Some(&built.spec), thresholds.as_ref())
             .context("writing the segments into the catalog")?;
@@ -316,7 +330,48 @@ pub fn segment_catalog(
         dim,
         thresholds,
         now_ms,
+        notes,
     })
+}
+
+/// The RFM thresholds, unless the data cannot give meaningful ones, with a note for each
+/// thing the user must know: without any purchase time every customer's recency would be
+/// "now" (everyone "New"), so no thresholds ship; customers without times or a catalog
+/// without prices are counted and said.
+pub fn checked_rfm_thresholds(
+    catalog: &Catalog,
+    customers: &[CustomerHistory],
+    now_ms: f64,
+) -> (Option<RfmThresholds>, Vec<String>) {
+    let mut notes = Vec::new();
+    let untimed = customers
+        .iter()
+        .filter(|c| c.events.iter().any(|e| e.timestamp_ms.is_none()))
+        .count();
+    if untimed == customers.len() {
+        notes.push(
+            "no purchase has a time: RFM needs them (recency, visits by day), so the catalog \
+             ships no RFM thresholds"
+                .to_string(),
+        );
+        return (None, notes);
+    }
+    if untimed > 0 {
+        notes.push(format!(
+            "{untimed} of {} customers have purchases without a time: those count as bought \
+             \"now\" in their recency and frequency",
+            customers.len()
+        ));
+    }
+    if catalog.prices().is_none() {
+        notes.push(
+            "the catalog has no prices: every customer's RFM monetary value is 0, so all get \
+             the same M score and segments that need big spenders (\"Champions\") stay empty; \
+             give an items file with a price column"
+                .to_string(),
+        );
+    }
+    (rfm_thresholds(catalog, customers, now_ms), notes)
 }
 
 /// The customers' segment points and their width: unit fold-in vectors, with the RFM
