@@ -206,7 +206,13 @@ fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
 }
 
 /// Top-level folders of www/ that are not part of the site.
-const PRIVATE: [&str; 4] = ["node_modules", "tests", "test-results", "playwright-report"];
+const PRIVATE: [&str; 5] = [
+    "node_modules",
+    "tests",
+    "bench",
+    "test-results",
+    "playwright-report",
+];
 
 fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
