@@ -13,9 +13,10 @@
 import { downloadCatalog } from './lib/download.js';
 import { prepareEngine } from './lib/engine.js';
 import { IntegrityError } from './lib/integrity.js';
+import { popularPreview } from './lib/preview.js';
 import { DEFAULT_CAP, HistoryStore } from './storage/history.js';
 
-export { IntegrityError, DEFAULT_CAP as HISTORY_CAP };
+export { IntegrityError, DEFAULT_CAP as HISTORY_CAP, popularPreview };
 
 export class Shopwindow extends EventTarget {
   /**
