@@ -40,7 +40,9 @@ async function main() {
     backend: params.get('backend') ?? 'auto',
     campaignsUrl: new URL('campaigns.json', location.href),
     onProgress: ({ loaded, total }) => {
-      $('progress-bar').style.width = total ? `${(100 * loaded) / total}%` : '50%';
+      // A compressed response has no length of its decoded bytes: the manifest has it.
+      const size = total ?? manifest.bytes;
+      $('progress-bar').style.width = size ? `${Math.min(100, (100 * loaded) / size)}%` : '50%';
     },
   });
   $('progress').hidden = true;

@@ -62,6 +62,31 @@ describe('loading', () => {
     await context.close();
   });
 
+  test('the progress bar follows the download of a compressed catalog', async () => {
+    const context = await env.browser.newContext();
+    const { page, errors } = await spiedPage(context);
+    // A slow network, so the download takes long enough to be watched.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: 200_000, uploadThroughput: 100_000 });
+    const widths = [];
+    page.on('console', (message) => message.text().startsWith('width ') && widths.push(message.text().slice(6)));
+    await page.addInitScript(() => {
+      new MutationObserver(() => console.log(`width ${document.getElementById('progress-bar')?.style.width}`)).observe(document, {
+        subtree: true,
+        attributes: true,
+        attributeFilter: ['style'],
+      });
+    });
+    const response = page.waitForResponse((r) => r.url().endsWith('/catalog.safetensors'));
+    assert.equal(await openDemo(page, env.server.origin), 'ready');
+    assert.ok((await response).headers()['content-encoding'], 'the catalog came uncompressed: nothing to check');
+    const between = widths.filter((w) => w !== '50%' && parseFloat(w) > 0 && parseFloat(w) < 100);
+    assert.ok(between.length >= 2, `the bar did not move: ${widths.join(' ')}`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('a preview file that is not one is a clear error', async () => {
     const context = await env.browser.newContext();
     const { page } = await spiedPage(context);

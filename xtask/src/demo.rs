@@ -145,16 +145,19 @@ fn cli(ctx: &Ctx, args: &[&str]) -> Command {
 }
 
 /// `catalog.json` tells the page which catalog build to expect, so its Cache API copy is
-/// reused without a request until the bytes change.
+/// reused without a request until the bytes change, and how many bytes it has.
 fn write_manifest(catalog: &Path) -> Result {
     let bytes = fs::read(catalog).map_err(|e| format!("cannot read {}: {e}", catalog.display()))?;
     let name = catalog
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("catalog.safetensors");
+    // `bytes`: the decoded size, for the progress bar when the host compresses the catalog
+    // (a compressed response's Content-Length counts the encoded bytes).
     let manifest = format!(
-        "{{\n  \"url\": \"{name}\",\n  \"version\": \"{}\"\n}}\n",
-        content_version(&bytes)
+        "{{\n  \"url\": \"{name}\",\n  \"version\": \"{}\",\n  \"bytes\": {}\n}}\n",
+        content_version(&bytes),
+        bytes.len()
     );
     write(&catalog.with_file_name("catalog.json"), manifest.as_bytes())
 }
