@@ -141,6 +141,17 @@ export declare class IntegrityError extends Error {
 export declare const HISTORY_CAP: number;
 
 /**
+ * The popular-items preview a catalog build writes beside the catalog
+ * (`shopwindow demo-catalog --popular-json popular.json`): the first-time shopper's list
+ * with the fields cards need, to draw before the engine is up. `popular({ k })` returns the
+ * same items once it is. Rejects with an Error naming the file when it is not a preview.
+ */
+export declare function popularPreview(
+  url: string | URL,
+  options?: { signal?: AbortSignal },
+): Promise<{ items: Array<Omit<ItemResult, 'probability' | 'interest'>> }>;
+
+/**
  * Events: "change" (history changed here or in another tab; detail {reason, size}) and
  * "storage" (history fell back to memory; detail {mode, error}).
  */

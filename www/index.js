@@ -11,11 +11,12 @@
  */
 
 import { downloadCatalog } from './lib/download.js';
-import { startEngine } from './lib/engine.js';
+import { prepareEngine } from './lib/engine.js';
 import { IntegrityError } from './lib/integrity.js';
+import { popularPreview } from './lib/preview.js';
 import { DEFAULT_CAP, HistoryStore } from './storage/history.js';
 
-export { IntegrityError, DEFAULT_CAP as HISTORY_CAP };
+export { IntegrityError, DEFAULT_CAP as HISTORY_CAP, popularPreview };
 
 export class Shopwindow extends EventTarget {
   /**
@@ -44,7 +45,8 @@ export class Shopwindow extends EventTarget {
     if (!catalogUrl) throw new TypeError('Shopwindow.open needs a catalogUrl');
     const report = onProgress ?? (() => {});
 
-    // The history opens while the catalog downloads: neither waits on the other.
+    // The engine (worker and wasm), the catalog and the history all load at once.
+    const engineLoading = prepareEngine({ worker, workerUrl, wasmUrl });
     const historyReady = HistoryStore.open({
       name: storageName,
       cap: historyCap,
@@ -54,9 +56,10 @@ export class Shopwindow extends EventTarget {
     try {
       catalog = await downloadCatalog({ url: catalogUrl, integrity, version, cache, onProgress: report, signal });
       report({ phase: 'start', loaded: catalog.bytes.byteLength, total: catalog.bytes.byteLength });
-      started = await startEngine({ bytes: catalog.bytes, worker, workerUrl, wasmUrl, backend });
+      started = await engineLoading.start({ bytes: catalog.bytes, backend });
     } catch (error) {
-      // Leave nothing running (tab sync, database connection) after a failed start.
+      // Leave nothing running (worker, tab sync, database connection) after a failed start.
+      engineLoading.close();
       historyReady.then((history) => history.close(), () => {});
       throw error;
     }

@@ -4,7 +4,7 @@
  * Nothing here touches storage or the network except loading the wasm module itself.
  */
 
-import { Host } from './lib/host.js';
+import { Host, loadWasm } from './lib/host.js';
 
 /** @type {Host | null} */
 let host = null;
@@ -14,6 +14,10 @@ self.onmessage = async ({ data: { id, method, args } }) => {
     let result;
     if (method === 'ping') {
       result = 'pong';
+    } else if (method === 'preload') {
+      // Sent before the catalog has arrived: the wasm downloads while it does.
+      await loadWasm(args[0]?.wasmUrl);
+      result = 'loaded';
     } else if (method === 'init') {
       host = await Host.create(args[0]);
       result = host.describe();

@@ -6,7 +6,7 @@
  * under a CSP without 'unsafe-inline', and titles cannot inject markup.
  */
 
-import { Shopwindow } from '../index.js';
+import { Shopwindow, popularPreview } from '../index.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -20,12 +20,16 @@ let currentItem = null;
 let lastMs = null;
 
 main().catch((error) => {
+  // A shop that could not start shows none of its catalog, the preview included.
+  if ($('grid').dataset.source === 'preview') $('grid').replaceChildren();
   showNotice(`The shop could not start: ${error.message}`, 'error');
   $('engine-badge').textContent = 'failed';
   document.body.dataset.state = 'error';
 });
 
 async function main() {
+  // The first cards come from the preview, drawn while the engine loads (home page only).
+  showPreview();
   // catalog.json names the catalog build, so a repeat visit uses the cached copy as is.
   const manifest = await fetch('catalog.json').then((r) => (r.ok ? r.json() : { url: 'catalog.safetensors' }));
   shop = await Shopwindow.open({
@@ -36,7 +40,9 @@ async function main() {
     backend: params.get('backend') ?? 'auto',
     campaignsUrl: new URL('campaigns.json', location.href),
     onProgress: ({ loaded, total }) => {
-      $('progress-bar').style.width = total ? `${(100 * loaded) / total}%` : '50%';
+      // A compressed response has no length of its decoded bytes: the manifest has it.
+      const size = total ?? manifest.bytes;
+      $('progress-bar').style.width = size ? `${Math.min(100, (100 * loaded) / size)}%` : '50%';
     },
   });
   $('progress').hidden = true;
@@ -53,6 +59,24 @@ async function main() {
   const navigation = performance.getEntriesByType('navigation')[0]?.type;
   await route({ track: navigation !== 'reload' && navigation !== 'back_forward' });
   document.body.dataset.state = 'ready';
+}
+
+/**
+ * The popular grid from popular.json (written with the catalog) before the engine is up:
+ * the engine's own list replaces it with the same items. Without the file the grid just
+ * waits for the engine.
+ */
+async function showPreview() {
+  let items;
+  try {
+    ({ items } = await popularPreview(new URL('popular.json', location.href)));
+  } catch {
+    return;
+  }
+  const onHome = !location.hash.split('/')[1];
+  if (shop || document.body.dataset.state || !onHome || $('grid').childElementCount) return;
+  $('grid').dataset.source = 'preview';
+  $('grid').replaceChildren(...items.map(card));
 }
 
 // ---- routing: #/ (home), #/category/NAME, #/item/ID -----------------------------------
@@ -120,6 +144,7 @@ async function renderGrid(category) {
   // invite a click on a product of the wrong list.
   $('grid-title').textContent = category ? category : 'Popular now';
   for (const a of $('categories').children) a.classList.toggle('active', a.textContent === (category ?? 'All'));
+  $('grid').dataset.source = 'engine';
   $('grid').replaceChildren(...items.map(card));
 }
 

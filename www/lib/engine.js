@@ -5,44 +5,70 @@
  */
 
 /**
- * @param {{bytes: ArrayBuffer, worker: boolean, wasmUrl?: string, backend?: string,
- *          workerUrl?: string | URL}} options
- * @returns {Promise<{engine: Engine, description: object, workerError: string | null}>}
+ * Starts loading the engine before the catalog is there: the worker (or, on the page, the
+ * wasm glue) is created and begins downloading and compiling the wasm at once, so that the
+ * wasm and the catalog arrive in parallel instead of one after the other. `start` then
+ * hands over the catalog bytes.
+ * @param {{worker: boolean, wasmUrl?: string, workerUrl?: string | URL}} options
+ * @returns {{start: (options: {bytes: ArrayBuffer, backend?: string}) =>
+ *   Promise<{engine: Engine, description: object, workerError: string | null}>, close: () => void}}
  */
-export async function startEngine({ bytes, worker, wasmUrl, backend, workerUrl }) {
+export function prepareEngine({ worker, wasmUrl, workerUrl }) {
   let workerError = null;
+  let engine = null;
   if (worker) {
     if (typeof Worker === 'undefined') {
       workerError = 'this browser has no Web Workers';
     } else {
-      let engine = null;
       try {
         engine = new WorkerEngine(workerUrl);
-        // A worker that cannot start (blocked by the page's CSP worker-src, script not
-        // found) fails this first call, before the catalog bytes are handed over.
-        await engine.call('ping');
       } catch (error) {
-        engine?.close();
-        engine = null;
         workerError = error.message;
-      }
-      if (engine) {
-        // Transfer, not copy: the page keeps no second copy of a large catalog. Errors from
-        // here on (a corrupt catalog) would fail on the page too, so they are thrown.
-        const description = await engine
-          .call({ transfer: [bytes] }, 'init', { bytes, wasmUrl, backend })
-          .catch((error) => {
-            engine.close();
-            throw error;
-          });
-        return { engine, description, workerError };
       }
     }
   }
-  // Imported here so that in worker mode the page never loads the wasm glue at all.
-  const { Host } = await import('./host.js');
-  const engine = new LocalEngine(await Host.create({ bytes, wasmUrl, backend }));
-  return { engine, description: engine.host.describe(), workerError };
+  // A worker that cannot start (blocked by the page's CSP worker-src, script not found)
+  // fails this first call; the engine then runs on the page.
+  const workerReady = engine
+    ? engine.call('ping').then(
+        () => {
+          // Errors while loading the wasm surface in `start`, as they would on the page.
+          const loaded = engine.call('preload', { wasmUrl });
+          loaded.catch(() => {});
+          return engine;
+        },
+        (error) => {
+          engine.close();
+          workerError = error.message;
+          return null;
+        },
+      )
+    : Promise.resolve(null);
+  // Imported only when needed, so that in worker mode the page never loads the wasm glue.
+  let local = null;
+  const onPage = () => (local ??= import('./host.js').then(async (module) => (await module.loadWasm(wasmUrl), module)));
+  if (!engine) onPage().catch(() => {});
+
+  return {
+    async start({ bytes, backend }) {
+      const ready = await workerReady;
+      if (ready) {
+        // Transfer, not copy: the page keeps no second copy of a large catalog. Errors from
+        // here on (a corrupt catalog) would fail on the page too, so they are thrown.
+        const description = await ready.call({ transfer: [bytes] }, 'init', { bytes, wasmUrl, backend }).catch((error) => {
+          ready.close();
+          throw error;
+        });
+        return { engine: ready, description, workerError };
+      }
+      const { Host } = await onPage();
+      const pageEngine = new LocalEngine(await Host.create({ bytes, wasmUrl, backend }));
+      return { engine: pageEngine, description: pageEngine.host.describe(), workerError };
+    },
+    close() {
+      engine?.close();
+    },
+  };
 }
 
 /** @typedef {LocalEngine | WorkerEngine} Engine */

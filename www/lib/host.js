@@ -28,12 +28,25 @@ const METHODS = new Set([
 /** Methods whose options the page forwards (for `choose`: its context's fields). */
 const OPTION_METHODS = ['recommend', 'probability', 'similar', 'segment', 'choose'];
 
+/** @type {Promise<unknown> | null} */
+let wasmLoading = null;
+
+/**
+ * Downloads, compiles and instantiates the wasm once; later calls share the first one
+ * (a second `init` while the first is in flight would fetch the module twice).
+ * @param {string} [wasmUrl]
+ */
+export function loadWasm(wasmUrl) {
+  wasmLoading ??= init(wasmUrl ? { module_or_path: wasmUrl } : undefined);
+  return wasmLoading;
+}
+
 export class Host {
   /**
    * @param {{bytes: ArrayBuffer, wasmUrl?: string, backend?: string}} options
    */
   static async create({ bytes, wasmUrl, backend }) {
-    await init(wasmUrl ? { module_or_path: wasmUrl } : undefined);
+    await loadWasm(wasmUrl);
     const host = new Host(new Recommender(new Uint8Array(bytes)));
     await host.setBackend(backend ?? 'auto');
     return host;

@@ -5,6 +5,7 @@
 
 mod build;
 mod demo;
+mod first_visit;
 mod serve;
 mod setup;
 mod test;
@@ -28,6 +29,9 @@ commands:
   test                      setup, then fmt, clippy (native + wasm32), native tests, browser tests, build
   bench [--native] [ARGS]   in-browser benchmark (crates/web/tests/browser_bench.rs), or with
                             --native the criterion benchmarks of the core; ARGS go to the harness
+  bench --first-visit [--runs N]
+                            the demo's first visit in Chromium on Slow 4G with a 4x slower CPU,
+                            cold cache: bytes and time to the first cards (www/bench/first-visit.js)
 ";
 
 /// Errors are messages for a person at a terminal; nothing inspects them.

@@ -1,11 +1,17 @@
 //! A small static file server for the demo and the end-to-end tests: GET/HEAD only, files
 //! under one root only, the right MIME types (browsers refuse `instantiateStreaming` without
 //! `application/wasm`), ETags for the catalog cache, and the demo's strict CSP as a header.
+//! It serves the way common static hosts do, so that first-visit measurements of the demo
+//! mean something: gzip or brotli by `Accept-Encoding`, and long-lived immutable caching
+//! for content-hashed file names only.
+
+mod encoding;
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -46,6 +52,7 @@ fn handle(stream: TcpStream, root: &Path) -> std::io::Result<()> {
             return Ok(());
         }
         let mut if_none_match = None;
+        let mut accept_encoding = None;
         loop {
             let mut line = String::new();
             if reader.read_line(&mut line)? == 0 {
@@ -58,6 +65,8 @@ fn handle(stream: TcpStream, root: &Path) -> std::io::Result<()> {
             if let Some((name, value)) = line.split_once(':') {
                 if name.eq_ignore_ascii_case("if-none-match") {
                     if_none_match = Some(value.trim().to_string());
+                } else if name.eq_ignore_ascii_case("accept-encoding") {
+                    accept_encoding = Some(value.trim().to_string());
                 }
             }
         }
@@ -65,17 +74,26 @@ fn handle(stream: TcpStream, root: &Path) -> std::io::Result<()> {
         reader.get_mut().set_limit(MAX_HEAD);
         let mut parts = request_line.split_whitespace();
         let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-        respond(&mut writer, root, method, target, if_none_match.as_deref())?;
+        let request = Request {
+            method,
+            target,
+            if_none_match: if_none_match.as_deref(),
+            accept_encoding: accept_encoding.as_deref(),
+        };
+        respond(&mut writer, root, &request)?;
     }
 }
 
-fn respond(
-    out: &mut TcpStream,
-    root: &Path,
-    method: &str,
-    target: &str,
-    if_none_match: Option<&str>,
-) -> std::io::Result<()> {
+/// What a response depends on.
+struct Request<'a> {
+    method: &'a str,
+    target: &'a str,
+    if_none_match: Option<&'a str>,
+    accept_encoding: Option<&'a str>,
+}
+
+fn respond(out: &mut TcpStream, root: &Path, request: &Request) -> std::io::Result<()> {
+    let Request { method, target, .. } = *request;
     if method != "GET" && method != "HEAD" {
         return status(out, 405, "Method Not Allowed", &[("Allow", "GET, HEAD")]);
     }
@@ -106,25 +124,59 @@ fn respond(
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos());
-    let etag = format!("\"{:x}-{:x}\"", meta.len(), modified);
-    let common = [
-        ("Content-Type", mime(&file)),
+    let version = format!("{:x}-{:x}", meta.len(), modified);
+    let content_type = mime(&file);
+    let encoding = encoding::choose(request.accept_encoding, content_type, meta.len() as usize);
+    // Each encoding is its own representation, with its own validator (RFC 9110 8.8.3).
+    let etag = match encoding {
+        Some(e) => format!("\"{version}-{}\"", e.token()),
+        None => format!("\"{version}\""),
+    };
+    let mut headers = vec![
+        ("Content-Type", content_type),
         ("ETag", etag.as_str()),
-        // Revalidate every time: the demo is rebuilt in place during development.
-        ("Cache-Control", "no-cache"),
+        ("Cache-Control", cache_control(&file)),
         ("Content-Security-Policy", CSP),
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", "no-referrer"),
     ];
-    if if_none_match == Some(etag.as_str()) {
-        return head(out, 304, "Not Modified", &common, None);
+    if encoding::compressible(content_type) {
+        // Caches between us and the browser must key the body by what the browser accepts.
+        headers.push(("Vary", "Accept-Encoding"));
     }
-    let body = fs::read(&file)?;
-    head(out, 200, "OK", &common, Some(body.len()))?;
+    if let Some(e) = encoding {
+        headers.push(("Content-Encoding", e.token()));
+    }
+    if request.if_none_match == Some(etag.as_str()) {
+        return head(out, 304, "Not Modified", &headers, None);
+    }
+    let bytes = fs::read(&file)?;
+    let body = match encoding {
+        Some(e) => encoding::encoded(&file, &version, e, &bytes),
+        None => Arc::new(bytes),
+    };
+    head(out, 200, "OK", &headers, Some(body.len()))?;
     if method == "GET" {
         out.write_all(&body)?;
     }
     out.flush()
+}
+
+/// How long a browser may keep a file without asking again, as static hosts set it: a name
+/// carrying a content hash (`app.3f9a1c2b.js`) never changes, so it is cached for a year;
+/// every other file is revalidated on each use (cheap with the ETag: a 304 without a body),
+/// since the demo is rebuilt in place under the same names.
+fn cache_control(path: &Path) -> &'static str {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let hashed = name
+        .split('.')
+        .skip(1)
+        .any(|part| part.len() >= 8 && part.bytes().all(|b| b.is_ascii_hexdigit()));
+    if hashed {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    }
 }
 
 /// Maps a URL path to a file under `root`, or None for anything that could escape it:
@@ -154,7 +206,13 @@ fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
 }
 
 /// Top-level folders of www/ that are not part of the site.
-const PRIVATE: [&str; 4] = ["node_modules", "tests", "test-results", "playwright-report"];
+const PRIVATE: [&str; 5] = [
+    "node_modules",
+    "tests",
+    "bench",
+    "test-results",
+    "playwright-report",
+];
 
 fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
@@ -234,6 +292,24 @@ mod tests {
             "/%zz",
         ] {
             assert_eq!(resolve(&root, bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_content_hashed_names_are_immutable() {
+        let immutable = "public, max-age=31536000, immutable";
+        assert_eq!(cache_control(Path::new("www/app.3f9a1c2b.js")), immutable);
+        assert_eq!(
+            cache_control(Path::new("cat.0123456789abcdef.safetensors")),
+            immutable
+        );
+        for plain in [
+            "www/demo/index.html",
+            "pkg/shopwindow_bg.wasm",
+            "a.deadbee.js",
+            "x",
+        ] {
+            assert_eq!(cache_control(Path::new(plain)), "no-cache", "{plain}");
         }
     }
 

@@ -160,6 +160,10 @@ pub fn test(ctx: &Ctx) -> Result {
 
 pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
     let native = args.iter().any(|a| a == "--native");
+    if args.iter().any(|a| a == "--first-visit") {
+        let passed_on: Vec<_> = args.iter().filter(|a| *a != "--first-visit").collect();
+        return crate::first_visit::bench(ctx, &passed_on);
+    }
     let passed_on = args.iter().filter(|a| *a != "--native");
     if native {
         step("native benchmarks (criterion)");

@@ -37,6 +37,10 @@ pub struct DemoCatalogArgs {
     /// Vector storage in the file: f32 (exact), f16, or i8 (~4x smaller than f32).
     #[arg(long, value_enum, default_value_t = DtypeArg::F32)]
     pub dtype: DtypeArg,
+    /// Also write the popular-items preview (the first-time shopper's list with the fields
+    /// cards need, as JSON) to this file, for a page to show before the engine is up.
+    #[arg(long, value_name = "FILE")]
+    pub popular_json: Option<PathBuf>,
     /// Shoppers whose last session is held out for the quality check (0: no check).
     #[arg(long, default_value_t = 2000)]
     pub eval_shoppers: usize,
@@ -87,6 +91,7 @@ pub fn run(args: &DemoCatalogArgs, progress: &Progress) -> Result<()> {
     }
     std::fs::write(&args.output, &demo.bytes)
         .with_context(|| format!("writing {}", args.output.display()))?;
+    crate::preview::write_if_asked(args.popular_json.as_deref(), &demo.bytes)?;
     println!(
         "wrote {}: {} items x {} dims ({}), {} bytes; {} shoppers, {} events, {} (shopper, \
          item) pairs; simulated in {:.2} s, trained in {:.2} s",

@@ -69,6 +69,10 @@ pub struct TrainArgs {
     /// Where to write the catalog (`.safetensors`).
     #[arg(long, short, value_name = "FILE", help_heading = "Output")]
     pub output: PathBuf,
+    /// Also write the popular-items preview (a first-time shopper's list with the fields
+    /// cards need, as JSON) to this file, for a page to show before the engine is up.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub popular_json: Option<PathBuf>,
     /// Also ship K customer segments and RFM thresholds built from the training customers
     /// (as `shopwindow segments` does with its defaults).
     #[arg(long, value_name = "K", help_heading = "Segments")]
@@ -141,6 +145,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         };
         std::fs::write(&args.output, &bytes)
             .with_context(|| format!("writing {}", args.output.display()))?;
+        crate::preview::write_if_asked(args.popular_json.as_deref(), &bytes)?;
         println!(
             "wrote {}: {} items x {} dims ({}), {} bytes; chose {} ({}, neighbours {}) in \
              {:.1} s of tuning, refit in {:.2} s",
@@ -190,6 +195,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
     };
     std::fs::write(&args.output, &bytes)
         .with_context(|| format!("writing {}", args.output.display()))?;
+    crate::preview::write_if_asked(args.popular_json.as_deref(), &bytes)?;
     println!(
         "wrote {}: {} items x {} dims ({}), {} bytes; trained in {:.2} s (per iteration: \
          median {:.1} ms, mean {:.1} ms)",

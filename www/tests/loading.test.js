@@ -1,0 +1,104 @@
+/**
+ * End-to-end tests of how the package and the demo load: the wasm and the catalog download
+ * at once, and the first popular grid (popular.json) shows before the engine is up, with
+ * the items the engine then lists itself.
+ */
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { cards, openDemo, serverAndBrowser, spiedPage } from './helpers.js';
+
+const env = serverAndBrowser();
+
+/** A promise and the function that settles it. */
+function gate() {
+  let open;
+  const opened = new Promise((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+describe('loading', () => {
+  test('the wasm download starts before the catalog has arrived', async () => {
+    const context = await env.browser.newContext();
+    const { page, errors } = await spiedPage(context);
+    const wasm = gate();
+    // The catalog is held until the wasm is asked for: a package that fetched the wasm only
+    // after the catalog would never ask, and the catalog goes after 20 s anyway.
+    let wasmFirst = false;
+    await context.route('**/pkg/shopwindow_bg.wasm', (route) => {
+      wasm.open();
+      return route.continue();
+    });
+    await context.route('**/demo/catalog.safetensors', async (route) => {
+      wasmFirst = await Promise.race([wasm.opened.then(() => true), new Promise((r) => setTimeout(() => r(false), 20_000))]);
+      return route.continue();
+    });
+    assert.equal(await openDemo(page, env.server.origin), 'ready');
+    assert.ok(wasmFirst, 'the wasm was requested only after the catalog had arrived');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('the first grid comes from the preview before the engine is up, with the engine\'s items', async () => {
+    const context = await env.browser.newContext();
+    const { page, errors } = await spiedPage(context);
+    // Hold the wasm back: nothing the engine computes can be on the page meanwhile.
+    const release = gate();
+    await context.route('**/pkg/shopwindow_bg.wasm', async (route) => {
+      await release.opened;
+      return route.continue();
+    });
+    await page.goto(`${env.server.origin}/demo/`);
+    await page.waitForSelector('#grid[data-source=preview] .card');
+    assert.equal(await page.getAttribute('body', 'data-state'), null, 'the engine was up already');
+    const preview = await cards(page, '#grid');
+    assert.equal(preview.length, 24);
+    release.open();
+    await page.waitForSelector('body[data-state=ready]');
+    assert.equal(await page.getAttribute('#grid', 'data-source'), 'engine');
+    assert.deepEqual(await cards(page, '#grid'), preview);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('the progress bar follows the download of a compressed catalog', async () => {
+    const context = await env.browser.newContext();
+    const { page, errors } = await spiedPage(context);
+    // A slow network, so the download takes long enough to be watched.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: 200_000, uploadThroughput: 100_000 });
+    const widths = [];
+    page.on('console', (message) => message.text().startsWith('width ') && widths.push(message.text().slice(6)));
+    await page.addInitScript(() => {
+      new MutationObserver(() => console.log(`width ${document.getElementById('progress-bar')?.style.width}`)).observe(document, {
+        subtree: true,
+        attributes: true,
+        attributeFilter: ['style'],
+      });
+    });
+    const response = page.waitForResponse((r) => r.url().endsWith('/catalog.safetensors'));
+    assert.equal(await openDemo(page, env.server.origin), 'ready');
+    assert.ok((await response).headers()['content-encoding'], 'the catalog came uncompressed: nothing to check');
+    const between = widths.filter((w) => w !== '50%' && parseFloat(w) > 0 && parseFloat(w) < 100);
+    assert.ok(between.length >= 2, `the bar did not move: ${widths.join(' ')}`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('a preview file that is not one is a clear error', async () => {
+    const context = await env.browser.newContext();
+    const { page } = await spiedPage(context);
+    await page.goto(`${env.server.origin}/demo/catalog.json`);
+    const message = await page.evaluate(async () => {
+      const { popularPreview } = await import('/index.js');
+      return popularPreview('/demo/campaigns.json').then(
+        () => 'accepted',
+        (error) => error.message,
+      );
+    });
+    assert.match(message, /campaigns\.json is not a shopwindow popular-items preview/);
+    await context.close();
+  });
+});
