@@ -50,17 +50,18 @@ export class Shopwindow extends EventTarget {
       cap: historyCap,
       ...(indexedDB !== undefined ? { indexedDB } : {}),
     });
-    let catalog, started;
+    let catalog, started, byteLength;
     try {
       catalog = await downloadCatalog({ url: catalogUrl, integrity, version, cache, onProgress: report, signal });
-      report({ phase: 'start', loaded: catalog.bytes.byteLength, total: catalog.bytes.byteLength });
+      // Read before the engine starts: a worker takes the buffer (transferred, length 0 here).
+      byteLength = catalog.bytes.byteLength;
+      report({ phase: 'start', loaded: byteLength, total: byteLength });
       started = await startEngine({ bytes: catalog.bytes, worker, workerUrl, wasmUrl, backend });
     } catch (error) {
       // Leave nothing running (tab sync, database connection) after a failed start.
       historyReady.then((history) => history.close(), () => {});
       throw error;
     }
-    const byteLength = catalog.bytes.byteLength;
     const { engine, description, workerError } = started;
     const history = await historyReady;
     // Campaigns are optional: a broken campaigns file disables `choose`, never the shop.
