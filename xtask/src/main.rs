@@ -5,6 +5,7 @@
 
 mod build;
 mod demo;
+mod fuzz;
 mod serve;
 mod setup;
 mod test;
