@@ -129,6 +129,7 @@ export class Shopwindow extends EventTarget {
       workerError: this.#workerError,
       storage: this.#store.mode,
       storageError: this.#store.error,
+      storageNotice: this.#store.notice,
       skippedRecords: this.#store.skipped.length,
       historyCap: this.#store.cap,
       catalog: { url: this.catalog.url, source: this.catalog.source, byteLength: this.catalog.byteLength },
