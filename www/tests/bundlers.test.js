@@ -2,7 +2,7 @@
  * The package as a shop gets it: `npm pack` (what `files` ships, README and licences
  * included), installed into a tiny app (tests/bundlers/app) from the tarball, built with
  * Vite and with webpack 5, served as static files and run in headless Chromium in worker
- * and page modes.
+ * and page modes; and the same app on the Vite dev server as the package README sets it up.
  *
  * The bundlers come from tests/bundlers/package-lock.json, installed by `cargo xtask setup`
  * (`npm ci`); without them the test is skipped, except under CI. The tarball is packed
@@ -11,9 +11,10 @@
  */
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -45,6 +46,16 @@ function serve(root) {
     response.end(readFileSync(file));
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** A port nothing listens on now. */
+function freePort() {
+  return new Promise((resolve) => {
+    const probe = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 const run = (command, args, cwd) => execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -94,34 +105,64 @@ describe('the packed package in bundled apps', { skip: !installed && 'bundlers n
       dist: join(APP, 'dist-webpack'),
     },
   };
+  /** The app at `origin` recommends in worker and page modes, with no failed request. */
+  async function recommendsAt(origin) {
+    const context = await browser.newContext();
+    try {
+      for (const worker of [true, false]) {
+        const page = await context.newPage();
+        const errors = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        // Every failed request by URL (the browser's own favicon request is not the app's).
+        page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && errors.push(`${r.status()} ${r.url()}`));
+        page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
+        await page.goto(`${origin}/${worker ? '' : '?worker=0'}`);
+        await page.waitForFunction(() => window.smoke, null, { timeout: 60_000 });
+        const smoke = await page.evaluate(() => window.smoke);
+        assert.ok(smoke.ok, smoke.error);
+        assert.equal(smoke.worker, worker, `worker mode (${smoke.workerError})`);
+        assert.equal(smoke.strategy, 'personalized');
+        assert.equal(smoke.items, 5);
+        assert.deepEqual(errors, []);
+        await page.close();
+      }
+    } finally {
+      await context.close();
+    }
+  }
+
   for (const [name, { build, dist }] of Object.entries(builds)) {
     test(`${name}: the bundled app recommends in worker and page modes under the strict CSP`, async () => {
       build();
       const server = await serve(dist);
-      const context = await browser.newContext();
       try {
-        const origin = `http://127.0.0.1:${server.address().port}`;
-        for (const worker of [true, false]) {
-          const page = await context.newPage();
-          const errors = [];
-          page.on('pageerror', (e) => errors.push(e.message));
-          // Every failed request by URL (the browser's own favicon request is not the app's).
-          page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && errors.push(`${r.status()} ${r.url()}`));
-          page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
-          await page.goto(`${origin}/${worker ? '' : '?worker=0'}`);
-          await page.waitForFunction(() => window.smoke, null, { timeout: 60_000 });
-          const smoke = await page.evaluate(() => window.smoke);
-          assert.ok(smoke.ok, smoke.error);
-          assert.equal(smoke.worker, worker, `worker mode (${smoke.workerError})`);
-          assert.equal(smoke.strategy, 'personalized');
-          assert.equal(smoke.items, 5);
-          assert.deepEqual(errors, []);
-          await page.close();
-        }
+        await recommendsAt(`http://127.0.0.1:${server.address().port}`);
       } finally {
-        await context.close();
         server.close();
       }
     });
   }
+
+  test('the Vite dev server, set up as the package README says, serves a working app', async () => {
+    const catalog = join(APP, 'public/catalog.safetensors');
+    mkdirSync(join(APP, 'public'), { recursive: true });
+    copyFileSync(join(WWW, 'demo/catalog.safetensors'), catalog);
+    rmSync(join(APP, 'node_modules/.vite'), { recursive: true, force: true });
+    const port = await freePort();
+    const dev = spawn('node', [BIN.vite, '--config', 'vite.dev.config.js', '--port', String(port), '--strictPort'], {
+      cwd: APP,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      let output = '';
+      for await (const chunk of dev.stdout) {
+        output += chunk;
+        if (output.includes(`127.0.0.1:${port}`)) break;
+      }
+      await recommendsAt(`http://127.0.0.1:${port}`);
+    } finally {
+      dev.kill();
+      rmSync(catalog, { force: true });
+    }
+  });
 });
