@@ -278,7 +278,7 @@ impl Layout {
             // to the same bound as f32 values (a finite scale can even dequantize to ±∞).
             if let Some(index) = scales
                 .iter()
-                .position(|&s| !(s * 128.0 <= MAX_VECTOR_VALUE))
+                .position(|&s| (s * 128.0).is_nan() || s * 128.0 > MAX_VECTOR_VALUE)
             {
                 return Err(CatalogError::InvalidValue {
                     name: names::SCALE.into(),
