@@ -147,7 +147,8 @@ export declare const HISTORY_CAP: number;
 
 /**
  * Events: "change" (history changed here or in another tab; detail {reason, size}) and
- * "storage" (history fell back to memory; detail {mode, error}).
+ * "storage" (history fell back to memory, or the browser deleted it while the page was open and
+ * it was written back; detail {mode, error, notice}).
  */
 export declare class Shopwindow extends EventTarget {
   static open(options: OpenOptions): Promise<Shopwindow>;
