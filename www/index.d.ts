@@ -101,7 +101,12 @@ export interface Status {
   workerError: string | null;
   /** "memory" when IndexedDB is unavailable or failed: history then lasts as long as the tab. */
   storage: 'indexeddb' | 'memory';
+  /** Why the history is in memory ("out of storage space (QuotaExceededError: …)", "IndexedDB
+   *  did not open within 5000 ms", …), or null. */
   storageError: string | null;
+  /** What happened to the stored data that the page may want to tell the shopper, e.g. that
+   *  the browser deleted it while the shop was open and this tab wrote it back; or null. */
+  storageNotice: string | null;
   /** Stored records that could not be read and were skipped. */
   skippedRecords: number;
   historyCap: number;
@@ -153,7 +158,8 @@ export declare function popularPreview(
 
 /**
  * Events: "change" (history changed here or in another tab; detail {reason, size}) and
- * "storage" (history fell back to memory; detail {mode, error}).
+ * "storage" (history fell back to memory, or the browser deleted it while the page was open and
+ * it was written back; detail {mode, error, notice}).
  */
 export declare class Shopwindow extends EventTarget {
   static open(options: OpenOptions): Promise<Shopwindow>;

@@ -52,10 +52,12 @@ export class Shopwindow extends EventTarget {
       cap: historyCap,
       ...(indexedDB !== undefined ? { indexedDB } : {}),
     });
-    let catalog, started;
+    let catalog, started, byteLength;
     try {
       catalog = await downloadCatalog({ url: catalogUrl, integrity, version, cache, onProgress: report, signal });
-      report({ phase: 'start', loaded: catalog.bytes.byteLength, total: catalog.bytes.byteLength });
+      // Read before the engine starts: a worker takes the buffer (transferred, length 0 here).
+      byteLength = catalog.bytes.byteLength;
+      report({ phase: 'start', loaded: byteLength, total: byteLength });
       started = await engineLoading.start({ bytes: catalog.bytes, backend });
     } catch (error) {
       // Leave nothing running (worker, tab sync, database connection) after a failed start.
@@ -63,7 +65,6 @@ export class Shopwindow extends EventTarget {
       historyReady.then((history) => history.close(), () => {});
       throw error;
     }
-    const byteLength = catalog.bytes.byteLength;
     const { engine, description, workerError } = started;
     const history = await historyReady;
     // Campaigns are optional: a broken campaigns file disables `choose`, never the shop.
@@ -131,6 +132,7 @@ export class Shopwindow extends EventTarget {
       workerError: this.#workerError,
       storage: this.#store.mode,
       storageError: this.#store.error,
+      storageNotice: this.#store.notice,
       skippedRecords: this.#store.skipped.length,
       historyCap: this.#store.cap,
       catalog: { url: this.catalog.url, source: this.catalog.source, byteLength: this.catalog.byteLength },

@@ -13,6 +13,13 @@ use super::strings::{self, StringTable};
 use super::{names, CatalogError, VectorDtype};
 use crate::rfm::RfmThresholds;
 
+/// Largest magnitude of a served vector value (an f32 element, or an int8 row's
+/// scale × 128). Factor models put their values within a few units; a file that holds
+/// values near `f32::MAX` is finite but unusable: the shopper's score `u · y` (and the
+/// softmax over the catalog) overflows to infinity and NaN. Bounded by 10⁶, a dot product of
+/// two rows (d ≤ 1024) stays under 10¹⁵ and YᵀY over the largest catalog under 10²⁰.
+pub const MAX_VECTOR_VALUE: f32 = 1e6;
+
 /// Size limits checked before anything is allocated for a catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -238,7 +245,20 @@ impl Layout {
     /// Value checks that need typed views (so only run on an aligned layout).
     fn check_values(&self, buffer: &[u8]) -> Result<(), CatalogError> {
         match self.dtype {
-            VectorDtype::F32 => check_finite(names::VECTORS, f32s(buffer, &self.vectors))?,
+            VectorDtype::F32 => {
+                let values = f32s(buffer, &self.vectors);
+                check_finite(names::VECTORS, values)?;
+                if let Some(index) = values.iter().position(|v| v.abs() > MAX_VECTOR_VALUE) {
+                    return Err(CatalogError::InvalidValue {
+                        name: names::VECTORS.into(),
+                        index,
+                        reason: format!(
+                            "{} is larger in magnitude than {MAX_VECTOR_VALUE:e}: scores would overflow",
+                            values[index]
+                        ),
+                    });
+                }
+            }
             VectorDtype::F16 => {
                 let halves: &[u16] = bytemuck::cast_slice(&buffer[self.vectors.clone()]);
                 // Exponent bits all ones means ±infinity or NaN in binary16.
@@ -254,13 +274,19 @@ impl Layout {
         if let Some(r) = &self.scales {
             let scales = f32s(buffer, r);
             check_non_negative(names::SCALE, scales)?;
-            // A finite scale can still dequantize to ±infinity (f32::MAX × 127); int8
-            // magnitudes reach 128, so that bound keeps every served row finite.
-            if let Some(index) = scales.iter().position(|&s| !(s * 128.0).is_finite()) {
+            // int8 magnitudes reach 128: scale × 128 is the row's largest served value, held
+            // to the same bound as f32 values (a finite scale can even dequantize to ±∞).
+            if let Some(index) = scales
+                .iter()
+                .position(|&s| (s * 128.0).is_nan() || s * 128.0 > MAX_VECTOR_VALUE)
+            {
                 return Err(CatalogError::InvalidValue {
                     name: names::SCALE.into(),
                     index,
-                    reason: "scale × 128 overflows f32".into(),
+                    reason: format!(
+                        "scale × 128 = {} is larger than {MAX_VECTOR_VALUE:e}: scores would overflow",
+                        scales[index] * 128.0
+                    ),
                 });
             }
         }

@@ -29,7 +29,7 @@ pub use hybrid::{
     HistoryTransform, Hybrid, HybridParams, HybridSpec, NeighbourSpec, Neighbours, EMPTY_NEIGHBOUR,
     HYBRID_VERSION,
 };
-pub use layout::Limits;
+pub use layout::{Limits, MAX_VECTOR_VALUE};
 pub use meta::{CatalogMeta, LambdaScaling, ModelParams};
 pub use segments::Segments;
 pub use vectors::{ItemVectors, VectorDtype};

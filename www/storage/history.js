@@ -70,7 +70,18 @@ export class HistoryStore extends EventTarget {
     this.channel = null;
     /** The campaign policies' state (JSON text from the engine), or null before any. */
     this.policy = null;
+    /** The last thing that happened to the stored data that the page should know (site
+     *  data cleared and restored, say), or null. */
+    this.notice = null;
   }
+
+  /** The browser closed our connection itself (site data cleared, disk gone): not an erase
+   *  by a tab of the shop (that closes on `versionchange` and announces itself). */
+  #closedByBrowser = false;
+  /** How many times this tab wrote its memory back into a wiped database. */
+  #restorations = 0;
+  /** @type {Promise<IDBDatabase> | null} the connection being opened */
+  #connecting = null;
 
   /** The stored campaign policy state, or null. */
   policyState() {
@@ -88,12 +99,14 @@ export class HistoryStore extends EventTarget {
     this.policy = text;
     if (this.mode !== 'indexeddb') return;
     try {
+      const restorations = this.#restorations;
       const db = await this.#connection();
+      if (this.#restorations !== restorations) return; // the restore wrote it
       await transaction(db, CAMPAIGNS, 'readwrite', (tx) => {
         tx.objectStore(CAMPAIGNS).put(text, POLICY_KEY);
       });
     } catch (error) {
-      this.#fallBack(`saving to IndexedDB failed: ${error?.message ?? error}`);
+      if (!this.#closedByBrowser) this.#fallBack(`saving to IndexedDB failed: ${describe(error)}`);
     }
   }
 
@@ -106,7 +119,9 @@ export class HistoryStore extends EventTarget {
   async latestPolicyState() {
     if (this.mode === 'indexeddb') {
       try {
-        if (!this.db && !(await this.#databaseExists())) {
+        // A database the browser wiped under us is restored on the next connection below;
+        // one that is gone otherwise was erased.
+        if (!this.db && !this.#closedByBrowser && !(await this.#databaseExists())) {
           this.policy = null;
           return null;
         }
@@ -114,7 +129,7 @@ export class HistoryStore extends EventTarget {
         const stored = await transaction(db, CAMPAIGNS, 'readonly', (tx) => promisify(tx.objectStore(CAMPAIGNS).get(POLICY_KEY)));
         this.policy = stored === undefined || policyStateProblem(stored) ? null : stored;
       } catch (error) {
-        this.#fallBack(`IndexedDB could not be read: ${error?.message ?? error}`);
+        this.#fallBack(`IndexedDB could not be read: ${describe(error)}`);
       }
     }
     return this.policy;
@@ -170,7 +185,8 @@ export class HistoryStore extends EventTarget {
       try {
         await this.#write(event);
       } catch (error) {
-        this.#fallBack(`saving to IndexedDB failed: ${error?.message ?? error}`);
+        // While the browser is wiping the database the reconnection writes this back.
+        if (!this.#closedByBrowser) this.#fallBack(`saving to IndexedDB failed: ${describe(error)}`);
       }
     }
     this.#announce({ kind: 'add', event });
@@ -183,6 +199,7 @@ export class HistoryStore extends EventTarget {
     this.cache = [];
     this.skipped = [];
     this.policy = null;
+    this.#closedByBrowser = false;
     if (this.factory) {
       this.db?.close();
       this.db = null;
@@ -214,21 +231,74 @@ export class HistoryStore extends EventTarget {
     return databases.some((d) => d.name === this.name);
   }
 
-  async #connection() {
-    if (!this.db) {
-      const db = await openDatabase(this.factory, this.name, VERSION, upgrade);
-      // Another tab wants to upgrade or delete the database: step aside; the next write
-      // reopens it.
-      db.onversionchange = () => {
-        db.close();
-        if (this.db === db) this.db = null;
-      };
-      db.onclose = () => {
-        if (this.db === db) this.db = null;
-      };
-      this.db = db;
+  /** The open connection; callers that arrive while it opens share the one opening (and
+   *  the restore it may do), so nothing is written twice. */
+  #connection() {
+    if (this.db) return Promise.resolve(this.db);
+    this.#connecting ??= this.#connect().finally(() => {
+      this.#connecting = null;
+    });
+    return this.#connecting;
+  }
+
+  async #connect() {
+    let created = false;
+    const db = await openDatabase(this.factory, this.name, VERSION, (db, oldVersion, tx) => {
+      created = oldVersion === 0;
+      upgrade(db, oldVersion, tx);
+    });
+    // Another tab wants to upgrade or delete the database: step aside; the next write
+    // reopens it.
+    db.onversionchange = () => {
+      db.close();
+      if (this.db === db) this.db = null;
+    };
+    // Only the browser fires `close` (site data cleared, the disk failing): reconnect at
+    // once, so that what this tab holds goes back on disk before the page is closed.
+    db.onclose = () => {
+      if (this.db !== db) return;
+      this.db = null;
+      this.#closedByBrowser = true;
+      this.#reopen();
+    };
+    this.db = db;
+    if (this.#closedByBrowser && created) await this.#restore(db);
+    this.#closedByBrowser = false;
+    return db;
+  }
+
+  /** Reconnects after the browser closed the database. The browser may still be deleting
+   *  it (an open then fails with "The connection was closed"): a few tries, spaced out. */
+  async #reopen() {
+    let failure;
+    for (const waitMs of [0, 100, 500, 2000]) {
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      if (this.db || this.mode !== 'indexeddb') return;
+      try {
+        await this.#connection();
+        return;
+      } catch (error) {
+        failure = error;
+      }
     }
-    return this.db;
+    this.#fallBack(`IndexedDB could not be reopened: ${describe(failure)}`);
+  }
+
+  /** Writes what this tab holds (events, policy state) into a database the browser wiped
+   *  while the shop was open, and says so. */
+  async #restore(db) {
+    const events = this.cache.map((e) => ({ ...e }));
+    const policy = this.policy;
+    await transaction(db, [EVENTS, CAMPAIGNS], 'readwrite', (tx) => {
+      const store = tx.objectStore(EVENTS);
+      for (const event of events) store.add(event);
+      if (policy !== null) tx.objectStore(CAMPAIGNS).put(policy, POLICY_KEY);
+    });
+    this.#restorations++;
+    this.notice =
+      `the browser deleted the stored history while the shop was open (site data cleared); ` +
+      `${events.length} event(s)${policy !== null ? ' and the campaign state' : ''} were written back from this tab`;
+    this.dispatchEvent(new CustomEvent('storage', { detail: { mode: this.mode, error: this.error, notice: this.notice } }));
   }
 
   async #load() {
@@ -239,7 +309,7 @@ export class HistoryStore extends EventTarget {
     try {
       await this.#read();
     } catch (error) {
-      this.#fallBack(`IndexedDB could not be opened: ${error?.message ?? error}`);
+      this.#fallBack(`IndexedDB could not be opened: ${describe(error)}`);
     }
   }
 
@@ -276,7 +346,9 @@ export class HistoryStore extends EventTarget {
   }
 
   async #write(event) {
+    const restorations = this.#restorations;
     const db = await this.#connection();
+    if (this.#restorations !== restorations) return; // the restore wrote it with the rest
     await transaction(db, [EVENTS, META], 'readwrite', async (tx) => {
       const events = tx.objectStore(EVENTS);
       events.add(event);
@@ -293,11 +365,13 @@ export class HistoryStore extends EventTarget {
   }
 
   #fallBack(reason) {
+    if (this.mode === 'memory') return; // already said, with the first reason
     this.mode = 'memory';
     this.error = reason;
-    this.db?.close();
+    const db = this.db;
     this.db = null;
-    this.dispatchEvent(new CustomEvent('storage', { detail: { mode: this.mode, error: reason } }));
+    db?.close();
+    this.dispatchEvent(new CustomEvent('storage', { detail: { mode: this.mode, error: reason, notice: this.notice } }));
   }
 
   #listen() {
@@ -314,7 +388,7 @@ export class HistoryStore extends EventTarget {
           try {
             await this.#read();
           } catch (error) {
-            this.#fallBack(`IndexedDB could not be read: ${error?.message ?? error}`);
+            this.#fallBack(`IndexedDB could not be read: ${describe(error)}`);
           }
         } else if (!problemWith(data.event)) {
           this.cache.push(data.event);
@@ -334,4 +408,10 @@ export class HistoryStore extends EventTarget {
   #changed(reason) {
     this.dispatchEvent(new CustomEvent('change', { detail: { reason, size: this.cache.length } }));
   }
+}
+
+/** An IndexedDB failure as a reason people can act on: a full disk says so by name. */
+function describe(error) {
+  const message = error?.message ?? String(error);
+  return error?.name === 'QuotaExceededError' ? `out of storage space (QuotaExceededError: ${message})` : message;
 }

@@ -22,7 +22,14 @@ export function promisify(request) {
  */
 export function openDatabase(factory, name, version, upgrade, timeoutMs = 5000) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`IndexedDB did not open within ${timeoutMs} ms`)), timeoutMs);
+    // Once the wait is over, nobody holds what `open` produces later: a late upgrade is
+    // aborted (nothing half-made stays on disk) and a late connection is closed at once,
+    // so it can never block another tab's upgrade or `erase()`.
+    let gaveUp = false;
+    const timer = setTimeout(() => {
+      gaveUp = true;
+      reject(new Error(`IndexedDB did not open within ${timeoutMs} ms`));
+    }, timeoutMs);
     const done = (fn, value) => {
       clearTimeout(timer);
       fn(value);
@@ -34,9 +41,32 @@ export function openDatabase(factory, name, version, upgrade, timeoutMs = 5000) 
       done(reject, error); // e.g. SecurityError on opaque origins
       return;
     }
-    request.onupgradeneeded = (event) => upgrade(request.result, event.oldVersion, request.transaction);
-    request.onsuccess = () => done(resolve, request.result);
-    request.onerror = () => done(reject, request.error);
+    request.onupgradeneeded = (event) => {
+      if (gaveUp) {
+        request.transaction?.abort();
+        return;
+      }
+      upgrade(request.result, event.oldVersion, request.transaction);
+    };
+    request.onsuccess = () => {
+      const db = request.result;
+      if (gaveUp) {
+        db.close();
+        return;
+      }
+      // Until the caller installs its own: never be the connection that blocks another
+      // tab's upgrade or delete.
+      db.onversionchange = () => db.close();
+      done(resolve, db);
+    };
+    request.onerror = (event) => {
+      // A late failure (e.g. the upgrade aborted above) is nobody's error any more.
+      if (gaveUp) {
+        event?.preventDefault?.();
+        return;
+      }
+      done(reject, request.error);
+    };
     // Another tab holds an older version open and has not closed it yet: keep waiting (it
     // closes on `versionchange`), the timeout above bounds the wait.
     request.onblocked = () => {};

@@ -6,6 +6,7 @@
 mod build;
 mod demo;
 mod first_visit;
+mod fuzz;
 mod serve;
 mod setup;
 mod test;

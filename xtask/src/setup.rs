@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::{probe, run, step, which, Ctx, Result};
+use crate::{fuzz, probe, run, step, which, Ctx, Result};
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
@@ -27,6 +27,8 @@ pub fn install(ctx: &Ctx, scope: Scope) -> Result {
     if scope == Scope::Full {
         browser_and_binaryen(&mut apt)?;
         python_packages(&mut apt)?;
+        bundler_packages(ctx)?;
+        fuzz_tools();
     }
     Ok(())
 }
@@ -60,23 +62,53 @@ fn node_packages(ctx: &Ctx, apt: &mut Apt) -> Result {
         ))
         }
     }
-    let www = ctx.root.join("www");
+    npm_ci(&ctx.root.join("www"), "www")
+}
+
+/// `npm ci` in `dir` unless its node_modules is already what the lock file says (then
+/// nothing touches the network).
+fn npm_ci(dir: &Path, name: &str) -> Result {
     // npm writes node_modules/.package-lock.json last; newer than the lock file = up to date.
-    let installed = www.join("node_modules/.package-lock.json");
+    let installed = dir.join("node_modules/.package-lock.json");
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     if let (Some(done), Some(wanted)) = (
         modified(&installed),
-        modified(&www.join("package-lock.json")),
+        modified(&dir.join("package-lock.json")),
     ) {
         if done >= wanted {
-            println!("www/node_modules: ok");
+            println!("{name}/node_modules: ok");
             return Ok(());
         }
     }
     run(Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(&www)
+        .current_dir(dir)
         .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))
+}
+
+/// The bundlers of the package smoke test (www/tests/bundlers.test.js): Vite and webpack 5,
+/// locked in www/tests/bundlers/package-lock.json.
+fn bundler_packages(ctx: &Ctx) -> Result {
+    npm_ci(&ctx.root.join("www/tests/bundlers"), "www/tests/bundlers")
+}
+
+/// cargo-fuzz for the fuzz smoke run, only where a nightly toolchain already is (fuzzing
+/// is optional in the test: the corpus replay runs on stable). A failed install is reported
+/// and skipped, never fatal.
+fn fuzz_tools() {
+    if !fuzz::have_nightly() {
+        println!(
+            "cargo-fuzz: skipped (no nightly toolchain; the fuzz step replays the corpus only)"
+        );
+        return;
+    }
+    if fuzz::have_cargo_fuzz() {
+        println!("cargo-fuzz: ok");
+        return;
+    }
+    if let Err(e) = run(Command::new("cargo").args(["install", "cargo-fuzz", "--locked"])) {
+        println!("cargo-fuzz: not installed ({e}); the fuzz step replays the corpus only");
+    }
 }
 
 fn wasm_target() -> Result {

@@ -5,13 +5,13 @@ use std::process::Command;
 use std::time::Instant;
 
 use crate::setup::{self, Scope};
-use crate::{build, demo, elapsed, run, serve, step, Ctx, Result};
+use crate::{build, demo, elapsed, fuzz, run, serve, step, Ctx, Result};
 
 /// A named check of `cargo xtask test`.
 type Step = (&'static str, fn(&Ctx) -> Result);
 
 /// The checks, cheapest first so that a formatting slip fails in seconds, not minutes.
-const STEPS: [Step; 8] = [
+const STEPS: [Step; 9] = [
     ("rustfmt", |ctx| {
         run(ctx.cargo(["fmt", "--all", "--", "--check"]))
     }),
@@ -48,6 +48,8 @@ const STEPS: [Step; 8] = [
         "native tests",
         |ctx| run(ctx.cargo(["test", "--workspace"])),
     ),
+    // The committed fuzz corpus replayed on stable, then seconds of fuzzing with nightly.
+    ("fuzz corpus and smoke run", fuzz::smoke),
     ("browser tests", |ctx| run(browser_test(ctx, &[]))),
     ("browser equals CLI on real data", parity),
     ("wasm build and size budget", |ctx| {

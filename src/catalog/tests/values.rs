@@ -146,8 +146,8 @@ fn scale_whose_dequantized_values_overflow_is_rejected() {
 
 #[test]
 fn largest_safe_scale_is_accepted() {
-    // 128 × scale stays finite (and -128 is a legal int8 even if our writer never uses it).
-    let scale = f32::MAX / 128.0;
+    // 128 × scale at the bound (and -128 is a legal int8 even if our writer never uses it).
+    let scale = MAX_VECTOR_VALUE / 128.0;
     let q: Vec<u8> = [127i8, -128, 0, 0, 1, 1].iter().map(|&v| v as u8).collect();
     let catalog = Spec::valid()
         .set(names::VECTORS, Dtype::I8, &[N, D], q)
@@ -156,6 +156,39 @@ fn largest_safe_scale_is_accepted() {
         .unwrap();
     assert!(catalog.row(0).iter().all(|v| v.is_finite()));
     assert!(catalog.gram().iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn vector_values_whose_scores_overflow_are_rejected() {
+    // Found by the `catalog` fuzz target: an f32 element of 2.4e38 is finite, but the
+    // shopper's score overflowed to infinity and the probabilities to NaN.
+    let mut values = VECTORS;
+    values[4] = -2.4e38;
+    let err = Spec::valid()
+        .set(names::VECTORS, Dtype::F32, &[N, D], f32_le(&values))
+        .reject();
+    assert!(
+        matches!(&err, CatalogError::InvalidValue { name, index: 4, reason } if name == names::VECTORS && reason.contains("overflow")),
+        "{err:?}"
+    );
+    assert_names(&err, names::VECTORS);
+    let q: Vec<u8> = [127i8, 1, -128, 0, 1, 1].iter().map(|&v| v as u8).collect();
+    let over = MAX_VECTOR_VALUE / 128.0 * 1.001;
+    let err = Spec::valid()
+        .set(names::VECTORS, Dtype::I8, &[N, D], q)
+        .set(names::SCALE, Dtype::F32, &[N], f32_le(&[1.0, over, 1.0]))
+        .reject();
+    assert!(
+        matches!(&err, CatalogError::InvalidValue { name, index: 1, .. } if name == names::SCALE),
+        "{err:?}"
+    );
+    // The bound itself is a valid value.
+    let mut values = VECTORS;
+    values[4] = -MAX_VECTOR_VALUE;
+    Spec::valid()
+        .set(names::VECTORS, Dtype::F32, &[N, D], f32_le(&values))
+        .load()
+        .unwrap();
 }
 
 #[test]

@@ -1,0 +1,4 @@
+#![no_main]
+//! libFuzzer entry point; the work is [`shopwindow_fuzz::history`], shared with the corpus replay.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| shopwindow_fuzz::history(data));

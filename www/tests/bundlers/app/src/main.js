@@ -1,0 +1,26 @@
+// What a shop's own code does: import the package by name, open it, track, recommend.
+// `?worker=0` scores on the page. The answer goes to `window.smoke` for the test to read.
+import { Shopwindow } from 'shopwindow';
+
+async function main() {
+  const worker = new URLSearchParams(location.search).get('worker') !== '0';
+  try {
+    const shop = await Shopwindow.open({ catalogUrl: '/catalog.safetensors', worker, storageName: `bundled-${worker}` });
+    const popular = await shop.recommend({ k: 1 });
+    await shop.track({ type: 'view', itemId: popular.items[0].id });
+    const personal = await shop.recommend({ k: 5 });
+    const { status } = shop;
+    window.smoke = {
+      ok: true,
+      worker: status.worker,
+      workerError: status.workerError,
+      backend: shop.backend,
+      strategy: personal.strategy,
+      items: personal.items.length,
+    };
+  } catch (error) {
+    window.smoke = { ok: false, error: String(error?.stack ?? error) };
+  }
+}
+
+main();
