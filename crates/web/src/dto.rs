@@ -120,6 +120,48 @@ pub struct SimilarOptions {
     pub diversity: Option<f32>,
 }
 
+/// Options of `together`. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TogetherOptions {
+    /// How many items (default 10, at most 1000); fewer when baskets paired fewer.
+    #[tsify(optional)]
+    pub k: Option<usize>,
+    #[tsify(optional)]
+    pub filters: Option<Filters>,
+    /// Item ids never to return (the given items never come back anyway).
+    #[tsify(optional)]
+    pub exclude: Option<Vec<String>>,
+}
+
+/// Options of `trending`. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TrendingOptions {
+    /// How many items (default 10, at most 1000).
+    #[tsify(optional)]
+    pub k: Option<usize>,
+    /// "Trending in X": only this category (a name as in the catalog).
+    #[tsify(optional)]
+    pub category: Option<String>,
+    #[tsify(optional)]
+    pub filters: Option<Filters>,
+    /// Item ids never to return.
+    #[tsify(optional)]
+    pub exclude: Option<Vec<String>>,
+}
+
+/// The answer of `together` and `trending`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct PlacementItems {
+    /// Best first; `score` is the summed lift (`together`) or the decayed popularity
+    /// (`trending`).
+    pub items: Vec<ItemResult>,
+    /// Given ids the catalog does not know: skipped, not an error.
+    pub unknown_items: Vec<String>,
+}
+
 /// A returned item with what a storefront needs to render it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase")]
@@ -358,6 +400,8 @@ pub fn option_names(method: &str) -> Option<&'static [&'static str]> {
         "recommend" | "probability" => field_names::<RecommendOptions>(),
         "similar" => field_names::<SimilarOptions>(),
         "segment" => field_names::<SegmentOptions>(),
+        "together" => field_names::<TogetherOptions>(),
+        "trending" => field_names::<TrendingOptions>(),
         "choose" => crate::campaigns::ChooseContext::FIELDS,
         _ => return None,
     })

@@ -270,3 +270,39 @@ impl TuneArgs {
         }
     }
 }
+
+/// The placement tables shipped with the catalog: bought together and trending.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Placements (bought together, trending)")]
+pub struct PlacementArgs {
+    /// Bought-together partners kept per item (0 = no bought-together table). Baskets are
+    /// one customer's events at one timestamp (an invoice).
+    #[arg(long, default_value_t = 10)]
+    pub together_k: usize,
+    /// Fewest shared baskets a bought-together pair needs.
+    #[arg(long, default_value_t = 3)]
+    pub together_min_support: u32,
+    /// Baskets with more distinct items than this add no bought-together pairs.
+    #[arg(long, default_value_t = 100)]
+    pub together_max_basket: usize,
+    /// Half-life in days of the trending score's decay (0 = no trending score).
+    #[arg(long, default_value_t = 7.0)]
+    pub trending_half_life_days: f32,
+}
+
+impl PlacementArgs {
+    pub fn config(&self) -> crate::placements::PlacementConfig {
+        crate::placements::PlacementConfig {
+            together: (self.together_k > 0).then_some(crate::placements::TogetherConfig {
+                k: self.together_k,
+                min_support: self.together_min_support.max(1),
+                max_basket_items: self.together_max_basket,
+            }),
+            trending: (self.trending_half_life_days > 0.0
+                && self.trending_half_life_days.is_finite())
+            .then_some(crate::placements::TrendingConfig {
+                half_life_days: self.trending_half_life_days,
+            }),
+        }
+    }
+}
