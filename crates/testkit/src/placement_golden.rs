@@ -85,9 +85,9 @@ pub fn cases() -> Vec<PlacementCase> {
             json!({ "k": 6 }),
         ),
         together(
-            "together, in stock and under 60",
+            "together, in stock and under 90",
             json!(["sku-0002", "sku-0008"]),
-            json!({ "filters": { "availableOnly": true, "priceMax": 60 }, "exclude": ["sku-0009"] }),
+            json!({ "filters": { "availableOnly": true, "priceMax": 90 }, "exclude": ["sku-0009"] }),
         ),
         together(
             "together, unknown ids are reported",

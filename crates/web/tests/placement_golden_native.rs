@@ -83,13 +83,15 @@ fn the_recorded_answers_say_something() {
         all["together, unknown ids are reported"]["unknownItems"][0],
         "no-such-item"
     );
-    let filtered = &all["together, in stock and under 60"]["items"];
+    let filtered = &all["together, in stock and under 90"]["items"];
+    // sku-0003 is out of stock, sku-0009 excluded, sku-0021 and sku-0027 too dear.
+    assert_eq!(filtered[0]["id"], "sku-0015");
     assert!(filtered
         .as_array()
         .unwrap()
         .iter()
         .all(|i| i["available"] == true
-            && i["price"].as_f64().unwrap() <= 60.0
+            && i["price"].as_f64().unwrap() <= 90.0
             && i["id"] != "sku-0009"));
     let hats = &all["trending in hats, in stock"]["items"];
     assert_eq!(hats.as_array().unwrap().len(), 5);
