@@ -20,13 +20,12 @@ import type {
   SimilarItems,
   SimilarOptions as EngineSimilarOptions,
   PlacementItems,
-  TogetherOptions,
-  TrendingOptions,
+  PlacementOptions,
 } from './pkg/shopwindow.js';
 
 export type { CampaignDecision, CampaignSummary, PrivacyReport, CatalogInfo, EventType, Filters, HistoryEvent, ItemResult, Recommendations, SimilarItems };
 export type { RfmResult, SegmentOptions, SegmentResult, ShopperSegment };
-export type { PlacementItems, TogetherOptions, TrendingOptions };
+export type { PlacementItems, PlacementOptions };
 /** Context of `choose`; every field is optional, and what is left out the engine fills in from the history. */
 export type { ChooseContext };
 
@@ -159,9 +158,9 @@ export declare class Shopwindow extends EventTarget {
   recommend(options?: RecommendOptions): Promise<Recommendations & Timed>;
   similar(itemId: string, options?: SimilarOptions): Promise<SimilarItems & Timed>;
   /** Often bought together with the given items (a product, or the whole cart). */
-  together(itemIds: string[], options?: TogetherOptions): Promise<PlacementItems & Timed>;
+  together(itemIds: string[], options?: PlacementOptions): Promise<PlacementItems & Timed>;
   /** Trending overall, or in `options.category` (decayed popularity computed at build time). */
-  trending(options?: TrendingOptions): Promise<PlacementItems & Timed>;
+  trending(options?: PlacementOptions): Promise<PlacementItems & Timed>;
   /** Most popular items, optionally of one category (ignores the history). */
   popular(options?: { k?: number; category?: string; filters?: Filters }): Promise<Recommendations & Timed>;
   probability(itemIds: string[], options?: RecommendOptions): Promise<number[]>;

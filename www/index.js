@@ -165,7 +165,7 @@ export class Shopwindow extends EventTarget {
    * "Often bought together" with `itemIds` (a product, or the whole cart), from the
    * catalog's co-purchase table; unknown ids are listed in `unknownItems`.
    * @param {string[]} itemIds
-   * @param {import('./index.d.ts').TogetherOptions} [options]
+   * @param {import('./index.d.ts').PlacementOptions} [options]
    */
   async together(itemIds, options = {}) {
     return this.#timed('together', [...itemIds], pick(options, this.#optionNames.together, 'together'));
@@ -173,7 +173,7 @@ export class Shopwindow extends EventTarget {
 
   /**
    * "Trending" (or "trending in `category`"): decayed popularity computed at build time.
-   * @param {import('./index.d.ts').TrendingOptions} [options]
+   * @param {import('./index.d.ts').PlacementOptions} [options]
    */
   async trending(options = {}) {
     return this.#timed('trending', pick(options, this.#optionNames.trending, 'trending'));

@@ -33,7 +33,9 @@ pub use hybrid::{
 };
 pub use layout::Limits;
 pub use meta::{CatalogMeta, LambdaScaling, ModelParams};
-pub use placements::{PlacementSpec, Together, TogetherSpec, Trending, TrendingSpec, EMPTY_SLOT};
+pub use placements::{
+    PlacementSpec, Together, TogetherMeasure, TogetherSpec, Trending, TrendingSpec, EMPTY_SLOT,
+};
 pub use segments::Segments;
 pub use vectors::{ItemVectors, VectorDtype};
 pub use writer::{

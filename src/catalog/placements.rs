@@ -4,13 +4,14 @@
 //!
 //! | name | kind | meaning |
 //! |---|---|---|
-//! | `together.ids` | U32 [N, K] | row j: items bought in the same basket as item j more often than their popularity predicts, highest lift first; `u32::MAX` = empty slot |
-//! | `together.lift` | F32 [N, K] | each slot's lift (finite, > 0; an empty slot's is ignored) |
+//! | `together.ids` | U32 [N, K] | row j: items bought in the same basket as item j more often than their popularity predicts, strongest first; `u32::MAX` = empty slot |
+//! | `together.weight` | F32 [N, K] | each slot's strength (finite, > 0; an empty slot's is ignored) |
+//! | `together.measure` | metadata | what the weights are: `"lift"` or `"cosine"` (required with the table) |
 //! | `trending.score` | F32 [N] | time-decayed popularity at build time (finite, ≥ 0) |
 //! | `trending.half_life_days` | metadata | the decay's half-life in days (finite, > 0; required with `trending.score`) |
 //! | `trending.as_of` | metadata | when the score was computed, Unix seconds (free text) |
 //!
-//! The two `together.*` tensors come together or not at all. Both tables are new names, so
+//! The `together.*` tensors and key come together or not at all. Both tables are new names, so
 //! readers that predate them ignore them and the file still loads there; a catalog without
 //! them loads here (the placements that need them say so when asked).
 
@@ -25,14 +26,41 @@ use super::{names, CatalogError, Find, Limits};
 /// The id of an unused bought-together slot.
 pub const EMPTY_SLOT: u32 = u32::MAX;
 
+/// What a bought-together weight measures (both from basket counts: B baskets, c_i holding
+/// item i, c_ij holding both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TogetherMeasure {
+    /// `c_ij · B / (c_i · c_j)`: how many times more often than chance.
+    Lift,
+    /// `c_ij / √(c_i · c_j)`: co-purchase cosine, which leans less to rare partners.
+    Cosine,
+}
+
+impl TogetherMeasure {
+    /// The name stored in `together.measure`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TogetherMeasure::Lift => "lift",
+            TogetherMeasure::Cosine => "cosine",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TogetherMeasure> {
+        [TogetherMeasure::Lift, TogetherMeasure::Cosine]
+            .into_iter()
+            .find(|m| m.as_str() == text)
+    }
+}
+
 /// A bought-together table to write: `k` slots per item, row-major `[N, k]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TogetherSpec {
     pub k: usize,
     /// Item indices or [`EMPTY_SLOT`].
     pub ids: Vec<u32>,
-    /// Lift per slot: finite and > 0 where the slot is used.
-    pub lift: Vec<f32>,
+    /// Strength per slot: finite and > 0 where the slot is used.
+    pub weights: Vec<f32>,
+    pub measure: TogetherMeasure,
 }
 
 /// A trending score to write.
@@ -57,7 +85,8 @@ pub struct PlacementSpec {
 struct TogetherLayout {
     k: usize,
     ids: Range<usize>,
-    lift: Range<usize>,
+    weights: Range<usize>,
+    measure: TogetherMeasure,
 }
 
 #[derive(Debug, Clone)]
@@ -78,7 +107,8 @@ pub(crate) struct PlacementLayout {
 pub struct Together<'a> {
     k: usize,
     ids: &'a [u32],
-    lift: &'a [f32],
+    weights: &'a [f32],
+    measure: TogetherMeasure,
 }
 
 impl<'a> Together<'a> {
@@ -87,10 +117,15 @@ impl<'a> Together<'a> {
         self.k
     }
 
-    /// Item j's slots: ids (or [`EMPTY_SLOT`]) and lifts, highest lift first.
+    /// What the weights measure.
+    pub fn measure(&self) -> TogetherMeasure {
+        self.measure
+    }
+
+    /// Item j's slots: ids (or [`EMPTY_SLOT`]) and weights, strongest first.
     pub fn row(&self, j: usize) -> (&'a [u32], &'a [f32]) {
         let span = j * self.k..(j + 1) * self.k;
-        (&self.ids[span.clone()], &self.lift[span])
+        (&self.ids[span.clone()], &self.weights[span])
     }
 }
 
@@ -107,7 +142,8 @@ impl PlacementLayout {
         self.together.as_ref().map(|t| Together {
             k: t.k,
             ids: bytemuck::cast_slice(&buffer[t.ids.clone()]),
-            lift: f32s(buffer, &t.lift),
+            weights: f32s(buffer, &t.weights),
+            measure: t.measure,
         })
     }
 
@@ -121,7 +157,7 @@ impl PlacementLayout {
     /// Value checks on the aligned buffer: ids index items or are empty, numbers in range.
     pub(crate) fn check_values(&self, buffer: &[u8], items: usize) -> Result<(), CatalogError> {
         if let Some(table) = self.together(buffer) {
-            for (index, (&id, &lift)) in table.ids.iter().zip(table.lift).enumerate() {
+            for (index, (&id, &lift)) in table.ids.iter().zip(table.weights).enumerate() {
                 if id == EMPTY_SLOT {
                     continue;
                 }
@@ -136,15 +172,15 @@ impl PlacementLayout {
                 }
                 if !lift.is_finite() {
                     return Err(CatalogError::NonFinite {
-                        name: names::TOGETHER_LIFT.into(),
+                        name: names::TOGETHER_WEIGHT.into(),
                         index,
                     });
                 }
                 if lift <= 0.0 {
                     return Err(CatalogError::InvalidValue {
-                        name: names::TOGETHER_LIFT.into(),
+                        name: names::TOGETHER_WEIGHT.into(),
                         index,
-                        reason: format!("lift {lift} of a used slot must be > 0"),
+                        reason: format!("weight {lift} of a used slot must be > 0"),
                     });
                 }
             }
@@ -184,12 +220,34 @@ pub(crate) fn parse(
     limits: &Limits,
 ) -> Result<PlacementLayout, CatalogError> {
     let ids = find(names::TOGETHER_IDS, &[Dtype::U32], "U32")?;
-    let lift = find(names::TOGETHER_LIFT, &[Dtype::F32], "F32")?;
-    let together = match (ids, lift) {
+    let weights = find(names::TOGETHER_WEIGHT, &[Dtype::F32], "F32")?;
+    let measure = extra.remove(names::META_TOGETHER_MEASURE);
+    let together = match (ids, weights) {
+        (None, None) if measure.is_some() => {
+            return Err(CatalogError::MissingTensor(names::TOGETHER_IDS))
+        }
         (None, None) => None,
-        (Some(_), None) => return Err(CatalogError::MissingTensor(names::TOGETHER_LIFT)),
+        (Some(_), None) => return Err(CatalogError::MissingTensor(names::TOGETHER_WEIGHT)),
         (None, Some(_)) => return Err(CatalogError::MissingTensor(names::TOGETHER_IDS)),
-        (Some((ids, _, id_shape)), Some((lift, _, lift_shape))) => {
+        (Some((ids, _, id_shape)), Some((weights, _, lift_shape))) => {
+            let measure = match measure
+                .as_deref()
+                .map(|m| (m, TogetherMeasure::parse(m.trim())))
+            {
+                Some((_, Some(m))) => m,
+                Some((text, None)) => {
+                    return Err(metadata_error(
+                        names::META_TOGETHER_MEASURE,
+                        format!("{text:?} is not \"lift\" or \"cosine\""),
+                    ))
+                }
+                None => {
+                    return Err(metadata_error(
+                        names::META_TOGETHER_MEASURE,
+                        format!("missing, but the file has `{}`", names::TOGETHER_IDS),
+                    ))
+                }
+            };
             let k = match id_shape[..] {
                 [n, k] if n == items && k >= 1 && k <= limits.max_neighbours => k,
                 [n, k] if n == items && k > limits.max_neighbours => {
@@ -216,12 +274,17 @@ pub(crate) fn parse(
             }
             if lift_shape != [items, k] {
                 return Err(CatalogError::Shape {
-                    name: names::TOGETHER_LIFT.into(),
+                    name: names::TOGETHER_WEIGHT.into(),
                     found: lift_shape,
                     expected: format!("[{items}, {k}] (as {})", names::TOGETHER_IDS),
                 });
             }
-            Some(TogetherLayout { k, ids, lift })
+            Some(TogetherLayout {
+                k,
+                ids,
+                weights,
+                measure,
+            })
         }
     };
     let half_life = extra.remove(names::META_TRENDING_HALF_LIFE_DAYS);
@@ -278,7 +341,7 @@ pub(crate) fn encode(
         let slots = items * t.k;
         for (name, found) in [
             (names::TOGETHER_IDS, t.ids.len()),
-            (names::TOGETHER_LIFT, t.lift.len()),
+            (names::TOGETHER_WEIGHT, t.weights.len()),
         ] {
             if t.k == 0 || found != slots {
                 return Err(CatalogError::Shape {
@@ -295,11 +358,12 @@ pub(crate) fn encode(
             bytemuck::cast_slice(&t.ids).to_vec(),
         ));
         tensors.push((
-            names::TOGETHER_LIFT.to_string(),
+            names::TOGETHER_WEIGHT.to_string(),
             Dtype::F32,
             vec![items, t.k],
-            bytemuck::cast_slice(&t.lift).to_vec(),
+            bytemuck::cast_slice(&t.weights).to_vec(),
         ));
+        metadata.push((names::META_TOGETHER_MEASURE, t.measure.as_str().to_string()));
     }
     if let Some(t) = &spec.trending {
         if t.scores.len() != items {

@@ -27,8 +27,9 @@ impl Default for PlacementOptions {
 
 impl Recommender {
     /// "Often bought together" for one item or a whole cart: each candidate j scores
-    /// `Σ lift(i → j)` over the distinct items i of `items` whose row names j (summed in f32
-    /// in ascending order of i), so an item that completes several cart items ranks first.
+    /// `Σ weight(i → j)` (the table's lift or cosine) over the distinct items i of `items`
+    /// whose row names j, summed in f32 in ascending order of i, so an item that completes
+    /// several cart items ranks first.
     /// The given items are never returned. Only items some basket paired with a given item
     /// are candidates: the list may be shorter than k (empty for an item no basket shared).
     pub fn together(
@@ -103,8 +104,8 @@ impl Recommender {
 mod tests {
     use super::*;
     use crate::catalog::{
-        with_placements, Catalog, CatalogBuilder, ItemRecord, PlacementSpec, TogetherSpec,
-        TrendingSpec, EMPTY_SLOT,
+        with_placements, Catalog, CatalogBuilder, ItemRecord, PlacementSpec, TogetherMeasure,
+        TogetherSpec, TrendingSpec, EMPTY_SLOT,
     };
 
     const E: u32 = EMPTY_SLOT;
@@ -124,7 +125,8 @@ mod tests {
             together: Some(TogetherSpec {
                 k: 2,
                 ids: vec![1, 2, 2, 3, E, E, E, E, 0, E],
-                lift: vec![4.0, 1.5, 2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 3.0, 0.0],
+                weights: vec![4.0, 1.5, 2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 3.0, 0.0],
+                measure: TogetherMeasure::Lift,
             }),
             trending: Some(TrendingSpec {
                 scores: vec![1.0, 5.0, 3.0, 4.0, 3.0],

@@ -11,7 +11,9 @@
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
-use shopwindow::catalog::{with_placements, PlacementSpec, TogetherSpec, TrendingSpec, EMPTY_SLOT};
+use shopwindow::catalog::{
+    with_placements, PlacementSpec, TogetherMeasure, TogetherSpec, TrendingSpec, EMPTY_SLOT,
+};
 use shopwindow::VectorDtype;
 
 use crate::fixtures::{golden_catalog, GOLDEN_CATEGORIES, GOLDEN_ITEMS};
@@ -40,7 +42,12 @@ pub fn golden_placement_catalog() -> Vec<u8> {
         }
     }
     let spec = PlacementSpec {
-        together: Some(TogetherSpec { k: K, ids, lift }),
+        together: Some(TogetherSpec {
+            k: K,
+            ids,
+            weights: lift,
+            measure: TogetherMeasure::Lift,
+        }),
         trending: Some(TrendingSpec {
             scores: (0..n)
                 .map(|i| ((i * 7) % 10) as f32 * 1.5 + (i % 4) as f32 * 0.1)

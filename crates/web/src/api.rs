@@ -241,7 +241,7 @@ pub fn similar_items(catalog: &Catalog, items: &[Scored], backend: &str) -> dto:
 pub fn together(
     engine: &Recommender,
     item_ids: &[String],
-    options: &dto::TogetherOptions,
+    options: &dto::PlacementOptions,
 ) -> Result<dto::PlacementItems, RecommendError> {
     let catalog = engine.catalog();
     let mut items = Vec::with_capacity(item_ids.len());
@@ -253,24 +253,25 @@ pub fn together(
             None => {}
         }
     }
-    let core_options = recommend::PlacementOptions {
-        k: options.k.unwrap_or(DEFAULT_K),
-        filter: filter_spec(
-            catalog,
-            options.filters.as_ref(),
-            options.exclude.as_deref(),
-        )?,
-    };
-    let list = engine.together(&items, &core_options)?;
+    let list = engine.together(&items, &placement_options(catalog, options)?)?;
     Ok(placement_items(catalog, &list, unknown_items))
 }
 
 /// "Trending" overall, or in `options.category`.
 pub fn trending(
     engine: &Recommender,
-    options: &dto::TrendingOptions,
+    options: &dto::PlacementOptions,
 ) -> Result<dto::PlacementItems, RecommendError> {
     let catalog = engine.catalog();
+    let list = engine.trending(&placement_options(catalog, options)?)?;
+    Ok(placement_items(catalog, &list, Vec::new()))
+}
+
+/// The core's options of a placement request; `category` narrows the filter's categories.
+fn placement_options(
+    catalog: &Catalog,
+    options: &dto::PlacementOptions,
+) -> Result<recommend::PlacementOptions, RecommendError> {
     let mut filter = filter_spec(
         catalog,
         options.filters.as_ref(),
@@ -284,12 +285,10 @@ pub fn trending(
             None => vec![category],
         });
     }
-    let core_options = recommend::PlacementOptions {
+    Ok(recommend::PlacementOptions {
         k: options.k.unwrap_or(DEFAULT_K),
         filter,
-    };
-    let list = engine.trending(&core_options)?;
-    Ok(placement_items(catalog, &list, Vec::new()))
+    })
 }
 
 fn placement_items(

@@ -120,33 +120,19 @@ pub struct SimilarOptions {
     pub diversity: Option<f32>,
 }
 
-/// Options of `together`. Every field is optional.
+/// Options of `together` and `trending`. Every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TogetherOptions {
-    /// How many items (default 10, at most 1000); fewer when baskets paired fewer.
+pub struct PlacementOptions {
+    /// How many items (default 10, at most 1000); `together` may return fewer.
     #[tsify(optional)]
     pub k: Option<usize>,
-    #[tsify(optional)]
-    pub filters: Option<Filters>,
-    /// Item ids never to return (the given items never come back anyway).
-    #[tsify(optional)]
-    pub exclude: Option<Vec<String>>,
-}
-
-/// Options of `trending`. Every field is optional.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TrendingOptions {
-    /// How many items (default 10, at most 1000).
-    #[tsify(optional)]
-    pub k: Option<usize>,
-    /// "Trending in X": only this category (a name as in the catalog).
+    /// Only this category (a name as in the catalog): "trending in X".
     #[tsify(optional)]
     pub category: Option<String>,
     #[tsify(optional)]
     pub filters: Option<Filters>,
-    /// Item ids never to return.
+    /// Item ids never to return (`together`'s own items never come back anyway).
     #[tsify(optional)]
     pub exclude: Option<Vec<String>>,
 }
@@ -400,8 +386,7 @@ pub fn option_names(method: &str) -> Option<&'static [&'static str]> {
         "recommend" | "probability" => field_names::<RecommendOptions>(),
         "similar" => field_names::<SimilarOptions>(),
         "segment" => field_names::<SegmentOptions>(),
-        "together" => field_names::<TogetherOptions>(),
-        "trending" => field_names::<TrendingOptions>(),
+        "together" | "trending" => field_names::<PlacementOptions>(),
         "choose" => crate::campaigns::ChooseContext::FIELDS,
         _ => return None,
     })

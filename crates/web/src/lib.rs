@@ -163,10 +163,10 @@ impl Recommender {
     pub fn together(
         &self,
         #[wasm_bindgen(js_name = itemIds, unchecked_param_type = "string[]")] item_ids: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "TogetherOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "PlacementOptions | undefined")] options: JsValue,
     ) -> Result<JsValue, JsError> {
         let item_ids: Vec<String> = required_from_js(item_ids, "item ids")?;
-        let options: dto::TogetherOptions = from_js(options, "together options")?;
+        let options: dto::PlacementOptions = from_js(options, "together options")?;
         to_js(&api::together(&self.engine(), &item_ids, &options).map_err(error)?)
     }
 
@@ -175,9 +175,9 @@ impl Recommender {
     #[wasm_bindgen(unchecked_return_type = "PlacementItems")]
     pub fn trending(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "TrendingOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "PlacementOptions | undefined")] options: JsValue,
     ) -> Result<JsValue, JsError> {
-        let options: dto::TrendingOptions = from_js(options, "trending options")?;
+        let options: dto::PlacementOptions = from_js(options, "trending options")?;
         to_js(&api::trending(&self.engine(), &options).map_err(error)?)
     }
 

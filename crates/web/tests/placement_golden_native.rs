@@ -16,11 +16,11 @@ fn run(engine: &Recommender, case: &PlacementCase) -> Value {
     let answer = match &case.call {
         PlacementCall::Together { item_ids, options } => {
             let ids: Vec<String> = serde_json::from_value(item_ids.clone()).unwrap();
-            let options: dto::TogetherOptions = serde_json::from_value(options.clone()).unwrap();
+            let options: dto::PlacementOptions = serde_json::from_value(options.clone()).unwrap();
             api::together(engine, &ids, &options)
         }
         PlacementCall::Trending { options } => {
-            let options: dto::TrendingOptions = serde_json::from_value(options.clone()).unwrap();
+            let options: dto::PlacementOptions = serde_json::from_value(options.clone()).unwrap();
             api::trending(engine, &options)
         }
     };
@@ -104,7 +104,7 @@ fn the_recorded_answers_say_something() {
 
 #[test]
 fn bad_options_and_missing_tables_are_errors_that_say_why() {
-    let bad: Result<dto::TogetherOptions, _> = serde_json::from_str(r#"{ "kk": 3 }"#);
+    let bad: Result<dto::PlacementOptions, _> = serde_json::from_str(r#"{ "kk": 3 }"#);
     assert!(bad.unwrap_err().to_string().contains("kk"));
     let plain = Recommender::new(
         Catalog::from_bytes(golden_catalog(shopwindow::VectorDtype::F32)).unwrap(),
@@ -113,7 +113,7 @@ fn bad_options_and_missing_tables_are_errors_that_say_why() {
     assert!(err.to_string().contains("bought-together table"), "{err}");
     let err = api::trending(&plain, &Default::default()).unwrap_err();
     assert!(err.to_string().contains("trending score"), "{err}");
-    let unknown_category = dto::TrendingOptions {
+    let unknown_category = dto::PlacementOptions {
         category: Some("capes".into()),
         ..Default::default()
     };

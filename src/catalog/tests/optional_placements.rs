@@ -12,11 +12,12 @@ fn placements_spec() -> Spec {
             u32_le(&[2, 1, EMPTY_SLOT, EMPTY_SLOT, 0, EMPTY_SLOT]),
         )
         .set(
-            names::TOGETHER_LIFT,
+            names::TOGETHER_WEIGHT,
             Dtype::F32,
             &[N, 2],
             f32_le(&[3.5, 1.25, 0.0, 0.0, 3.5, 0.0]),
         )
+        .meta(names::META_TOGETHER_MEASURE, "lift")
         .set(
             names::TRENDING_SCORE,
             Dtype::F32,
@@ -32,6 +33,7 @@ fn the_placement_tables_are_read() {
     let catalog = placements_spec().load().unwrap();
     let together = catalog.together().expect("a bought-together table");
     assert_eq!(together.k(), 2);
+    assert_eq!(together.measure(), TogetherMeasure::Lift);
     assert_eq!(together.row(0), (&[2, 1][..], &[3.5, 1.25][..]));
     assert_eq!(together.row(1).0, &[EMPTY_SLOT, EMPTY_SLOT][..]);
     let trending = catalog.trending().expect("a trending score");
@@ -54,7 +56,7 @@ fn the_placement_tables_are_read() {
 #[test]
 fn bad_placement_tables_are_rejected_naming_the_tensor_or_key() {
     let ids = names::TOGETHER_IDS;
-    let lift = names::TOGETHER_LIFT;
+    let lift = names::TOGETHER_WEIGHT;
     assert_eq!(
         placements_spec().without(lift).reject(),
         CatalogError::MissingTensor(lift)
@@ -84,6 +86,14 @@ fn bad_placement_tables_are_rejected_naming_the_tensor_or_key() {
         let err = case.reject();
         assert_names(&err, named);
     }
+    let measure = names::META_TOGETHER_MEASURE;
+    assert_names(&placements_spec().without_meta(measure).reject(), measure);
+    assert_names(
+        &placements_spec().meta(measure, "jaccard").reject(),
+        measure,
+    );
+    let stray = Spec::valid().meta(measure, "lift").reject();
+    assert_eq!(stray, CatalogError::MissingTensor(ids));
     let score = names::TRENDING_SCORE;
     let half_life = names::META_TRENDING_HALF_LIFE_DAYS;
     assert_names(
@@ -110,7 +120,8 @@ fn with_placements_replaces_the_tables_and_keeps_the_rest() {
         together: Some(TogetherSpec {
             k: 1,
             ids: vec![1, 0, EMPTY_SLOT],
-            lift: vec![2.0, 2.0, 0.0],
+            weights: vec![2.0, 2.0, 0.0],
+            measure: TogetherMeasure::Cosine,
         }),
         trending: Some(TrendingSpec {
             scores: vec![1.0, 0.0, 3.0],
@@ -121,6 +132,10 @@ fn with_placements_replaces_the_tables_and_keeps_the_rest() {
     let bytes = with_placements(&base, &spec).unwrap();
     let catalog = Catalog::from_bytes(bytes.clone()).unwrap();
     assert_eq!(catalog.together().unwrap().row(1), (&[0][..], &[2.0][..]));
+    assert_eq!(
+        catalog.together().unwrap().measure(),
+        TogetherMeasure::Cosine
+    );
     assert_eq!(catalog.trending().unwrap().half_life_days, 14.0);
     assert_eq!(catalog.len(), 3);
     // Replacing with nothing removes both tables and their metadata.
@@ -131,7 +146,7 @@ fn with_placements_replaces_the_tables_and_keeps_the_rest() {
         .meta()
         .extra
         .keys()
-        .any(|k| k.starts_with("trending.")));
+        .any(|k| k.starts_with("trending.") || k.starts_with("together.")));
     // A table of the wrong length is refused before anything is written.
     let mut short = spec.clone();
     short.together.as_mut().unwrap().ids.pop();

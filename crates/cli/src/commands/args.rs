@@ -285,6 +285,10 @@ pub struct PlacementArgs {
     /// Baskets with more distinct items than this add no bought-together pairs.
     #[arg(long, default_value_t = 100)]
     pub together_max_basket: usize,
+    /// What a bought-together pair's weight measures: cosine (c_ij / √(c_i·c_j)) or lift
+    /// (c_ij·B / (c_i·c_j)); see BENCHMARKS.md for how each does on held-out baskets.
+    #[arg(long, value_enum, default_value_t = TogetherMeasureArg::Cosine)]
+    pub together_measure: TogetherMeasureArg,
     /// Half-life in days of the trending score's decay (0 = no trending score).
     #[arg(long, default_value_t = 7.0)]
     pub trending_half_life_days: f32,
@@ -297,6 +301,10 @@ impl PlacementArgs {
                 k: self.together_k,
                 min_support: self.together_min_support.max(1),
                 max_basket_items: self.together_max_basket,
+                measure: match self.together_measure {
+                    TogetherMeasureArg::Lift => shopwindow::catalog::TogetherMeasure::Lift,
+                    TogetherMeasureArg::Cosine => shopwindow::catalog::TogetherMeasure::Cosine,
+                },
             }),
             trending: (self.trending_half_life_days > 0.0
                 && self.trending_half_life_days.is_finite())
@@ -305,4 +313,11 @@ impl PlacementArgs {
             }),
         }
     }
+}
+
+/// What a bought-together weight measures (`TogetherMeasure`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TogetherMeasureArg {
+    Cosine,
+    Lift,
 }

@@ -1,11 +1,13 @@
 //! "Bought together": complements, not substitutes. Two items are complements when they
-//! land in the same basket more often than their popularity predicts:
+//! land in the same basket more often than their popularity predicts. With B the number of
+//! baskets, c_i the baskets holding item i and c_ij those holding both, the pair's weight
+//! is (`TogetherMeasure`)
 //!
-//! `lift(i, j) = c_ij · B / (c_i · c_j)`
+//! - lift: `c_ij · B / (c_i · c_j)`, how many times more often than chance, or
+//! - cosine: `c_ij / √(c_i · c_j)`, which leans less towards rare partners.
 //!
-//! with B the number of baskets, c_i the baskets holding item i and c_ij those holding
-//! both. A pair needs `c_ij ≥ min_support` baskets (lift of rare pairs is noise); each item
-//! keeps its `k` partners of highest lift (ties: more shared baskets, then lower index).
+//! A pair needs `c_ij ≥ min_support` baskets (the weight of rare pairs is noise); each item
+//! keeps its `k` partners of highest weight (ties: more shared baskets, then lower index).
 //!
 //! A basket is one customer's events at one timestamp: an Online Retail invoice (one
 //! customer, one `InvoiceDate`), or an order in a CSV whose rows carry the order time.
@@ -16,7 +18,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use shopwindow::catalog::{TogetherSpec, EMPTY_SLOT};
+use shopwindow::catalog::{TogetherMeasure, TogetherSpec, EMPTY_SLOT};
 use shopwindow::Catalog;
 
 use crate::data::EventLog;
@@ -30,6 +32,7 @@ pub struct TogetherConfig {
     pub min_support: u32,
     /// Baskets with more distinct items add no pairs.
     pub max_basket_items: usize,
+    pub measure: TogetherMeasure,
 }
 
 impl Default for TogetherConfig {
@@ -38,6 +41,7 @@ impl Default for TogetherConfig {
             k: 10,
             min_support: 3,
             max_basket_items: 100,
+            measure: TogetherMeasure::Cosine,
         }
     }
 }
@@ -129,8 +133,11 @@ pub fn together_table(
         if shared < config.min_support {
             continue;
         }
-        let lift =
-            (shared as f64 * total / (count[i as usize] as f64 * count[j as usize] as f64)) as f32;
+        let (ci, cj) = (count[i as usize] as f64, count[j as usize] as f64);
+        let lift = match config.measure {
+            TogetherMeasure::Lift => shared as f64 * total / (ci * cj),
+            TogetherMeasure::Cosine => shared as f64 / (ci * cj).sqrt(),
+        } as f32;
         partners[i as usize].push((j, lift, shared));
         partners[j as usize].push((i, lift, shared));
         stats.pairs_kept += 1;
@@ -149,7 +156,13 @@ pub fn together_table(
             lift[i * k + slot] = l;
         }
     }
-    (TogetherSpec { k, ids, lift }, stats)
+    let spec = TogetherSpec {
+        k,
+        ids,
+        weights: lift,
+        measure: config.measure,
+    };
+    (spec, stats)
 }
 
 #[cfg(test)]
@@ -161,6 +174,7 @@ mod tests {
             k: 2,
             min_support,
             max_basket_items: 3,
+            measure: TogetherMeasure::Lift,
         }
     }
 
@@ -171,7 +185,15 @@ mod tests {
         let (table, stats) = together_table(&baskets, 4, &config(2));
         // lift(1, 2) = 2·4/(2·2) = 2; lift(0, 1) = 2·4/(4·2) = 1.
         assert_eq!(&table.ids[2..4], &[2, 0]);
-        assert_eq!(&table.lift[2..4], &[2.0, 1.0]);
+        assert_eq!(&table.weights[2..4], &[2.0, 1.0]);
+        // Cosine of (1, 2): 2 / √(2·2) = 1; of (0, 1): 2 / √(4·2).
+        let cosine = TogetherConfig {
+            measure: TogetherMeasure::Cosine,
+            ..config(2)
+        };
+        let (table, _) = together_table(&baskets, 4, &cosine);
+        assert_eq!(table.weights[2], 1.0);
+        assert_eq!(table.weights[0], (2.0 / 8f64.sqrt()) as f32);
         // Item 0's partners tie at lift 1, and on shared baskets: lower index first.
         assert_eq!(&table.ids[0..2], &[1, 2]);
         assert_eq!(stats.pairs_kept, 4);
