@@ -329,12 +329,15 @@ pub(crate) fn parse(
 /// A tensor to write: name, dtype, shape, little-endian bytes.
 pub(crate) type Tensor = (String, Dtype, Vec<usize>, Vec<u8>);
 
+/// `__metadata__` entries to write.
+pub(crate) type Entries = Vec<(&'static str, String)>;
+
 /// The tensors and metadata entries of `spec` for a catalog of `items` items. Values are
 /// checked again by the reader the writer ends with.
 pub(crate) fn encode(
     spec: &PlacementSpec,
     items: usize,
-) -> Result<(Vec<Tensor>, Vec<(&'static str, String)>), CatalogError> {
+) -> Result<(Vec<Tensor>, Entries), CatalogError> {
     let mut tensors = Vec::new();
     let mut metadata = Vec::new();
     if let Some(t) = &spec.together {
