@@ -30,6 +30,10 @@ pub enum RecommendError {
     #[error("this catalog has no customer segments or RFM thresholds: build it with `shopwindow segments` (or `train --segments K`)")]
     NoSegments,
 
+    /// A placement needs a table the catalog was built without (`together`, `trending`).
+    #[error("this catalog has no {0}: build it with `shopwindow train` from interactions with baskets and times")]
+    MissingPlacement(&'static str),
+
     /// The fold-in system could not be solved (only with degenerate catalogs).
     #[error("could not compute the user vector: {0}")]
     FoldIn(String),

@@ -19,10 +19,13 @@ import type {
   ShopperSegment,
   SimilarItems,
   SimilarOptions as EngineSimilarOptions,
+  PlacementItems,
+  PlacementOptions,
 } from './pkg/shopwindow.js';
 
 export type { CampaignDecision, CampaignSummary, PrivacyReport, CatalogInfo, EventType, Filters, HistoryEvent, ItemResult, Recommendations, SimilarItems };
 export type { RfmResult, SegmentOptions, SegmentResult, ShopperSegment };
+export type { PlacementItems, PlacementOptions };
 /** Context of `choose`; every field is optional, and what is left out the engine fills in from the history. */
 export type { ChooseContext };
 
@@ -171,6 +174,10 @@ export declare class Shopwindow extends EventTarget {
   track(event: TrackEvent): Promise<StoredEvent>;
   recommend(options?: RecommendOptions): Promise<Recommendations & Timed>;
   similar(itemId: string, options?: SimilarOptions): Promise<SimilarItems & Timed>;
+  /** Often bought together with the given items (a product, or the whole cart). */
+  together(itemIds: string[], options?: PlacementOptions): Promise<PlacementItems & Timed>;
+  /** Trending overall, or in `options.category` (decayed popularity computed at build time). */
+  trending(options?: PlacementOptions): Promise<PlacementItems & Timed>;
   /** Most popular items, optionally of one category (ignores the history). */
   popular(options?: { k?: number; category?: string; filters?: Filters }): Promise<Recommendations & Timed>;
   probability(itemIds: string[], options?: RecommendOptions): Promise<number[]>;

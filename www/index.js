@@ -167,6 +167,24 @@ export class Shopwindow extends EventTarget {
   }
 
   /**
+   * "Often bought together" with `itemIds` (a product, or the whole cart), from the
+   * catalog's co-purchase table; unknown ids are listed in `unknownItems`.
+   * @param {string[]} itemIds
+   * @param {import('./index.d.ts').PlacementOptions} [options]
+   */
+  async together(itemIds, options = {}) {
+    return this.#timed('together', [...itemIds], pick(options, this.#optionNames.together, 'together'));
+  }
+
+  /**
+   * "Trending" (or "trending in `category`"): decayed popularity computed at build time.
+   * @param {import('./index.d.ts').PlacementOptions} [options]
+   */
+  async trending(options = {}) {
+    return this.#timed('trending', pick(options, this.#optionNames.trending, 'trending'));
+  }
+
+  /**
    * The most popular items, e.g. for a category page's grid (ignores the history).
    * @param {{k?: number, category?: string, filters?: object}} [options]
    */

@@ -8,6 +8,7 @@ use safetensors::{Dtype, SafeTensors};
 
 use super::hybrid::{self, HybridLayout};
 use super::meta::{file_metadata, parse_meta, CatalogMeta};
+use super::placements::{self, PlacementLayout};
 use super::segments::{self, SegmentLayout};
 use super::strings::{self, StringTable};
 use super::{names, CatalogError, VectorDtype};
@@ -71,6 +72,7 @@ pub(super) struct Layout {
     pub(super) segments: Option<SegmentLayout>,
     pub(super) rfm: Option<RfmThresholds>,
     pub(super) hybrid: Option<HybridLayout>,
+    pub(super) placements: PlacementLayout,
     pub(super) meta: CatalogMeta,
     /// False when some tensor is not aligned to its element size inside the file.
     pub(super) aligned: bool,
@@ -215,6 +217,7 @@ impl Layout {
         if let Some(k) = hybrid.as_ref().and_then(HybridLayout::k) {
             check_neighbour_slots(len, k, limits)?;
         }
+        let placements = placements::parse(&mut find, &mut meta.extra, len, limits)?;
         let layout = Layout {
             len,
             dim,
@@ -233,6 +236,7 @@ impl Layout {
             segments,
             rfm,
             hybrid,
+            placements,
             meta,
             aligned,
         };
@@ -329,6 +333,7 @@ impl Layout {
         if let Some(hybrid) = &self.hybrid {
             hybrid.check_values(buffer, self.len)?;
         }
+        self.placements.check_values(buffer, self.len)?;
         if let Some(segments) = &self.segments {
             segments.check_values(
                 buffer,

@@ -8,7 +8,8 @@
 //! Tensor names and metadata keys are listed in [`names`] and documented in ARCHITECTURE.md.
 //! The jobs live apart: `layout` finds and checks the tensors, `meta` parses the metadata,
 //! `strings` the string tables, `segments` the optional segment tensors, `hybrid` the
-//! optional neighbour table and blend of the hybrid model, `storage` keeps
+//! optional neighbour table and blend of the hybrid model, `placements` the optional
+//! bought-together and trending tables, `storage` keeps
 //! the bytes aligned, `gram` accumulates YᵀY, `writer` writes the format; this file is the
 //! validated `Catalog` and its accessors.
 
@@ -18,6 +19,7 @@ mod hybrid;
 mod layout;
 mod meta;
 pub mod names;
+mod placements;
 mod segments;
 mod storage;
 mod strings;
@@ -31,9 +33,14 @@ pub use hybrid::{
 };
 pub use layout::{Limits, MAX_VECTOR_VALUE};
 pub use meta::{CatalogMeta, LambdaScaling, ModelParams};
+pub use placements::{
+    PlacementSpec, Together, TogetherMeasure, TogetherSpec, Trending, TrendingSpec, EMPTY_SLOT,
+};
 pub use segments::Segments;
 pub use vectors::{ItemVectors, VectorDtype};
-pub use writer::{with_hybrid, with_segments, CatalogBuilder, ItemRecord, SegmentSpec};
+pub use writer::{
+    with_hybrid, with_placements, with_segments, CatalogBuilder, ItemRecord, SegmentSpec,
+};
 
 pub(crate) use gram::Gram;
 pub(crate) use layout::{Find, Found};
@@ -293,6 +300,16 @@ impl Catalog {
     /// The hybrid model (neighbour table and blend weights), if the catalog ships one.
     pub fn hybrid(&self) -> Option<Hybrid<'_>> {
         self.layout.hybrid.as_ref().map(|h| h.view(self.bytes()))
+    }
+
+    /// The bought-together table, if the catalog ships one.
+    pub fn together(&self) -> Option<Together<'_>> {
+        self.layout.placements.together(self.bytes())
+    }
+
+    /// The trending score (time-decayed popularity), if the catalog ships one.
+    pub fn trending(&self) -> Option<Trending<'_>> {
+        self.layout.placements.trending(self.bytes())
     }
 
     /// The offline tuner's report: the `tune.*` metadata entries (free text), key order.

@@ -80,3 +80,22 @@ pub const META_HYBRID_HISTORY: &str = "hybrid.history";
 /// Metadata keys starting with this are the offline tuner's free-text report (its choice
 /// and validation figures), shown by `info()`.
 pub const META_TUNE_PREFIX: &str = "tune.";
+
+/// `[N, K]` U32 bought-together table: row j lists the items bought with item j in the same
+/// basket more often than their popularity predicts, strongest first;
+/// [`EMPTY_SLOT`](super::EMPTY_SLOT) marks an unused slot (optional; comes with
+/// [`TOGETHER_WEIGHT`] and [`META_TOGETHER_MEASURE`]).
+pub const TOGETHER_IDS: &str = "together.ids";
+/// `[N, K]` F32 strength of each bought-together slot (finite, > 0; unused slots' are
+/// ignored), in the measure [`META_TOGETHER_MEASURE`] names.
+pub const TOGETHER_WEIGHT: &str = "together.weight";
+/// Metadata: what the bought-together weights are, `"lift"` or `"cosine"` (required with
+/// the table).
+pub const META_TOGETHER_MEASURE: &str = "together.measure";
+/// `[N]` F32 time-decayed popularity at build time (finite, ≥ 0; optional).
+pub const TRENDING_SCORE: &str = "trending.score";
+/// Metadata: the half-life in days of the trending score's decay (a finite number > 0;
+/// required with [`TRENDING_SCORE`]).
+pub const META_TRENDING_HALF_LIFE_DAYS: &str = "trending.half_life_days";
+/// Metadata: the time the trending score was computed at, Unix seconds (free text).
+pub const META_TRENDING_AS_OF: &str = "trending.as_of";

@@ -7,6 +7,7 @@ use safetensors::Dtype;
 
 use super::hybrid;
 use super::meta::file_metadata;
+use super::placements::{self, PlacementSpec};
 use super::{
     names, strings, Catalog, CatalogError, Gram, HybridSpec, Limits, ModelParams, VectorDtype,
     FORMAT_VERSION,
@@ -560,6 +561,30 @@ pub fn with_hybrid(bytes: &[u8], spec: Option<&HybridSpec>) -> Result<Vec<u8>, C
         .tensors()
         .into_iter()
         .filter(|(name, _)| !name.starts_with("neighbour."))
+        .collect();
+    for (name, dtype, shape, data) in &added {
+        views.push((name.clone(), TensorView::new(*dtype, shape.clone(), data)?));
+    }
+    let out = with_metadata(safetensors::serialize(views, None)?, &metadata);
+    Catalog::from_bytes_with_limits(out.clone(), &WRITER_LIMITS)?;
+    Ok(out)
+}
+
+/// A copy of the catalog file `bytes` with its placement tables replaced (any earlier
+/// `together.*` / `trending.*` tensors and metadata are dropped; `None` parts ship none).
+/// Everything else is kept as it is. The result is validated.
+pub fn with_placements(bytes: &[u8], spec: &PlacementSpec) -> Result<Vec<u8>, CatalogError> {
+    let catalog = Catalog::from_bytes_with_limits(bytes.to_vec(), &WRITER_LIMITS)?;
+    let (added, entries) = placements::encode(spec, catalog.len())?;
+    let is_placement = |name: &str| name.starts_with("together.") || name.starts_with("trending.");
+    let mut metadata = file_metadata(bytes)?;
+    metadata.retain(|key, _| !is_placement(key));
+    metadata.extend(entries.into_iter().map(|(k, v)| (k.to_string(), v)));
+    let file = safetensors::SafeTensors::deserialize(bytes)?;
+    let mut views: Vec<(String, TensorView<'_>)> = file
+        .tensors()
+        .into_iter()
+        .filter(|(name, _)| !is_placement(name))
         .collect();
     for (name, dtype, shape, data) in &added {
         views.push((name.clone(), TensorView::new(*dtype, shape.clone(), data)?));

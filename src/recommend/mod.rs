@@ -8,6 +8,7 @@
 //! - `cold`: the answer without history (popularity);
 //! - `hybrid`: the hybrid model's score (vectors, neighbours, popularity) and its exact
 //!   merge around the scan;
+//! - `placements`: bought together and trending, from the catalog's offline tables;
 //! - `interests`: multi-interest (clusters of the history, one scan each, interleaved);
 //! - `standing`: the shopper's segment and RFM standing from one fold-in ([`Standing`]).
 
@@ -15,6 +16,7 @@ mod cold;
 pub mod hybrid;
 pub mod interests;
 mod options;
+mod placements;
 mod plan;
 mod standing;
 
@@ -30,6 +32,7 @@ pub use options::{
     HistoryExclusion, RecommendOptions, Recommendations, Recommended, SimilarOptions, Strategy,
     MAX_K,
 };
+pub use placements::PlacementOptions;
 pub use plan::{DenseMerge, RecommendPlan, ScanPlan};
 pub use standing::Standing;
 

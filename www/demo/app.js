@@ -7,6 +7,7 @@
  */
 
 import { Shopwindow, popularPreview } from '../index.js';
+import { renderTogether, renderTrending } from './placements.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -146,6 +147,7 @@ async function renderGrid(category) {
   for (const a of $('categories').children) a.classList.toggle('active', a.textContent === (category ?? 'All'));
   $('grid').dataset.source = 'engine';
   $('grid').replaceChildren(...items.map(card));
+  await renderTrending(shop, category, card);
 }
 
 // ---- product page ------------------------------------------------------------------
@@ -174,6 +176,7 @@ async function showProduct(itemId, track) {
   const similar = await shop.similar(itemId, { k: 6 });
   noteTime(similar.elapsedMs);
   $('similar').replaceChildren(...similar.items.map(card));
+  await renderTogether(shop, itemId, card);
   window.scrollTo({ top: 0 });
 }
 
@@ -191,6 +194,7 @@ function wireProductButtons() {
 async function act(type, message) {
   if (!currentItem) return;
   await shop.track({ type, itemId: currentItem.id });
+  if (type === 'cart') await renderTogether(shop, currentItem.id, card);
   showNotice(message, 'info');
 }
 

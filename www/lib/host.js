@@ -10,6 +10,8 @@ import init, { Campaigns, Recommender, optionNames } from '../pkg/shopwindow.js'
 const METHODS = new Set([
   'recommend',
   'similar',
+  'together',
+  'trending',
   'probability',
   'segment',
   'item',
@@ -26,7 +28,7 @@ const METHODS = new Set([
 ]);
 
 /** Methods whose options the page forwards (for `choose`: its context's fields). */
-const OPTION_METHODS = ['recommend', 'probability', 'similar', 'segment', 'choose'];
+const OPTION_METHODS = ['recommend', 'probability', 'similar', 'together', 'trending', 'segment', 'choose'];
 
 /** @type {Promise<unknown> | null} */
 let wasmLoading = null;
@@ -85,6 +87,15 @@ export class Host {
 
   similar(itemId, options) {
     return timed(() => this.recommender.similarAsync(itemId, options));
+  }
+
+  // Bought together and trending read the catalog's offline tables: no scan, no GPU.
+  together(itemIds, options) {
+    return timed(async () => this.recommender.together(itemIds, options));
+  }
+
+  trending(options) {
+    return timed(async () => this.recommender.trending(options));
   }
 
   probability(history, itemIds, options) {

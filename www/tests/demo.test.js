@@ -134,7 +134,7 @@ describe('demo storefront', () => {
 
     const all = [...new Set([...requests, ...worker])];
     assert.ok(all.length > 5);
-    const staticFile = /^\/(demo\/(|index\.html|app\.js|style\.css|catalog\.json|popular\.json|campaigns\.json|catalog\.safetensors|img\/[a-z]+\.svg)|index\.js|worker\.js|lib\/[a-z]+\.js|storage\/[a-z]+\.js|pkg\/shopwindow(\.js|_bg\.wasm))$/;
+    const staticFile = /^\/(demo\/(|index\.html|app\.js|placements\.js|style\.css|catalog\.json|popular\.json|campaigns\.json|catalog\.safetensors|img\/[a-z]+\.svg)|index\.js|worker\.js|lib\/[a-z]+\.js|storage\/[a-z]+\.js|pkg\/shopwindow(\.js|_bg\.wasm))$/;
     for (const request of all) {
       const url = new URL(request.url());
       assert.equal(url.origin, env.server.origin, `request to another origin: ${url}`);

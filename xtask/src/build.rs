@@ -68,7 +68,14 @@ const TARGET_KB: u64 = 250;
 /// `info()` fields, and the GPU column. Cuts already in: no map collect (a stable sort)
 /// and no pair sort (the neighbour sums take two passes over the slots), candidates scored
 /// through `score_rows` rather than a second copy of the kernels (−9.3 KB together).
-const CEILING_KB: u64 = 505;
+///
+/// Raised from 505 to 515 KB for bought together and trending (issue 16): this branch builds
+/// to 526,730 bytes (514.4 KB) raw / 227,015 gzip. Main was not rebuilt beside it here;
+/// against the 501.2 KB recorded above that is +13.2 KB raw. The bytes are the placement
+/// tables' validation with its messages (`together.*`, `trending.*`), `together` /
+/// `trending` in the core, the two exports with their options parser and result
+/// serializer. Cut already in: one options type for both methods (−2.1 KB).
+const CEILING_KB: u64 = 515;
 
 /// wasm-opt enables only MVP features unless told otherwise, and rejects what current
 /// rustc and wasm-bindgen emit: SIMD128 and bulk memory from rustc, an externref

@@ -13,6 +13,7 @@ pub mod data;
 pub mod eval;
 pub mod golden;
 pub mod npy;
+pub mod placements;
 pub mod preview;
 pub mod progress;
 pub mod segments;

@@ -118,6 +118,51 @@ fn train_writes_a_catalog_with_item_metadata() {
 }
 
 #[test]
+fn train_ships_bought_together_and_trending_from_baskets() {
+    // Orders of two: p(2k) always with p(2k+1), at one time per order; p0/p1 sell on the
+    // last day, the rest a month earlier.
+    let mut log = String::from("customer_id,sku,qty,time\n");
+    for u in 0..60 {
+        let k = u % 5;
+        let day = if k == 0 { 31 } else { 1 };
+        for item in [2 * k, 2 * k + 1] {
+            let _ = writeln!(log, "c{u},p{item},1,2024-03-{day:02} 12:00");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let events = common::write(dir.path(), "events.csv", &log);
+    let out = dir.path().join("catalog.safetensors");
+    let run = common::shopwindow(&[
+        "-q",
+        "train",
+        "--interactions",
+        events.to_str().unwrap(),
+        "--factors",
+        "4",
+        "--iterations",
+        "3",
+        "--trending-half-life-days",
+        "10",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let engine = Recommender::new(Catalog::from_bytes(std::fs::read(&out).unwrap()).unwrap());
+    let catalog = engine.catalog();
+    let index = |id: &str| catalog.index_of(id).unwrap();
+    let together = engine
+        .together(&[index("p4")], &Default::default())
+        .unwrap();
+    assert_eq!(together.len(), 1, "only p5 shares baskets with p4");
+    assert_eq!(together[0].index, index("p5"));
+    let trending = catalog.trending().expect("a trending score");
+    assert_eq!(trending.half_life_days, 10.0);
+    let top = engine.trending(&Default::default()).unwrap();
+    let first_two: Vec<u32> = top.iter().take(2).map(|s| s.index).collect();
+    assert!(first_two.contains(&index("p0")) && first_two.contains(&index("p1")));
+}
+
+#[test]
 fn a_bad_row_stops_training_with_its_line_unless_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let mut log = purchase_log();

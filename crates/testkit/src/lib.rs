@@ -5,5 +5,6 @@ pub mod catalogs;
 pub mod fixtures;
 pub mod golden;
 pub mod hybrid_golden;
+pub mod placement_golden;
 pub mod properties;
 pub mod segment_golden;

@@ -236,6 +236,75 @@ pub fn similar_items(catalog: &Catalog, items: &[Scored], backend: &str) -> dto:
     }
 }
 
+/// "Often bought together" with `item_ids` (one product, or a whole cart). Unknown ids are
+/// skipped and reported; a catalog without a bought-together table is an error.
+pub fn together(
+    engine: &Recommender,
+    item_ids: &[String],
+    options: &dto::PlacementOptions,
+) -> Result<dto::PlacementItems, RecommendError> {
+    let catalog = engine.catalog();
+    let mut items = Vec::with_capacity(item_ids.len());
+    let mut unknown_items = Vec::new();
+    for id in item_ids {
+        match catalog.index_of(id) {
+            Some(i) => items.push(i),
+            None if !unknown_items.contains(id) => unknown_items.push(id.clone()),
+            None => {}
+        }
+    }
+    let list = engine.together(&items, &placement_options(catalog, options)?)?;
+    Ok(placement_items(catalog, &list, unknown_items))
+}
+
+/// "Trending" overall, or in `options.category`.
+pub fn trending(
+    engine: &Recommender,
+    options: &dto::PlacementOptions,
+) -> Result<dto::PlacementItems, RecommendError> {
+    let catalog = engine.catalog();
+    let list = engine.trending(&placement_options(catalog, options)?)?;
+    Ok(placement_items(catalog, &list, Vec::new()))
+}
+
+/// The core's options of a placement request; `category` narrows the filter's categories.
+fn placement_options(
+    catalog: &Catalog,
+    options: &dto::PlacementOptions,
+) -> Result<recommend::PlacementOptions, RecommendError> {
+    let mut filter = filter_spec(
+        catalog,
+        options.filters.as_ref(),
+        options.exclude.as_deref(),
+    )?;
+    if let Some(name) = &options.category {
+        let category = category_index(catalog, name)?;
+        // Within the filter's categories, if it names any: both must hold.
+        filter.categories = Some(match filter.categories {
+            Some(list) => list.into_iter().filter(|&c| c == category).collect(),
+            None => vec![category],
+        });
+    }
+    Ok(recommend::PlacementOptions {
+        k: options.k.unwrap_or(DEFAULT_K),
+        filter,
+    })
+}
+
+fn placement_items(
+    catalog: &Catalog,
+    list: &[Scored],
+    unknown_items: Vec<String>,
+) -> dto::PlacementItems {
+    dto::PlacementItems {
+        items: list
+            .iter()
+            .map(|&Scored { index, score }| item_result(catalog, index, score, None))
+            .collect(),
+        unknown_items,
+    }
+}
+
 /// `P(item | shopper)` for each id; an unknown id is an error (there is no sensible value).
 pub fn probability(
     engine: &Recommender,

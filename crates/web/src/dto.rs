@@ -120,6 +120,34 @@ pub struct SimilarOptions {
     pub diversity: Option<f32>,
 }
 
+/// Options of `together` and `trending`. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PlacementOptions {
+    /// How many items (default 10, at most 1000); `together` may return fewer.
+    #[tsify(optional)]
+    pub k: Option<usize>,
+    /// Only this category (a name as in the catalog): "trending in X".
+    #[tsify(optional)]
+    pub category: Option<String>,
+    #[tsify(optional)]
+    pub filters: Option<Filters>,
+    /// Item ids never to return (`together`'s own items never come back anyway).
+    #[tsify(optional)]
+    pub exclude: Option<Vec<String>>,
+}
+
+/// The answer of `together` and `trending`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct PlacementItems {
+    /// Best first; `score` is the summed lift (`together`) or the decayed popularity
+    /// (`trending`).
+    pub items: Vec<ItemResult>,
+    /// Given ids the catalog does not know: skipped, not an error.
+    pub unknown_items: Vec<String>,
+}
+
 /// A returned item with what a storefront needs to render it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase")]
@@ -358,6 +386,7 @@ pub fn option_names(method: &str) -> Option<&'static [&'static str]> {
         "recommend" | "probability" => field_names::<RecommendOptions>(),
         "similar" => field_names::<SimilarOptions>(),
         "segment" => field_names::<SegmentOptions>(),
+        "together" | "trending" => field_names::<PlacementOptions>(),
         "choose" => crate::campaigns::ChooseContext::FIELDS,
         _ => return None,
     })

@@ -111,8 +111,8 @@ fn with_clock(mut options: dto::RecommendOptions) -> dto::RecommendOptions {
     options
 }
 
-/// The option names `method` ("recommend", "probability", "similar", "segment", or
-/// "choose" for its context) takes, from the option types themselves (`dto::option_names`).
+/// The option names `method` ("recommend", "probability", "similar", "segment", "together",
+/// "trending", or "choose" for its context) takes, from the option types themselves (`dto::option_names`).
 #[wasm_bindgen(js_name = optionNames)]
 pub fn option_names(method: &str) -> Result<Vec<String>, JsError> {
     dto::option_names(method)
@@ -153,6 +153,32 @@ impl Recommender {
     ) -> Result<JsValue, JsError> {
         let options: dto::SimilarOptions = from_js(options, "similar options")?;
         to_js(&api::similar(&self.engine(), item_id, &options).map_err(error)?)
+    }
+
+    /// "Often bought together" with `itemIds` (one product or a whole cart): items bought in
+    /// the same baskets more often than their popularity predicts, by summed lift. Unknown
+    /// ids are skipped and listed in `unknownItems`; throws when the catalog has no
+    /// bought-together table.
+    #[wasm_bindgen(unchecked_return_type = "PlacementItems")]
+    pub fn together(
+        &self,
+        #[wasm_bindgen(js_name = itemIds, unchecked_param_type = "string[]")] item_ids: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "PlacementOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let item_ids: Vec<String> = required_from_js(item_ids, "item ids")?;
+        let options: dto::PlacementOptions = from_js(options, "together options")?;
+        to_js(&api::together(&self.engine(), &item_ids, &options).map_err(error)?)
+    }
+
+    /// "Trending" (time-decayed popularity computed when the catalog was built), overall or
+    /// in `category`; throws when the catalog has no trending score.
+    #[wasm_bindgen(unchecked_return_type = "PlacementItems")]
+    pub fn trending(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PlacementOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let options: dto::PlacementOptions = from_js(options, "trending options")?;
+        to_js(&api::trending(&self.engine(), &options).map_err(error)?)
     }
 
     /// Calibrated `P(item | shopper)` for each of `itemIds` (softmax over the whole catalog).

@@ -17,6 +17,7 @@ use super::*;
 mod container;
 mod metadata;
 mod optional_hybrid;
+mod optional_placements;
 mod optional_segments;
 mod robustness;
 mod round_trip;

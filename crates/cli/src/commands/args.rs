@@ -306,3 +306,54 @@ impl TuneArgs {
         }
     }
 }
+
+/// The placement tables shipped with the catalog: bought together and trending.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Placements (bought together, trending)")]
+pub struct PlacementArgs {
+    /// Bought-together partners kept per item (0 = no bought-together table). Baskets are
+    /// one customer's events at one timestamp (an invoice).
+    #[arg(long, default_value_t = 10)]
+    pub together_k: usize,
+    /// Fewest shared baskets a bought-together pair needs.
+    #[arg(long, default_value_t = 3)]
+    pub together_min_support: u32,
+    /// Baskets with more distinct items than this add no bought-together pairs.
+    #[arg(long, default_value_t = 100)]
+    pub together_max_basket: usize,
+    /// What a bought-together pair's weight measures: cosine (c_ij / √(c_i·c_j)) or lift
+    /// (c_ij·B / (c_i·c_j)); see BENCHMARKS.md for how each does on held-out baskets.
+    #[arg(long, value_enum, default_value_t = TogetherMeasureArg::Cosine)]
+    pub together_measure: TogetherMeasureArg,
+    /// Half-life in days of the trending score's decay (0 = no trending score).
+    #[arg(long, default_value_t = 7.0)]
+    pub trending_half_life_days: f32,
+}
+
+impl PlacementArgs {
+    pub fn config(&self) -> crate::placements::PlacementConfig {
+        crate::placements::PlacementConfig {
+            together: (self.together_k > 0).then_some(crate::placements::TogetherConfig {
+                k: self.together_k,
+                min_support: self.together_min_support.max(1),
+                max_basket_items: self.together_max_basket,
+                measure: match self.together_measure {
+                    TogetherMeasureArg::Lift => shopwindow::catalog::TogetherMeasure::Lift,
+                    TogetherMeasureArg::Cosine => shopwindow::catalog::TogetherMeasure::Cosine,
+                },
+            }),
+            trending: (self.trending_half_life_days > 0.0
+                && self.trending_half_life_days.is_finite())
+            .then_some(crate::placements::TrendingConfig {
+                half_life_days: self.trending_half_life_days,
+            }),
+        }
+    }
+}
+
+/// What a bought-together weight measures (`TogetherMeasure`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TogetherMeasureArg {
+    Cosine,
+    Lift,
+}

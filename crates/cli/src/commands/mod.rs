@@ -6,6 +6,7 @@ pub mod args;
 pub mod bandit_eval;
 pub mod demo_catalog;
 pub mod eval;
+pub mod eval_baskets;
 pub mod import;
 pub mod inspect;
 pub mod ldp_debias;
@@ -24,7 +25,7 @@ use crate::progress::Progress;
 /// their Gram matrix for exact on-device fold-in, and item metadata (ids, titles,
 /// categories, prices, availability, image URLs, popularity). Train one from your
 /// interaction logs with `train`, wrap vectors trained elsewhere with `import`, measure
-/// quality offline with `eval`, add customer segments with `segments`, and check any
+/// quality offline with `eval` (bought together: `eval-baskets`), add customer segments with `segments`, and check any
 /// catalog with `inspect`. `demo-catalog` makes the demo storefront's catalog from a
 /// simulated shop. `bandit-eval` estimates campaign policies off-policy from logged bandit
 /// feedback; `ldp-debias` turns randomized-response reports into click rates.
@@ -46,6 +47,7 @@ pub enum Command {
     Train(train::TrainArgs),
     Import(import::ImportArgs),
     Eval(eval::EvalArgs),
+    EvalBaskets(eval_baskets::EvalBasketsArgs),
     Inspect(inspect::InspectArgs),
     DemoCatalog(demo_catalog::DemoCatalogArgs),
     Segments(segments::SegmentsArgs),
@@ -65,6 +67,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Train(args) => train::run(args, &progress),
         Command::Import(args) => import::run(args, &progress),
         Command::Eval(args) => eval::run(args, &progress),
+        Command::EvalBaskets(args) => eval_baskets::run(args, &progress),
         Command::Inspect(args) => inspect::run(args),
         Command::DemoCatalog(args) => demo_catalog::run(args, &progress),
         Command::Segments(args) => segments::run(args, &progress),

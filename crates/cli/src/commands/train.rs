@@ -8,7 +8,8 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use super::args::{
-    parse_delimiter, AlsArgs, CsvArgs, DtypeArg, RatingWeightArg, SourceArgs, TuneArgs,
+    parse_delimiter, AlsArgs, CsvArgs, DtypeArg, PlacementArgs, RatingWeightArg, SourceArgs,
+    TuneArgs,
 };
 use super::source::{Source, SourceRead};
 use crate::als;
@@ -82,6 +83,8 @@ pub struct TrainArgs {
     pub min_segment_size: usize,
     #[command(flatten)]
     pub rfm: super::segments::RfmFeatureArgs,
+    #[command(flatten)]
+    pub placements: PlacementArgs,
 }
 
 pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
@@ -139,6 +142,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
             progress,
         )?;
         let refit = start.elapsed();
+        let bytes = crate::placements::add_placements(&bytes, &log, &args.placements.config())?;
         let bytes = match args.segments {
             None => bytes,
             Some(k) => with_segments(&bytes, &log, k, args, config.seed)?,
@@ -189,6 +193,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         dtype: args.dtype.into(),
         metadata,
     })?;
+    let bytes = crate::placements::add_placements(&bytes, &log, &args.placements.config())?;
     let bytes = match args.segments {
         None => bytes,
         Some(k) => with_segments(&bytes, &log, k, args, config.seed)?,

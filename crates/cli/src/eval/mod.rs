@@ -2,6 +2,7 @@
 //! minus the user's training items, and is scored on the user's held-out items.
 
 pub mod baselines;
+pub mod baskets;
 pub mod catalog_ranker;
 pub mod core_ranker;
 pub mod export;

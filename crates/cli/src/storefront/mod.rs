@@ -22,6 +22,7 @@
 //! - `segments`: dated histories of the shoppers, clustered into the catalog's segments.
 
 mod pipeline;
+mod placements;
 mod products;
 mod quality;
 mod random;

@@ -1,6 +1,6 @@
 //! The demo catalog end to end: make the products, simulate the shoppers, optionally check
 //! the model on held-out sessions, train the item vectors with the real trainer, write the
-//! catalog and add the shoppers' segments.
+//! catalog, add the placement tables (bought together, trending) and the shoppers' segments.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -112,6 +112,7 @@ pub fn demo_catalog(config: &StorefrontConfig, progress: &Progress) -> Result<De
     let trained_in = start.elapsed();
 
     let bytes = write_catalog(&store, &matrix, &model, config)?;
+    let bytes = super::placements::with_placements(&store, &bytes)?;
     let bytes = if config.segments > 0 {
         with_segments(&store, &bytes, config)?
     } else {

@@ -1,0 +1,63 @@
+//! `together()` and `trending()` in headless Chromium: the same requests give the answers
+//! `placement_golden_native.rs` recorded, on every CPU backend, and bad input comes back
+//! as `Error`s.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::JSON;
+use shopwindow::{Backend, VectorDtype};
+use shopwindow_testkit::fixtures::golden_catalog;
+use shopwindow_testkit::placement_golden::{self, golden_placement_catalog, PlacementCall};
+use shopwindow_web::Recommender;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn js(value: &serde_json::Value) -> JsValue {
+    JSON::parse(&value.to_string()).expect("valid JSON")
+}
+
+fn message(err: JsValue) -> String {
+    err.dyn_into::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|v| format!("not an Error: {v:?}"))
+}
+
+#[wasm_bindgen_test]
+fn placements_match_the_native_answers_on_every_backend() {
+    for backend in Backend::all() {
+        let mut rec = Recommender::new(golden_placement_catalog())
+            .unwrap_or_else(|_| panic!("catalog loads"));
+        rec.set_backend(backend.name()).unwrap();
+        for case in placement_golden::cases() {
+            let result = match &case.call {
+                PlacementCall::Together { item_ids, options } => {
+                    rec.together(js(item_ids), js(options))
+                }
+                PlacementCall::Trending { options } => rec.trending(js(options)),
+            }
+            .unwrap_or_else(|e| panic!("{}: {}", case.name, message(e.into())));
+            let text = JSON::stringify(&result).unwrap().as_string().unwrap();
+            let got: serde_json::Value = serde_json::from_str(&text).unwrap();
+            placement_golden::check(&case, &got)
+                .unwrap_or_else(|e| panic!("backend {}: {e}", backend.name()));
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn bad_placement_requests_throw_errors_that_say_why() {
+    let rec = Recommender::new(golden_placement_catalog()).unwrap_or_else(|_| panic!("loads"));
+    let ids = js(&serde_json::json!(["sku-0000"]));
+    let err = rec
+        .together(ids.clone(), js(&serde_json::json!({ "kk": 3 })))
+        .err()
+        .unwrap();
+    assert!(message(err.into()).contains("kk"));
+    let plain =
+        Recommender::new(golden_catalog(VectorDtype::F32)).unwrap_or_else(|_| panic!("loads"));
+    let err = plain.together(ids, JsValue::UNDEFINED).err().unwrap();
+    assert!(message(err.into()).contains("bought-together table"));
+    let err = plain.trending(JsValue::UNDEFINED).err().unwrap();
+    assert!(message(err.into()).contains("trending score"));
+}

@@ -1,0 +1,83 @@
+/**
+ * The demo's placements from the catalog's offline tables: "often bought together" on the
+ * product page (following what the shopper puts in the basket), "trending" above the grid
+ * and "trending in <category>" on category pages. Computed on the device: the request spy
+ * sees nothing but the package's own static files.
+ */
+
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+
+import { OUTPUT, cards, clickProduct, openDemo, serverAndBrowser, spiedPage } from './helpers.js';
+
+const env = serverAndBrowser();
+
+describe('placements', () => {
+  for (const worker of ['1', '0']) {
+    test(`bought together follows the basket, trending follows the category (worker=${worker})`, async () => {
+      const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const { page, requests, errors } = await spiedPage(context);
+      assert.equal(await openDemo(page, env.server.origin, `?worker=${worker}`), 'ready');
+
+      // Home: trending overall, in stock only.
+      await page.waitForSelector('#trending .card');
+      assert.equal(await page.textContent('#trending-title'), 'Trending now');
+      assert.equal((await cards(page, '#trending')).length, 6);
+      assert.equal(await page.locator('#trending .sold-out').count(), 0);
+
+      // A category page: trending in that category only.
+      const category = (await page.$$eval('#categories a', (a) => a.map((x) => x.textContent))).find((c) => c !== 'All');
+      await page.locator('#categories a', { hasText: category }).first().click();
+      await page.waitForFunction((c) => document.getElementById('trending-title').textContent === `Trending in ${c}`, category);
+      const trending = await cards(page, '#trending');
+      assert.ok(trending.length > 0);
+      assert.ok(trending.every((c) => c.category === category), JSON.stringify(trending));
+
+      // A product page: often bought together, never the product itself, in stock only.
+      const first = await clickProduct(page, '#grid', 0);
+      await page.waitForFunction(() => !document.getElementById('together-section').hidden);
+      const together = await cards(page, '#together');
+      assert.ok(together.length > 0 && together.length <= 6);
+      assert.ok(!together.some((c) => c.id === first));
+      assert.equal(await page.locator('#together .sold-out').count(), 0);
+
+      // Putting it in the basket makes the next product's list a basket list: the basket's
+      // item never comes back, and the list is computed for both.
+      await page.click('#add-to-cart');
+      await page.waitForFunction(() => document.getElementById('together-section').dataset.basket === '0');
+      const second = await clickProduct(page, '#together', 0);
+      await page.waitForFunction(() => document.getElementById('together-section').dataset.basket === '1');
+      const withBasket = await cards(page, '#together');
+      assert.ok(!withBasket.some((c) => c.id === first || c.id === second), JSON.stringify(withBasket));
+
+      // The same answers straight from the API, with its strict options.
+      const direct = await page.evaluate(async ([a, b]) => {
+        const { Shopwindow } = await import('/index.js');
+        const shop = await Shopwindow.open({ catalogUrl: '/demo/catalog.safetensors', worker: false, storageName: 'placements-direct' });
+        const cart = await shop.together([a, b, 'no-such-item'], { k: 4 });
+        let error = null;
+        try {
+          await shop.together([a], { kk: 1 });
+        } catch (e) {
+          error = e.message;
+        }
+        shop.close();
+        return { ids: cart.items.map((i) => i.id), unknown: cart.unknownItems, error };
+      }, [first, second]);
+      assert.ok(direct.ids.length > 0 && !direct.ids.includes(first) && !direct.ids.includes(second));
+      assert.deepEqual(direct.unknown, ['no-such-item']);
+      assert.match(direct.error, /kk/);
+
+      await page.screenshot({ path: join(OUTPUT, `placements-worker-${worker}.png`), fullPage: true });
+      // Nothing personal leaves the device: only same-origin static files were requested.
+      const origin = env.server.origin;
+      const foreign = requests.filter((r) => !r.url().startsWith(origin));
+      assert.deepEqual(foreign.map((r) => r.url()), []);
+      assert.ok(requests.every((r) => r.method() === 'GET'), requests.map((r) => `${r.method()} ${r.url()}`).join('\n'));
+      assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+  }
+});
