@@ -75,7 +75,13 @@ const TARGET_KB: u64 = 250;
 /// tables' validation with its messages (`together.*`, `trending.*`), `together` /
 /// `trending` in the core, the two exports with their options parser and result
 /// serializer. Cut already in: one options type for both methods (−2.1 KB).
-const CEILING_KB: u64 = 515;
+///
+/// Raised from 515 to 520 KB when those tables met the in-scan neighbour terms (the CPU
+/// scan adds them in its blocks; the WebGPU path keeps the host-side candidate scoring and
+/// merge as `ScanPlan::dense`) and the catalog's vector value bound: the merged build is
+/// 531,301 bytes (518.8 KB) raw / 228,857 gzip. The lasting cut is the lazy split of the
+/// WebGPU backend, campaigns and k-means into modules of their own (issue 14).
+const CEILING_KB: u64 = 520;
 
 /// wasm-opt enables only MVP features unless told otherwise, and rejects what current
 /// rustc and wasm-bindgen emit: SIMD128 and bulk memory from rustc, an externref
