@@ -77,6 +77,16 @@ pub enum CatalogError {
     StringTable { name: String, reason: String },
 }
 
+impl CatalogError {
+    /// A metadata value that is missing or cannot be used, naming its key.
+    pub(crate) fn metadata(key: &str, reason: String) -> CatalogError {
+        CatalogError::Metadata {
+            key: key.into(),
+            reason,
+        }
+    }
+}
+
 impl From<safetensors::SafeTensorError> for CatalogError {
     fn from(err: safetensors::SafeTensorError) -> Self {
         use safetensors::SafeTensorError as E;

@@ -191,13 +191,6 @@ impl HybridLayout {
     }
 }
 
-fn metadata_error(key: &str, reason: String) -> CatalogError {
-    CatalogError::Metadata {
-        key: key.into(),
-        reason,
-    }
-}
-
 /// Finds and checks the hybrid part: the `hybrid.*` keys are taken out of `extra` (the
 /// metadata no other reader interpreted), the neighbour tensors' shapes checked against the
 /// item count `items`.
@@ -222,7 +215,7 @@ pub(crate) fn parse(
                 .map(|_| names::NEIGHBOUR_IDS)
                 .or(weights.as_ref().map(|_| names::NEIGHBOUR_WEIGHTS)));
         return match stray {
-            Some(what) => Err(metadata_error(
+            Some(what) => Err(CatalogError::metadata(
                 names::META_HYBRID_VERSION,
                 format!("missing, but the file has `{what}` of the hybrid model"),
             )),
@@ -230,7 +223,7 @@ pub(crate) fn parse(
         };
     };
     if version.trim() != HYBRID_VERSION.to_string() {
-        return Err(metadata_error(
+        return Err(CatalogError::metadata(
             names::META_HYBRID_VERSION,
             format!("{version:?} is not a hybrid version this build reads ({HYBRID_VERSION})"),
         ));
@@ -238,12 +231,12 @@ pub(crate) fn parse(
     let mut number = |key: &str| -> Result<f32, CatalogError> {
         let text = extra
             .remove(key)
-            .ok_or_else(|| metadata_error(key, "missing from a hybrid catalog".into()))?;
+            .ok_or_else(|| CatalogError::metadata(key, "missing from a hybrid catalog".into()))?;
         // serde_json's parser, as for the other numbers (see `meta`): the value read back
         // is the f32 whose shortest decimal the writer stored.
         match serde_json::from_str::<f32>(text.trim()) {
             Ok(v) if v.is_finite() => Ok(v),
-            _ => Err(metadata_error(
+            _ => Err(CatalogError::metadata(
                 key,
                 format!("{text:?} is not a finite number"),
             )),
@@ -251,7 +244,7 @@ pub(crate) fn parse(
     };
     let v = number(names::META_HYBRID_VECTOR_WEIGHT)?;
     if v != 0.0 && v != 1.0 {
-        return Err(metadata_error(
+        return Err(CatalogError::metadata(
             names::META_HYBRID_VECTOR_WEIGHT,
             format!("{v} is neither 1 (vectors on) nor 0 (off)"),
         ));
@@ -262,21 +255,21 @@ pub(crate) fn parse(
     let history = extra
         .remove(names::META_HYBRID_HISTORY)
         .ok_or_else(|| {
-            metadata_error(
+            CatalogError::metadata(
                 names::META_HYBRID_HISTORY,
                 "missing from a hybrid catalog".into(),
             )
         })
         .and_then(|text| {
             HistoryTransform::parse(text.trim()).ok_or_else(|| {
-                metadata_error(
+                CatalogError::metadata(
                     names::META_HYBRID_HISTORY,
                     format!("{text:?} is not \"linear\", \"log1p\" or \"saturate\""),
                 )
             })
         })?;
     if let Some(key) = extra.keys().find(|k| k.starts_with("hybrid.")) {
-        return Err(metadata_error(
+        return Err(CatalogError::metadata(
             key,
             format!("not a key of hybrid version {HYBRID_VERSION}"),
         ));

@@ -204,13 +204,6 @@ impl PlacementLayout {
     }
 }
 
-fn metadata_error(key: &str, reason: String) -> CatalogError {
-    CatalogError::Metadata {
-        key: key.into(),
-        reason,
-    }
-}
-
 /// Finds and checks the placement tables' shapes against the item count `items`; the
 /// half-life is taken out of `extra` (the metadata no other reader interpreted).
 pub(crate) fn parse(
@@ -236,13 +229,13 @@ pub(crate) fn parse(
             {
                 Some((_, Some(m))) => m,
                 Some((text, None)) => {
-                    return Err(metadata_error(
+                    return Err(CatalogError::metadata(
                         names::META_TOGETHER_MEASURE,
                         format!("{text:?} is not \"lift\" or \"cosine\""),
                     ))
                 }
                 None => {
-                    return Err(metadata_error(
+                    return Err(CatalogError::metadata(
                         names::META_TOGETHER_MEASURE,
                         format!("missing, but the file has `{}`", names::TOGETHER_IDS),
                     ))
@@ -295,7 +288,7 @@ pub(crate) fn parse(
         (None, None) => None,
         (None, Some(_)) => return Err(CatalogError::MissingTensor(names::TRENDING_SCORE)),
         (Some(_), None) => {
-            return Err(metadata_error(
+            return Err(CatalogError::metadata(
                 names::META_TRENDING_HALF_LIFE_DAYS,
                 format!("missing, but the file has `{}`", names::TRENDING_SCORE),
             ))
@@ -311,7 +304,7 @@ pub(crate) fn parse(
             let half_life_days = match serde_json::from_str::<f32>(text.trim()) {
                 Ok(v) if v.is_finite() && v > 0.0 => v,
                 _ => {
-                    return Err(metadata_error(
+                    return Err(CatalogError::metadata(
                         names::META_TRENDING_HALF_LIFE_DAYS,
                         format!("{text:?} is not a finite number of days > 0"),
                     ))

@@ -14,16 +14,8 @@ pub fn bench(ctx: &Ctx, args: &[&String]) -> Result {
     setup::install(ctx, Scope::Full)?;
     build::build(ctx, &build::Options::default())?;
     demo::build_catalog(ctx, None)?;
-    let listener =
-        serve::bind("127.0.0.1:0").map_err(|e| format!("cannot start the demo server: {e}"))?;
-    let url = format!(
-        "http://{}/demo/",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
     let www = ctx.root.join("www");
-    let root = www.clone();
-    // The server thread ends with this process.
-    std::thread::spawn(move || serve::serve(listener, root));
+    let url = serve::in_background(&www)?;
     step("first-visit benchmark (Playwright + Chromium, Slow 4G, cold cache)");
     run(Command::new("node")
         .arg("bench/first-visit.js")

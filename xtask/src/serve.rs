@@ -26,6 +26,19 @@ const MAX_HEAD: u64 = 16 * 1024;
 
 /// Binds `addr` (port 0 picks a free one) and returns the listener, so callers can print or
 /// pass on the real port before serving.
+/// Serves `www` on a free local port from a background thread (it ends with this process)
+/// and returns the demo's URL: what the end-to-end tests and the first-visit benchmark load.
+pub fn in_background(www: &std::path::Path) -> Result<String, String> {
+    let listener = bind("127.0.0.1:0").map_err(|e| format!("cannot start the demo server: {e}"))?;
+    let url = format!(
+        "http://{}/demo/",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    let root = www.to_path_buf();
+    std::thread::spawn(move || serve(listener, root));
+    Ok(url)
+}
+
 pub fn bind(addr: &str) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr)
 }

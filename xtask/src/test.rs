@@ -63,16 +63,8 @@ const STEPS: [Step; 9] = [
 /// catalog, serves www/ with the demo's own server on a free port, runs `npm test`.
 fn end_to_end(ctx: &Ctx) -> Result {
     demo::build_catalog(ctx, None)?;
-    let listener =
-        serve::bind("127.0.0.1:0").map_err(|e| format!("cannot start the demo server: {e}"))?;
-    let url = format!(
-        "http://{}/demo/",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
     let www = ctx.root.join("www");
-    // The server thread ends with this process.
-    let root = www.clone();
-    std::thread::spawn(move || serve::serve(listener, root));
+    let url = serve::in_background(&www)?;
     run(Command::new("npm")
         .arg("test")
         .current_dir(&www)
