@@ -58,6 +58,29 @@ function freePort() {
   });
 }
 
+/**
+ * Resolves once `child` has printed `address` on stdout; rejects with what it printed if it
+ * exits first or `ms` pass, so a dev server that never comes up fails the test, not the run.
+ */
+function listening(child, address, ms) {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const fail = (why) => {
+      clearTimeout(timer);
+      reject(new Error(`${why}; it printed:\n${output}`));
+    };
+    const timer = setTimeout(() => fail(`no ${address} within ${ms} ms`), ms);
+    child.stdout.on('data', (chunk) => {
+      output += String(chunk).replace(/\x1b\[[0-9;]*m/g, '');
+      if (output.includes(address)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', (code) => fail(`the dev server exited (${code}) before printing ${address}`));
+  });
+}
+
 const run = (command, args, cwd) => execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 describe('the packed package in bundled apps', { skip: !installed && 'bundlers not installed (cargo xtask setup)' }, () => {
@@ -149,16 +172,15 @@ describe('the packed package in bundled apps', { skip: !installed && 'bundlers n
     copyFileSync(join(WWW, 'demo/catalog.safetensors'), catalog);
     rmSync(join(APP, 'node_modules/.vite'), { recursive: true, force: true });
     const port = await freePort();
+    // Vite colours its banner when CI is set (the port in bold, inside escape codes), so
+    // colour is switched off and any escape codes are stripped before looking for the URL.
     const dev = spawn('node', [BIN.vite, '--config', 'vite.dev.config.js', '--port', String(port), '--strictPort'], {
       cwd: APP,
+      env: { ...process.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {
-      let output = '';
-      for await (const chunk of dev.stdout) {
-        output += chunk;
-        if (output.includes(`127.0.0.1:${port}`)) break;
-      }
+      await listening(dev, `127.0.0.1:${port}`, 60_000);
       await recommendsAt(`http://127.0.0.1:${port}`);
     } finally {
       dev.kill();
