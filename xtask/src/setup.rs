@@ -80,9 +80,15 @@ fn npm_ci(dir: &Path, name: &str) -> Result {
             return Ok(());
         }
     }
+    // Under `npm pack` (whose `prepack` runs `cargo xtask build`) npm passes its own flags
+    // down as npm_config_* variables: `--dry-run` would make this install a dry run (no
+    // wasm-opt, so the build fails its size check) and `--json` would print the install's
+    // JSON into the pack's. The install must be real whatever the outer command was.
     run(Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund"])
         .current_dir(dir)
+        .env_remove("npm_config_dry_run")
+        .env_remove("npm_config_json")
         .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))
 }
 
