@@ -149,6 +149,11 @@ fn train_ships_bought_together_and_trending_from_baskets() {
     assert!(run.status.success(), "{}", common::text(&run));
     let engine = Recommender::new(Catalog::from_bytes(std::fs::read(&out).unwrap()).unwrap());
     let catalog = engine.catalog();
+    assert_eq!(
+        catalog.dtype().as_str(),
+        "i8",
+        "train stores int8 unless told otherwise"
+    );
     let index = |id: &str| catalog.index_of(id).unwrap();
     let together = engine
         .together(&[index("p4")], &Default::default())

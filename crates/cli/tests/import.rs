@@ -61,6 +61,8 @@ fn npy_round_trip_with_ids_and_items() {
         "0.5",
         "--lambda-scaling",
         "interactions",
+        "--dtype",
+        "f32",
         "-o",
         out.to_str().unwrap(),
     ]);
@@ -295,4 +297,41 @@ fn partial_prices_are_refused_or_dropped_on_request() {
     let catalog = read_catalog(&out);
     assert!(catalog.prices().is_none());
     assert_eq!(catalog.title(3), Some("Three"));
+}
+
+#[test]
+fn import_stores_int8_unless_told_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let npy = dir.path().join("vectors.npy");
+    std::fs::write(&npy, write_npy_f32(N, D, &vectors())).unwrap();
+    let ids_file = common::write(dir.path(), "ids.txt", &(ids().join("\n") + "\n"));
+    let out = dir.path().join("catalog.safetensors");
+    let run = common::shopwindow(&[
+        "import",
+        "--vectors",
+        npy.to_str().unwrap(),
+        "--ids",
+        ids_file.to_str().unwrap(),
+        "--alpha",
+        "1",
+        "--regularization",
+        "0.1",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let catalog = read_catalog(&out);
+    assert_eq!(catalog.dtype().as_str(), "i8");
+    // Per-row symmetric int8: each value within half a step (max |row| / 127 / 2).
+    let expected = vectors();
+    for i in 0..N {
+        let want = &expected[i * D..(i + 1) * D];
+        let step = want.iter().fold(0f32, |m, x| m.max(x.abs())) / 127.0;
+        for (got, want) in catalog.row(i).iter().zip(want) {
+            assert!(
+                (got - want).abs() <= step * 0.5 + 1e-6,
+                "row {i}: {got} vs {want}"
+            );
+        }
+    }
 }

@@ -107,6 +107,8 @@ fn a_saved_model_becomes_a_catalog_with_sparks_system() {
         s(&map),
         "--items",
         s(&items),
+        "--dtype",
+        "f32",
         "-o",
         s(&out),
     ]);
@@ -181,6 +183,8 @@ fn zstd_and_gzip_parquet_from_spark_are_read() {
             "2",
             "--regularization",
             "0.5",
+            "--dtype",
+            "f32",
             "-o",
             s(&out),
         ]);

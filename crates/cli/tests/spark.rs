@@ -133,6 +133,8 @@ fn fold_in_reproduces_spark_als() {
         &s(&out.join("als")),
         "--id-map",
         &s(&split.join("item_ids.csv")),
+        "--dtype",
+        "f32",
         "-o",
         &s(&catalog_path),
     ]));

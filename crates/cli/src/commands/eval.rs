@@ -135,7 +135,7 @@ pub struct GridArgs {
     pub cg_steps: usize,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Storage of the evaluated catalog (i8 measures the quantized file).
+    /// Storage of the evaluated catalog, iALS or tuned (i8 measures the quantized file).
     #[arg(long, value_enum, default_value_t = DtypeArg::F32)]
     pub dtype: DtypeArg,
 }
@@ -163,6 +163,7 @@ impl EvalArgs {
                 ModelArg::Popularity => specs.push(ModelSpec::Popularity),
                 ModelArg::Tuned => specs.push(ModelSpec::Tuned {
                     config: self.tune.config(self.grid.seed, self.grid.cg_steps),
+                    dtype: self.grid.dtype.into(),
                 }),
                 ModelArg::Catalog => specs.extend(
                     m.catalog
@@ -302,8 +303,8 @@ pub fn run(args: &EvalArgs, progress: &Progress) -> Result<()> {
                 args.golden.golden_users,
                 progress,
             )?,
-            Some(ModelSpec::Tuned { config }) => {
-                let bytes = crate::eval::tuned_catalog(&splits[0], config, progress)?;
+            Some(ModelSpec::Tuned { config, dtype }) => {
+                let bytes = crate::eval::tuned_catalog(&splits[0], config, *dtype, progress)?;
                 golden::write_catalog(dir, &splits[0], &bytes, k, args.golden.golden_users)?
             }
             _ => bail!("--golden needs the ials or the tuned model"),

@@ -109,7 +109,9 @@ pub struct ImportArgs {
     /// [default: constant; interactions with --from spark-als]
     #[arg(long, value_enum)]
     pub lambda_scaling: Option<ScalingArg>,
-    #[arg(long, value_enum, default_value_t = DtypeArg::F32)]
+    /// Vector storage in the file: i8 (~4x smaller than f32, the same recall on held-out
+    /// data), f16, or f32 (exact copies of the imported vectors).
+    #[arg(long, value_enum, default_value_t = DtypeArg::I8)]
     pub dtype: DtypeArg,
     /// Where to write the catalog.
     #[arg(long, short, value_name = "FILE")]

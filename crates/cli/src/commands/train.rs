@@ -64,8 +64,9 @@ pub struct TrainArgs {
     pub als: AlsArgs,
     #[command(flatten)]
     pub tune: TuneArgs,
-    /// Vector storage in the file: f32 (exact), f16, or i8 (~4x smaller than f32).
-    #[arg(long, value_enum, default_value_t = DtypeArg::F32, help_heading = "Output")]
+    /// Vector storage in the file: i8 (~4x smaller than f32, the same recall on held-out
+    /// data), f16, or f32 (exact).
+    #[arg(long, value_enum, default_value_t = DtypeArg::I8, help_heading = "Output")]
     pub dtype: DtypeArg,
     /// Where to write the catalog (`.safetensors`).
     #[arg(long, short, value_name = "FILE", help_heading = "Output")]

@@ -68,6 +68,7 @@ pub enum ModelSpec {
     /// tune on a validation split carved from it, refit, score the catalog as the device.
     Tuned {
         config: crate::tune::TuneConfig,
+        dtype: VectorDtype,
     },
 }
 
@@ -106,9 +107,11 @@ impl ModelSpec {
             ModelSpec::ItemKnn { neighbors } => format!("item-kNN cosine, {neighbors} neighbours"),
             ModelSpec::Ease { lambda } => format!("EASE λ={lambda}"),
             ModelSpec::Catalog { path } => format!("catalog {}", path.display()),
-            ModelSpec::Tuned { config } => format!(
-                "train, self-tuned (budget {} s, seed {})",
-                config.budget_s, config.seed
+            ModelSpec::Tuned { config, dtype } => format!(
+                "train, self-tuned (budget {} s, seed {}, {})",
+                config.budget_s,
+                config.seed,
+                dtype.as_str()
             ),
         }
     }
@@ -198,8 +201,8 @@ pub fn run_model(
                 std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
             catalog_ranker(bytes, split)?
         }
-        ModelSpec::Tuned { config } => {
-            let bytes = tuned_catalog(split, config, progress)?;
+        ModelSpec::Tuned { config, dtype } => {
+            let bytes = tuned_catalog(split, config, *dtype, progress)?;
             report_parts(&bytes, split, k, progress)?;
             catalog_ranker(bytes, split)?
         }
@@ -243,6 +246,7 @@ pub fn run_model(
 pub fn tuned_catalog(
     split: &EvalSplit,
     config: &crate::tune::TuneConfig,
+    dtype: VectorDtype,
     progress: &Progress,
 ) -> Result<Vec<u8>> {
     let log = split
@@ -256,7 +260,7 @@ pub fn tuned_catalog(
         &ItemTable::new(),
         &tuned.choice,
         config.neighbours_k,
-        VectorDtype::F32,
+        dtype,
         crate::tune::metadata(&tuned, config),
         progress,
     )
