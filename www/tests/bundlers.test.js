@@ -101,7 +101,7 @@ describe('the packed package in bundled apps', { skip: !installed && 'bundlers n
   });
 
   test('npm pack ships the built package, its README, licences and metadata', () => {
-    for (const file of ['package.json', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'index.js', 'index.d.ts', 'worker.js', 'pkg/shopwindow.js', 'pkg/shopwindow_bg.wasm']) {
+    for (const file of ['package.json', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'index.js', 'index.d.ts', 'worker.js', 'element.js', 'element.d.ts', 'pkg/shopwindow.js', 'pkg/shopwindow_bg.wasm']) {
       assert.ok(files.includes(file), `${file} is not in the tarball: ${files.join(', ')}`);
     }
     assert.ok(!files.some((f) => f.startsWith('tests/') || f.startsWith('demo/')), files.join(', '));
