@@ -7,7 +7,7 @@
  */
 
 import { Shopwindow, popularPreview } from '../index.js';
-import { renderTogether, renderTrending } from './placements.js';
+import { basketIds, renderBasket, renderTogether, renderTrending } from './placements.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -53,6 +53,7 @@ async function main() {
   shop.addEventListener('change', () => refreshPersonal());
   shop.addEventListener('storage', () => showStorageNotice());
   wireDataPanel();
+  wireBasket();
   wireProductButtons();
   wireBanner();
   window.addEventListener('hashchange', () => route());
@@ -212,7 +213,9 @@ async function refreshPersonal() {
   $('for-you').dataset.strategy = result.strategy;
   $('for-you').replaceChildren(...result.items.map(card));
   $('data-count').textContent = String(size);
+  $('basket-count').textContent = String(basketIds(shop).length);
   if (!$('data-panel').hidden) await renderDataPanel();
+  if (!$('basket-panel').hidden) await renderBasket(shop, card);
   // After the panel, so the count and the listed events change together.
   await refreshSegment();
 }
@@ -249,8 +252,28 @@ function noteTime(ms) {
   $('engine-badge').dataset.backend = shop.backend;
 }
 
+/** The basket drawer; one panel open at a time. */
+function wireBasket() {
+  const show = async (open) => {
+    $('basket-panel').hidden = !open;
+    $('basket-button').setAttribute('aria-expanded', String(open));
+    if (open) {
+      $('data-panel').hidden = true;
+      await renderBasket(shop, card);
+    }
+  };
+  $('basket-button').addEventListener('click', () => show($('basket-panel').hidden));
+  $('close-basket').addEventListener('click', () => show(false));
+  // A product picked in the drawer opens its page with the drawer out of the way.
+  $('basket-panel').addEventListener('click', (e) => {
+    if (e.target.closest('a')) show(false);
+  });
+}
+
 function wireDataPanel() {
   $('data-button').addEventListener('click', async () => {
+    $('basket-panel').hidden = true;
+    $('basket-button').setAttribute('aria-expanded', 'false');
     $('data-panel').hidden = !$('data-panel').hidden;
     if (!$('data-panel').hidden) await renderDataPanel();
   });

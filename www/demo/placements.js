@@ -41,3 +41,37 @@ export async function renderTrending(shop, category, card) {
     section.hidden = true;
   }
 }
+
+/** The basket on this device: the items the shopper put in it (cart events), latest first. */
+export function basketIds(shop) {
+  return [...new Set(shop.history.events().filter((e) => e.type === 'cart').map((e) => e.itemId).reverse())];
+}
+
+/**
+ * The basket drawer: its items and "often bought together" with all of them (one
+ * `shop.together` call for the whole basket; its own items never come back).
+ * @param {import('../index.js').Shopwindow} shop
+ * @param {(item: object) => HTMLElement} card
+ */
+export async function renderBasket(shop, card) {
+  const ids = basketIds(shop);
+  const items = await shop.items(ids);
+  document.getElementById('basket-empty').hidden = ids.length > 0;
+  document.getElementById('basket-list').replaceChildren(
+    ...ids.map((id, i) => {
+      const li = document.createElement('li');
+      li.dataset.itemId = id;
+      const link = Object.assign(document.createElement('a'), { href: `#/item/${encodeURIComponent(id)}`, textContent: items[i]?.title ?? id });
+      li.append(link);
+      return li;
+    }),
+  );
+  const section = document.getElementById('basket-together-section');
+  try {
+    const result = ids.length ? await shop.together(ids.slice(0, 10), { k: 4, filters: { availableOnly: true } }) : { items: [] };
+    document.getElementById('basket-together').replaceChildren(...result.items.map(card));
+    section.hidden = result.items.length === 0;
+  } catch {
+    section.hidden = true;
+  }
+}

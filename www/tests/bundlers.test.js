@@ -12,7 +12,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
@@ -30,15 +30,22 @@ const installed = existsSync(BIN.vite) && existsSync(BIN.webpack);
 if (!installed && process.env.CI) throw new Error('tests/bundlers/node_modules is missing: `cargo xtask setup` installs it');
 
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'";
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.safetensors': 'application/octet-stream' };
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.safetensors': 'application/octet-stream', '.svg': 'image/svg+xml' };
 
-/** Serves `root` (and the demo catalog at /catalog.safetensors) with the strict CSP. */
+/** Serves `root` (and the demo catalog at /catalog.safetensors, its card images under /img/)
+ *  with the strict CSP. */
 function serve(root) {
+  const images = join(WWW, 'demo/img');
   const server = createServer((request, response) => {
     const path = new URL(request.url, 'http://x').pathname;
     const file =
-      path === '/catalog.safetensors' ? join(WWW, 'demo/catalog.safetensors') : normalize(join(root, path === '/' ? 'index.html' : path));
-    if (!(file === join(WWW, 'demo/catalog.safetensors') || file.startsWith(root + sep)) || !existsSync(file)) {
+      path === '/catalog.safetensors'
+        ? join(WWW, 'demo/catalog.safetensors')
+        : path.startsWith('/img/')
+          ? normalize(join(images, path.slice('/img/'.length)))
+          : normalize(join(root, path === '/' ? 'index.html' : path));
+    const allowed = file === join(WWW, 'demo/catalog.safetensors') || file.startsWith(root + sep) || file.startsWith(images + sep);
+    if (!allowed || !existsSync(file)) {
       response.writeHead(404).end();
       return;
     }
@@ -101,7 +108,7 @@ describe('the packed package in bundled apps', { skip: !installed && 'bundlers n
   });
 
   test('npm pack ships the built package, its README, licences and metadata', () => {
-    for (const file of ['package.json', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'index.js', 'index.d.ts', 'worker.js', 'pkg/shopwindow.js', 'pkg/shopwindow_bg.wasm']) {
+    for (const file of ['package.json', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'index.js', 'index.d.ts', 'worker.js', 'element.js', 'element.d.ts', 'pkg/shopwindow.js', 'pkg/shopwindow_bg.wasm']) {
       assert.ok(files.includes(file), `${file} is not in the tarball: ${files.join(', ')}`);
     }
     assert.ok(!files.some((f) => f.startsWith('tests/') || f.startsWith('demo/')), files.join(', '));
@@ -146,6 +153,9 @@ describe('the packed package in bundled apps', { skip: !installed && 'bundlers n
         assert.equal(smoke.worker, worker, `worker mode (${smoke.workerError})`);
         assert.equal(smoke.strategy, 'personalized');
         assert.equal(smoke.items, 5);
+        // The bundle kept the element's module (`sideEffects`) and reached it through `exports`.
+        await page.waitForFunction(() => ['ready', 'error'].includes(document.querySelector('shopwindow-recs').dataset.state), null, { timeout: 60_000 });
+        assert.equal(await page.locator('shopwindow-recs li[data-item-id] a[href]').count(), 3);
         assert.deepEqual(errors, []);
         await page.close();
       }
@@ -170,6 +180,7 @@ describe('the packed package in bundled apps', { skip: !installed && 'bundlers n
     const catalog = join(APP, 'public/catalog.safetensors');
     mkdirSync(join(APP, 'public'), { recursive: true });
     copyFileSync(join(WWW, 'demo/catalog.safetensors'), catalog);
+    cpSync(join(WWW, 'demo/img'), join(APP, 'public/img'), { recursive: true }); // the element's card images
     rmSync(join(APP, 'node_modules/.vite'), { recursive: true, force: true });
     const port = await freePort();
     // Vite colours its banner when CI is set (the port in bold, inside escape codes), so
@@ -185,6 +196,7 @@ describe('the packed package in bundled apps', { skip: !installed && 'bundlers n
     } finally {
       dev.kill();
       rmSync(catalog, { force: true });
+      rmSync(join(APP, 'public/img'), { recursive: true, force: true });
     }
   });
 });

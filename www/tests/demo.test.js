@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
 import { writeBigCatalog } from './bigcatalog.js';
-import { OUTPUT, WWW, cards, clickProduct, dataCount, openDemo, spiedPage, serverAndBrowser, storedRecords } from './helpers.js';
+import { OUTPUT, STATIC_FILE, WWW, cards, clickProduct, dataCount, openDemo, spiedPage, serverAndBrowser, storedRecords } from './helpers.js';
 
 const env = serverAndBrowser();
 
@@ -134,14 +134,13 @@ describe('demo storefront', () => {
 
     const all = [...new Set([...requests, ...worker])];
     assert.ok(all.length > 5);
-    const staticFile = /^\/(demo\/(|index\.html|app\.js|placements\.js|style\.css|catalog\.json|popular\.json|campaigns\.json|catalog\.safetensors|img\/[a-z]+\.svg)|index\.js|worker\.js|lib\/[a-z]+\.js|storage\/[a-z]+\.js|pkg\/shopwindow(\.js|_bg\.wasm))$/;
     for (const request of all) {
       const url = new URL(request.url());
       assert.equal(url.origin, env.server.origin, `request to another origin: ${url}`);
       assert.equal(request.method(), 'GET', `${request.method()} ${url}`);
       assert.equal(request.postData(), null);
       assert.equal(url.search, '', `query string on ${url}`);
-      assert.match(url.pathname, staticFile, `not a static asset of the shop: ${url}`);
+      assert.match(url.pathname, STATIC_FILE, `not a static asset of the shop: ${url}`);
       const headers = JSON.stringify(await request.allHeaders());
       for (const id of viewed) {
         assert.ok(!url.href.includes(id) && !headers.includes(id), `${id} leaked in ${url} ${headers}`);

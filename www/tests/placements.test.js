@@ -80,4 +80,48 @@ describe('placements', () => {
       await context.close();
     });
   }
+
+  test('the basket drawer lists the basket and what is often bought together with all of it', async () => {
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const { page, requests, errors } = await spiedPage(context);
+    assert.equal(await openDemo(page, env.server.origin), 'ready');
+    await page.click('#basket-button');
+    assert.equal(await page.getAttribute('#basket-button', 'aria-expanded'), 'true');
+    assert.ok(await page.isVisible('#basket-empty'));
+    assert.ok(await page.isHidden('#basket-together-section'));
+    await page.click('#close-basket');
+
+    const basket = [];
+    for (const index of [0, 3]) {
+      basket.push(await clickProduct(page, '#grid', index));
+      await page.click('#add-to-cart');
+      await page.waitForFunction((n) => document.getElementById('basket-count').textContent === String(n), basket.length);
+    }
+    await page.click('#basket-button');
+    await page.waitForFunction(() => !document.getElementById('basket-together-section').hidden);
+    const listed = await page.$$eval('#basket-list li', (items) => items.map((li) => li.dataset.itemId));
+    assert.deepEqual(listed, [...basket].reverse(), 'latest first');
+    const together = await cards(page, '#basket-together');
+    assert.ok(together.length > 0 && together.length <= 4);
+    assert.ok(!together.some((c) => basket.includes(c.id)), JSON.stringify(together));
+    // The drawer's list is the engine's list for the whole basket.
+    const direct = await page.evaluate(async (ids) => {
+      const { Shopwindow } = await import('/index.js');
+      const shop = await Shopwindow.open({ catalogUrl: '/demo/catalog.safetensors', worker: false, storageName: 'basket-direct' });
+      const result = await shop.together(ids, { k: 4, filters: { availableOnly: true } });
+      shop.close();
+      return result.items.map((i) => i.id);
+    }, [...basket].reverse());
+    assert.deepEqual(together.map((c) => c.id), direct);
+
+    await page.screenshot({ path: join(OUTPUT, 'basket-drawer.png') });
+    // Picking one opens its page and closes the drawer.
+    await page.locator('#basket-together .card').first().click();
+    await page.waitForFunction((id) => document.getElementById('product-id').textContent === id, together[0].id);
+    assert.ok(await page.isHidden('#basket-panel'));
+    assert.ok(requests.every((r) => r.url().startsWith(env.server.origin) && r.method() === 'GET'));
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
 });

@@ -1,6 +1,8 @@
 // What a shop's own code does: import the package by name, open it, track, recommend.
 // `?worker=0` scores on the page. The answer goes to `window.smoke` for the test to read.
 import { Shopwindow } from 'shopwindow';
+// The drop-in element, imported for its side effect (it defines <shopwindow-recs>).
+import 'shopwindow/element.js';
 
 async function main() {
   const worker = new URLSearchParams(location.search).get('worker') !== '0';
