@@ -12,11 +12,12 @@
 //!   formula exists. Multi-interest is not used: the shopper is one vector.
 //! - **Mixing.** Let the n known items have store rank `s` (their order in the given list,
 //!   0-based, unknown ids skipped) and model rank `m` (score descending, ties by store
-//!   rank). Each item's key is `(1 − strength) · s + strength · m`, in f64; the list is
-//!   the items by key ascending, ties by `s`. This is the weighted sum of the two ranks
+//!   rank). Each item's key is `(1 − strength) · s + strength · m` in f32 (the subtraction,
+//!   two multiplies, one add, in that order; ranks below 2^24 are exact); the list is the
+//!   items by key ascending, ties by `s`. This is the weighted sum of the two ranks
 //!   normalized by `n − 1` (the same divisor on both sides, so it is left out). Strength 0
-//!   is the store's order, 1 the model's, and 0.5 moves an item only as far as the two
-//!   orders disagree on it.
+//!   is the store's order exactly, 1 the model's, and 0.5 moves an item only as far as the
+//!   two orders disagree on it.
 //! - **Unknown ids** (`None`: not in the catalog, e.g. added after it was built) keep their
 //!   position; the known items fill the other positions in the mixed order.
 //! - **A shopper without weighted history** (empty, or only events weighted 0) gets the
@@ -28,7 +29,7 @@ use super::Recommender;
 use crate::error::RecommendError;
 use crate::kernels::Query;
 use crate::profile::{fold_in, Event, ProfileConfig};
-use crate::topk::Scoring;
+use crate::topk::{Scored, Scoring, TopK};
 
 use super::hybrid::HybridScores;
 
@@ -186,17 +187,31 @@ fn check_rerank_options(len: usize, strength: f32) -> Result<(), RecommendError>
 /// ascending, ties by `s`, where `m` is the model rank (score descending, ties by `s`).
 fn mixed_order(scores: &[f32], strength: f32) -> Vec<usize> {
     let n = scores.len();
-    let mut by_model: Vec<usize> = (0..n).collect();
-    by_model.sort_unstable_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    let by_model = best_first(scores.iter().copied());
     let mut model_rank = vec![0usize; n];
     for (m, &s) in by_model.iter().enumerate() {
         model_rank[s] = m;
     }
-    let a = strength as f64;
-    let key = |s: usize| (1.0 - a) * s as f64 + a * model_rank[s] as f64;
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|&x, &y| key(x).total_cmp(&key(y)).then(x.cmp(&y)));
-    order
+    let keep = 1.0 - strength;
+    // Ascending key = descending negated key; ties go to the lower store rank either way.
+    best_first((0..n).map(|s| -(keep * s as f32 + strength * model_rank[s] as f32)))
+}
+
+/// Positions `0..` of `scores` by [`rank_order`](crate::topk::rank_order) (score
+/// descending, then position): the top-k heap the scan selects with, which keeps a second
+/// sort out of the wasm.
+fn best_first(scores: impl ExactSizeIterator<Item = f32>) -> Vec<usize> {
+    let mut top = TopK::new(scores.len());
+    for (at, score) in scores.enumerate() {
+        top.push(Scored {
+            index: at as u32,
+            score,
+        });
+    }
+    top.into_sorted()
+        .into_iter()
+        .map(|s| s.index as usize)
+        .collect()
 }
 
 #[cfg(test)]
