@@ -22,6 +22,7 @@ import type {
   PlacementItems,
   PlacementOptions,
   RerankOptions,
+  RerankStrategy,
   RerankedItem,
   RerankedList,
 } from './pkg/shopwindow.js';
@@ -29,7 +30,7 @@ import type {
 export type { CampaignDecision, CampaignSummary, PrivacyReport, CatalogInfo, EventType, Filters, HistoryEvent, ItemResult, Recommendations, SimilarItems };
 export type { RfmResult, SegmentOptions, SegmentResult, ShopperSegment };
 export type { PlacementItems, PlacementOptions };
-export type { RerankOptions, RerankedItem, RerankedList };
+export type { RerankOptions, RerankStrategy, RerankedItem, RerankedList };
 /** Context of `choose`; every field is optional, and what is left out the engine fills in from the history. */
 export type { ChooseContext };
 
