@@ -21,11 +21,16 @@ import type {
   SimilarOptions as EngineSimilarOptions,
   PlacementItems,
   PlacementOptions,
+  RerankOptions,
+  RerankStrategy,
+  RerankedItem,
+  RerankedList,
 } from './pkg/shopwindow.js';
 
 export type { CampaignDecision, CampaignSummary, PrivacyReport, CatalogInfo, EventType, Filters, HistoryEvent, ItemResult, Recommendations, SimilarItems };
 export type { RfmResult, SegmentOptions, SegmentResult, ShopperSegment };
 export type { PlacementItems, PlacementOptions };
+export type { RerankOptions, RerankStrategy, RerankedItem, RerankedList };
 /** Context of `choose`; every field is optional, and what is left out the engine fills in from the history. */
 export type { ChooseContext };
 
@@ -178,6 +183,12 @@ export declare class Shopwindow extends EventTarget {
   together(itemIds: string[], options?: PlacementOptions): Promise<PlacementItems & Timed>;
   /** Trending overall, or in `options.category` (decayed popularity computed at build time). */
   trending(options?: PlacementOptions): Promise<PlacementItems & Timed>;
+  /**
+   * A list the store shows reordered for the shopper: the model's order mixed with the given
+   * one by `strength` (0 = given order, 1 = model's, default 1). Unknown ids keep their
+   * positions; without history the given order comes back (`strategy: "store"`).
+   */
+  rerank(itemIds: Iterable<string>, options?: RerankOptions): Promise<RerankedList & Timed>;
   /** Most popular items, optionally of one category (ignores the history). */
   popular(options?: { k?: number; category?: string; filters?: Filters }): Promise<Recommendations & Timed>;
   probability(itemIds: string[], options?: RecommendOptions): Promise<number[]>;

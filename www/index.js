@@ -185,6 +185,20 @@ export class Shopwindow extends EventTarget {
   }
 
   /**
+   * A list the store already shows (a category grid, search results) reordered for the
+   * shopper from the history on this device. Each item gets the model's score (the one
+   * `recommend` would give it); `strength` (0 = the given order, 1 = the model's, default 1)
+   * mixes the two ranks: key = (1 - strength) * storeRank + strength * modelRank, ties in the
+   * given order. Ids the catalog does not know keep their positions and are listed in
+   * `unknownItems`; without history the given order comes back unchanged (`strategy: "store"`).
+   * @param {string[]} itemIds  in the store's order
+   * @param {import('./index.d.ts').RerankOptions} [options]
+   */
+  async rerank(itemIds, options = {}) {
+    return this.#timed('rerank', this.#store.events(), [...itemIds], pick(options, this.#optionNames.rerank, 'rerank'));
+  }
+
+  /**
    * The most popular items, e.g. for a category page's grid (ignores the history).
    * @param {{k?: number, category?: string, filters?: object}} [options]
    */

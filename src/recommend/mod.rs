@@ -10,6 +10,7 @@
 //!   merge around the scan;
 //! - `placements`: bought together and trending, from the catalog's offline tables;
 //! - `interests`: multi-interest (clusters of the history, one scan each, interleaved);
+//! - `rerank`: a list the store shows, reordered for the shopper by the scan's scores;
 //! - `standing`: the shopper's segment and RFM standing from one fold-in ([`Standing`]).
 
 mod cold;
@@ -18,6 +19,7 @@ pub mod interests;
 mod options;
 mod placements;
 mod plan;
+mod rerank;
 mod standing;
 
 use std::sync::OnceLock;
@@ -34,6 +36,7 @@ pub use options::{
 };
 pub use placements::PlacementOptions;
 pub use plan::{DenseMerge, RecommendPlan, ScanPlan};
+pub use rerank::{RerankOptions, RerankStrategy, Reranked, RerankedItem, MAX_RERANK_ITEMS};
 pub use standing::Standing;
 
 /// A catalog plus the CPU backend that scores it.

@@ -91,7 +91,7 @@ async function route({ track = true } = {}) {
     await renderGrid(currentItem?.category ?? null);
   } else {
     hideProduct();
-    await renderGrid(kind === 'category' ? arg : null);
+    await renderGrid(kind === 'category' ? arg : null, { personalize: kind === 'category' });
   }
   await showBanner(kind === 'item' ? 'product' : kind === 'category' ? 'category' : 'home');
   await refreshPersonal();
@@ -140,15 +140,45 @@ function renderCategories() {
   nav.replaceChildren(link('All', '#/'), ...shop.catalog.categories.map((c) => link(c, `#/category/${encodeURIComponent(c)}`)));
 }
 
-async function renderGrid(category) {
+/**
+ * How far a category page moves toward the shopper's own order (`rerank` strength): 1 is the
+ * model's order, 0 the store's.
+ */
+const RERANK_STRENGTH = 1;
+
+/**
+ * The grid: the store's list (popular, in the category when there is one). On a category
+ * page the same items are reordered for the shopper with `rerank`, on this device; a shopper
+ * without history sees the store's order.
+ */
+async function renderGrid(category, { personalize = false } = {}) {
   const { items } = await shop.popular({ k: 24, category: category ?? undefined });
+  const { shown, order } = personalize ? await personalized(items) : { shown: items, order: 'store' };
   // Title, active link and cards change together: a title over the previous grid would
   // invite a click on a product of the wrong list.
   $('grid-title').textContent = category ? category : 'Popular now';
   for (const a of $('categories').children) a.classList.toggle('active', a.textContent === (category ?? 'All'));
   $('grid').dataset.source = 'engine';
-  $('grid').replaceChildren(...items.map(card));
+  $('grid').dataset.order = order;
+  $('grid-note').hidden = order !== 'personalized';
+  $('grid').replaceChildren(...shown.map(card));
   await renderTrending(shop, category, card);
+}
+
+/** The store's `items` in the shopper's order; the store's order when that fails. */
+async function personalized(items) {
+  try {
+    const reranked = await shop.rerank(
+      items.map((i) => i.id),
+      { strength: RERANK_STRENGTH },
+    );
+    if (reranked.strategy !== 'personalized') return { shown: items, order: 'store' };
+    const byId = new Map(items.map((i) => [i.id, i]));
+    return { shown: reranked.items.map((r) => byId.get(r.id)), order: 'personalized' };
+  } catch (error) {
+    showNotice(`Personal order unavailable: ${error.message}`, 'warn');
+    return { shown: items, order: 'store' };
+  }
 }
 
 // ---- product page ------------------------------------------------------------------

@@ -12,6 +12,7 @@ const METHODS = new Set([
   'similar',
   'together',
   'trending',
+  'rerank',
   'probability',
   'segment',
   'item',
@@ -28,7 +29,7 @@ const METHODS = new Set([
 ]);
 
 /** Methods whose options the page forwards (for `choose`: its context's fields). */
-const OPTION_METHODS = ['recommend', 'probability', 'similar', 'together', 'trending', 'segment', 'choose'];
+const OPTION_METHODS = ['recommend', 'probability', 'similar', 'together', 'trending', 'rerank', 'segment', 'choose'];
 
 /** @type {Promise<unknown> | null} */
 let wasmLoading = null;
@@ -96,6 +97,11 @@ export class Host {
 
   trending(options) {
     return timed(async () => this.recommender.trending(options));
+  }
+
+  // Rerank scores only the given items: on the CPU for every backend, the same answer.
+  rerank(history, itemIds, options) {
+    return timed(async () => this.recommender.rerank(history, itemIds, options));
   }
 
   probability(history, itemIds, options) {

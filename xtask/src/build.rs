@@ -81,7 +81,14 @@ const TARGET_KB: u64 = 250;
 /// merge as `ScanPlan::dense`) and the catalog's vector value bound: the merged build is
 /// 531,301 bytes (518.8 KB) raw / 228,857 gzip. The lasting cut is the lazy split of the
 /// WebGPU backend, campaigns and k-means into modules of their own (issue 14).
-const CEILING_KB: u64 = 520;
+///
+/// Raised from 520 to 530 KB for `rerank` (a list the store shows, in the shopper's order):
+/// 531,301 bytes (518.8 KB) raw / 228,857 gzip before, 542,364 bytes (529.7 KB) / 234,195
+/// after (+10.8 KB raw, +5.2 KB gzip). The bytes are the export with its options parser
+/// (`strength` plus the profile options) and result serializer (~half), and the core's
+/// `rerank`: the shopper's scoring reused from the scan, the rank mix. Cut already in: both
+/// orders come from the scan's top-k heap instead of two sort instantiations (−6.6 KB).
+const CEILING_KB: u64 = 530;
 
 /// wasm-opt enables only MVP features unless told otherwise, and rejects what current
 /// rustc and wasm-bindgen emit: SIMD128 and bulk memory from rustc, an externref

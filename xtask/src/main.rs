@@ -30,6 +30,7 @@ commands:
   test                      setup, then fmt, clippy (native + wasm32), native tests, browser tests, build
   bench [--native] [ARGS]   in-browser benchmark (crates/web/tests/browser_bench.rs), or with
                             --native the criterion benchmarks of the core; ARGS go to the harness
+                            (a name filter runs one case: `cargo xtask bench rerank`)
   bench --first-visit [--runs N]
                             the demo's first visit in Chromium on Slow 4G with a 4x slower CPU,
                             cold cache: bytes and time to the first cards (www/bench/first-visit.js)

@@ -1,9 +1,11 @@
 //! Golden cases of the placements `together()` and `trending()` against
-//! [`golden_placement_catalog`], with the answers recorded natively in
+//! [`golden_placement_catalog`], and of `rerank()` (a store's list reordered for a shopper)
+//! against it and the hybrid golden catalogs, with the answers recorded natively in
 //! `golden/placements.json`. The native suite and the browser suite (through the JS-facing
 //! class) must both reproduce them exactly: the lists come from the catalog's tables, with
 //! f32 sums in a stated order and no transcendental function, so every platform agrees to
-//! the bit.
+//! the bit; `rerank`'s scores are the scan's, which the other golden suites already hold
+//! to the bit on every backend.
 //!
 //! Regenerate after an intended change with
 //! `UPDATE_GOLDEN=1 cargo test -p shopwindow-web --test placement_golden_native`.
@@ -16,7 +18,11 @@ use shopwindow::catalog::{
 };
 use shopwindow::VectorDtype;
 
-use crate::fixtures::{golden_catalog, GOLDEN_CATEGORIES, GOLDEN_ITEMS};
+use crate::fixtures::{
+    golden_catalog, golden_hybrid_catalog, HybridFixture, GOLDEN_CATEGORIES, GOLDEN_ITEMS,
+};
+use crate::golden::DAY_MS;
+use crate::hybrid_golden::long_history;
 
 /// Path of the expectations, relative to this crate.
 pub const EXPECTED_PATH: &str = "golden/placements.json";
@@ -59,12 +65,37 @@ pub fn golden_placement_catalog() -> Vec<u8> {
     with_placements(&golden_catalog(VectorDtype::F32), &spec).expect("valid placement tables")
 }
 
-/// One call: `together(itemIds, options)` or `trending(options)`, in the JSON shapes the JS
-/// API takes.
+/// One call: `together(itemIds, options)`, `trending(options)` or
+/// `rerank(history, itemIds, options)`, in the JSON shapes the JS API takes.
 #[derive(Debug, Clone)]
 pub enum PlacementCall {
-    Together { item_ids: Value, options: Value },
-    Trending { options: Value },
+    Together {
+        item_ids: Value,
+        options: Value,
+    },
+    Trending {
+        options: Value,
+    },
+    /// Against [`golden_placement_catalog`] (`hybrid: None`) or a hybrid golden catalog.
+    Rerank {
+        hybrid: Option<HybridFixture>,
+        history: Value,
+        item_ids: Value,
+        options: Value,
+    },
+}
+
+impl PlacementCall {
+    /// The catalog the call runs against.
+    pub fn catalog(&self) -> Vec<u8> {
+        match self {
+            PlacementCall::Rerank {
+                hybrid: Some(fixture),
+                ..
+            } => golden_hybrid_catalog(*fixture),
+            _ => golden_placement_catalog(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +141,104 @@ pub fn cases() -> Vec<PlacementCase> {
         trending(
             "trending in hats, in stock",
             json!({ "k": 5, "category": "hats", "filters": { "availableOnly": true } }),
+        ),
+    ]
+    .into_iter()
+    .chain(rerank_cases())
+    .collect()
+}
+
+/// A category grid as a store shows it: shoes and hats interleaved (items 0, 2, 6, 8, …),
+/// in an order of the store's own (not by index).
+pub fn rerank_grid() -> Value {
+    let items: Vec<String> = (0..20)
+        .map(|k| {
+            let i = (k * 7) % 20;
+            format!("sku-{:04}", (i / 2) * 6 + (i % 2) * 2)
+        })
+        .collect();
+    json!(items)
+}
+
+fn rerank_cases() -> Vec<PlacementCase> {
+    let rerank = |name, hybrid, history: Value, item_ids: Value, options: Value| PlacementCase {
+        name,
+        call: PlacementCall::Rerank {
+            hybrid,
+            history,
+            item_ids,
+            options,
+        },
+    };
+    // A shopper of hats: their hats should rise through the shoes.
+    let hats = json!([
+        { "itemId": "sku-0002", "type": "purchase" },
+        { "itemId": "sku-0008", "type": "view" },
+        { "itemId": "sku-0014", "type": "cart" },
+    ]);
+    let mut with_unknown = rerank_grid();
+    let list = with_unknown.as_array_mut().expect("an array");
+    list.insert(0, json!("new-arrival"));
+    list.insert(5, json!("no-such-item"));
+    vec![
+        rerank(
+            "rerank, a hat shopper, model order",
+            None,
+            hats.clone(),
+            rerank_grid(),
+            json!({}),
+        ),
+        rerank(
+            "rerank, a hat shopper, strength 0.5",
+            None,
+            hats.clone(),
+            rerank_grid(),
+            json!({ "strength": 0.5 }),
+        ),
+        rerank(
+            "rerank, strength 0 keeps the store order",
+            None,
+            hats.clone(),
+            rerank_grid(),
+            json!({ "strength": 0 }),
+        ),
+        rerank(
+            "rerank, unknown ids keep their positions",
+            None,
+            hats.clone(),
+            with_unknown,
+            json!({ "strength": 0.8 }),
+        ),
+        rerank(
+            "rerank, no history keeps the store order",
+            None,
+            json!([]),
+            rerank_grid(),
+            json!({}),
+        ),
+        rerank(
+            "rerank, decayed history",
+            None,
+            json!([
+                { "itemId": "sku-0002", "type": "purchase", "timestamp": 1.0 * DAY_MS },
+                { "itemId": "sku-0006", "type": "cart", "timestamp": 9.0 * DAY_MS },
+            ]),
+            rerank_grid(),
+            json!({ "halfLifeDays": 2, "now": 10.0 * DAY_MS, "eventWeights": { "view": 0.5 } }),
+        ),
+        rerank(
+            "rerank, hybrid i8",
+            Some(HybridFixture::Full(VectorDtype::I8)),
+            long_history(40),
+            rerank_grid(),
+            json!({ "strength": 0.7 }),
+        ),
+        rerank(
+            "rerank, hybrid without vectors",
+            Some(HybridFixture::NoVectors),
+            hats,
+            rerank_grid(),
+            json!({}),
         ),
     ]
 }

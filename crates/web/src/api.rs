@@ -305,6 +305,48 @@ fn placement_items(
     }
 }
 
+/// `item_ids` (a list the store shows) reordered for the shopper with `history`: the
+/// model's scores mixed with the given order by `strength` (the core's `rerank`). Unknown
+/// ids keep their positions and are listed in `unknownItems`. Scores only the given items,
+/// on the CPU, whatever the backend: the same answer everywhere.
+pub fn rerank(
+    engine: &Recommender,
+    history: &[dto::HistoryEvent],
+    item_ids: &[String],
+    options: &dto::RerankOptions,
+) -> Result<dto::RerankedList, RecommendError> {
+    let catalog = engine.catalog();
+    let (events, _) = resolve_history(catalog, history);
+    let items: Vec<Option<u32>> = item_ids.iter().map(|id| catalog.index_of(id)).collect();
+    let mut unknown_items: Vec<String> = Vec::new();
+    for (id, item) in item_ids.iter().zip(&items) {
+        if item.is_none() && !unknown_items.contains(id) {
+            unknown_items.push(id.clone());
+        }
+    }
+    let core_options = recommend::RerankOptions {
+        strength: options.strength.unwrap_or(1.0),
+        profile: profile_from(options.event_weights, options.half_life_days, options.now),
+    };
+    let reranked = engine.rerank(&events, &items, &core_options)?;
+    Ok(dto::RerankedList {
+        items: reranked
+            .items
+            .iter()
+            .map(|slot| dto::RerankedItem {
+                id: item_ids[slot.position].clone(),
+                score: slot.score,
+                position: slot.position,
+            })
+            .collect(),
+        strategy: match reranked.strategy {
+            recommend::RerankStrategy::Personalized => dto::RerankStrategy::Personalized,
+            recommend::RerankStrategy::StoreOrder => dto::RerankStrategy::Store,
+        },
+        unknown_items,
+    })
+}
+
 /// `P(item | shopper)` for each id; an unknown id is an error (there is no sensible value).
 pub fn probability(
     engine: &Recommender,

@@ -148,6 +148,57 @@ pub struct PlacementItems {
     pub unknown_items: Vec<String>,
 }
 
+/// Options of `rerank`. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RerankOptions {
+    /// 0 keeps the store's order, 1 (default) is the model's order; in between, each item's
+    /// key is `(1 - strength) * storeRank + strength * modelRank`, ties in store order.
+    #[tsify(optional)]
+    pub strength: Option<f32>,
+    #[tsify(optional)]
+    pub event_weights: Option<EventWeights>,
+    /// Halve an event's weight every this many days (no decay by default).
+    #[tsify(optional)]
+    pub half_life_days: Option<f64>,
+    /// "Now" for the decay, ms since the epoch (default `Date.now()`).
+    #[tsify(optional)]
+    pub now: Option<f64>,
+}
+
+/// One item of a reranked list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct RerankedItem {
+    pub id: String,
+    /// The model's score (what `recommend` gives the item); `null` for an id the catalog
+    /// does not have, and for every item while the shopper has no history.
+    #[tsify(type = "number | null")]
+    pub score: Option<f32>,
+    /// The item's position in the given list.
+    pub position: usize,
+}
+
+/// How `rerank` ordered the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "lowercase")]
+pub enum RerankStrategy {
+    /// Mixed with the model's order by `strength`.
+    Personalized,
+    /// The given order: the shopper has no history yet.
+    Store,
+}
+
+/// The answer of `rerank`: every given id once, in the new order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct RerankedList {
+    pub items: Vec<RerankedItem>,
+    pub strategy: RerankStrategy,
+    /// Given ids the catalog does not know: they keep their positions in `items`.
+    pub unknown_items: Vec<String>,
+}
+
 /// A returned item with what a storefront needs to render it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase")]
@@ -387,6 +438,7 @@ pub fn option_names(method: &str) -> Option<&'static [&'static str]> {
         "similar" => field_names::<SimilarOptions>(),
         "segment" => field_names::<SegmentOptions>(),
         "together" | "trending" => field_names::<PlacementOptions>(),
+        "rerank" => field_names::<RerankOptions>(),
         "choose" => crate::campaigns::ChooseContext::FIELDS,
         _ => return None,
     })
@@ -452,6 +504,10 @@ mod tests {
         let names = |method| option_names(method).unwrap();
         assert_eq!(names("similar"), ["k", "filters", "exclude", "diversity"]);
         assert_eq!(names("segment"), ["eventWeights", "halfLifeDays", "now"]);
+        assert_eq!(
+            names("rerank"),
+            ["strength", "eventWeights", "halfLifeDays", "now"]
+        );
         assert_eq!(names("choose"), ["page", "segment", "rfm", "user"]);
         assert_eq!(names("probability"), names("recommend"));
         let recommend = names("recommend");

@@ -112,7 +112,7 @@ fn with_clock(mut options: dto::RecommendOptions) -> dto::RecommendOptions {
 }
 
 /// The option names `method` ("recommend", "probability", "similar", "segment", "together",
-/// "trending", or "choose" for its context) takes, from the option types themselves (`dto::option_names`).
+/// "trending", "rerank", or "choose" for its context) takes, from the option types themselves (`dto::option_names`).
 #[wasm_bindgen(js_name = optionNames)]
 pub fn option_names(method: &str) -> Result<Vec<String>, JsError> {
     dto::option_names(method)
@@ -179,6 +179,27 @@ impl Recommender {
     ) -> Result<JsValue, JsError> {
         let options: dto::PlacementOptions = from_js(options, "trending options")?;
         to_js(&api::trending(&self.engine(), &options).map_err(error)?)
+    }
+
+    /// `itemIds` (a list the store shows, e.g. a category grid) reordered for the shopper
+    /// with `history`: each item's model score (what `recommend` gives it) ranks the items,
+    /// and `strength` (0 = the given order, 1 = the model's, default 1) mixes the two ranks.
+    /// Unknown ids keep their positions; an empty history keeps the given order. Scores only
+    /// the given items, on the CPU, on every backend.
+    #[wasm_bindgen(unchecked_return_type = "RerankedList")]
+    pub fn rerank(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "HistoryEvent[]")] history: JsValue,
+        #[wasm_bindgen(js_name = itemIds, unchecked_param_type = "string[]")] item_ids: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "RerankOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
+        let item_ids: Vec<String> = required_from_js(item_ids, "item ids")?;
+        let mut options: dto::RerankOptions = from_js(options, "rerank options")?;
+        if options.half_life_days.is_some() && options.now.is_none() {
+            options.now = Some(js_sys::Date::now());
+        }
+        to_js(&api::rerank(&self.engine(), &history, &item_ids, &options).map_err(error)?)
     }
 
     /// Calibrated `P(item | shopper)` for each of `itemIds` (softmax over the whole catalog).

@@ -1,5 +1,6 @@
 //! In-browser benchmark of the CPU hot paths: scoring + top-10 per storage type, the
-//! streaming-read limit over the same bytes, a plain-JS baseline, and fold-in.
+//! streaming-read limit over the same bytes, a plain-JS baseline, fold-in, and `rerank`
+//! of a page's list.
 //!
 //! Run it with `cargo xtask bench` (headless Chromium through wasm-bindgen-test-runner);
 //! it prints markdown tables that BENCHMARKS.md quotes. Every number is the median over
@@ -9,7 +10,8 @@
 //!
 //! The file only builds with the `bench` feature: building the N = 1M catalogs takes
 //! over a gigabyte of wasm memory at its peak and the whole run up to a minute, far too
-//! much for `cargo xtask test`.
+//! much for `cargo xtask test`. Arguments after `cargo xtask bench` filter the tests by
+//! name, as with `cargo test`: `cargo xtask bench rerank` runs only the rerank case.
 #![cfg(all(feature = "bench", target_arch = "wasm32", target_feature = "simd128"))]
 
 use std::hint::black_box;
@@ -404,6 +406,95 @@ async fn hybrid_recommendation_against_plain() {
     console_log!(
         "target: hybrid / plain {worst:.2} (≤ {HYBRID_TARGET}) {}",
         verdict(worst <= HYBRID_TARGET)
+    );
+}
+
+/// Items of a page's list in the rerank benchmark, and the target for reranking it.
+const RERANK_LIST: usize = 100;
+const RERANK_TARGET_MS: f64 = 1.0;
+
+/// `rerank` of a 100-item list at N = 100k: the core call (fold-in, then one kernel call
+/// per listed item, then the mix) and the whole JS class call (history and ids as JS
+/// values, ids looked up, the answer built as a JS object), for a 20-event and a 200-event
+/// history, plain f32 and i8 catalogs and the hybrid (K = 10) over the f32 one.
+#[wasm_bindgen_test]
+async fn rerank_of_a_page_list() {
+    let blend = HybridParams {
+        vectors: true,
+        neighbour_weight: 0.5,
+        popularity_weight: 0.3,
+        history: HistoryTransform::Log1p,
+    };
+    let mut report = format!(
+        "\n### rerank of a {RERANK_LIST}-item list, N = {}, d = {DIM}, simd128, ms per call\n\n\
+         | catalog | history | core `rerank` | JS class `rerank` |\n|---|---|---|---|",
+        label(HYBRID_ITEMS)
+    );
+    let mut worst: f64 = 0.0;
+    let setups = [
+        ("f32", VectorDtype::F32, None),
+        ("i8", VectorDtype::I8, None),
+        (
+            "hybrid f32 (K = 10)",
+            VectorDtype::F32,
+            Some((HYBRID_K, blend)),
+        ),
+    ];
+    for (name, dtype, hybrid) in setups {
+        let bytes = random_hybrid_catalog(HYBRID_ITEMS, DIM, dtype, 23, hybrid);
+        let engine = Recommender::new(Catalog::from_bytes(bytes.clone()).expect("parses"));
+        let class = shopwindow_web::Recommender::new(bytes).unwrap_or_else(|_| panic!("loads"));
+        // The page's list: 100 items spread over the catalog, in an order of their own.
+        let list: Vec<u32> = (0..RERANK_LIST)
+            .map(|k| ((k * 104_729 + 17) % HYBRID_ITEMS) as u32)
+            .collect();
+        let given: Vec<Option<u32>> = list.iter().copied().map(Some).collect();
+        let ids: Vec<String> = list.iter().map(|i| format!("item-{i}")).collect();
+        let js_ids = js_sys::JSON::parse(&serde_json::to_string(&ids).unwrap()).unwrap();
+        for events in [20usize, HISTORY] {
+            let history: Vec<Event> = bench_events(HYBRID_ITEMS)
+                .into_iter()
+                .take(events)
+                .collect();
+            let js_history = {
+                let json: Vec<serde_json::Value> = history
+                    .iter()
+                    .map(|e| {
+                        serde_json::json!({
+                            "itemId": format!("item-{}", e.item),
+                            "type": e.kind.as_str(),
+                        })
+                    })
+                    .collect();
+                js_sys::JSON::parse(&serde_json::Value::from(json).to_string()).unwrap()
+            };
+            breathe().await;
+            let options = shopwindow::recommend::RerankOptions::default();
+            let t = measure(&mut [
+                Box::new(|| {
+                    let r = engine.rerank(&history, &given, &options).expect("valid");
+                    r.items[0].item.unwrap_or(0) as u64
+                }),
+                Box::new(|| {
+                    let r = class
+                        .rerank(js_history.clone(), js_ids.clone(), JsValue::UNDEFINED)
+                        .unwrap_or_else(|_| panic!("valid"));
+                    u64::from(!r.is_undefined())
+                }),
+            ]);
+            worst = worst.max(t[1].median);
+            report.push_str(&format!(
+                "\n| {name} | {events} events | {} | {} |",
+                t[0].cell(),
+                t[1].cell()
+            ));
+        }
+        breathe().await;
+    }
+    console_log!("{report}\n");
+    console_log!(
+        "target: rerank of a {RERANK_LIST}-item list {worst:.3} ms (≤ {RERANK_TARGET_MS} ms) {}",
+        verdict(worst <= RERANK_TARGET_MS)
     );
 }
 

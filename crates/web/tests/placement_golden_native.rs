@@ -1,4 +1,4 @@
-//! Replays the `together()` / `trending()` golden cases natively through the same `api`
+//! Replays the `together()` / `trending()` / `rerank()` golden cases natively through the same `api`
 //! functions the wasm class calls; `browser.rs` replays them in headless Chromium.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -8,11 +8,12 @@ use serde_json::Value;
 use shopwindow::{Catalog, Recommender};
 use shopwindow_testkit::fixtures::golden_catalog;
 use shopwindow_testkit::placement_golden::{
-    self, golden_placement_catalog, PlacementCall, PlacementCase,
+    self, golden_placement_catalog, rerank_grid, PlacementCall, PlacementCase,
 };
 use shopwindow_web::{api, dto};
 
-fn run(engine: &Recommender, case: &PlacementCase) -> Value {
+fn run(case: &PlacementCase) -> Value {
+    let engine = &Recommender::new(Catalog::from_bytes(case.call.catalog()).unwrap());
     let answer = match &case.call {
         PlacementCall::Together { item_ids, options } => {
             let ids: Vec<String> = serde_json::from_value(item_ids.clone()).unwrap();
@@ -22,6 +23,19 @@ fn run(engine: &Recommender, case: &PlacementCase) -> Value {
         PlacementCall::Trending { options } => {
             let options: dto::PlacementOptions = serde_json::from_value(options.clone()).unwrap();
             api::trending(engine, &options)
+        }
+        PlacementCall::Rerank {
+            history,
+            item_ids,
+            options,
+            ..
+        } => {
+            let history: Vec<dto::HistoryEvent> = serde_json::from_value(history.clone()).unwrap();
+            let ids: Vec<String> = serde_json::from_value(item_ids.clone()).unwrap();
+            let options: dto::RerankOptions = serde_json::from_value(options.clone()).unwrap();
+            let answer = api::rerank(engine, &history, &ids, &options);
+            return serde_json::to_value(answer.unwrap_or_else(|e| panic!("{}: {e}", case.name)))
+                .unwrap();
         }
     };
     serde_json::to_value(answer.unwrap_or_else(|e| panic!("{}: {e}", case.name))).unwrap()
@@ -33,13 +47,10 @@ fn engine() -> Recommender {
 
 #[test]
 fn placement_cases_match_the_recorded_answers() {
-    let engine = engine();
     let cases = placement_golden::cases();
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        let answers: BTreeMap<&str, Value> = cases
-            .iter()
-            .map(|case| (case.name, run(&engine, case)))
-            .collect();
+        let answers: BTreeMap<&str, Value> =
+            cases.iter().map(|case| (case.name, run(case))).collect();
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../testkit/golden/placements.json"
@@ -49,7 +60,7 @@ fn placement_cases_match_the_recorded_answers() {
         return;
     }
     for case in &cases {
-        placement_golden::check(case, &run(&engine, case)).unwrap();
+        placement_golden::check(case, &run(case)).unwrap();
     }
 }
 
@@ -100,6 +111,116 @@ fn the_recorded_answers_say_something() {
         .unwrap()
         .iter()
         .all(|i| i["category"] == "hats"));
+}
+
+#[test]
+fn the_recorded_reranks_say_something() {
+    let all = placement_golden::expected().unwrap();
+    let ids = |name: &str| -> Vec<String> {
+        all[name]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let scores = |name: &str| -> Vec<f64> {
+        all[name]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["score"].as_f64().unwrap())
+            .collect()
+    };
+    let grid: Vec<String> = serde_json::from_value(rerank_grid()).unwrap();
+    // Strength 1: the model's order, scores descending, and the hats (index % 6 = 2) first.
+    let model = ids("rerank, a hat shopper, model order");
+    assert!(scores("rerank, a hat shopper, model order")
+        .windows(2)
+        .all(|w| w[0] >= w[1]));
+    let hat = |id: &String| id[4..].parse::<usize>().unwrap() % 6 == 2;
+    assert!(
+        model[..10].iter().filter(|id| hat(id)).count() >= 8,
+        "{model:?}"
+    );
+    assert!(hat(&model[0]));
+    assert_ne!(model, grid);
+    // Strength 0 and no history: the store's order.
+    assert_eq!(ids("rerank, strength 0 keeps the store order"), grid);
+    assert_eq!(ids("rerank, no history keeps the store order"), grid);
+    assert_eq!(
+        all["rerank, no history keeps the store order"]["strategy"],
+        "store"
+    );
+    // 0.5 sits between: not the store's order, not the model's.
+    let half = ids("rerank, a hat shopper, strength 0.5");
+    assert!(half != grid && half != model, "{half:?}");
+    // Unknown ids stay where they were and are reported.
+    let gapped = ids("rerank, unknown ids keep their positions");
+    assert_eq!(gapped[0], "new-arrival");
+    assert_eq!(gapped[5], "no-such-item");
+    assert_eq!(
+        all["rerank, unknown ids keep their positions"]["unknownItems"],
+        serde_json::json!(["new-arrival", "no-such-item"])
+    );
+}
+
+/// `rerank`'s scores are `recommend`'s: the same answer, through the JS-shaped API.
+#[test]
+fn rerank_scores_are_the_recommend_scores() {
+    for case in placement_golden::cases() {
+        let PlacementCall::Rerank {
+            history, item_ids, ..
+        } = &case.call
+        else {
+            continue;
+        };
+        let engine = Recommender::new(Catalog::from_bytes(case.call.catalog()).unwrap());
+        let history: Vec<dto::HistoryEvent> = serde_json::from_value(history.clone()).unwrap();
+        if history.is_empty() {
+            continue;
+        }
+        let ids: Vec<String> = serde_json::from_value(item_ids.clone()).unwrap();
+        let all = dto::RecommendOptions {
+            k: Some(engine.catalog().len()),
+            exclude_history: Some(dto::ExcludeHistory::None),
+            ..Default::default()
+        };
+        let recommended = api::recommend(&engine, &history, &all).unwrap();
+        let reranked = api::rerank(&engine, &history, &ids, &Default::default()).unwrap();
+        for item in reranked.items.iter().filter(|i| i.score.is_some()) {
+            let want = recommended
+                .items
+                .iter()
+                .find(|r| r.id == item.id)
+                .unwrap_or_else(|| panic!("{}: {} not recommended", case.name, item.id));
+            assert_eq!(
+                item.score.map(f32::to_bits),
+                Some(want.score.to_bits()),
+                "{}",
+                case.name
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_rerank_options_are_errors_that_name_them() {
+    let engine = engine();
+    let ids: Vec<String> = vec!["sku-0000".into()];
+    for strength in [-0.5f32, 1.5, f32::NAN] {
+        let options = dto::RerankOptions {
+            strength: Some(strength),
+            ..Default::default()
+        };
+        let err = api::rerank(&engine, &[], &ids, &options).unwrap_err();
+        assert!(err.to_string().contains("`strength`"), "{err}");
+    }
+    let many: Vec<String> = (0..1001).map(|i| format!("sku-{:04}", i % 240)).collect();
+    let err = api::rerank(&engine, &[], &many, &Default::default()).unwrap_err();
+    assert!(err.to_string().contains("at most 1000"), "{err}");
+    let bad: Result<dto::RerankOptions, _> = serde_json::from_str(r#"{ "strenght": 1 }"#);
+    assert!(bad.unwrap_err().to_string().contains("strenght"));
 }
 
 #[test]

@@ -7,6 +7,7 @@ pub mod bandit_eval;
 pub mod demo_catalog;
 pub mod eval;
 pub mod eval_baskets;
+pub mod eval_rerank;
 pub mod import;
 pub mod inspect;
 pub mod ldp_debias;
@@ -25,7 +26,7 @@ use crate::progress::Progress;
 /// their Gram matrix for exact on-device fold-in, and item metadata (ids, titles,
 /// categories, prices, availability, image URLs, popularity). Train one from your
 /// interaction logs with `train`, wrap vectors trained elsewhere with `import`, measure
-/// quality offline with `eval` (bought together: `eval-baskets`), add customer segments with `segments`, and check any
+/// quality offline with `eval` (bought together: `eval-baskets`; personalized category pages: `eval-rerank`), add customer segments with `segments`, and check any
 /// catalog with `inspect`. `demo-catalog` makes the demo storefront's catalog from a
 /// simulated shop. `bandit-eval` estimates campaign policies off-policy from logged bandit
 /// feedback; `ldp-debias` turns randomized-response reports into click rates.
@@ -48,6 +49,7 @@ pub enum Command {
     Import(import::ImportArgs),
     Eval(eval::EvalArgs),
     EvalBaskets(eval_baskets::EvalBasketsArgs),
+    EvalRerank(eval_rerank::EvalRerankArgs),
     Inspect(inspect::InspectArgs),
     DemoCatalog(demo_catalog::DemoCatalogArgs),
     Segments(segments::SegmentsArgs),
@@ -68,6 +70,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Import(args) => import::run(args, &progress),
         Command::Eval(args) => eval::run(args, &progress),
         Command::EvalBaskets(args) => eval_baskets::run(args, &progress),
+        Command::EvalRerank(args) => eval_rerank::run(args, &progress),
         Command::Inspect(args) => inspect::run(args),
         Command::DemoCatalog(args) => demo_catalog::run(args, &progress),
         Command::Segments(args) => segments::run(args, &progress),

@@ -9,6 +9,7 @@ pub mod export;
 pub mod memory;
 pub mod metrics;
 pub mod protocols;
+pub mod rerank;
 pub mod spd_inverse;
 pub mod split;
 
