@@ -9,6 +9,8 @@
 //! - `hybrid`: the hybrid model's score (vectors, neighbours, popularity) and its exact
 //!   merge around the scan;
 //! - `placements`: bought together and trending, from the catalog's offline tables;
+//! - `rules`: merchandising rules (boost / bury, pins, never show, hide recently bought),
+//!   applied in the completion step so every backend shares them;
 //! - `interests`: multi-interest (clusters of the history, one scan each, interleaved);
 //! - `standing`: the shopper's segment and RFM standing from one fold-in ([`Standing`]).
 
@@ -18,6 +20,9 @@ pub mod interests;
 mod options;
 mod placements;
 mod plan;
+mod rules;
+#[cfg(test)]
+mod rules_tests;
 mod standing;
 
 use std::sync::OnceLock;
@@ -34,6 +39,10 @@ pub use options::{
 };
 pub use placements::PlacementOptions;
 pub use plan::{DenseMerge, RecommendPlan, ScanPlan};
+pub use rules::{
+    Adjustment, HideBought, Pin, Rules, Selector, MAX_ADD, MAX_ADJUSTMENTS, MAX_HIDE_DAYS,
+    MAX_PINS,
+};
 pub use standing::Standing;
 
 /// A catalog plus the CPU backend that scores it.

@@ -173,6 +173,35 @@ fn calls(id: impl Fn(usize) -> String, cats: [&str; 2]) -> Vec<(&'static str, Ca
                 options: json!({ "k": 8, "exclude": [id(13)], "filters": { "availableOnly": true, "priceMax": 90 } }),
             },
         ),
+        (
+            "merchandising rules: boost, bury, pins, never show (applied after the GPU scan)",
+            Call::Recommend {
+                history: json!([
+                    { "itemId": id(0), "type": "view" },
+                    { "itemId": id(2), "type": "purchase" },
+                ]),
+                options: json!({ "k": 10, "probabilities": true, "rules": {
+                    "boosts": [
+                        { "categories": [cats[1]], "add": 0.5 },
+                        { "priceMin": 70, "add": -0.5 },
+                        { "ids": [id(9), id(15)], "add": 2.0 }
+                    ],
+                    "pins": [{ "id": id(40), "position": 1 }],
+                    "neverShow": [id(6), id(12)]
+                } }),
+            },
+        ),
+        (
+            "similar with rules",
+            Call::Similar {
+                item: id(7),
+                options: json!({ "k": 8, "rules": {
+                    "boosts": [{ "categories": [cats[0]], "add": 0.3 }],
+                    "pins": [{ "id": id(3), "position": 0 }],
+                    "neverShowCategories": [cats[1]]
+                } }),
+            },
+        ),
     ]
 }
 
