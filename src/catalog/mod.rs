@@ -231,7 +231,10 @@ impl Catalog {
     /// Item `index`'s tags, as stored: separated by `|`, empty for none; `None` when the
     /// catalog has no tags table. [`Catalog::tags`] splits them.
     pub fn tags_text(&self, index: usize) -> Option<&str> {
-        self.layout.tags.as_ref().map(|t| t.get(self.bytes(), index))
+        self.layout
+            .tags
+            .as_ref()
+            .map(|t| t.get(self.bytes(), index))
     }
 
     /// Item `index`'s tags (empty without a tags table or without tags).

@@ -170,7 +170,10 @@ impl CatalogBuilder {
         if let Some(tag) = item.tags.iter().find(|t| t.is_empty() || t.contains('|')) {
             return Err(CatalogError::StringTable {
                 name: names::TAGS_UTF8.into(),
-                reason: format!("item {:?} has the tag {tag:?}: tags are non-empty and hold no '|'", item.id),
+                reason: format!(
+                    "item {:?} has the tag {tag:?}: tags are non-empty and hold no '|'",
+                    item.id
+                ),
             });
         }
         self.items.push(item);

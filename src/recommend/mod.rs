@@ -40,8 +40,7 @@ pub use options::{
 pub use placements::PlacementOptions;
 pub use plan::{DenseMerge, RecommendPlan, ScanPlan};
 pub use rules::{
-    Adjustment, HideBought, Pin, Rules, Selector, MAX_ADD, MAX_ADJUSTMENTS, MAX_HIDE_DAYS,
-    MAX_PINS,
+    Adjustment, HideBought, Pin, Rules, Selector, MAX_ADD, MAX_ADJUSTMENTS, MAX_HIDE_DAYS, MAX_PINS,
 };
 pub use standing::Standing;
 

@@ -89,7 +89,13 @@ impl Recommender {
             .into_iter()
             .map(|p| {
                 let score = rules.adjusted(p.item, sum_of(p.item));
-                (p.position, Scored { index: p.item, score })
+                (
+                    p.position,
+                    Scored {
+                        index: p.item,
+                        score,
+                    },
+                )
             })
             .collect();
         Ok(place_pins(top.into_sorted(), pins, options.k))

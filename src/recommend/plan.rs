@@ -105,6 +105,9 @@ impl DenseMerge {
 }
 
 /// What [`Recommender::plan_recommend`] decided.
+// One plan per request, built once and moved into `complete`: boxing the scan would add an
+// allocation to every request to save a copy of a few hundred bytes.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum RecommendPlan<'r> {
     /// Answered without scoring (cold start).
@@ -198,9 +201,9 @@ impl Recommender {
         Ok(match plan {
             RecommendPlan::Ready(done) => RecommendPlan::Ready(done),
             RecommendPlan::Scan(scan) => RecommendPlan::Scan(with_rules(scan, &rules)),
-            RecommendPlan::Interests(scans) => RecommendPlan::Interests(
-                scans.into_iter().map(|s| with_rules(s, &rules)).collect(),
-            ),
+            RecommendPlan::Interests(scans) => {
+                RecommendPlan::Interests(scans.into_iter().map(|s| with_rules(s, &rules)).collect())
+            }
         })
     }
 

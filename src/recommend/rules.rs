@@ -99,19 +99,20 @@ impl Rules {
     /// present, no pin conflict. Errors name the field.
     pub fn check(&self, catalog: &Catalog) -> Result<(), RecommendError> {
         let n = catalog.len();
-        let item_ok = |name: &'static str, items: &[u32]| match items
-            .iter()
-            .find(|&&i| i as usize >= n)
-        {
-            Some(i) => Err(RecommendError::UnknownItem(format!("#{i} in {name}"))),
-            None => Ok(()),
-        };
+        let item_ok =
+            |name: &'static str, items: &[u32]| match items.iter().find(|&&i| i as usize >= n) {
+                Some(i) => Err(RecommendError::UnknownItem(format!("#{i} in {name}"))),
+                None => Ok(()),
+            };
         let categories_ok = |name: &'static str, categories: &[u32]| {
             if !catalog.has_categories() {
                 return Err(RecommendError::MissingColumn("categories"));
             }
             let count = catalog.category_count();
-            match categories.iter().find(|&&c| count > 0 && c as usize >= count) {
+            match categories
+                .iter()
+                .find(|&&c| count > 0 && c as usize >= count)
+            {
                 Some(c) => Err(invalid(name, format!("category #{c} does not exist"))),
                 None => Ok(()),
             }
@@ -129,7 +130,10 @@ impl Rules {
             if !(rule.add.is_finite() && rule.add.abs() <= MAX_ADD) {
                 return Err(invalid(
                     "rules.boosts.add",
-                    format!("rule {r}: {} is not a number in [-{MAX_ADD}, {MAX_ADD}]", rule.add),
+                    format!(
+                        "rule {r}: {} is not a number in [-{MAX_ADD}, {MAX_ADD}]",
+                        rule.add
+                    ),
                 ));
             }
             let s = &rule.select;
@@ -183,7 +187,10 @@ impl Rules {
                     format!("pin {p}: {} is not below {MAX_K}", pin.position),
                 ));
             }
-            if let Some(q) = self.pins[..p].iter().position(|o| o.position == pin.position) {
+            if let Some(q) = self.pins[..p]
+                .iter()
+                .position(|o| o.position == pin.position)
+            {
                 return Err(invalid(
                     "rules.pins.position",
                     format!("pins {q} and {p} both take position {}", pin.position),
@@ -208,7 +215,10 @@ impl Rules {
             if !(hide.days > 0.0 && hide.days <= MAX_HIDE_DAYS) {
                 return Err(invalid(
                     "rules.hideBoughtDays",
-                    format!("{} is not a number of days in (0, {MAX_HIDE_DAYS}]", hide.days),
+                    format!(
+                        "{} is not a number of days in (0, {MAX_HIDE_DAYS}]",
+                        hide.days
+                    ),
                 ));
             }
             if !hide.now_ms.is_finite() {
@@ -293,7 +303,10 @@ impl Selector {
     fn matches(&self, catalog: &Catalog, i: u32) -> bool {
         let at = i as usize;
         if let Some(categories) = &self.categories {
-            if !catalog.category(at).is_some_and(|c| categories.contains(&c)) {
+            if !catalog
+                .category(at)
+                .is_some_and(|c| categories.contains(&c))
+            {
                 return false;
             }
         }
@@ -435,7 +448,12 @@ impl ScanRules {
             .chain(self.pins.iter().map(|(p, _)| p.item))
             .collect();
         let mut raw = vec![0.0f32; items.len()];
-        scoring.score_items(recommender.catalog(), recommender.backend(), &items, &mut raw);
+        scoring.score_items(
+            recommender.catalog(),
+            recommender.backend(),
+            &items,
+            &mut raw,
+        );
         let adds = self
             .adjusted
             .iter()

@@ -5,7 +5,7 @@
 use super::rules::place_pins;
 use super::*;
 use crate::catalog::{
-    with_placements, Catalog, CatalogBuilder, HybridParams, HybridSpec, HistoryTransform,
+    with_placements, Catalog, CatalogBuilder, HistoryTransform, HybridParams, HybridSpec,
     ItemRecord, NeighbourSpec, PlacementSpec, TogetherMeasure, TogetherSpec, TrendingSpec,
     EMPTY_NEIGHBOUR,
 };
@@ -290,9 +290,11 @@ fn allowed_by(
     let spec = spec.clone();
     let mut hidden: Vec<u32> = excluded.to_vec();
     hidden.extend(&rules.never_show);
-    hidden.extend(
-        (0..N as u32).filter(|&i| rules.never_show_categories.contains(&categories[i as usize])),
-    );
+    hidden.extend((0..N as u32).filter(|&i| {
+        rules
+            .never_show_categories
+            .contains(&categories[i as usize])
+    }));
     if let Some(h) = rules.hide_bought {
         hidden.extend(
             history
@@ -558,7 +560,10 @@ fn pins_respect_filters_never_show_and_k_and_appear_once() {
     assert_eq!(moved[0].index, organic[1].index);
     assert_eq!(moved[0].score, organic[1].score);
     assert_eq!(moved[0].probability, organic[1].probability);
-    assert_eq!(indices(&moved[1..]), [0, 2, 3, 4, 5].map(|i| organic[i].index));
+    assert_eq!(
+        indices(&moved[1..]),
+        [0, 2, 3, 4, 5].map(|i| organic[i].index)
+    );
     // A pin never shown, out of stock (with availableOnly), in the history, or at k or
     // beyond does not appear; the list keeps its organic items.
     let out_of_stock = 7; // i % 13 == 7
@@ -577,7 +582,10 @@ fn pins_respect_filters_never_show_and_k_and_appear_once() {
     assert!(!indices(&hidden).contains(&33));
     assert!(!indices(&hidden).contains(&4), "4 is in the history");
     assert!(!indices(&hidden).contains(&40), "position 6 of a 6-list");
-    assert_eq!(hidden[1].index, out_of_stock, "no availability filter asked");
+    assert_eq!(
+        hidden[1].index, out_of_stock,
+        "no availability filter asked"
+    );
 }
 
 #[test]
@@ -786,7 +794,10 @@ fn out_of_range_rules_are_errors_naming_the_field() {
         "rules.pins.position"
     );
     assert_eq!(
-        option_name(&rejects(&r, pins((0..=MAX_PINS as u32).map(|i| (i, i as usize)).collect()))),
+        option_name(&rejects(
+            &r,
+            pins((0..=MAX_PINS as u32).map(|i| (i, i as usize)).collect())
+        )),
         "rules.pins"
     );
     assert!(matches!(

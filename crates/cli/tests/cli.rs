@@ -330,6 +330,9 @@ fn train_ships_item_tags_and_inspect_shows_them() {
     let inspect = common::shopwindow(&["inspect", out.to_str().unwrap(), "--items", "40"]);
     assert!(inspect.status.success(), "{}", common::text(&inspect));
     let text = String::from_utf8_lossy(&inspect.stdout);
-    assert!(text.contains("tags: 3 distinct on 27 of 40 items"), "{text}");
+    assert!(
+        text.contains("tags: 3 distinct on 27 of 40 items"),
+        "{text}"
+    );
     assert!(text.contains("tags sale|new"), "{text}");
 }

@@ -68,7 +68,10 @@ pub fn golden_tagged_catalog(tags: &dyn Fn(usize) -> Vec<String>) -> Vec<u8> {
 }
 
 /// [`golden_builder`] with `tags(i)` on item i.
-fn golden_builder_tagged(dtype: VectorDtype, tags: &dyn Fn(usize) -> Vec<String>) -> CatalogBuilder {
+fn golden_builder_tagged(
+    dtype: VectorDtype,
+    tags: &dyn Fn(usize) -> Vec<String>,
+) -> CatalogBuilder {
     let mut rng = Xorshift::new(2024);
     let centers: Vec<Vec<f32>> = (0..GOLDEN_CATEGORIES.len())
         .map(|_| (0..GOLDEN_DIM).map(|_| rng.signed()).collect())

@@ -27,13 +27,13 @@ const DAY: f64 = 86_400_000.0;
 /// i % 10 = 3, "new" when i % 6 = 0 (every shoe).
 pub fn golden_tags(i: usize) -> Vec<String> {
     let mut tags = Vec::new();
-    if i % 4 == 0 {
+    if i.is_multiple_of(4) {
         tags.push("sale".to_string());
     }
     if i % 10 == 3 {
         tags.push("clearance".to_string());
     }
-    if i % 6 == 0 {
+    if i.is_multiple_of(6) {
         tags.push("new".to_string());
     }
     tags
@@ -47,10 +47,21 @@ pub fn golden_rules_catalog() -> Vec<u8> {
 /// One call, in the JSON shapes the JS API takes.
 #[derive(Debug, Clone)]
 pub enum RulesCall {
-    Recommend { history: Value, options: Value },
-    Similar { item_id: &'static str, options: Value },
-    Together { item_ids: Value, options: Value },
-    Trending { options: Value },
+    Recommend {
+        history: Value,
+        options: Value,
+    },
+    Similar {
+        item_id: &'static str,
+        options: Value,
+    },
+    Together {
+        item_ids: Value,
+        options: Value,
+    },
+    Trending {
+        options: Value,
+    },
 }
 
 #[derive(Debug, Clone)]

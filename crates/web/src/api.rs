@@ -194,9 +194,8 @@ pub fn rules(
             })
             .collect::<Result<Vec<u32>, _>>()
     };
-    let known = |ids: &[String]| -> Vec<u32> {
-        ids.iter().filter_map(|id| catalog.index_of(id)).collect()
-    };
+    let known =
+        |ids: &[String]| -> Vec<u32> { ids.iter().filter_map(|id| catalog.index_of(id)).collect() };
     let adjust = rules
         .boosts
         .iter()

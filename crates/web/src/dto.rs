@@ -541,7 +541,15 @@ mod tests {
         let names = |method| option_names(method).unwrap();
         assert_eq!(
             names("similar"),
-            ["k", "filters", "exclude", "diversity", "rules", "history", "now"]
+            [
+                "k",
+                "filters",
+                "exclude",
+                "diversity",
+                "rules",
+                "history",
+                "now"
+            ]
         );
         assert_eq!(names("segment"), ["eventWeights", "halfLifeDays", "now"]);
         assert_eq!(names("choose"), ["page", "segment", "rfm", "user"]);

@@ -57,8 +57,10 @@ fn bad_rules_throw_errors_that_name_the_field() {
         message(rec.trending(options).err().expect("rejected").into())
     };
     assert!(bad(serde_json::json!({ "pinz": [] })).contains("pinz"));
-    assert!(bad(serde_json::json!({ "boosts": [{ "tags": ["sale"], "add": "x" }] }))
-        .contains("invalid type"));
+    assert!(
+        bad(serde_json::json!({ "boosts": [{ "tags": ["sale"], "add": "x" }] }))
+            .contains("invalid type")
+    );
     assert!(bad(serde_json::json!({ "hideBoughtDays": -2 })).contains("rules.hideBoughtDays"));
     // In the browser "now" defaults to the page's clock.
     let ok = js(&serde_json::json!({ "rules": { "hideBoughtDays": 2 } }));

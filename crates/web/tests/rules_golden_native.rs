@@ -18,28 +18,36 @@ fn engine() -> Recommender {
 }
 
 fn call(engine: &Recommender, call: &RulesCall) -> Result<Value, String> {
-    let options = |v: &Value| v.clone();
     let answer = match call {
-        RulesCall::Recommend { history, options: o } => {
+        RulesCall::Recommend {
+            history,
+            options: o,
+        } => {
             let history: Vec<dto::HistoryEvent> = serde_json::from_value(history.clone()).unwrap();
             let o: dto::RecommendOptions =
-                serde_json::from_value(options(o)).map_err(|e| e.to_string())?;
+                serde_json::from_value(o.clone()).map_err(|e| e.to_string())?;
             serde_json::to_value(api::recommend(engine, &history, &o).map_err(|e| e.to_string())?)
         }
-        RulesCall::Similar { item_id, options: o } => {
+        RulesCall::Similar {
+            item_id,
+            options: o,
+        } => {
             let o: dto::SimilarOptions =
-                serde_json::from_value(options(o)).map_err(|e| e.to_string())?;
+                serde_json::from_value(o.clone()).map_err(|e| e.to_string())?;
             serde_json::to_value(api::similar(engine, item_id, &o).map_err(|e| e.to_string())?)
         }
-        RulesCall::Together { item_ids, options: o } => {
+        RulesCall::Together {
+            item_ids,
+            options: o,
+        } => {
             let ids: Vec<String> = serde_json::from_value(item_ids.clone()).unwrap();
             let o: dto::PlacementOptions =
-                serde_json::from_value(options(o)).map_err(|e| e.to_string())?;
+                serde_json::from_value(o.clone()).map_err(|e| e.to_string())?;
             serde_json::to_value(api::together(engine, &ids, &o).map_err(|e| e.to_string())?)
         }
         RulesCall::Trending { options: o } => {
             let o: dto::PlacementOptions =
-                serde_json::from_value(options(o)).map_err(|e| e.to_string())?;
+                serde_json::from_value(o.clone()).map_err(|e| e.to_string())?;
             serde_json::to_value(api::trending(engine, &o).map_err(|e| e.to_string())?)
         }
     };
@@ -129,7 +137,11 @@ fn the_recorded_answers_show_each_rule_at_work() {
     let pinned = ids(&all["recommend, pins, never show, hide recent purchases"]);
     assert_eq!(pinned[0], "sku-0100");
     assert_eq!(pinned[3], "sku-0050");
-    assert_eq!(pinned.len(), 8, "the unknown pin leaves its position to the list");
+    assert_eq!(
+        pinned.len(),
+        8,
+        "the unknown pin leaves its position to the list"
+    );
     for id in ["sku-0018", "sku-0006", "sku-0012"] {
         assert!(!pinned.contains(&id.to_string()), "{id} is hidden");
     }
@@ -165,14 +177,12 @@ fn the_recorded_answers_show_each_rule_at_work() {
 /// A `recommend` with these rules; the error's text.
 fn rejects(rules: Value) -> String {
     let engine = engine();
-    let history: Vec<dto::HistoryEvent> =
-        serde_json::from_value(golden_rules_history()).unwrap();
+    let history: Vec<dto::HistoryEvent> = serde_json::from_value(golden_rules_history()).unwrap();
     let options = json!({ "now": NOW, "rules": rules });
     match serde_json::from_value::<dto::RecommendOptions>(options) {
         Err(e) => e.to_string(),
         Ok(o) => api::recommend(&engine, &history, &o)
-            .err()
-            .expect("rejected")
+            .expect_err("rejected")
             .to_string(),
     }
 }
@@ -190,7 +200,10 @@ fn unknown_rule_fields_are_errors_naming_them() {
 #[test]
 fn wrongly_typed_rules_are_errors() {
     let err = rejects(json!({ "boosts": [{ "tags": ["sale"], "add": "lots" }] }));
-    assert!(err.contains("invalid type") && err.contains("lots"), "{err}");
+    assert!(
+        err.contains("invalid type") && err.contains("lots"),
+        "{err}"
+    );
     let err = rejects(json!({ "boosts": [{ "tags": ["sale"] }] }));
     assert!(err.contains("missing field `add`"), "{err}");
     let err = rejects(json!({ "pins": [{ "id": "sku-0001", "position": -1 }] }));
@@ -204,7 +217,10 @@ fn wrongly_typed_rules_are_errors() {
 #[test]
 fn out_of_range_rules_are_errors_naming_the_field() {
     let cases = [
-        (json!({ "boosts": [{ "tags": ["sale"], "add": 1e7 }] }), "rules.boosts.add"),
+        (
+            json!({ "boosts": [{ "tags": ["sale"], "add": 1e7 }] }),
+            "rules.boosts.add",
+        ),
         (json!({ "boosts": [{ "add": 1 }] }), "selects nothing"),
         (
             json!({ "boosts": [{ "priceMin": 50, "priceMax": 10, "add": 1 }] }),
@@ -214,7 +230,10 @@ fn out_of_range_rules_are_errors_naming_the_field() {
             json!({ "boosts": [{ "categories": ["capes"], "add": 1 }] }),
             "rules.boosts.categories",
         ),
-        (json!({ "neverShowCategories": ["capes"] }), "rules.neverShowCategories"),
+        (
+            json!({ "neverShowCategories": ["capes"] }),
+            "rules.neverShowCategories",
+        ),
         (
             json!({ "pins": [{ "id": "sku-0001", "position": 1000 }] }),
             "rules.pins.position",
