@@ -19,7 +19,7 @@ use super::Recommender;
 use crate::catalog::Catalog;
 use crate::error::RecommendError;
 use crate::profile::{Event, EventKind};
-use crate::topk::{rank_order, ItemFilter, Scored, Scoring};
+use crate::topk::{ItemFilter, Scored, Scoring, TopK};
 
 /// At most this many boost / bury rules per request.
 pub const MAX_ADJUSTMENTS: usize = 64;
@@ -257,12 +257,10 @@ impl Rules {
         }
         hidden.sort_unstable();
         hidden.dedup();
-        let mut pins = self.pins.clone();
-        pins.sort_unstable_by_key(|p| p.position);
         Ok(ResolvedRules {
             hidden,
             adjustments: self.adjustments(catalog),
-            pins,
+            pins: self.pins.clone(),
         })
     }
 
@@ -342,7 +340,7 @@ pub(super) struct ResolvedRules {
     pub(super) hidden: Vec<u32>,
     /// `(item, Σ add)`, ascending by item.
     adjustments: Vec<(u32, f32)>,
-    /// Ascending by position.
+    /// In the rules' order (`place_pins` orders them by position).
     pins: Vec<Pin>,
 }
 
@@ -365,7 +363,7 @@ impl ResolvedRules {
     }
 
     /// The pins a list of `k` under `filter` shows: allowed by the filter (which holds the
-    /// hidden items), at a position below k; ascending by position.
+    /// hidden items), at a position below k; in the rules' order.
     pub(super) fn pins(&self, filter: &ItemFilter<'_>, k: usize) -> Vec<Pin> {
         self.pins
             .iter()
@@ -409,7 +407,7 @@ impl ResolvedRules {
 pub(super) struct ScanRules {
     /// `(item, Σ add)` of the adjusted items the request's filter allows, ascending.
     adjusted: Vec<(u32, f32)>,
-    /// The pins shown, ascending by position, with their items' adjustments.
+    /// The pins shown, with their items' adjustments.
     pins: Vec<(Pin, f32)>,
 }
 
@@ -426,7 +424,7 @@ pub(super) struct HostScore {
 pub(super) struct HostScores {
     /// The adjusted items, ascending by item.
     adjusted: Vec<HostScore>,
-    /// The pins, ascending by position.
+    /// The pins, as `(position, score)`.
     pins: Vec<(usize, HostScore)>,
 }
 
@@ -484,19 +482,23 @@ impl ScanRules {
 
 impl HostScores {
     /// The scan's best-first list merged with the adjusted items by adjusted score, the
-    /// best `pool` kept ([`rank_order`]: score descending, then item index).
+    /// best `pool` kept ([`rank_order`](crate::topk::rank_order): score descending, then
+    /// item index).
     pub(super) fn merge(&self, top: Vec<Scored>, pool: usize) -> Vec<Scored> {
         if self.adjusted.is_empty() {
             return top;
         }
-        let mut all = top;
-        all.extend(self.adjusted.iter().map(|s| Scored {
+        let adjusted = self.adjusted.iter().map(|s| Scored {
             index: s.index,
             score: s.adjusted,
-        }));
-        all.sort_by(rank_order);
-        all.truncate(pool);
-        all
+        });
+        let mut best = TopK::new(pool);
+        for candidate in top.into_iter().chain(adjusted) {
+            if best.accepts(&candidate) {
+                best.push(candidate);
+            }
+        }
+        best.into_sorted()
     }
 
     /// The model score of item `i` when the host scored it (an adjusted or pinned item).
@@ -513,32 +515,44 @@ impl HostScores {
             })
     }
 
-    /// The pins as `(position, score)`, ascending by position.
+    /// The pins as `(position, score)`.
     pub(super) fn pins(&self) -> &[(usize, HostScore)] {
         &self.pins
     }
 }
 
-/// `organic` (best first, without the pinned items) with the pins placed: position p holds
-/// the pin for p; every other position takes the next organic item; when the organic
-/// items run out the remaining pins follow in position order. At most `k` items; pins at
-/// `k` or beyond are not shown (callers pass the pins below k).
+/// `organic` (best first, without the pinned items) with the pins (`(position, item)`,
+/// distinct positions, any order) placed: position p holds the pin for p; every other
+/// position takes the next organic item; when the organic items run out the remaining pins
+/// follow in position order. At most `k` items; pins at `k` or beyond are not shown
+/// (callers pass the pins below k).
 pub(super) fn place_pins<T>(organic: Vec<T>, pins: Vec<(usize, T)>, k: usize) -> Vec<T> {
     if pins.is_empty() {
         return organic;
     }
+    let mut pins: Vec<Option<(usize, T)>> = pins.into_iter().map(Some).collect();
     let mut out = Vec::with_capacity(k);
     let mut organic = organic.into_iter();
-    let mut pins = pins.into_iter().peekable();
     while out.len() < k {
-        if let Some((_, item)) = pins.next_if(|&(position, _)| position <= out.len()) {
-            out.push(item);
-        } else if let Some(item) = organic.next() {
-            out.push(item);
-        } else if let Some((_, item)) = pins.next() {
-            out.push(item);
-        } else {
-            break;
+        // At most 64 pins: a scan for the lowest remaining position beats sorting them.
+        let next = pins
+            .iter()
+            .enumerate()
+            .filter_map(|(at, pin)| pin.as_ref().map(|&(position, _)| (position, at)))
+            .min();
+        let take_pin = |pins: &mut Vec<Option<(usize, T)>>, at: usize| {
+            pins[at].take().map(|(_, item)| item)
+        };
+        let item = match next {
+            Some((position, at)) if position <= out.len() => take_pin(&mut pins, at),
+            _ => match organic.next() {
+                Some(item) => Some(item),
+                None => next.and_then(|(_, at)| take_pin(&mut pins, at)),
+            },
+        };
+        match item {
+            Some(item) => out.push(item),
+            None => break,
         }
     }
     out

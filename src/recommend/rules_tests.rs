@@ -527,6 +527,9 @@ fn pins_take_their_positions_and_close_up_when_the_list_is_short() {
     // Position 7 of a 10-list holding 3 other items: the pin follows the last one.
     assert_eq!(place(vec![(7, 1)], 10), [10, 11, 12, 1]);
     assert_eq!(place(vec![(4, 1), (6, 2)], 10), [10, 11, 12, 1, 2]);
+    // Pins in any order go by position.
+    assert_eq!(place(vec![(6, 2), (4, 1)], 10), [10, 11, 12, 1, 2]);
+    assert_eq!(place(vec![(2, 2), (0, 1)], 4), [1, 10, 2, 11]);
     assert_eq!(place(vec![], 2), [10, 11, 12], "no pins: the list as it is");
 }
 
