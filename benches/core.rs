@@ -14,9 +14,9 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use shopwindow::catalog::{Catalog, HistoryTransform, HybridParams, VectorDtype};
 use shopwindow::kernels::{Backend, Query};
 use shopwindow::profile::fold_in;
+use shopwindow::recommend::{Adjustment, Pin, Rules, Selector};
 use shopwindow::topk::{scan, ItemFilter, Scoring};
 use shopwindow::{Event, EventKind, RecommendOptions, Recommender};
-use shopwindow::recommend::{Adjustment, Pin, Rules, Selector};
 use shopwindow_testkit::catalogs::{
     clustered_catalog, random_catalog, random_hybrid_catalog, spread_history,
 };

@@ -540,9 +540,8 @@ pub(super) fn place_pins<T>(organic: Vec<T>, pins: Vec<(usize, T)>, k: usize) ->
             .enumerate()
             .filter_map(|(at, pin)| pin.as_ref().map(|&(position, _)| (position, at)))
             .min();
-        let take_pin = |pins: &mut Vec<Option<(usize, T)>>, at: usize| {
-            pins[at].take().map(|(_, item)| item)
-        };
+        let take_pin =
+            |pins: &mut Vec<Option<(usize, T)>>, at: usize| pins[at].take().map(|(_, item)| item);
         let item = match next {
             Some((position, at)) if position <= out.len() => take_pin(&mut pins, at),
             _ => match organic.next() {

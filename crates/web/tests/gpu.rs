@@ -75,13 +75,14 @@ impl Call {
         }
     }
 
-    /// Whether the list is not in score order: diversified (MMR) or interleaved across
-    /// interests.
+    /// Whether the list is not in score order: diversified (MMR), interleaved across
+    /// interests, or with pinned items.
     fn diversified(&self) -> bool {
         match self {
             Call::Recommend { options, .. } | Call::Similar { options, .. } => {
                 options["diversity"].as_f64().unwrap_or(0.0) > 0.0
                     || options["interests"].as_bool().unwrap_or(false)
+                    || options["rules"]["pins"].is_array()
             }
         }
     }
