@@ -54,7 +54,7 @@ fn bad_rules_throw_errors_that_name_the_field() {
     let rec = Recommender::new(golden_rules_catalog()).unwrap_or_else(|_| panic!("loads"));
     let bad = |rules: serde_json::Value| {
         let options = js(&serde_json::json!({ "rules": rules }));
-        message(rec.trending(options).err().expect("rejected").into())
+        message(rec.trending(options).expect_err("rejected").into())
     };
     assert!(bad(serde_json::json!({ "pinz": [] })).contains("pinz"));
     assert!(
