@@ -189,8 +189,8 @@ export class Shopwindow extends EventTarget {
   /**
    * Default merchandising rules of one placement ("recommend", "similar", "together" or
    * "trending"), used by every call of that method that passes no `rules` of its own (a
-   * call's `rules` replace the default whole; they are not merged). `null` removes the
-   * default. The engine checks the rules at each call (an unknown field, a wrong type or
+   * call's `rules` replace the default whole, they are not merged; `rules: null` in a call
+   * means none). `setRules(placement, null)` removes the default. The engine checks the rules at each call (an unknown field, a wrong type or
    * an out-of-range value is an error naming it).
    * @param {'recommend' | 'similar' | 'together' | 'trending'} placement
    * @param {import('./index.d.ts').Rules | null} rules
@@ -220,7 +220,8 @@ export class Shopwindow extends EventTarget {
    * that take no history, the history is added when the rules hide recent purchases.
    */
   #withRules(method, options) {
-    const rules = options.rules ?? this.#rules.get(method);
+    // A call's own `rules` (even null: none) replace the default.
+    const rules = 'rules' in options ? options.rules : this.#rules.get(method);
     if (!rules) return options;
     const out = { ...options, rules };
     if (method !== 'recommend' && rules.hideBoughtDays !== undefined && out.history === undefined) {

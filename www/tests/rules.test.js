@@ -48,6 +48,7 @@ describe('merchandising rules', () => {
         out.defaulted = cats(await shop.trending({ k: 6 }));
         out.overridden = cats(await shop.trending({ k: 6, rules: { boosts: [{ categories: [category], add: 1000 }] } }));
         out.rulesFor = shop.rulesFor('trending');
+        out.explicitNone = ids(await shop.trending({ k: 6, rules: null }));
         shop.setRules('trending', null);
         out.cleared = ids(await shop.trending({ k: 6 }));
         try {
@@ -91,6 +92,7 @@ describe('merchandising rules', () => {
       assert.ok(got.overridden.every((c) => c === got.category));
       assert.deepEqual(got.rulesFor, { neverShowCategories: [got.category] });
       assert.deepEqual(got.cleared, got.trending);
+      assert.deepEqual(got.explicitNone, got.trending, 'rules: null overrides the default');
       assert.match(got.badPlacement, /placement/);
       assert.ok(!got.afterPurchase.includes(got.trending[0]) && got.afterPurchase.length === 6);
       assert.equal(got.recommended[2], got.trending[1]);
