@@ -14,9 +14,12 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use shopwindow::catalog::{Catalog, HistoryTransform, HybridParams, VectorDtype};
 use shopwindow::kernels::{Backend, Query};
 use shopwindow::profile::fold_in;
+use shopwindow::recommend::{Adjustment, Pin, Rules, Selector};
 use shopwindow::topk::{scan, ItemFilter, Scoring};
 use shopwindow::{Event, EventKind, RecommendOptions, Recommender};
-use shopwindow_testkit::catalogs::{random_catalog, random_hybrid_catalog, spread_history};
+use shopwindow_testkit::catalogs::{
+    clustered_catalog, random_catalog, random_hybrid_catalog, spread_history,
+};
 use shopwindow_testkit::fixtures::Xorshift;
 
 const SCAN_ITEMS: usize = 100_000;
@@ -113,6 +116,91 @@ fn hybrid_bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// A whole `recommend` (200 events, N = 100k, d = 64, f32, scalar, top-10) under
+/// merchandising rules: none; a boost on 10 ids; pins and never-show; a bury of one of 8
+/// categories (~12.5k items scored on the host); a price-range boost (~half the catalog).
+fn rules_bench(c: &mut Criterion) {
+    let bytes = clustered_catalog(VectorDtype::F32, SCAN_ITEMS, DIM, 31);
+    let engine =
+        Recommender::new(Catalog::from_bytes(bytes).expect("valid")).with_backend(Backend::Scalar);
+    let events: Vec<Event> = (0..HISTORY)
+        .map(|e| Event {
+            item: ((e * 7919) % SCAN_ITEMS) as u32,
+            kind: [EventKind::View, EventKind::Cart, EventKind::Purchase][e % 3],
+            timestamp_ms: None,
+        })
+        .collect();
+    let boost = |select: Selector, add| Adjustment { select, add };
+    let cases = [
+        ("none", Rules::default()),
+        (
+            "boost_10_ids",
+            Rules {
+                adjust: vec![boost(
+                    Selector {
+                        items: Some((0..10).map(|i| i * 9973).collect()),
+                        ..Selector::default()
+                    },
+                    1.0,
+                )],
+                ..Rules::default()
+            },
+        ),
+        (
+            "pins_and_never_show",
+            Rules {
+                pins: vec![Pin {
+                    item: 5,
+                    position: 0,
+                }],
+                never_show: (0..100).map(|i| i * 997).collect(),
+                ..Rules::default()
+            },
+        ),
+        (
+            "bury_one_category",
+            Rules {
+                adjust: vec![boost(
+                    Selector {
+                        categories: Some(vec![3]),
+                        ..Selector::default()
+                    },
+                    -1.0,
+                )],
+                ..Rules::default()
+            },
+        ),
+        (
+            "boost_half_by_price",
+            Rules {
+                adjust: vec![boost(
+                    Selector {
+                        price_max: Some(50.0),
+                        ..Selector::default()
+                    },
+                    0.5,
+                )],
+                ..Rules::default()
+            },
+        ),
+    ];
+    let mut group = c.benchmark_group("recommend_rules_100k_d64_f32");
+    for (name, rules) in cases {
+        let options = RecommendOptions {
+            rules,
+            ..RecommendOptions::default()
+        };
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                engine
+                    .recommend(black_box(&events), &options)
+                    .expect("valid")
+            })
+        });
+    }
+    group.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .sample_size(10)
@@ -123,6 +211,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = fold_in_bench, scan_bench, parse_bench, hybrid_bench
+    targets = fold_in_bench, scan_bench, parse_bench, hybrid_bench, rules_bench
 }
 criterion_main!(benches);

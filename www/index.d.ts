@@ -25,12 +25,19 @@ import type {
   RerankStrategy,
   RerankedItem,
   RerankedList,
+  Rules,
+  Boost,
+  PinRule,
 } from './pkg/shopwindow.js';
 
 export type { CampaignDecision, CampaignSummary, PrivacyReport, CatalogInfo, EventType, Filters, HistoryEvent, ItemResult, Recommendations, SimilarItems };
 export type { RfmResult, SegmentOptions, SegmentResult, ShopperSegment };
 export type { PlacementItems, PlacementOptions };
 export type { RerankOptions, RerankStrategy, RerankedItem, RerankedList };
+/** Merchandising rules (boost / bury, pins, never show, hide recently bought): README, "Merchandising rules". */
+export type { Rules, Boost, PinRule };
+/** The methods `setRules` keeps default rules for. */
+export type RulePlacement = 'recommend' | 'similar' | 'together' | 'trending';
 /** Context of `choose`; every field is optional, and what is left out the engine fills in from the history. */
 export type { ChooseContext };
 
@@ -189,6 +196,10 @@ export declare class Shopwindow extends EventTarget {
    * positions; without history the given order comes back (`strategy: "store"`).
    */
   rerank(itemIds: Iterable<string>, options?: RerankOptions): Promise<RerankedList & Timed>;
+  /** Default rules of a placement, for its calls without `rules` of their own; null removes them. */
+  setRules(placement: RulePlacement, rules: Rules | null): void;
+  /** The default rules of a placement (a copy), or null. */
+  rulesFor(placement: RulePlacement): Rules | null;
   /** Most popular items, optionally of one category (ignores the history). */
   popular(options?: { k?: number; category?: string; filters?: Filters }): Promise<Recommendations & Timed>;
   probability(itemIds: string[], options?: RecommendOptions): Promise<number[]>;

@@ -114,6 +114,8 @@ export class Shopwindow extends EventTarget {
   #campaignStatus;
   /** The option names each engine method takes, as the engine lists them (`Host.describe`). */
   #optionNames;
+  /** Default merchandising rules by placement (`setRules`). */
+  #rules = new Map();
   /** The stored policy state the engine's campaigns were last loaded from or saved as. */
   #enginePolicy;
 
@@ -153,7 +155,7 @@ export class Shopwindow extends EventTarget {
    * @param {import('./index.d.ts').RecommendOptions} [options]
    */
   async recommend(options = {}) {
-    const engineOptions = pick(options, this.#optionNames.recommend, 'recommend');
+    const engineOptions = this.#withRules('recommend', pick(options, this.#optionNames.recommend, 'recommend'));
     return this.#timed('recommend', this.#store.events(), engineOptions);
   }
 
@@ -163,7 +165,7 @@ export class Shopwindow extends EventTarget {
    * @param {import('./index.d.ts').SimilarOptions} [options]
    */
   async similar(itemId, options = {}) {
-    return this.#timed('similar', itemId, pick(options, this.#optionNames.similar, 'similar'));
+    return this.#timed('similar', itemId, this.#withRules('similar', pick(options, this.#optionNames.similar, 'similar')));
   }
 
   /**
@@ -173,7 +175,7 @@ export class Shopwindow extends EventTarget {
    * @param {import('./index.d.ts').PlacementOptions} [options]
    */
   async together(itemIds, options = {}) {
-    return this.#timed('together', [...itemIds], pick(options, this.#optionNames.together, 'together'));
+    return this.#timed('together', [...itemIds], this.#withRules('together', pick(options, this.#optionNames.together, 'together')));
   }
 
   /**
@@ -181,7 +183,51 @@ export class Shopwindow extends EventTarget {
    * @param {import('./index.d.ts').PlacementOptions} [options]
    */
   async trending(options = {}) {
-    return this.#timed('trending', pick(options, this.#optionNames.trending, 'trending'));
+    return this.#timed('trending', this.#withRules('trending', pick(options, this.#optionNames.trending, 'trending')));
+  }
+
+  /**
+   * Default merchandising rules of one placement ("recommend", "similar", "together" or
+   * "trending"), used by every call of that method that passes no `rules` of its own (a
+   * call's `rules` replace the default whole, they are not merged; `rules: null` in a call
+   * means none). `setRules(placement, null)` removes the default. The engine checks the rules at each call (an unknown field, a wrong type or
+   * an out-of-range value is an error naming it).
+   * @param {'recommend' | 'similar' | 'together' | 'trending'} placement
+   * @param {import('./index.d.ts').Rules | null} rules
+   */
+  setRules(placement, rules) {
+    if (!RULE_PLACEMENTS.includes(placement)) {
+      throw new TypeError(`setRules: placement must be one of ${RULE_PLACEMENTS.join(', ')}; got ${JSON.stringify(placement)}`);
+    }
+    if (rules === null || rules === undefined) {
+      this.#rules.delete(placement);
+    } else if (typeof rules !== 'object' || Array.isArray(rules)) {
+      throw new TypeError('setRules: rules must be an object');
+    } else {
+      // A copy through JSON: later changes to the caller's object do not leak in.
+      this.#rules.set(placement, JSON.parse(JSON.stringify(rules)));
+    }
+  }
+
+  /** The default rules of `placement` (a copy), or null. */
+  rulesFor(placement) {
+    const rules = this.#rules.get(placement);
+    return rules ? JSON.parse(JSON.stringify(rules)) : null;
+  }
+
+  /**
+   * `options` with the placement's default rules when it brings none; for the methods
+   * that take no history, the history is added when the rules hide recent purchases.
+   */
+  #withRules(method, options) {
+    // A call's own `rules` (even null: none) replace the default.
+    const rules = 'rules' in options ? options.rules : this.#rules.get(method);
+    if (!rules) return options;
+    const out = { ...options, rules };
+    if (method !== 'recommend' && rules.hideBoughtDays !== undefined && out.history === undefined) {
+      out.history = this.#store.events();
+    }
+    return out;
   }
 
   /**
@@ -438,6 +484,9 @@ async function openCampaigns(engine, history, { campaignsUrl, campaigns, signal 
     return { ...off, error: `campaigns unavailable: ${error.message}` };
   }
 }
+
+/** The methods `setRules` sets defaults for. */
+const RULE_PLACEMENTS = ['recommend', 'similar', 'together', 'trending'];
 
 /**
  * Copies the known options (`names`, as the engine lists them); an unknown one is an error

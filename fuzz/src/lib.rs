@@ -248,6 +248,7 @@ fn recommend_options(u: &mut Unstructured<'_>) -> arbitrary::Result<dto::Recomme
         half_life_days: Option::arbitrary(u)?,
         now: Option::arbitrary(u)?,
         interests: Option::arbitrary(u)?,
+        rules: None,
     })
 }
 

@@ -63,6 +63,7 @@ pub(super) struct Layout {
     pub(super) ids: StringTable,
     pub(super) titles: Option<StringTable>,
     pub(super) images: Option<StringTable>,
+    pub(super) tags: Option<StringTable>,
     pub(super) popularity: Option<Range<usize>>,
     pub(super) category: Option<CategoryColumn>,
     pub(super) category_names: Option<StringTable>,
@@ -203,6 +204,7 @@ impl Layout {
             .ok_or(CatalogError::MissingTensor(names::ID_UTF8))?;
         let titles = table(names::TITLE_UTF8, names::TITLE_OFFSETS, Some(len))?;
         let images = table(names::IMAGE_UTF8, names::IMAGE_OFFSETS, Some(len))?;
+        let tags = table(names::TAGS_UTF8, names::TAGS_OFFSETS, Some(len))?;
         let category_names = table(
             names::CATEGORY_NAME_UTF8,
             names::CATEGORY_NAME_OFFSETS,
@@ -227,6 +229,7 @@ impl Layout {
             ids,
             titles,
             images,
+            tags,
             popularity,
             category,
             category_names,

@@ -223,6 +223,28 @@ impl Catalog {
             .map(|t| t.get(self.bytes(), index))
     }
 
+    /// Whether the catalog ships merchandising tags (`item.tags`).
+    pub fn has_tags(&self) -> bool {
+        self.layout.tags.is_some()
+    }
+
+    /// Item `index`'s tags, as stored: separated by `|`, empty for none; `None` when the
+    /// catalog has no tags table. [`Catalog::tags`] splits them.
+    pub fn tags_text(&self, index: usize) -> Option<&str> {
+        self.layout
+            .tags
+            .as_ref()
+            .map(|t| t.get(self.bytes(), index))
+    }
+
+    /// Item `index`'s tags (empty without a tags table or without tags).
+    pub fn tags(&self, index: usize) -> impl Iterator<Item = &str> {
+        self.tags_text(index)
+            .unwrap_or("")
+            .split('|')
+            .filter(|t| !t.is_empty())
+    }
+
     pub fn popularity(&self) -> Option<&[f32]> {
         self.layout
             .popularity

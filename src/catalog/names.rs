@@ -14,6 +14,10 @@ pub const TITLE_OFFSETS: &str = "item.title.offsets";
 /// Optional image URLs, same layout as ids.
 pub const IMAGE_UTF8: &str = "item.image.utf8";
 pub const IMAGE_OFFSETS: &str = "item.image.offsets";
+/// Optional merchandising tags, same layout as ids: one string per item, tags separated by
+/// `|` (the empty string: no tags).
+pub const TAGS_UTF8: &str = "item.tags.utf8";
+pub const TAGS_OFFSETS: &str = "item.tags.offsets";
 /// `[N]` F32 popularity (any non-negative scale; used for cold start).
 pub const POPULARITY: &str = "item.popularity";
 /// `[N]` U16 or U32 category index per item.

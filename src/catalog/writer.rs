@@ -20,6 +20,8 @@ pub struct ItemRecord {
     pub id: String,
     pub title: Option<String>,
     pub image_url: Option<String>,
+    /// Merchandising tags (no `|` inside a tag; empty tags are dropped).
+    pub tags: Vec<String>,
     pub category: Option<String>,
     pub price: Option<f32>,
     pub available: bool,
@@ -33,6 +35,7 @@ impl ItemRecord {
             id: id.into(),
             title: None,
             image_url: None,
+            tags: Vec::new(),
             category: None,
             price: None,
             available: true,
@@ -162,6 +165,17 @@ impl CatalogBuilder {
                 index: index * self.dim + j,
             });
         }
+        // A tag is one `|`-separated field of `item.tags`: it cannot hold the separator,
+        // and an empty one would read back as no tag.
+        if let Some(tag) = item.tags.iter().find(|t| t.is_empty() || t.contains('|')) {
+            return Err(CatalogError::StringTable {
+                name: names::TAGS_UTF8.into(),
+                reason: format!(
+                    "item {:?} has the tag {tag:?}: tags are non-empty and hold no '|'",
+                    item.id
+                ),
+            });
+        }
         self.items.push(item);
         self.vectors.extend_from_slice(vector);
         Ok(())
@@ -211,6 +225,11 @@ impl CatalogBuilder {
                 .map(|i| i.image_url.as_deref().unwrap_or(""))
                 .collect();
             add_strings(&mut add, names::IMAGE_UTF8, names::IMAGE_OFFSETS, &images)?;
+        }
+        if self.items.iter().any(|i| !i.tags.is_empty()) {
+            let tags: Vec<String> = self.items.iter().map(|i| i.tags.join("|")).collect();
+            let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+            add_strings(&mut add, names::TAGS_UTF8, names::TAGS_OFFSETS, &tags)?;
         }
         let popularity: Vec<f32> = self.items.iter().map(|i| i.popularity).collect();
         add(

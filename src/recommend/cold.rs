@@ -1,19 +1,24 @@
 //! Cold start: a shopper without weighted history gets the most popular items, the page's
-//! category first when the request names one.
+//! category first when the request names one; merchandising rules adjust the popularity
+//! and place their pins as on every list.
 
-use super::Recommender;
+use super::rules::{place_pins, ResolvedRules};
+use super::{Recommended, Recommender};
 use crate::topk::{ItemFilter, Scored, TopK};
 
 impl Recommender {
-    /// Most popular allowed items; with a context category, that category's first.
+    /// Most popular allowed items (popularity + the rules' adjustment); with a context
+    /// category, that category's first; then the rules' pins.
     pub(super) fn popular(
         &self,
         filter: &ItemFilter<'_>,
         k: usize,
         context: Option<u32>,
-    ) -> Vec<Scored> {
+        rules: &ResolvedRules,
+    ) -> Vec<Recommended> {
         let popularity = self.catalog.popularity();
-        let score = |i: usize| popularity.map_or(0.0, |p| p[i]);
+        let score = |i: usize| rules.adjusted(i as u32, popularity.map_or(0.0, |p| p[i]));
+        let organic_filter = filter.excluding_sorted(&rules.pinned_items());
         let select = |in_context: &dyn Fn(usize) -> bool, k: usize| {
             let mut top = TopK::new(k);
             for i in 0..self.catalog.len() {
@@ -21,23 +26,43 @@ impl Recommender {
                     index: i as u32,
                     score: score(i),
                 };
-                if in_context(i) && top.accepts(&candidate) && filter.allows(i as u32) {
+                if in_context(i) && top.accepts(&candidate) && organic_filter.allows(i as u32) {
                     top.push(candidate);
                 }
             }
             top.into_sorted()
         };
-        let Some(category) = context else {
-            return select(&|_| true, k);
+        let items = match context {
+            None => select(&|_| true, k),
+            Some(category) => {
+                let mut items = select(&|i| self.catalog.category(i) == Some(category), k);
+                if items.len() < k {
+                    let rest = select(
+                        &|i| self.catalog.category(i) != Some(category),
+                        k - items.len(),
+                    );
+                    items.extend(rest);
+                }
+                items
+            }
         };
-        let mut items = select(&|i| self.catalog.category(i) == Some(category), k);
-        if items.len() < k {
-            let rest = select(
-                &|i| self.catalog.category(i) != Some(category),
-                k - items.len(),
-            );
-            items.extend(rest);
-        }
-        items
+        let recommended = |s: Scored| Recommended {
+            index: s.index,
+            score: s.score,
+            probability: None,
+            interest: None,
+        };
+        let pins = rules
+            .pins(filter, k)
+            .into_iter()
+            .map(|p| {
+                let s = Scored {
+                    index: p.item,
+                    score: score(p.item as usize),
+                };
+                (p.position, recommended(s))
+            })
+            .collect();
+        place_pins(items.into_iter().map(recommended).collect(), pins, k)
     }
 }

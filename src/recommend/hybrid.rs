@@ -386,6 +386,7 @@ pub(super) fn hybrid_scan<'r>(
 ) -> ScanPlan<'r> {
     let (query, bias, neighbour_terms) = scores.into_scan();
     ScanPlan {
+        rules: Default::default(),
         query,
         filter: filter.clone(),
         pool: pool_size(options.k, options.diversity),

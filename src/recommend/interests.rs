@@ -12,7 +12,7 @@
 //! interest and `finish_interests` interleaves the lists. Off by default, because
 //! `shopwindow eval --models ials-interests` finds no recall gain on Online Retail.
 
-use super::plan::ScanPlan;
+use super::plan::{place_scan_pins, ScanPlan};
 use super::{Recommended, Recommender};
 use crate::catalog::Catalog;
 use crate::cluster::{
@@ -165,12 +165,24 @@ impl Recommender {
         results: Vec<ScanResult>,
     ) -> Vec<Recommended> {
         let k = plans.first().map_or(0, |p| p.k);
+        let mut first = None;
         let lists: Vec<Vec<Recommended>> = plans
             .iter()
             .zip(results)
-            .map(|(plan, result)| self.finish(plan, result))
+            .map(|(plan, result)| {
+                let host = self.host_scores(plan);
+                let log_partition = result.log_partition;
+                let list = self.finish_organic(plan, result, &host);
+                first.get_or_insert((host, log_partition));
+                list
+            })
             .collect();
-        interleave(&lists, k)
+        // The pins go into the interleaved list, scored under the largest interest.
+        let merged = interleave(&lists, k);
+        match first {
+            Some((host, log_partition)) => place_scan_pins(merged, &host, log_partition, k),
+            None => merged,
+        }
     }
 }
 

@@ -9,6 +9,8 @@
 //! - `hybrid`: the hybrid model's score (vectors, neighbours, popularity) and its exact
 //!   merge around the scan;
 //! - `placements`: bought together and trending, from the catalog's offline tables;
+//! - `rules`: merchandising rules (boost / bury, pins, never show, hide recently bought),
+//!   applied in the completion step so every backend shares them;
 //! - `interests`: multi-interest (clusters of the history, one scan each, interleaved);
 //! - `rerank`: a list the store shows, reordered for the shopper by the scan's scores;
 //! - `standing`: the shopper's segment and RFM standing from one fold-in ([`Standing`]).
@@ -20,6 +22,9 @@ mod options;
 mod placements;
 mod plan;
 mod rerank;
+mod rules;
+#[cfg(test)]
+mod rules_tests;
 mod standing;
 
 use std::sync::OnceLock;
@@ -37,6 +42,9 @@ pub use options::{
 pub use placements::PlacementOptions;
 pub use plan::{DenseMerge, RecommendPlan, ScanPlan};
 pub use rerank::{RerankOptions, RerankStrategy, Reranked, RerankedItem, MAX_RERANK_ITEMS};
+pub use rules::{
+    Adjustment, HideBought, Pin, Rules, Selector, MAX_ADD, MAX_ADJUSTMENTS, MAX_HIDE_DAYS, MAX_PINS,
+};
 pub use standing::Standing;
 
 /// A catalog plus the CPU backend that scores it.

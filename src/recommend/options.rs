@@ -1,7 +1,8 @@
 //! What a request may ask for and what it gets back.
 
+use super::rules::Rules;
 use crate::error::RecommendError;
-use crate::profile::ProfileConfig;
+use crate::profile::{Event, ProfileConfig};
 use crate::topk::FilterSpec;
 
 /// Which history items never come back as recommendations.
@@ -33,6 +34,8 @@ pub struct RecommendOptions {
     /// interest (see [`Recommender::finish_interests`]). Off by default: on Online Retail it
     /// does not raise recall@20 (BENCHMARKS.md).
     pub interests: bool,
+    /// Merchandising rules (`rules.rs`); `hide_bought` reads the request's history.
+    pub rules: Rules,
 }
 
 impl Default for RecommendOptions {
@@ -46,6 +49,7 @@ impl Default for RecommendOptions {
             context_category: None,
             profile: ProfileConfig::default(),
             interests: false,
+            rules: Rules::default(),
         }
     }
 }
@@ -56,6 +60,10 @@ pub struct SimilarOptions {
     pub k: usize,
     pub filter: FilterSpec,
     pub diversity: f32,
+    /// Merchandising rules (`rules.rs`).
+    pub rules: Rules,
+    /// The shopper's history, read only by `rules.hide_bought`.
+    pub history: Vec<Event>,
 }
 
 impl Default for SimilarOptions {
@@ -64,6 +72,8 @@ impl Default for SimilarOptions {
             k: 10,
             filter: FilterSpec::default(),
             diversity: 0.0,
+            rules: Rules::default(),
+            history: Vec::new(),
         }
     }
 }

@@ -5,8 +5,10 @@
 //! same request gives the same list on every backend: there is no scan to run elsewhere.
 
 use super::options::check_k;
+use super::rules::{place_pins, ResolvedRules, Rules};
 use super::Recommender;
 use crate::error::RecommendError;
+use crate::profile::Event;
 use crate::topk::{FilterSpec, ItemFilter, Scored, TopK};
 
 /// Options of [`Recommender::together`] and [`Recommender::trending`].
@@ -14,6 +16,10 @@ use crate::topk::{FilterSpec, ItemFilter, Scored, TopK};
 pub struct PlacementOptions {
     pub k: usize,
     pub filter: FilterSpec,
+    /// Merchandising rules (`rules.rs`).
+    pub rules: Rules,
+    /// The shopper's history, read only by `rules.hide_bought`.
+    pub history: Vec<Event>,
 }
 
 impl Default for PlacementOptions {
@@ -21,6 +27,8 @@ impl Default for PlacementOptions {
         PlacementOptions {
             k: 10,
             filter: FilterSpec::default(),
+            rules: Rules::default(),
+            history: Vec::new(),
         }
     }
 }
@@ -43,10 +51,8 @@ impl Recommender {
             .catalog
             .together()
             .ok_or(RecommendError::MissingPlacement("bought-together table"))?;
-        let mut spec = options.filter.clone();
-        spec.exclude.extend_from_slice(items);
-        self.check_items(spec.exclude.iter().copied())?;
-        let filter = ItemFilter::new(&self.catalog, &spec)?;
+        let (filter, rules) = self.placement_filter(options, items)?;
+        let pinned = rules.pinned_items();
         let mut sources = items.to_vec();
         sources.sort_unstable();
         sources.dedup();
@@ -65,14 +71,50 @@ impl Recommender {
                 }
             }
         }
+        let sum_of = |j: u32| sums.iter().find(|&&(c, _)| c == j).map_or(0.0, |&(_, s)| s);
         let mut top = TopK::new(options.k);
-        for (index, score) in sums {
-            let candidate = Scored { index, score };
-            if top.accepts(&candidate) {
+        for &(index, sum) in &sums {
+            let candidate = Scored {
+                index,
+                score: rules.adjusted(index, sum),
+            };
+            if top.accepts(&candidate) && pinned.binary_search(&index).is_err() {
                 top.push(candidate);
             }
         }
-        Ok(top.into_sorted())
+        // A pinned item's score is its summed weight (0 when no cart item names it),
+        // adjusted.
+        let pins = rules
+            .pins(&filter, options.k)
+            .into_iter()
+            .map(|p| {
+                let score = rules.adjusted(p.item, sum_of(p.item));
+                (
+                    p.position,
+                    Scored {
+                        index: p.item,
+                        score,
+                    },
+                )
+            })
+            .collect();
+        Ok(place_pins(top.into_sorted(), pins, options.k))
+    }
+
+    /// The filter of a placement request (its filter, `also_excluded`, and the rules'
+    /// hidden items) and its resolved rules.
+    fn placement_filter(
+        &self,
+        options: &PlacementOptions,
+        also_excluded: &[u32],
+    ) -> Result<(ItemFilter<'_>, ResolvedRules), RecommendError> {
+        self.check_items(options.history.iter().map(|e| e.item))?;
+        let rules = options.rules.resolve(&self.catalog, &options.history)?;
+        let mut spec = options.filter.clone();
+        spec.exclude.extend_from_slice(also_excluded);
+        self.check_items(spec.exclude.iter().copied())?;
+        spec.exclude.extend_from_slice(&rules.hidden);
+        Ok((ItemFilter::new(&self.catalog, &spec)?, rules))
     }
 
     /// "Trending": the items with the highest time-decayed popularity the catalog was built
@@ -84,19 +126,31 @@ impl Recommender {
             .catalog
             .trending()
             .ok_or(RecommendError::MissingPlacement("trending score"))?;
-        self.check_items(options.filter.exclude.iter().copied())?;
-        let filter = ItemFilter::new(&self.catalog, &options.filter)?;
+        let (filter, rules) = self.placement_filter(options, &[])?;
+        let organic = filter.excluding_sorted(&rules.pinned_items());
+        let score = |i: u32| rules.adjusted(i, trending.scores[i as usize]);
         let mut top = TopK::new(options.k);
-        for (i, &score) in trending.scores.iter().enumerate() {
+        for i in 0..trending.scores.len() as u32 {
             let candidate = Scored {
-                index: i as u32,
-                score,
+                index: i,
+                score: score(i),
             };
-            if top.accepts(&candidate) && filter.allows(i as u32) {
+            if top.accepts(&candidate) && organic.allows(i) {
                 top.push(candidate);
             }
         }
-        Ok(top.into_sorted())
+        let pins = rules
+            .pins(&filter, options.k)
+            .into_iter()
+            .map(|p| {
+                let pinned = Scored {
+                    index: p.item,
+                    score: score(p.item),
+                };
+                (p.position, pinned)
+            })
+            .collect();
+        Ok(place_pins(top.into_sorted(), pins, options.k))
     }
 }
 
@@ -164,7 +218,11 @@ mod tests {
     #[test]
     fn together_honours_filters_availability_and_k() {
         let r = recommender();
-        let options = |filter: FilterSpec, k| PlacementOptions { k, filter };
+        let options = |filter: FilterSpec, k| PlacementOptions {
+            k,
+            filter,
+            ..PlacementOptions::default()
+        };
         let in_stock = FilterSpec {
             available_only: true,
             ..FilterSpec::default()
@@ -201,6 +259,7 @@ mod tests {
                 available_only: true,
                 ..FilterSpec::default()
             },
+            ..PlacementOptions::default()
         };
         assert_eq!(indices(&r.trending(&in_b).unwrap()), [4]);
     }

@@ -5,6 +5,7 @@
 
 use super::hybrid::Candidates;
 use super::options::{check_diversity, check_k, pool_size};
+use super::rules::{place_pins, HostScores, ResolvedRules, ScanRules};
 use super::{
     HistoryExclusion, RecommendOptions, Recommendations, Recommended, Recommender, SimilarOptions,
     Strategy,
@@ -37,6 +38,9 @@ pub struct ScanPlan<'r> {
     /// item, added to those items' scores inside the scan (empty without a hybrid). A
     /// backend that cannot add them runs [`ScanPlan::dense`] instead.
     pub(super) neighbour_terms: Vec<(u32, f32)>,
+    /// The merchandising rules' adjusted and pinned items: excluded by `filter`, scored on
+    /// the host and merged in [`Recommender::finish`] (see `rules.rs`).
+    pub(super) rules: ScanRules,
 }
 
 impl<'r> ScanPlan<'r> {
@@ -101,6 +105,9 @@ impl DenseMerge {
 }
 
 /// What [`Recommender::plan_recommend`] decided.
+// One plan per request, built once and moved into `complete`: boxing the scan would add an
+// allocation to every request to save a copy of a few hundred bytes.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum RecommendPlan<'r> {
     /// Answered without scoring (cold start).
@@ -168,7 +175,10 @@ impl Recommender {
     ) -> Result<RecommendPlan<'_>, RecommendError> {
         check_k(options.k)?;
         check_diversity(options.diversity)?;
+        self.check_items(history.iter().map(|e| e.item))?;
+        let rules = options.rules.resolve(&self.catalog, history)?;
         let mut spec = options.filter.clone();
+        spec.exclude.extend_from_slice(&rules.hidden);
         spec.exclude.extend(history.iter().filter_map(|e| {
             let excluded = match options.exclude_history {
                 HistoryExclusion::All => true,
@@ -181,24 +191,34 @@ impl Recommender {
         let filter = ItemFilter::new(&self.catalog, &spec)?;
 
         let Some(weights) = self.history_weights(history, &options.profile)? else {
-            let items = self.popular(&filter, options.k, options.context_category);
+            let items = self.popular(&filter, options.k, options.context_category, &rules);
             return Ok(RecommendPlan::Ready(Recommendations {
-                items: items
-                    .into_iter()
-                    .map(|s| Recommended {
-                        index: s.index,
-                        score: s.score,
-                        probability: None,
-                        interest: None,
-                    })
-                    .collect(),
+                items,
                 strategy: Strategy::Popular,
             }));
         };
+        let plan = self.plan_personal(history, &weights, filter, options)?;
+        Ok(match plan {
+            RecommendPlan::Ready(done) => RecommendPlan::Ready(done),
+            RecommendPlan::Scan(scan) => RecommendPlan::Scan(with_rules(scan, &rules)),
+            RecommendPlan::Interests(scans) => {
+                RecommendPlan::Interests(scans.into_iter().map(|s| with_rules(s, &rules)).collect())
+            }
+        })
+    }
+
+    /// The scans of a shopper with weighted history, before the merchandising rules.
+    fn plan_personal<'r>(
+        &'r self,
+        history: &[Event],
+        weights: &[(u32, f64)],
+        filter: ItemFilter<'r>,
+        options: &RecommendOptions,
+    ) -> Result<RecommendPlan<'r>, RecommendError> {
         if let Some(hybrid) = self.catalog.hybrid() {
-            return self.plan_hybrid(&hybrid, history, &weights, filter, options);
+            return self.plan_hybrid(&hybrid, history, weights, filter, options);
         }
-        let user = fold_in(&self.catalog, &weights)?;
+        let user = fold_in(&self.catalog, weights)?;
         if options.interests {
             let interests = self.interest_vectors(history, &options.profile)?;
             if interests.len() >= 2 {
@@ -225,10 +245,30 @@ impl Recommender {
         )
     }
 
-    /// The second half of a planned request: diversity and probabilities over the scan's
-    /// candidates (`result.top`, best first, as [`scan`] returns them).
+    /// The second half of a planned request: the merchandising rules' adjusted items
+    /// merged, diversity and probabilities over the scan's candidates (`result.top`, best
+    /// first, as [`scan`] returns them), then the pins placed.
     pub fn finish(&self, plan: &ScanPlan<'_>, result: ScanResult) -> Vec<Recommended> {
+        let host = self.host_scores(plan);
+        let log_partition = result.log_partition;
+        let organic = self.finish_organic(plan, result, &host);
+        place_scan_pins(organic, &host, log_partition, plan.k)
+    }
+
+    /// The plan's adjusted and pinned items scored on the host (`rules.rs`).
+    pub(super) fn host_scores(&self, plan: &ScanPlan<'_>) -> HostScores {
+        plan.rules.score(self, &plan.scoring())
+    }
+
+    /// [`Recommender::finish`] without the pins.
+    pub(super) fn finish_organic(
+        &self,
+        plan: &ScanPlan<'_>,
+        result: ScanResult,
+        host: &HostScores,
+    ) -> Vec<Recommended> {
         let ScanResult { top, log_partition } = result;
+        let top = host.merge(top, plan.pool);
         let ranked = if plan.diversity > 0.0 {
             diversify(&self.catalog, &top, plan.k, plan.diversity)
         } else {
@@ -236,11 +276,15 @@ impl Recommender {
         };
         ranked
             .into_iter()
-            .map(|s| Recommended {
-                index: s.index,
-                score: s.score,
-                probability: log_partition.map(|lse| ((s.score as f64) - lse).exp() as f32),
-                interest: None,
+            .map(|s| {
+                // The probability is the model's: of the score before any boost or bury.
+                let raw = host.raw(s.index).unwrap_or(s.score);
+                Recommended {
+                    index: s.index,
+                    score: s.score,
+                    probability: log_partition.map(|lse| ((raw as f64) - lse).exp() as f32),
+                    interest: None,
+                }
             })
             .collect()
     }
@@ -255,15 +299,18 @@ impl Recommender {
         check_k(options.k)?;
         check_diversity(options.diversity)?;
         self.check_items(std::iter::once(item))?;
+        self.check_items(options.history.iter().map(|e| e.item))?;
+        let rules = options.rules.resolve(&self.catalog, &options.history)?;
         let mut spec = options.filter.clone();
         spec.exclude.push(item);
+        spec.exclude.extend_from_slice(&rules.hidden);
         self.check_items(spec.exclude.iter().copied())?;
         let filter = ItemFilter::new(&self.catalog, &spec)?;
         let inverse_norms = self.inverse_norms();
         let mut query = self.catalog.row(item as usize);
         let scale = inverse_norms[item as usize];
         query.iter_mut().for_each(|v| *v *= scale);
-        Ok(ScanPlan {
+        let plan = ScanPlan {
             query: Some(Query::new(&query)),
             filter,
             pool: pool_size(options.k, options.diversity),
@@ -273,8 +320,49 @@ impl Recommender {
             k: options.k,
             diversity: options.diversity,
             neighbour_terms: Vec::new(),
-        })
+            rules: ScanRules::default(),
+        };
+        Ok(with_rules(plan, &rules))
     }
+}
+
+/// `plan` under the merchandising rules: their adjusted and pinned items (those the
+/// filter allows) leave the scan, to be scored on the host in [`Recommender::finish`].
+fn with_rules<'r>(plan: ScanPlan<'r>, rules: &ResolvedRules) -> ScanPlan<'r> {
+    let (scan_rules, excluded) = rules.for_scan(&plan.filter, plan.k);
+    if scan_rules.is_empty() {
+        // Every item a rule touches is filtered out anyway.
+        return plan;
+    }
+    ScanPlan {
+        filter: plan.filter.excluding_sorted(&excluded),
+        rules: scan_rules,
+        ..plan
+    }
+}
+
+/// `organic` with the plan's pins placed (`rules::place_pins`), each with its adjusted
+/// score and its model probability.
+pub(super) fn place_scan_pins(
+    organic: Vec<Recommended>,
+    host: &HostScores,
+    log_partition: Option<f64>,
+    k: usize,
+) -> Vec<Recommended> {
+    let pins = host
+        .pins()
+        .iter()
+        .map(|&(position, s)| {
+            let pinned = Recommended {
+                index: s.index,
+                score: s.adjusted,
+                probability: log_partition.map(|lse| ((s.raw as f64) - lse).exp() as f32),
+                interest: None,
+            };
+            (position, pinned)
+        })
+        .collect();
+    place_pins(organic, pins, k)
 }
 
 /// The scan of a personalized list for the shopper (or interest) vector `user`.
@@ -293,5 +381,6 @@ fn personal_scan<'r>(
         k: options.k,
         diversity: options.diversity,
         neighbour_terms: Vec::new(),
+        rules: ScanRules::default(),
     }
 }

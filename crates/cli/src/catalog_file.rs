@@ -44,6 +44,7 @@ pub fn build_catalog(spec: &CatalogSpec<'_>) -> Result<Vec<u8>> {
             id: id.clone(),
             title: info.title.clone(),
             image_url: info.image_url.clone(),
+            tags: info.tags.clone(),
             category: info.category.clone(),
             price: info.price,
             available: info.available.unwrap_or(true),

@@ -291,3 +291,53 @@ fn golden_files_reproduce_from_the_written_catalog() {
         "lists are personal, not one list for all"
     );
 }
+
+#[test]
+fn train_ships_item_tags_and_inspect_shows_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = common::write(dir.path(), "events.csv", &purchase_log());
+    let mut items = String::from("id,title,tags\n");
+    for i in 0..40 {
+        let tags = match i % 3 {
+            0 => "sale|new",
+            1 => "",
+            _ => "clearance",
+        };
+        let _ = writeln!(items, "p{i},Product {i},{tags}");
+    }
+    let items = common::write(dir.path(), "items.csv", &items);
+    let out = dir.path().join("catalog.safetensors");
+    let run = common::shopwindow(&[
+        "-q",
+        "train",
+        "--interactions",
+        events.to_str().unwrap(),
+        "--items",
+        items.to_str().unwrap(),
+        "--factors",
+        "4",
+        "--iterations",
+        "2",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let catalog = Catalog::from_bytes(std::fs::read(&out).unwrap()).unwrap();
+    assert!(catalog.has_tags());
+    let tags = |id: &str| {
+        let i = catalog.index_of(id).unwrap() as usize;
+        catalog.tags(i).map(str::to_string).collect::<Vec<_>>()
+    };
+    assert_eq!(tags("p3"), ["sale", "new"]);
+    assert!(tags("p4").is_empty());
+    assert_eq!(tags("p5"), ["clearance"]);
+
+    let inspect = common::shopwindow(&["inspect", out.to_str().unwrap(), "--items", "40"]);
+    assert!(inspect.status.success(), "{}", common::text(&inspect));
+    let text = String::from_utf8_lossy(&inspect.stdout);
+    assert!(
+        text.contains("tags: 3 distinct on 27 of 40 items"),
+        "{text}"
+    );
+    assert!(text.contains("tags sale|new"), "{text}");
+}

@@ -186,3 +186,20 @@ fn items_file_columns_by_name() {
         .to_string();
     assert!(error.contains("id column"), "{error}");
 }
+
+#[test]
+fn items_file_tags_column_splits_on_the_bar() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::write(
+        dir.path(),
+        "items.csv",
+        "id,tags\n\
+         a,sale| new ||summer\n\
+         b,\n\
+         c,clearance\n",
+    );
+    let (items, _, _) = read_items(&path, b',', BadRowPolicy::Fail).unwrap();
+    assert_eq!(items["a"].tags, ["sale", "new", "summer"]);
+    assert!(items["b"].tags.is_empty());
+    assert_eq!(items["c"].tags, ["clearance"]);
+}

@@ -48,6 +48,7 @@ pub fn clustered_catalog(dtype: VectorDtype, n: usize, d: usize, seed: u64) -> V
             id: format!("item-{i}"),
             title: None,
             image_url: None,
+            tags: Vec::new(),
             category: Some(CLUSTER_CATEGORIES[category].to_string()),
             price: Some(1.0 + rng.below(10_000) as f32 / 100.0),
             available: i % 5 != 2,

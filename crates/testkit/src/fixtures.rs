@@ -57,6 +57,21 @@ pub fn golden_catalog(dtype: VectorDtype) -> Vec<u8> {
 
 /// The builder of [`golden_catalog`], holding its items.
 fn golden_builder(dtype: VectorDtype) -> CatalogBuilder {
+    golden_builder_tagged(dtype, &|_| Vec::new())
+}
+
+/// The golden catalog (f32) with merchandising tags: `tags(i)` for item i.
+pub fn golden_tagged_catalog(tags: &dyn Fn(usize) -> Vec<String>) -> Vec<u8> {
+    golden_builder_tagged(VectorDtype::F32, tags)
+        .to_bytes()
+        .expect("the golden catalog is valid")
+}
+
+/// [`golden_builder`] with `tags(i)` on item i.
+fn golden_builder_tagged(
+    dtype: VectorDtype,
+    tags: &dyn Fn(usize) -> Vec<String>,
+) -> CatalogBuilder {
     let mut rng = Xorshift::new(2024);
     let centers: Vec<Vec<f32>> = (0..GOLDEN_CATEGORIES.len())
         .map(|_| (0..GOLDEN_DIM).map(|_| rng.signed()).collect())
@@ -80,6 +95,7 @@ fn golden_builder(dtype: VectorDtype) -> CatalogBuilder {
             id: format!("sku-{i:04}"),
             title: Some(format!("{} no. {i}", GOLDEN_CATEGORIES[category])),
             image_url: None,
+            tags: tags(i),
             category: Some(GOLDEN_CATEGORIES[category].to_string()),
             price: Some(5.0 + (i * 37 % 200) as f32 * 0.5),
             available: i % 7 != 3,

@@ -7,4 +7,5 @@ pub mod golden;
 pub mod hybrid_golden;
 pub mod placement_golden;
 pub mod properties;
+pub mod rules_golden;
 pub mod segment_golden;

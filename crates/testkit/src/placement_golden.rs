@@ -37,6 +37,11 @@ const K: usize = 4;
 /// lifts falling with m and varying with i; every 5th item has no partners. Trending favours
 /// items whose index ends in a small digit, independently of popularity.
 pub fn golden_placement_catalog() -> Vec<u8> {
+    with_golden_placements(&golden_catalog(VectorDtype::F32))
+}
+
+/// `catalog` (the golden items) with [`golden_placement_catalog`]'s placement tables.
+pub fn with_golden_placements(catalog: &[u8]) -> Vec<u8> {
     let n = GOLDEN_ITEMS;
     let c = GOLDEN_CATEGORIES.len();
     let mut ids = vec![EMPTY_SLOT; n * K];
@@ -62,7 +67,7 @@ pub fn golden_placement_catalog() -> Vec<u8> {
             as_of: Some(1_767_225_600),
         }),
     };
-    with_placements(&golden_catalog(VectorDtype::F32), &spec).expect("valid placement tables")
+    with_placements(catalog, &spec).expect("valid placement tables")
 }
 
 /// One call: `together(itemIds, options)`, `trending(options)` or

@@ -119,6 +119,7 @@ pub fn item_result(
             .filter(|url| !url.is_empty())
             .map(str::to_string),
         available: catalog.availability().is_none_or(|a| a[i] != 0),
+        tags: catalog.tags(i).map(str::to_string).collect(),
         interest: None,
     }
 }
@@ -165,6 +166,100 @@ pub fn recommend_options(
             .transpose()?,
         profile: profile_config(options),
         interests: options.interests.unwrap_or(false),
+        rules: rules(catalog, options.rules.as_ref(), options.now)?,
+    })
+}
+
+/// The core's rules from the JS object: category names to indices (an unknown name is an
+/// error, as in `filters`), ids to indices (ids the catalog lacks are skipped: a store's
+/// lists may name items this catalog build does not have).
+pub fn rules(
+    catalog: &Catalog,
+    rules: Option<&dto::Rules>,
+    now: Option<f64>,
+) -> Result<recommend::Rules, RecommendError> {
+    let Some(rules) = rules else {
+        return Ok(recommend::Rules::default());
+    };
+    let categories = |field: &'static str, names: &[String]| {
+        names
+            .iter()
+            .map(|name| {
+                catalog
+                    .category_by_name(name)
+                    .ok_or_else(|| RecommendError::InvalidOption {
+                        name: field,
+                        reason: format!("the catalog has no category named {name:?}"),
+                    })
+            })
+            .collect::<Result<Vec<u32>, _>>()
+    };
+    let known =
+        |ids: &[String]| -> Vec<u32> { ids.iter().filter_map(|id| catalog.index_of(id)).collect() };
+    let adjust = rules
+        .boosts
+        .iter()
+        .flatten()
+        .map(|b| {
+            Ok(recommend::Adjustment {
+                select: recommend::Selector {
+                    categories: b
+                        .categories
+                        .as_deref()
+                        .map(|c| categories("rules.boosts.categories", c))
+                        .transpose()?,
+                    price_min: b.price_min,
+                    price_max: b.price_max,
+                    tags: b.tags.clone(),
+                    items: b.ids.as_deref().map(known),
+                },
+                add: b.add,
+            })
+        })
+        .collect::<Result<Vec<_>, RecommendError>>()?;
+    // A pin on an id the catalog lacks is dropped; its position stays free. Positions and
+    // duplicates are still checked over every pin given.
+    let mut pins = Vec::new();
+    for (p, pin) in rules.pins.iter().flatten().enumerate() {
+        let clash = rules.pins.iter().flatten().take(p);
+        if let Some(q) = clash.clone().position(|o| o.position == pin.position) {
+            return Err(RecommendError::InvalidOption {
+                name: "rules.pins.position",
+                reason: format!("pins {q} and {p} both take position {}", pin.position),
+            });
+        }
+        if let Some(q) = clash.clone().position(|o| o.id == pin.id) {
+            return Err(RecommendError::InvalidOption {
+                name: "rules.pins.id",
+                reason: format!("pins {q} and {p} both pin {:?}", pin.id),
+            });
+        }
+        if let Some(item) = catalog.index_of(&pin.id) {
+            pins.push(recommend::Pin {
+                item,
+                position: pin.position,
+            });
+        }
+    }
+    let hide_bought = rules
+        .hide_bought_days
+        .map(|days| {
+            let now_ms = now.ok_or_else(|| RecommendError::InvalidOption {
+                name: "now",
+                reason: "rules.hideBoughtDays needs \"now\" (ms since the epoch)".into(),
+            })?;
+            Ok::<_, RecommendError>(recommend::HideBought { days, now_ms })
+        })
+        .transpose()?;
+    Ok(recommend::Rules {
+        adjust,
+        pins,
+        never_show: known(rules.never_show.as_deref().unwrap_or_default()),
+        never_show_categories: categories(
+            "rules.neverShowCategories",
+            rules.never_show_categories.as_deref().unwrap_or_default(),
+        )?,
+        hide_bought,
     })
 }
 
@@ -221,6 +316,8 @@ pub fn similar_options(
             options.exclude.as_deref(),
         )?,
         diversity: options.diversity.unwrap_or(0.0),
+        rules: rules(catalog, options.rules.as_ref(), options.now)?,
+        history: resolve_history(catalog, options.history.as_deref().unwrap_or_default()).0,
     };
     Ok((item, core_options))
 }
@@ -288,6 +385,8 @@ fn placement_options(
     Ok(recommend::PlacementOptions {
         k: options.k.unwrap_or(DEFAULT_K),
         filter,
+        rules: rules(catalog, options.rules.as_ref(), options.now)?,
+        history: resolve_history(catalog, options.history.as_deref().unwrap_or_default()).0,
     })
 }
 
@@ -426,6 +525,7 @@ pub fn info(catalog: &Catalog) -> dto::CatalogInfo {
         has_prices: catalog.prices().is_some(),
         has_availability: catalog.availability().is_some(),
         has_titles: catalog.title(0).is_some(),
+        has_tags: catalog.has_tags(),
         created: meta.created.clone(),
         source: meta.source.clone(),
         byte_length: catalog.byte_len(),

@@ -104,6 +104,70 @@ pub struct RecommendOptions {
     /// that is one interest gets the usual list.
     #[tsify(optional)]
     pub interests: Option<bool>,
+    /// Merchandising rules (boost / bury, pins, never show, hide recently bought).
+    #[tsify(optional)]
+    pub rules: Option<Rules>,
+}
+
+/// Merchandising rules, applied by the engine after scoring on every backend alike
+/// (ARCHITECTURE.md, "Merchandising rules"). Every field is optional; unknown fields,
+/// wrong types and out-of-range values are errors.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Rules {
+    /// Boosts (`add > 0`) and buries (`add < 0`), at most 64: each item's score becomes
+    /// `score + Σ add` over the rules that select it, and the list is ranked by that.
+    /// `probability` stays the model's.
+    #[tsify(optional)]
+    pub boosts: Option<Vec<Boost>>,
+    /// Items shown at fixed 0-based positions (at most 64, positions below 1000, each
+    /// position and id once), when the catalog has them and the request's filters, exclusions
+    /// and these rules allow them. Ids the catalog lacks are skipped.
+    #[tsify(optional)]
+    pub pins: Option<Vec<PinRule>>,
+    /// Item ids never returned (ids the catalog lacks are skipped).
+    #[tsify(optional)]
+    pub never_show: Option<Vec<String>>,
+    /// Categories (names as in the catalog) whose items are never returned.
+    #[tsify(optional)]
+    pub never_show_categories: Option<Vec<String>>,
+    /// Never return what the shopper bought (history events of type "purchase") in the last
+    /// this many days before `now` (0 < days ≤ 3650); a purchase without a timestamp counts
+    /// as bought now.
+    #[tsify(optional)]
+    pub hide_bought_days: Option<f64>,
+}
+
+/// One boost or bury: `add` goes to every item that matches all the selectors given (at
+/// least one).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Boost {
+    /// The item's category is one of these (names as in the catalog).
+    #[tsify(optional)]
+    pub categories: Option<Vec<String>>,
+    /// The item's price is at least this.
+    #[tsify(optional)]
+    pub price_min: Option<f32>,
+    /// The item's price is at most this.
+    #[tsify(optional)]
+    pub price_max: Option<f32>,
+    /// The item carries one of these tags (the catalog's `item.tags`).
+    #[tsify(optional)]
+    pub tags: Option<Vec<String>>,
+    /// The item is one of these ids (ids the catalog lacks are skipped).
+    #[tsify(optional)]
+    pub ids: Option<Vec<String>>,
+    /// Added to the score (in the list's own score units); finite, |add| ≤ 1e6.
+    pub add: f32,
+}
+
+/// Item `id` at 0-based `position`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PinRule {
+    pub id: String,
+    pub position: usize,
 }
 
 /// Options of `similar`.
@@ -118,6 +182,15 @@ pub struct SimilarOptions {
     pub exclude: Option<Vec<String>>,
     #[tsify(optional)]
     pub diversity: Option<f32>,
+    /// Merchandising rules.
+    #[tsify(optional)]
+    pub rules: Option<Rules>,
+    /// The shopper's history, read only by `rules.hideBoughtDays`.
+    #[tsify(optional)]
+    pub history: Option<Vec<HistoryEvent>>,
+    /// "Now" for `rules.hideBoughtDays`, ms since the epoch (default `Date.now()`).
+    #[tsify(optional)]
+    pub now: Option<f64>,
 }
 
 /// Options of `together` and `trending`. Every field is optional.
@@ -135,6 +208,15 @@ pub struct PlacementOptions {
     /// Item ids never to return (`together`'s own items never come back anyway).
     #[tsify(optional)]
     pub exclude: Option<Vec<String>>,
+    /// Merchandising rules.
+    #[tsify(optional)]
+    pub rules: Option<Rules>,
+    /// The shopper's history, read only by `rules.hideBoughtDays`.
+    #[tsify(optional)]
+    pub history: Option<Vec<HistoryEvent>>,
+    /// "Now" for `rules.hideBoughtDays`, ms since the epoch (default `Date.now()`).
+    #[tsify(optional)]
+    pub now: Option<f64>,
 }
 
 /// The answer of `together` and `trending`.
@@ -222,6 +304,10 @@ pub struct ItemResult {
     #[tsify(optional)]
     pub image_url: Option<String>,
     pub available: bool,
+    /// The item's merchandising tags (catalogs with `item.tags`); absent when it has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[tsify(optional)]
+    pub tags: Vec<String>,
     /// With `interests: true`: the interest that proposed the item (0 = the one with most
     /// history items); absent when the list came from one vector.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -275,6 +361,9 @@ pub struct CatalogInfo {
     pub has_prices: bool,
     pub has_availability: bool,
     pub has_titles: bool,
+    /// Whether the catalog ships merchandising tags (`item.tags`).
+    #[serde(default)]
+    pub has_tags: bool,
     #[tsify(optional)]
     pub created: Option<String>,
     #[tsify(optional)]
@@ -502,7 +591,18 @@ mod tests {
     #[test]
     fn option_names_come_from_the_option_types() {
         let names = |method| option_names(method).unwrap();
-        assert_eq!(names("similar"), ["k", "filters", "exclude", "diversity"]);
+        assert_eq!(
+            names("similar"),
+            [
+                "k",
+                "filters",
+                "exclude",
+                "diversity",
+                "rules",
+                "history",
+                "now"
+            ]
+        );
         assert_eq!(names("segment"), ["eventWeights", "halfLifeDays", "now"]);
         assert_eq!(
             names("rerank"),

@@ -105,10 +105,18 @@ fn error(err: impl std::fmt::Display) -> JsError {
 
 /// Options whose "now" defaults to the page's clock.
 fn with_clock(mut options: dto::RecommendOptions) -> dto::RecommendOptions {
-    if options.half_life_days.is_some() && options.now.is_none() {
-        options.now = Some(js_sys::Date::now());
+    if options.half_life_days.is_some() {
+        options.now.get_or_insert_with(js_sys::Date::now);
     }
+    rules_clock(options.rules.as_ref(), &mut options.now);
     options
+}
+
+/// `now` defaults to the page's clock when the rules hide recent purchases.
+fn rules_clock(rules: Option<&dto::Rules>, now: &mut Option<f64>) {
+    if rules.is_some_and(|r| r.hide_bought_days.is_some()) {
+        now.get_or_insert_with(js_sys::Date::now);
+    }
 }
 
 /// The option names `method` ("recommend", "probability", "similar", "segment", "together",
@@ -151,7 +159,8 @@ impl Recommender {
         #[wasm_bindgen(js_name = itemId)] item_id: &str,
         #[wasm_bindgen(unchecked_param_type = "SimilarOptions | undefined")] options: JsValue,
     ) -> Result<JsValue, JsError> {
-        let options: dto::SimilarOptions = from_js(options, "similar options")?;
+        let mut options: dto::SimilarOptions = from_js(options, "similar options")?;
+        rules_clock(options.rules.as_ref(), &mut options.now);
         to_js(&api::similar(&self.engine(), item_id, &options).map_err(error)?)
     }
 
@@ -166,7 +175,8 @@ impl Recommender {
         #[wasm_bindgen(unchecked_param_type = "PlacementOptions | undefined")] options: JsValue,
     ) -> Result<JsValue, JsError> {
         let item_ids: Vec<String> = required_from_js(item_ids, "item ids")?;
-        let options: dto::PlacementOptions = from_js(options, "together options")?;
+        let mut options: dto::PlacementOptions = from_js(options, "together options")?;
+        rules_clock(options.rules.as_ref(), &mut options.now);
         to_js(&api::together(&self.engine(), &item_ids, &options).map_err(error)?)
     }
 
@@ -177,7 +187,8 @@ impl Recommender {
         &self,
         #[wasm_bindgen(unchecked_param_type = "PlacementOptions | undefined")] options: JsValue,
     ) -> Result<JsValue, JsError> {
-        let options: dto::PlacementOptions = from_js(options, "trending options")?;
+        let mut options: dto::PlacementOptions = from_js(options, "trending options")?;
+        rules_clock(options.rules.as_ref(), &mut options.now);
         to_js(&api::trending(&self.engine(), &options).map_err(error)?)
     }
 

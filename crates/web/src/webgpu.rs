@@ -21,7 +21,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::backend::{self, Decision};
 use crate::dto::{self, BackendChoice, BackendStatus};
-use crate::{api, error, from_js, to_js, with_clock, Recommender, Shared};
+use crate::{api, error, from_js, rules_clock, to_js, with_clock, Recommender, Shared};
 
 /// Reads `BackendOptions` (`{ backend?, maxChunkBytes? }`). By hand rather than with
 /// serde: a serde_json deserializer per type costs kilobytes of wasm, and this object has
@@ -322,10 +322,11 @@ impl Recommender {
         #[wasm_bindgen(js_name = itemId)] item_id: String,
         #[wasm_bindgen(unchecked_param_type = "SimilarOptions | undefined")] options: JsValue,
     ) -> Promise {
-        let options: dto::SimilarOptions = match from_js(options, "similar options") {
+        let mut options: dto::SimilarOptions = match from_js(options, "similar options") {
             Ok(options) => options,
             Err(e) => return rejected(e),
         };
+        rules_clock(options.rules.as_ref(), &mut options.now);
         let shared = self.shared.clone();
         // See `Shared::select` on holding the engine across the GPU wait.
         #[allow(clippy::await_holding_refcell_ref)]

@@ -75,13 +75,14 @@ impl Call {
         }
     }
 
-    /// Whether the list is not in score order: diversified (MMR) or interleaved across
-    /// interests.
+    /// Whether the list is not in score order: diversified (MMR), interleaved across
+    /// interests, or with pinned items.
     fn diversified(&self) -> bool {
         match self {
             Call::Recommend { options, .. } | Call::Similar { options, .. } => {
                 options["diversity"].as_f64().unwrap_or(0.0) > 0.0
                     || options["interests"].as_bool().unwrap_or(false)
+                    || options["rules"]["pins"].is_array()
             }
         }
     }
@@ -171,6 +172,35 @@ fn calls(id: impl Fn(usize) -> String, cats: [&str; 2]) -> Vec<(&'static str, Ca
             Call::Similar {
                 item: id(7),
                 options: json!({ "k": 8, "exclude": [id(13)], "filters": { "availableOnly": true, "priceMax": 90 } }),
+            },
+        ),
+        (
+            "merchandising rules: boost, bury, pins, never show (applied after the GPU scan)",
+            Call::Recommend {
+                history: json!([
+                    { "itemId": id(0), "type": "view" },
+                    { "itemId": id(2), "type": "purchase" },
+                ]),
+                options: json!({ "k": 10, "probabilities": true, "rules": {
+                    "boosts": [
+                        { "categories": [cats[1]], "add": 0.5 },
+                        { "priceMin": 70, "add": -0.5 },
+                        { "ids": [id(9), id(15)], "add": 2.0 }
+                    ],
+                    "pins": [{ "id": id(40), "position": 1 }],
+                    "neverShow": [id(6), id(12)]
+                } }),
+            },
+        ),
+        (
+            "similar with rules",
+            Call::Similar {
+                item: id(7),
+                options: json!({ "k": 8, "rules": {
+                    "boosts": [{ "categories": [cats[0]], "add": 0.3 }],
+                    "pins": [{ "id": id(3), "position": 0 }],
+                    "neverShowCategories": [cats[1]]
+                } }),
             },
         ),
     ]

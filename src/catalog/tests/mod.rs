@@ -302,6 +302,8 @@ fn rt_items() -> Vec<ItemRecord> {
             // Item 3 has no title: the table stores "" for it.
             title: (i != 3).then(|| format!("Title {i} – ünïcødé")),
             image_url: Some(format!("https://cdn.example/{i}.webp")),
+            // Item 0 has no tags: the table stores "" for it.
+            tags: (0..i % 3).map(|t| format!("tag{t}")).collect(),
             category: Some(categories[(i * 7) % 3].to_string()),
             price: Some(i as f32 * 2.5 + 0.99),
             available: i % 3 != 1,

@@ -55,6 +55,7 @@ fn check_metadata_round_trip(catalog: &Catalog) {
         assert_eq!(catalog.id(i), item.id);
         assert_eq!(catalog.title(i), Some(item.title.as_deref().unwrap_or("")));
         assert_eq!(catalog.image_url(i), item.image_url.as_deref());
+        assert_eq!(catalog.tags(i).collect::<Vec<_>>(), item.tags);
         let category = catalog.category(i).unwrap();
         assert_eq!(catalog.category_name(category), item.category.as_deref());
         assert_eq!(

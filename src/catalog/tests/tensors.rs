@@ -44,6 +44,36 @@ fn half_of_an_optional_string_table_is_rejected() {
 }
 
 #[test]
+fn tags_are_a_string_table_of_one_entry_per_item() {
+    // Optional like titles: a blob without offsets, or a table of the wrong length, is a
+    // broken writer.
+    let blob = b"sale|newsale".to_vec();
+    let with_tags = |offsets: &[u32]| {
+        Spec::valid()
+            .set(names::TAGS_UTF8, Dtype::U8, &[blob.len()], blob.clone())
+            .set(
+                names::TAGS_OFFSETS,
+                Dtype::U32,
+                &[offsets.len()],
+                offsets.iter().flat_map(|o| o.to_le_bytes()).collect(),
+            )
+    };
+    let catalog = with_tags(&[0, 8, 8, 12]).load().unwrap();
+    assert!(catalog.has_tags());
+    assert_eq!(catalog.tags(0).collect::<Vec<_>>(), ["sale", "new"]);
+    assert_eq!(catalog.tags(1).count(), 0);
+    assert_eq!(catalog.tags_text(2), Some("sale"));
+    assert!(matches!(
+        with_tags(&[0, 8, 12]).reject(),
+        CatalogError::StringTable { .. }
+    ));
+    let err = with_tags(&[0, 8, 8, 12])
+        .without(names::TAGS_OFFSETS)
+        .reject();
+    assert_eq!(err, CatalogError::MissingTensor(names::TAGS_OFFSETS));
+}
+
+#[test]
 fn i8_vectors_without_scale_are_rejected() {
     let q: Vec<u8> = [1i8, -2, 3, -4, 5, -6].iter().map(|&v| v as u8).collect();
     let err = Spec::valid()
@@ -68,6 +98,9 @@ fn optional_columns_may_all_be_absent() {
         .expect("vectors and ids are enough");
     assert_eq!(catalog.title(0), None);
     assert_eq!(catalog.image_url(0), None);
+    assert!(!catalog.has_tags());
+    assert_eq!(catalog.tags_text(0), None);
+    assert_eq!(catalog.tags(0).count(), 0);
     assert_eq!(catalog.popularity(), None);
     assert_eq!(catalog.prices(), None);
     assert_eq!(catalog.availability(), None);

@@ -49,3 +49,17 @@ fn builder_output_is_validated_by_the_reader() {
         Err(CatalogError::DuplicateId { id, .. }) if id == "x"
     ));
 }
+
+#[test]
+fn builder_rejects_tags_that_would_not_read_back() {
+    for bad in ["", "a|b"] {
+        let mut builder = CatalogBuilder::new(1);
+        let mut item = ItemRecord::new("x");
+        item.tags = vec!["ok".into(), bad.into()];
+        let err = builder.push(item, &[1.0]).unwrap_err();
+        assert!(
+            matches!(&err, CatalogError::StringTable { name, .. } if name == names::TAGS_UTF8),
+            "{err}"
+        );
+    }
+}

@@ -124,6 +124,17 @@ pub fn summarize(catalog: &Catalog, list: usize) -> Result<String> {
         let in_stock = available.iter().filter(|&&a| a != 0).count();
         let _ = writeln!(out, "  in stock: {in_stock} of {n}");
     }
+    if catalog.has_tags() {
+        let tagged = (0..n).filter(|&i| catalog.tags(i).next().is_some()).count();
+        let mut distinct: Vec<&str> = (0..n).flat_map(|i| catalog.tags(i)).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let _ = writeln!(
+            out,
+            "  tags: {} distinct on {tagged} of {n} items",
+            distinct.len()
+        );
+    }
     if let Some(segments) = catalog.segments() {
         let _ = writeln!(
             out,
@@ -162,6 +173,9 @@ pub fn summarize(catalog: &Catalog, list: usize) -> Result<String> {
         }
         if let Some(pop) = catalog.popularity() {
             let _ = write!(out, "  popularity {}", pop[i]);
+        }
+        if catalog.tags(i).next().is_some() {
+            let _ = write!(out, "  tags {}", catalog.tags_text(i).unwrap_or(""));
         }
         let _ = writeln!(out, "  |y| {:.4}", norms[i]);
     }

@@ -9,6 +9,7 @@
 //! | `available`, `in_stock` | `1/0`, `true/false`, `yes/no` |
 //! | `image_url`, `image` | image URL |
 //! | `popularity` | non-negative popularity for cold start (else: interaction counts) |
+//! | `tags` | merchandising tags separated by `|` (`sale|new`); blanks around a tag are trimmed |
 //!
 //! Other columns are ignored. Empty cells mean "not given".
 
@@ -28,6 +29,7 @@ struct Columns {
     available: Option<usize>,
     image_url: Option<usize>,
     popularity: Option<usize>,
+    tags: Option<usize>,
 }
 
 impl Columns {
@@ -57,6 +59,7 @@ impl Columns {
             available: find(&["available", "in_stock", "availability"]),
             image_url: find(&["image_url", "image", "image_link"]),
             popularity: find(&["popularity"]),
+            tags: find(&["tags"]),
         })
     }
 }
@@ -120,8 +123,19 @@ fn parse_item(columns: &Columns, record: &csv::StringRecord) -> Result<(String, 
             available,
             image_url: cell(columns.image_url).map(str::to_string),
             popularity: non_negative("popularity", columns.popularity)?,
+            tags: parse_tags(cell(columns.tags)),
         },
     ))
+}
+
+/// `a|b|c` as tags; empty fields (`a||b`, a trailing `|`) are dropped.
+fn parse_tags(text: Option<&str>) -> Vec<String> {
+    text.unwrap_or("")
+        .split('|')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn parse_flag(text: &str) -> Option<bool> {

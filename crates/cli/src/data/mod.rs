@@ -147,6 +147,8 @@ pub struct ItemInfo {
     pub available: Option<bool>,
     pub image_url: Option<String>,
     pub popularity: Option<f32>,
+    /// Merchandising tags (the items file's `tags` column, `a|b|c`).
+    pub tags: Vec<String>,
 }
 
 /// Item metadata by item id.

@@ -113,6 +113,7 @@ fn list_for(
     let options = PlacementOptions {
         k,
         filter: FilterSpec::default(),
+        ..PlacementOptions::default()
     };
     let fill = |mut list: Vec<u32>| {
         for &j in popular {
