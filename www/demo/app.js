@@ -83,7 +83,12 @@ async function showPreview() {
 
 // ---- routing: #/ (home), #/category/NAME, #/item/ID -----------------------------------
 
+/** Counts route() calls, so only the latest one to finish marks the page as routed. */
+let routes = 0;
+
 async function route({ track = true } = {}) {
+  const call = ++routes;
+  delete document.body.dataset.routed;
   const [, kind, value] = location.hash.split('/');
   const arg = value ? decodeURIComponent(value) : null;
   if (kind === 'item' && arg) {
@@ -95,6 +100,9 @@ async function route({ track = true } = {}) {
   }
   await showBanner(kind === 'item' ? 'product' : kind === 'category' ? 'category' : 'home');
   await refreshPersonal();
+  // Every list of this page is drawn (the grid's order can change with the history, so a
+  // click on a card by position must wait for it): tests and embedding code read this.
+  if (call === routes) document.body.dataset.routed = decodeURIComponent(location.hash || '#/');
 }
 
 // ---- the campaign banner: chosen on this device, rewarded by a click ---------------------

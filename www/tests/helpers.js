@@ -107,9 +107,13 @@ export async function clickProduct(page, selector, index) {
   const id = await card.getAttribute('data-item-id');
   const before = await page.textContent('#data-count');
   await card.click();
+  // The product page is done when its route has drawn every list: the grid below it is
+  // redrawn in the store's order, so the next click by position must wait for that.
   await page.waitForFunction(
     ([id, before]) =>
-      document.getElementById('product-id')?.textContent === id && document.getElementById('data-count').textContent !== before,
+      document.getElementById('product-id')?.textContent === id &&
+      document.getElementById('data-count').textContent !== before &&
+      document.body.dataset.routed === `#/item/${id}`,
     [id, before],
   );
   return id;
