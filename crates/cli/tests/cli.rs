@@ -39,6 +39,92 @@ fn items_csv() -> String {
     text
 }
 
+/// Products named after their taste cluster (p0..p39 bought; n0..n3 new, one per cluster).
+fn items_with_new_products() -> String {
+    const WORDS: [&str; 4] = ["garden trowel", "kitchen knife", "wooden toy", "poetry book"];
+    let mut text = String::from("id,title,description,brand,category\n");
+    for i in 0..40 {
+        let c = i / 10;
+        let _ = writeln!(text, "p{i},{} {i},A {} for you,Brand{c},group {c}", WORDS[c], WORDS[c]);
+    }
+    for c in 0..4 {
+        let _ = writeln!(text, "n{c},new {},A {} for you,Brand{c},group {c}", WORDS[c], WORDS[c]);
+    }
+    text
+}
+
+/// Trains on the purchase log with `extra` flags; the catalog and `inspect`'s report.
+fn train_with_new_products(extra: &[&str]) -> (Catalog, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let events = common::write(dir.path(), "events.csv", &purchase_log());
+    let items = common::write(dir.path(), "items.csv", &items_with_new_products());
+    let out = dir.path().join("catalog.safetensors");
+    let mut args = vec![
+        "-q",
+        "train",
+        "--interactions",
+        events.to_str().unwrap(),
+        "--items",
+        items.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let run = common::shopwindow(&args);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let inspect = common::shopwindow(&["inspect", out.to_str().unwrap()]);
+    assert!(inspect.status.success(), "{}", common::text(&inspect));
+    let catalog = Catalog::from_bytes(std::fs::read(&out).unwrap()).unwrap();
+    (catalog, common::text(&inspect))
+}
+
+#[test]
+fn items_without_interactions_get_content_vectors() {
+    for flags in [
+        &["--factors", "8", "--iterations", "8"][..],
+        &["--tune-budget", "2"][..],
+    ] {
+        let (catalog, inspect) = train_with_new_products(flags);
+        assert_eq!(catalog.len(), 44, "{flags:?}");
+        assert_eq!(catalog.content_derived_items(), 4);
+        assert!(
+            inspect.contains("content-derived vectors: 4 of 44"),
+            "{inspect}"
+        );
+        for c in 0..4 {
+            assert_eq!(catalog.id(40 + c), format!("n{c}"), "the last items");
+            assert_eq!(catalog.popularity().unwrap()[40 + c], 0.0);
+        }
+        // A shopper of cluster 2 ranks the new cluster-2 product first among the new ones
+        // (when the catalog ranks by vectors at all: the tuner may ship popularity).
+        if catalog.hybrid().is_some_and(|h| !h.params.vectors) {
+            continue;
+        }
+        let recommender = Recommender::new(catalog);
+        let history = [Event {
+            item: recommender.catalog().index_of("p23").unwrap(),
+            kind: EventKind::Purchase,
+            timestamp_ms: None,
+        }];
+        let options = shopwindow::RecommendOptions {
+            k: 44,
+            ..Default::default()
+        };
+        let list = recommender.recommend(&history, &options).unwrap();
+        let first_new = list
+            .items
+            .iter()
+            .map(|r| recommender.catalog().id(r.index as usize))
+            .find(|id| id.starts_with('n'));
+        assert_eq!(first_new, Some("n2"), "{flags:?}");
+    }
+    let (catalog, inspect) =
+        train_with_new_products(&["--factors", "8", "--iterations", "8", "--no-content"]);
+    assert_eq!(catalog.len(), 40);
+    assert_eq!(catalog.content_derived_items(), 0);
+    assert!(!inspect.contains("content-derived"), "{inspect}");
+}
+
 #[test]
 fn help_explains_every_command() {
     let run = common::shopwindow(&["--help"]);

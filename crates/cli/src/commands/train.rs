@@ -47,10 +47,16 @@ pub struct TrainArgs {
     pub source: SourceArgs,
     #[command(flatten)]
     pub csv: CsvArgs,
-    /// Items CSV with a header: id, title, category, price, available, image_url,
-    /// popularity (any subset, any order besides id).
+    /// Items CSV with a header: id, title, description, brand, category, price, available,
+    /// image_url, popularity (any subset, any order besides id). Every item of the file is
+    /// in the catalog: items without interactions get a vector mapped from their content
+    /// (title, description, category, brand, price band), see --no-content.
     #[arg(long, value_name = "FILE")]
     pub items: Option<PathBuf>,
+    /// Leave the items of --items without interactions out of the catalog instead of
+    /// giving them content-derived vectors.
+    #[arg(long)]
+    pub no_content: bool,
     /// Field delimiter of the items file.
     #[arg(long, default_value = ",", value_parser = parse_delimiter)]
     pub items_delimiter: u8,
@@ -93,25 +99,33 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         bail!("--with-rfm clusters segments: give --segments K as well");
     }
     let (log, mut items, source) = read_source(args, progress)?;
+    let mut cold = Vec::new();
     if let Some(path) = &args.items {
-        let (table, _, report) = read_items(path, args.items_delimiter, args.csv.policy())?;
+        let (table, order, report) = read_items(path, args.items_delimiter, args.csv.policy())?;
         eprintln!("{}", report.summary(&path.display().to_string()));
-        let unused = table
-            .keys()
-            .filter(|id| log.items.get(id).is_none())
-            .count();
-        if unused > 0 {
+        let unused = crate::content::cold_ids(&order, &log.items);
+        if !unused.is_empty() && args.no_content {
             eprintln!(
-                "note: {unused} items of {} have no interactions and get no vector (not in \
-                 the catalog)",
+                "note: {} items of {} have no interactions and get no vector (not in the \
+                 catalog: --no-content)",
+                unused.len(),
                 path.display()
             );
+        } else if !unused.is_empty() {
+            eprintln!(
+                "note: {} items of {} have no interactions: their vectors come from their \
+                 content",
+                unused.len(),
+                path.display()
+            );
+            cold = unused;
         }
         // The items file wins over what the interactions source knew.
         items.extend(table);
     }
     // Before training, not after: the catalog needs a price for every item or for none.
-    if let Some(note) = settle_prices(log.items.ids(), &mut items, args.missing_prices)? {
+    let catalog_ids: Vec<String> = log.items.ids().iter().chain(&cold).cloned().collect();
+    if let Some(note) = settle_prices(&catalog_ids, &mut items, args.missing_prices)? {
         eprintln!("note: {note}");
     }
     let interactions = log.to_interactions();
@@ -135,6 +149,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         let bytes = crate::tune::fit_final(
             &interactions,
             &items,
+            &cold,
             &tuned.choice,
             tune_config.neighbours_k,
             args.dtype.into(),
@@ -154,7 +169,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
             "wrote {}: {} items x {} dims ({}), {} bytes; chose {} ({}, neighbours {}) in \
              {:.1} s of tuning, refit in {:.2} s",
             args.output.display(),
-            m.cols(),
+            m.cols() + cold.len(),
             config.factors,
             args.dtype_name(),
             bytes.len(),
@@ -182,12 +197,24 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
     bar.finish_and_clear();
     let trained_in = start.elapsed();
 
-    let metadata = training_metadata(&source, &config, args.als.cg_steps, m);
+    let content_start = Instant::now();
+    let extended = crate::content::extend(
+        interactions.items.ids(),
+        &model.item_factors,
+        model.factors,
+        &interactions.item_user_counts(),
+        &cold,
+        &items,
+        config.seed,
+    );
+    let content_took = content_start.elapsed();
+    let mut metadata = training_metadata(&source, &config, args.als.cg_steps, m);
+    metadata.extend(extended.metadata());
     let bytes = build_catalog(&CatalogSpec {
-        ids: interactions.items.ids(),
-        vectors: &model.item_factors,
+        ids: &extended.ids,
+        vectors: &extended.vectors,
         dim: model.factors,
-        popularity: &interactions.item_user_counts(),
+        popularity: &extended.popularity,
         items: &items,
         params: config.model_params(),
         dtype: args.dtype.into(),
@@ -203,15 +230,16 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
     crate::preview::write_if_asked(args.popular_json.as_deref(), &bytes)?;
     println!(
         "wrote {}: {} items x {} dims ({}), {} bytes; trained in {:.2} s (per iteration: \
-         median {:.1} ms, mean {:.1} ms)",
+         median {:.1} ms, mean {:.1} ms), content vectors in {:.2} s",
         args.output.display(),
-        m.cols(),
+        extended.ids.len(),
         model.factors,
         args.dtype_name(),
         bytes.len(),
         trained_in.as_secs_f64(),
         median_ms(&mut per_iteration),
-        trained_in.as_secs_f64() * 1000.0 / config.iterations.max(1) as f64
+        trained_in.as_secs_f64() * 1000.0 / config.iterations.max(1) as f64,
+        content_took.as_secs_f64()
     );
     Ok(())
 }

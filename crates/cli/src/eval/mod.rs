@@ -4,6 +4,7 @@
 pub mod baselines;
 pub mod baskets;
 pub mod catalog_ranker;
+pub mod cold;
 pub mod core_ranker;
 pub mod export;
 pub mod memory;
@@ -254,6 +255,7 @@ pub fn tuned_catalog(
     crate::tune::fit_final(
         &split.train,
         &ItemTable::new(),
+        &[],
         &tuned.choice,
         config.neighbours_k,
         VectorDtype::F32,

@@ -150,6 +150,7 @@ fn write_catalog(
                 available: Some(p.available),
                 image_url: Some(format!("img/{}.svg", department.slug)),
                 popularity: None,
+                ..ItemInfo::default()
             };
             (p.id.clone(), info)
         })

@@ -1,0 +1,270 @@
+//! Vectors for items nobody has interacted with yet, from their content.
+//!
+//! Collaborative training gives a vector only to items with interactions. Here a ridge map
+//! from content features (`features.rs`: hashed words, word pairs and character 3-grams of
+//! title and description, category, brand, price band) to the trained factors is fitted on
+//! the items that have both (`ridge.rs`, λ chosen on a held-out tenth of them), and every
+//! item of the items file without interactions gets the mapped vector, in the same space,
+//! so the fold-in and scoring are unchanged. Items with interactions keep their trained
+//! vectors.
+//!
+//! The map predicts an offset from the mean factor. A content-derived item gets that offset
+//! added to the mean factor of the least-bought tenth of the trained items instead of the
+//! overall mean: a new product starts out scoring like a rarely bought one, so it does not
+//! crowd proven products out of lists by the popularity the overall mean carries. (Among
+//! content-derived items the choice of base changes no ranking: it adds the same amount
+//! to every one of them for a given shopper.)
+
+pub mod features;
+pub mod ridge;
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use crate::data::{ItemInfo, ItemTable};
+use features::{featurize, FeatureMatrix, HASH_DIM};
+use ridge::{choose_and_fit, RidgeMap};
+
+/// Share of the trained items, least bought first, whose mean factor is the base of a
+/// content-derived vector.
+pub const BASE_SHARE: f64 = 0.1;
+
+/// The trained items, the content-derived ones after them, and how they were made.
+#[derive(Debug, Clone)]
+pub struct Extended {
+    pub ids: Vec<String>,
+    /// Row-major, `ids.len()` × dim.
+    pub vectors: Vec<f32>,
+    /// The trained items' popularity, 0 for content-derived ones.
+    pub popularity: Vec<f32>,
+    /// How many items at the end are content-derived.
+    pub content_items: usize,
+    pub report: Option<ContentReport>,
+}
+
+impl Extended {
+    /// `content.items` and the fit's report, for the catalog's metadata (none without
+    /// content-derived items).
+    pub fn metadata(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        if let Some(report) = &self.report {
+            out.insert("content.items".to_string(), self.content_items.to_string());
+            out.extend(report.metadata());
+        }
+        out
+    }
+}
+
+/// What the content map was fitted with.
+#[derive(Debug, Clone)]
+pub struct ContentReport {
+    pub lambda: f32,
+    pub validation: Vec<(f32, f64)>,
+    /// Trained items with some content (the map's training rows).
+    pub fitted_on: usize,
+    /// Content-derived items with no content at all: they get the base vector.
+    pub without_content: usize,
+    pub seconds: f64,
+}
+
+impl ContentReport {
+    /// The `content.*` catalog metadata (besides `content.items`).
+    pub fn metadata(&self) -> BTreeMap<String, String> {
+        let grid = self
+            .validation
+            .iter()
+            .map(|(l, e)| format!("{l}:{e:.5}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        BTreeMap::from([
+            ("content.lambda".to_string(), self.lambda.to_string()),
+            (
+                "content.features".to_string(),
+                format!(
+                    "hashed words, word pairs, char 3-grams of title+description, category, \
+                     brand, price band; {HASH_DIM} columns"
+                ),
+            ),
+            ("content.fitted_on".to_string(), self.fitted_on.to_string()),
+            ("content.validation_mse".to_string(), grid),
+        ])
+    }
+}
+
+/// The content map fitted on trained items, and the feature rows of every item it knows.
+pub struct ContentModel {
+    pub features: FeatureMatrix,
+    pub map: RidgeMap,
+    /// Base factor of a content-derived vector (see the module docs).
+    pub base: Vec<f32>,
+    pub report: ContentReport,
+}
+
+impl ContentModel {
+    /// Fits the map on `trained` (ids, vectors `dim` wide, popularity) and featurizes them
+    /// and `cold` (ids without interactions) from `items`. Trained items with no content
+    /// are not training rows.
+    pub fn fit(
+        trained: &[String],
+        vectors: &[f32],
+        dim: usize,
+        popularity: &[f32],
+        cold: &[String],
+        items: &ItemTable,
+        seed: u64,
+    ) -> ContentModel {
+        let start = Instant::now();
+        let missing = ItemInfo::default();
+        let infos: Vec<&ItemInfo> = trained
+            .iter()
+            .chain(cold)
+            .map(|id| items.get(id).unwrap_or(&missing))
+            .collect();
+        let features = featurize(&infos);
+        let rows: Vec<usize> = (0..trained.len())
+            .filter(|&i| !features.is_empty_row(i))
+            .collect();
+        let y: Vec<f32> = rows
+            .iter()
+            .flat_map(|&i| vectors[i * dim..(i + 1) * dim].iter().copied())
+            .collect();
+        let chosen = choose_and_fit(&features, &rows, &y, dim, seed);
+        let base = least_bought_mean(vectors, dim, popularity);
+        let without_content = (trained.len()..trained.len() + cold.len())
+            .filter(|&i| features.is_empty_row(i))
+            .count();
+        ContentModel {
+            report: ContentReport {
+                lambda: chosen.map.lambda,
+                validation: chosen.validation,
+                fitted_on: rows.len(),
+                without_content,
+                seconds: start.elapsed().as_secs_f64(),
+            },
+            features,
+            map: chosen.map,
+            base,
+        }
+    }
+
+    /// The content-derived vector of feature row `i`.
+    pub fn vector(&self, i: usize) -> Vec<f32> {
+        let mut v = self.map.offset(&self.features, i);
+        v.iter_mut().zip(&self.base).for_each(|(v, b)| *v += b);
+        v
+    }
+}
+
+/// Mean factor row of the [`BASE_SHARE`] least popular items (at least one).
+fn least_bought_mean(vectors: &[f32], dim: usize, popularity: &[f32]) -> Vec<f32> {
+    let n = popularity.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| popularity[a].total_cmp(&popularity[b]).then(a.cmp(&b)));
+    let take = ((n as f64 * BASE_SHARE).ceil() as usize).clamp(1.min(n), n);
+    let mut mean = vec![0.0f64; dim];
+    for &i in &order[..take] {
+        mean.iter_mut()
+            .zip(&vectors[i * dim..(i + 1) * dim])
+            .for_each(|(m, &v)| *m += f64::from(v));
+    }
+    mean.iter().map(|m| (m / take.max(1) as f64) as f32).collect()
+}
+
+/// The trained items followed by `cold` ones (ids of the items file without interactions,
+/// in the file's order) with content-derived vectors; `cold` empty: the trained items as
+/// they are.
+pub fn extend(
+    trained: &[String],
+    vectors: &[f32],
+    dim: usize,
+    popularity: &[f32],
+    cold: &[String],
+    items: &ItemTable,
+    seed: u64,
+) -> Extended {
+    let mut out = Extended {
+        ids: trained.to_vec(),
+        vectors: vectors.to_vec(),
+        popularity: popularity.to_vec(),
+        content_items: 0,
+        report: None,
+    };
+    if cold.is_empty() || trained.is_empty() {
+        return out;
+    }
+    let model = ContentModel::fit(trained, vectors, dim, popularity, cold, items, seed);
+    for (k, id) in cold.iter().enumerate() {
+        out.ids.push(id.clone());
+        out.vectors.extend(model.vector(trained.len() + k));
+        out.popularity.push(0.0);
+    }
+    out.content_items = cold.len();
+    out.report = Some(model.report);
+    out
+}
+
+/// The ids of `order` (an items file's ids, in its order) that `trained` lacks.
+pub fn cold_ids(order: &[String], trained: &crate::data::IdMap) -> Vec<String> {
+    order
+        .iter()
+        .filter(|id| trained.get(id).is_none())
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn titled(title: &str) -> ItemInfo {
+        ItemInfo {
+            title: Some(title.into()),
+            ..ItemInfo::default()
+        }
+    }
+
+    #[test]
+    fn new_items_land_near_trained_items_with_the_same_words() {
+        // Two families of trained items, along two axes; a new item of each family.
+        let mut items = ItemTable::new();
+        let mut trained = Vec::new();
+        let mut vectors = Vec::new();
+        for i in 0..30 {
+            let (title, v) = if i % 2 == 0 {
+                (format!("red wool scarf {i}"), [1.0, 0.0])
+            } else {
+                (format!("ceramic coffee mug {i}"), [0.0, 1.0])
+            };
+            items.insert(format!("t{i}"), titled(&title));
+            trained.push(format!("t{i}"));
+            vectors.extend(v);
+        }
+        items.insert("new-scarf".into(), titled("blue wool scarf"));
+        items.insert("new-mug".into(), titled("coffee mug, large"));
+        let popularity: Vec<f32> = (0..30).map(|i| i as f32).collect();
+        let cold = vec!["new-scarf".to_string(), "new-mug".to_string(), "bare".into()];
+        let out = extend(&trained, &vectors, 2, &popularity, &cold, &items, 3);
+        assert_eq!(out.ids.len(), 33);
+        assert_eq!(out.content_items, 3);
+        assert_eq!(&out.vectors[..60], &vectors[..], "trained vectors unchanged");
+        assert_eq!(&out.popularity[30..], &[0.0, 0.0, 0.0]);
+        let scarf = &out.vectors[60..62];
+        let mug = &out.vectors[62..64];
+        // Both start from the same base; their offsets point to their families.
+        assert!(scarf[0] > mug[0] + 0.3, "scarf {scarf:?}, mug {mug:?}");
+        assert!(mug[1] > scarf[1] + 0.3, "scarf {scarf:?}, mug {mug:?}");
+        // No content: the base (the least-bought tenth's mean: items 0..3, 2 scarves, 1 mug).
+        let bare = &out.vectors[64..66];
+        assert!((bare[0] - 2.0 / 3.0).abs() < 1e-5 && (bare[1] - 1.0 / 3.0).abs() < 1e-5);
+        let report = out.report.unwrap();
+        assert_eq!((report.fitted_on, report.without_content), (30, 1));
+        assert!(report.metadata().contains_key("content.lambda"));
+    }
+
+    #[test]
+    fn without_cold_items_nothing_changes() {
+        let out = extend(&["a".into()], &[1.0, 2.0], 2, &[1.0], &[], &ItemTable::new(), 1);
+        assert_eq!((out.ids.len(), out.content_items), (1, 0));
+        assert!(out.report.is_none());
+    }
+}
