@@ -41,14 +41,27 @@ fn items_csv() -> String {
 
 /// Products named after their taste cluster (p0..p39 bought; n0..n3 new, one per cluster).
 fn items_with_new_products() -> String {
-    const WORDS: [&str; 4] = ["garden trowel", "kitchen knife", "wooden toy", "poetry book"];
+    const WORDS: [&str; 4] = [
+        "garden trowel",
+        "kitchen knife",
+        "wooden toy",
+        "poetry book",
+    ];
     let mut text = String::from("id,title,description,brand,category\n");
     for i in 0..40 {
         let c = i / 10;
-        let _ = writeln!(text, "p{i},{} {i},A {} for you,Brand{c},group {c}", WORDS[c], WORDS[c]);
+        let _ = writeln!(
+            text,
+            "p{i},{} {i},A {} for you,Brand{c},group {c}",
+            WORDS[c], WORDS[c]
+        );
     }
     for c in 0..4 {
-        let _ = writeln!(text, "n{c},new {},A {} for you,Brand{c},group {c}", WORDS[c], WORDS[c]);
+        let _ = writeln!(
+            text,
+            "n{c},new {},A {} for you,Brand{c},group {c}",
+            WORDS[c], WORDS[c]
+        );
     }
     text
 }
@@ -123,6 +136,22 @@ fn items_without_interactions_get_content_vectors() {
     assert_eq!(catalog.len(), 40);
     assert_eq!(catalog.content_derived_items(), 0);
     assert!(!inspect.contains("content-derived"), "{inspect}");
+
+    let run = common::shopwindow(&[
+        "train",
+        "--interactions",
+        "x.csv",
+        "--content-scale",
+        "0",
+        "-o",
+        "y",
+    ]);
+    assert!(!run.status.success());
+    assert!(
+        common::text(&run).contains("--content-scale"),
+        "{}",
+        common::text(&run)
+    );
 }
 
 #[test]

@@ -158,7 +158,10 @@ fn items_file_description_and_brand_are_read_and_checked() {
          b,Spoon,,\n",
     );
     let (items, _, _) = read_items(&path, b',', BadRowPolicy::Fail).unwrap();
-    assert_eq!(items["a"].description.as_deref(), Some("A large mug, blue glaze"));
+    assert_eq!(
+        items["a"].description.as_deref(),
+        Some("A large mug, blue glaze")
+    );
     assert_eq!(items["a"].brand.as_deref(), Some("Acme"));
     assert_eq!(items["b"].description, None, "an empty cell is not given");
     assert_eq!(items["b"].brand, None);

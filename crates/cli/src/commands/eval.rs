@@ -102,6 +102,9 @@ pub struct ColdArgs {
     /// --interactions; Online Retail and MovieLens bring their own.
     #[arg(long, value_name = "FILE")]
     pub items: Option<PathBuf>,
+    /// As `train --content-scale`: multiplies the candidates' content-derived vectors.
+    #[arg(long, value_name = "S", default_value_t = crate::content::DEFAULT_SCALE, value_parser = super::args::parse_scale)]
+    pub content_scale: f32,
 }
 
 /// Which models, how long a list.
@@ -378,7 +381,13 @@ fn run_cold(args: &EvalArgs, progress: &Progress) -> Result<()> {
                 test.push(flag);
             }
         }
-        (log, test, read_movies(dir)?, false, args.models.k.unwrap_or(10))
+        (
+            log,
+            test,
+            read_movies(dir)?,
+            false,
+            args.models.k.unwrap_or(10),
+        )
     } else if let Some(path) = &s.online_retail {
         let bar = progress.file(path, "reading");
         let (log, items, report) = read_online_retail(path, BadRowPolicy::Fail, &bar)?;
@@ -440,14 +449,29 @@ fn run_cold(args: &EvalArgs, progress: &Progress) -> Result<()> {
         ));
     }
     let als = args.grid()[0];
-    eprintln!("iALS: {}", ModelSpec::Ials { als, dtype: shopwindow::VectorDtype::F32 }.describe());
+    eprintln!(
+        "iALS: {}",
+        ModelSpec::Ials {
+            als,
+            dtype: shopwindow::VectorDtype::F32
+        }
+        .describe()
+    );
     for (name, candidates) in protocols {
         let split = cold_split(name, &log, &test, candidates);
         if split.users.is_empty() {
             eprintln!("{name}: no customer with history has a test interaction with a candidate");
             continue;
         }
-        let result = evaluate_cold(&split, &items, &als, k, args.grid.seed, progress)?;
+        let result = evaluate_cold(
+            &split,
+            &items,
+            &als,
+            k,
+            args.grid.seed,
+            args.cold.content_scale,
+            progress,
+        )?;
         print!("{}", report(&split, &result, k));
     }
     Ok(())

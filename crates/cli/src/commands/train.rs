@@ -8,8 +8,8 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use super::args::{
-    parse_delimiter, AlsArgs, CsvArgs, DtypeArg, PlacementArgs, RatingWeightArg, SourceArgs,
-    TuneArgs,
+    parse_delimiter, parse_scale, AlsArgs, CsvArgs, DtypeArg, PlacementArgs, RatingWeightArg,
+    SourceArgs, TuneArgs,
 };
 use super::source::{Source, SourceRead};
 use crate::als;
@@ -57,6 +57,11 @@ pub struct TrainArgs {
     /// giving them content-derived vectors.
     #[arg(long)]
     pub no_content: bool,
+    /// Multiplies the content-derived vectors (> 0): how readily new products enter lists
+    /// next to bought ones (1: the map's prediction as is; smaller: less often). Their
+    /// order among themselves does not change.
+    #[arg(long, value_name = "S", default_value_t = crate::content::DEFAULT_SCALE, value_parser = parse_scale)]
+    pub content_scale: f32,
     /// Field delimiter of the items file.
     #[arg(long, default_value = ",", value_parser = parse_delimiter)]
     pub items_delimiter: u8,
@@ -150,6 +155,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
             &interactions,
             &items,
             &cold,
+            args.content_scale,
             &tuned.choice,
             tune_config.neighbours_k,
             args.dtype.into(),
@@ -206,6 +212,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         &cold,
         &items,
         config.seed,
+        args.content_scale,
     );
     let content_took = content_start.elapsed();
     let mut metadata = training_metadata(&source, &config, args.als.cg_steps, m);

@@ -69,7 +69,10 @@ pub fn tokens(info: &ItemInfo) -> Vec<(String, f32)> {
                 .chain(std::iter::once('#'))
                 .collect();
             for gram in padded.windows(3) {
-                out.push((format!("c:{}", gram.iter().collect::<String>()), TRIGRAM_WEIGHT));
+                out.push((
+                    format!("c:{}", gram.iter().collect::<String>()),
+                    TRIGRAM_WEIGHT,
+                ));
             }
         }
     }
@@ -168,7 +171,12 @@ pub fn featurize(items: &[&ItemInfo]) -> FeatureMatrix {
     for row in hashed {
         let weighted: Vec<(u32, f32)> = row
             .into_iter()
-            .map(|(c, v)| (c, v * (((1.0 + n) / (1.0 + df[c as usize] as f32)).ln() + 1.0)))
+            .map(|(c, v)| {
+                (
+                    c,
+                    v * (((1.0 + n) / (1.0 + df[c as usize] as f32)).ln() + 1.0),
+                )
+            })
             .collect();
         let norm = weighted.iter().map(|&(_, v)| v * v).sum::<f32>().sqrt();
         for (c, v) in weighted {
@@ -214,10 +222,20 @@ mod tests {
         };
         let tokens: Vec<String> = tokens(&info).into_iter().map(|(t, _)| t).collect();
         for expected in [
-            "w:red", "w:mug", "b:red mug", "c:#mu", "c:mug", "c:ug#", "k:kitchen", "m:acme",
+            "w:red",
+            "w:mug",
+            "b:red mug",
+            "c:#mu",
+            "c:mug",
+            "c:ug#",
+            "k:kitchen",
+            "m:acme",
             "p:6",
         ] {
-            assert!(tokens.iter().any(|t| t == expected), "{expected} in {tokens:?}");
+            assert!(
+                tokens.iter().any(|t| t == expected),
+                "{expected} in {tokens:?}"
+            );
         }
         assert_eq!(price_band(9.0), price_band(10.0));
         assert_ne!(price_band(10.0), price_band(40.0));

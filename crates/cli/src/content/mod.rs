@@ -29,6 +29,9 @@ use ridge::{choose_and_fit, RidgeMap};
 /// content-derived vector.
 pub const BASE_SHARE: f64 = 0.1;
 
+/// The default of [`extend`]'s `scale`.
+pub const DEFAULT_SCALE: f32 = 1.0;
+
 /// The trained items, the content-derived ones after them, and how they were made.
 #[derive(Debug, Clone)]
 pub struct Extended {
@@ -65,6 +68,8 @@ pub struct ContentReport {
     /// Content-derived items with no content at all: they get the base vector.
     pub without_content: usize,
     pub seconds: f64,
+    /// The exposure scale the vectors were multiplied by.
+    pub scale: f32,
 }
 
 impl ContentReport {
@@ -86,6 +91,7 @@ impl ContentReport {
                 ),
             ),
             ("content.fitted_on".to_string(), self.fitted_on.to_string()),
+            ("content.scale".to_string(), self.scale.to_string()),
             ("content.validation_mse".to_string(), grid),
         ])
     }
@@ -140,6 +146,7 @@ impl ContentModel {
                 fitted_on: rows.len(),
                 without_content,
                 seconds: start.elapsed().as_secs_f64(),
+                scale: DEFAULT_SCALE,
             },
             features,
             map: chosen.map,
@@ -147,10 +154,12 @@ impl ContentModel {
         }
     }
 
-    /// The content-derived vector of feature row `i`.
-    pub fn vector(&self, i: usize) -> Vec<f32> {
+    /// The content-derived vector of feature row `i`, times `scale` (see [`extend`]).
+    pub fn vector(&self, i: usize, scale: f32) -> Vec<f32> {
         let mut v = self.map.offset(&self.features, i);
-        v.iter_mut().zip(&self.base).for_each(|(v, b)| *v += b);
+        v.iter_mut()
+            .zip(&self.base)
+            .for_each(|(v, b)| *v = (*v + b) * scale);
         v
     }
 }
@@ -167,12 +176,21 @@ fn least_bought_mean(vectors: &[f32], dim: usize, popularity: &[f32]) -> Vec<f32
             .zip(&vectors[i * dim..(i + 1) * dim])
             .for_each(|(m, &v)| *m += f64::from(v));
     }
-    mean.iter().map(|m| (m / take.max(1) as f64) as f32).collect()
+    mean.iter()
+        .map(|m| (m / take.max(1) as f64) as f32)
+        .collect()
 }
 
 /// The trained items followed by `cold` ones (ids of the items file without interactions,
 /// in the file's order) with content-derived vectors; `cold` empty: the trained items as
 /// they are.
+///
+/// `scale` (> 0, [`DEFAULT_SCALE`] = 1: the map's prediction as is) multiplies every
+/// content-derived vector: the store's exposure policy for new products. It changes no
+/// ranking among them (a shopper's scores of all of them scale alike), only how often they
+/// enter lists next to trained products: smaller, fewer new products and fewer proven ones
+/// pushed out (BENCHMARKS.md, "Cold start", measures the trade).
+#[allow(clippy::too_many_arguments)]
 pub fn extend(
     trained: &[String],
     vectors: &[f32],
@@ -181,6 +199,7 @@ pub fn extend(
     cold: &[String],
     items: &ItemTable,
     seed: u64,
+    scale: f32,
 ) -> Extended {
     let mut out = Extended {
         ids: trained.to_vec(),
@@ -195,11 +214,13 @@ pub fn extend(
     let model = ContentModel::fit(trained, vectors, dim, popularity, cold, items, seed);
     for (k, id) in cold.iter().enumerate() {
         out.ids.push(id.clone());
-        out.vectors.extend(model.vector(trained.len() + k));
+        out.vectors.extend(model.vector(trained.len() + k, scale));
         out.popularity.push(0.0);
     }
     out.content_items = cold.len();
-    out.report = Some(model.report);
+    let mut report = model.report;
+    report.scale = scale;
+    out.report = Some(report);
     out
 }
 
@@ -242,11 +263,19 @@ mod tests {
         items.insert("new-scarf".into(), titled("blue wool scarf"));
         items.insert("new-mug".into(), titled("coffee mug, large"));
         let popularity: Vec<f32> = (0..30).map(|i| i as f32).collect();
-        let cold = vec!["new-scarf".to_string(), "new-mug".to_string(), "bare".into()];
-        let out = extend(&trained, &vectors, 2, &popularity, &cold, &items, 3);
+        let cold = vec![
+            "new-scarf".to_string(),
+            "new-mug".to_string(),
+            "bare".into(),
+        ];
+        let out = extend(&trained, &vectors, 2, &popularity, &cold, &items, 3, 1.0);
         assert_eq!(out.ids.len(), 33);
         assert_eq!(out.content_items, 3);
-        assert_eq!(&out.vectors[..60], &vectors[..], "trained vectors unchanged");
+        assert_eq!(
+            &out.vectors[..60],
+            &vectors[..],
+            "trained vectors unchanged"
+        );
         assert_eq!(&out.popularity[30..], &[0.0, 0.0, 0.0]);
         let scarf = &out.vectors[60..62];
         let mug = &out.vectors[62..64];
@@ -256,6 +285,12 @@ mod tests {
         // No content: the base (the least-bought tenth's mean: items 0..3, 2 scarves, 1 mug).
         let bare = &out.vectors[64..66];
         assert!((bare[0] - 2.0 / 3.0).abs() < 1e-5 && (bare[1] - 1.0 / 3.0).abs() < 1e-5);
+        // The exposure scale multiplies the content-derived vectors only.
+        let half = extend(&trained, &vectors, 2, &popularity, &cold, &items, 3, 0.5);
+        assert_eq!(&half.vectors[..60], &vectors[..]);
+        for (h, o) in half.vectors[60..].iter().zip(&out.vectors[60..]) {
+            assert!((h - 0.5 * o).abs() < 1e-6);
+        }
         let report = out.report.unwrap();
         assert_eq!((report.fitted_on, report.without_content), (30, 1));
         assert!(report.metadata().contains_key("content.lambda"));
@@ -263,7 +298,16 @@ mod tests {
 
     #[test]
     fn without_cold_items_nothing_changes() {
-        let out = extend(&["a".into()], &[1.0, 2.0], 2, &[1.0], &[], &ItemTable::new(), 1);
+        let out = extend(
+            &["a".into()],
+            &[1.0, 2.0],
+            2,
+            &[1.0],
+            &[],
+            &ItemTable::new(),
+            1,
+            1.0,
+        );
         assert_eq!((out.ids.len(), out.content_items), (1, 0));
         assert!(out.report.is_none());
     }

@@ -208,6 +208,7 @@ pub fn evaluate_cold(
     als_config: &AlsConfig,
     k: usize,
     seed: u64,
+    scale: f32,
     progress: &Progress,
 ) -> Result<ColdResult> {
     let train = &split.train;
@@ -236,7 +237,7 @@ pub fn evaluate_cold(
     ids.extend(split.candidates.iter().cloned());
     let mut vectors = model.item_factors.clone();
     for c in 0..split.candidates.len() {
-        vectors.extend(content.vector(n_warm + c));
+        vectors.extend(content.vector(n_warm + c, scale));
     }
     let mut all_popularity = popularity.clone();
     all_popularity.resize(ids.len(), 0.0);
@@ -536,6 +537,9 @@ mod tests {
 
     #[test]
     fn top_k_orders_by_score_then_tie_break() {
-        assert_eq!(top_k(&[1.0, 3.0, 3.0, 2.0], &[0, 9, 1, 0], 3), vec![2, 1, 3]);
+        assert_eq!(
+            top_k(&[1.0, 3.0, 3.0, 2.0], &[0, 9, 1, 0], 3),
+            vec![2, 1, 3]
+        );
     }
 }

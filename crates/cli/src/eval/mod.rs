@@ -256,6 +256,7 @@ pub fn tuned_catalog(
         &split.train,
         &ItemTable::new(),
         &[],
+        crate::content::DEFAULT_SCALE,
         &tuned.choice,
         config.neighbours_k,
         VectorDtype::F32,

@@ -787,6 +787,7 @@ pub fn fit_final(
     interactions: &Interactions,
     items: &ItemTable,
     cold: &[String],
+    content_scale: f32,
     choice: &Choice,
     neighbours_k: usize,
     dtype: VectorDtype,
@@ -806,6 +807,7 @@ pub fn fit_final(
         cold,
         items,
         choice.als.seed,
+        content_scale,
     );
     bar.finish_and_clear();
     metadata.extend(extended.metadata());
