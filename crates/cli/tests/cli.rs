@@ -56,12 +56,8 @@ fn items_with_new_products() -> String {
             WORDS[c], WORDS[c]
         );
     }
-    for c in 0..4 {
-        let _ = writeln!(
-            text,
-            "n{c},new {},A {} for you,Brand{c},group {c}",
-            WORDS[c], WORDS[c]
-        );
+    for (c, word) in WORDS.iter().enumerate() {
+        let _ = writeln!(text, "n{c},new {word},A {word} for you,Brand{c},group {c}");
     }
     text
 }

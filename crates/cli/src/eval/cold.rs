@@ -81,7 +81,7 @@ pub fn cold_split(name: &str, log: &EventLog, test: &[bool], candidates: Candida
         Candidates::Hidden { share, seed } => {
             let mut items: Vec<u32> = trained_items.iter().copied().collect();
             items.sort_unstable();
-            let mut rng = SplitMix64::new(seed ^ 0x41DD_E4);
+            let mut rng = SplitMix64::new(seed ^ 0x0041_DDE4);
             for i in (1..items.len()).rev() {
                 let j = (rng.next_u64() % (i as u64 + 1)) as usize;
                 items.swap(i, j);

@@ -783,6 +783,7 @@ pub fn metadata(tuned: &Tuned, config: &TuneConfig) -> BTreeMap<String, String> 
 
 /// Step 5: the chosen model refit on `interactions` (all the data), as catalog bytes with
 /// the neighbour tensors and the metadata.
+#[allow(clippy::too_many_arguments)]
 pub fn fit_final(
     interactions: &Interactions,
     items: &ItemTable,
