@@ -119,6 +119,19 @@ fn items_without_interactions_get_content_vectors() {
             k: 44,
             ..Default::default()
         };
+        // "Similar items" of a new product: bought products of its family.
+        let n2 = recommender.catalog().index_of("n2").unwrap();
+        let similar = recommender
+            .similar(n2, &shopwindow::SimilarOptions::default())
+            .unwrap();
+        let nearest = similar
+            .iter()
+            .map(|r| recommender.catalog().id(r.index as usize))
+            .find(|id| id.starts_with('p'));
+        assert!(
+            nearest.is_some_and(|id| id.starts_with("p2") && id.len() == 3),
+            "{nearest:?}"
+        );
         let list = recommender.recommend(&history, &options).unwrap();
         let first_new = list
             .items
