@@ -164,6 +164,81 @@ fn items_without_interactions_get_content_vectors() {
 }
 
 #[test]
+fn eval_cold_start_scores_new_and_hidden_products() {
+    let dir = tempfile::tempdir().unwrap();
+    // The purchase log (March 1-10), plus each customer buying their cluster's new
+    // product on March 11, after the test period starts.
+    let mut log = purchase_log();
+    for u in 0..120 {
+        let _ = writeln!(log, "c{u},n{},1,2024-03-11 12:00", u % 4);
+    }
+    let events = common::write(dir.path(), "events.csv", &log);
+    let items = common::write(dir.path(), "items.csv", &items_with_new_products());
+    let run = common::shopwindow(&[
+        "-q",
+        "eval",
+        "--interactions",
+        events.to_str().unwrap(),
+        "--test-from",
+        "2024-03-08",
+        "--items",
+        items.to_str().unwrap(),
+        "--cold-start",
+        "--hide-items",
+        "0.2",
+        "--k",
+        "1",
+        "--factors",
+        "8",
+        "--iterations",
+        "8",
+    ]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        out.contains("new products: 4 candidates (4 with content), 120 customers, 120 test pairs"),
+        "{out}"
+    );
+    assert!(out.contains("hidden products: 8 candidates"), "{out}");
+    for row in [
+        "| random |",
+        "| category popularity |",
+        "| content nearest neighbours |",
+        "| iALS + content map (candidates only) |",
+        "warm products",
+    ] {
+        assert!(out.contains(row), "{row} in {out}");
+    }
+    // Each customer's new product shares words, brand and category with their history:
+    // content neighbours and the content map find it first among four.
+    assert!(
+        out.contains("| content nearest neighbours | 1.0000 |"),
+        "{out}"
+    );
+    assert!(
+        out.contains("| iALS + content map (candidates only) | 1.0000 |"),
+        "{out}"
+    );
+
+    let bad = common::shopwindow(&[
+        "eval",
+        "--interactions",
+        events.to_str().unwrap(),
+        "--test-from",
+        "2024-03-08",
+        "--cold-start",
+        "--hide-items",
+        "1.5",
+    ]);
+    assert!(!bad.status.success());
+    assert!(
+        common::text(&bad).contains("--hide-items 1.5"),
+        "{}",
+        common::text(&bad)
+    );
+}
+
+#[test]
 fn help_explains_every_command() {
     let run = common::shopwindow(&["--help"]);
     assert!(run.status.success());
