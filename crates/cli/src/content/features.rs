@@ -8,11 +8,11 @@
 //! | character 3-gram of a word padded with `#` (`#mu`, `mug`, `ug#`) | `c:mug` |
 //! | category (whole name, lower case) | `k:name` |
 //! | brand (whole name, lower case) | `m:name` |
-//! | price band: ⌊2·log2(1 + price)⌋ (bands about 41% wide) | `p:band` |
+//! | price band: ⌊2·log2(1 + price)⌋ (9 and 10 share one, 10 and 40 do not) | `p:band` |
 //!
-//! (so 9 and 10 share a band, 10 and 40 do not). Each token is hashed with 64-bit FNV-1a into [`HASH_DIM`] = 2^16 columns; one more bit
-//! of the hash gives the value's sign, so colliding tokens cancel on average instead of
-//! adding up. The counts are weighted by inverse document frequency over the featurized
+//! Each token is hashed with 64-bit FNV-1a into [`HASH_DIM`] = 2^16 columns; one more bit of
+//! the hash gives the value's sign, so colliding tokens cancel on average instead of adding
+//! up. The counts are weighted by inverse document frequency over the featurized
 //! items (`ln((1 + N) / (1 + df)) + 1`, known from the items file alone, no interactions)
 //! and each item's vector is scaled to unit length. An item with no content is the zero
 //! vector. The hash is fixed: the same text gives the same columns on every machine and
