@@ -164,6 +164,93 @@ fn items_without_interactions_get_content_vectors() {
 }
 
 #[test]
+fn given_content_vectors_place_new_products_without_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = common::write(dir.path(), "events.csv", &purchase_log());
+    // Ids only: the new products' content is the embedding file alone.
+    let mut items = String::from("id\n");
+    let mut vectors = String::new();
+    for i in 0..44 {
+        let (id, cluster) = if i < 40 {
+            (format!("p{i}"), i / 10)
+        } else {
+            (format!("n{}", i - 40), i - 40)
+        };
+        let _ = writeln!(items, "{id}");
+        let mut v = [0.0f32; 5];
+        v[cluster] = 1.0;
+        v[4] = (i % 3) as f32 * 0.2;
+        let _ = writeln!(vectors, "{id},{},{},{},{},{}", v[0], v[1], v[2], v[3], v[4]);
+    }
+    let items = common::write(dir.path(), "items.csv", &items);
+    let vectors = common::write(dir.path(), "embeddings.csv", &vectors);
+    let out = dir.path().join("catalog.safetensors");
+    let run = common::shopwindow(&[
+        "-q",
+        "train",
+        "--interactions",
+        events.to_str().unwrap(),
+        "--items",
+        items.to_str().unwrap(),
+        "--content-vectors",
+        vectors.to_str().unwrap(),
+        "--factors",
+        "8",
+        "--iterations",
+        "8",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let catalog = Catalog::from_bytes(std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(catalog.content_derived_items(), 4);
+    assert_eq!(
+        catalog
+            .meta()
+            .extra
+            .get("content.given_vectors")
+            .map(String::as_str),
+        Some("44")
+    );
+    let recommender = Recommender::new(catalog);
+    let history = [Event {
+        item: recommender.catalog().index_of("p31").unwrap(),
+        kind: EventKind::Purchase,
+        timestamp_ms: None,
+    }];
+    let options = shopwindow::RecommendOptions {
+        k: 44,
+        ..Default::default()
+    };
+    let list = recommender.recommend(&history, &options).unwrap();
+    let first_new = list
+        .items
+        .iter()
+        .map(|r| recommender.catalog().id(r.index as usize))
+        .find(|id| id.starts_with('n'));
+    assert_eq!(first_new, Some("n3"));
+
+    // An .npy has no ids: the error says what to pass.
+    let npy = dir.path().join("e.npy");
+    std::fs::write(&npy, b"\x93NUMPY\x01\x00\x76\x00{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }                                                            \n\x00\x00\x80\x3f\x00\x00\x80\x3f").unwrap();
+    let run = common::shopwindow(&[
+        "train",
+        "--interactions",
+        events.to_str().unwrap(),
+        "--content-vectors",
+        npy.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    assert!(
+        common::text(&run).contains("--content-vector-ids"),
+        "{}",
+        common::text(&run)
+    );
+}
+
+#[test]
 fn eval_cold_start_scores_new_and_hidden_products() {
     let dir = tempfile::tempdir().unwrap();
     // The purchase log (March 1-10), plus each customer buying their cluster's new

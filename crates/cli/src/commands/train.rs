@@ -62,6 +62,14 @@ pub struct TrainArgs {
     /// order among themselves does not change.
     #[arg(long, value_name = "S", default_value_t = crate::content::DEFAULT_SCALE, value_parser = parse_scale)]
     pub content_scale: f32,
+    /// Content vectors made elsewhere (image or text embeddings), one per item, used as
+    /// content features beside the items file's text: `.npy` or `.safetensors` (ids from
+    /// --content-vector-ids, one per line) or CSV rows `id,v1,…,vd`.
+    #[arg(long, value_name = "FILE")]
+    pub content_vectors: Option<PathBuf>,
+    /// The item ids of --content-vectors' rows, one per line (for `.npy` / `.safetensors`).
+    #[arg(long, value_name = "FILE")]
+    pub content_vector_ids: Option<PathBuf>,
     /// Field delimiter of the items file.
     #[arg(long, default_value = ",", value_parser = parse_delimiter)]
     pub items_delimiter: u8,
@@ -105,6 +113,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
     }
     let (log, mut items, source) = read_source(args, progress)?;
     let mut cold = Vec::new();
+    let given = read_given_vectors(args)?;
     if let Some(path) = &args.items {
         let (table, order, report) = read_items(path, args.items_delimiter, args.csv.policy())?;
         eprintln!("{}", report.summary(&path.display().to_string()));
@@ -130,6 +139,11 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
     }
     // Before training, not after: the catalog needs a price for every item or for none.
     let catalog_ids: Vec<String> = log.items.ids().iter().chain(&cold).cloned().collect();
+    let new_items = crate::content::NewItems {
+        ids: cold.clone(),
+        given,
+        scale: args.content_scale,
+    };
     if let Some(note) = settle_prices(&catalog_ids, &mut items, args.missing_prices)? {
         eprintln!("note: {note}");
     }
@@ -154,8 +168,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         let bytes = crate::tune::fit_final(
             &interactions,
             &items,
-            &cold,
-            args.content_scale,
+            &new_items,
             &tuned.choice,
             tune_config.neighbours_k,
             args.dtype.into(),
@@ -209,10 +222,9 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         &model.item_factors,
         model.factors,
         &interactions.item_user_counts(),
-        &cold,
         &items,
+        &new_items,
         config.seed,
-        args.content_scale,
     );
     let content_took = content_start.elapsed();
     let mut metadata = training_metadata(&source, &config, args.als.cg_steps, m);
@@ -309,6 +321,52 @@ fn median_ms(times: &mut [Duration]) -> f64 {
     }
     times.sort();
     times[times.len() / 2].as_secs_f64() * 1000.0
+}
+
+/// `--content-vectors` by item id (empty without it).
+fn read_given_vectors(args: &TrainArgs) -> Result<crate::content::GivenVectors> {
+    use crate::vectors::{read_csv, read_id_list, read_npy, read_safetensors};
+    let Some(path) = &args.content_vectors else {
+        if args.content_vector_ids.is_some() {
+            bail!("--content-vector-ids names the rows of --content-vectors: give that too");
+        }
+        return Ok(Default::default());
+    };
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    let vectors = if name.ends_with(".npy") {
+        read_npy(path)?
+    } else if name.ends_with(".safetensors") {
+        read_safetensors(path, None)?
+    } else {
+        read_csv(path, b',', args.csv.policy())?.0
+    };
+    let ids = match (&args.content_vector_ids, &vectors.ids) {
+        (Some(ids), _) => read_id_list(ids)?,
+        (None, Some(ids)) => ids.clone(),
+        (None, None) => bail!(
+            "{} has no item ids: pass --content-vector-ids (one id per line)",
+            path.display()
+        ),
+    };
+    if ids.len() != vectors.rows {
+        bail!(
+            "--content-vectors: {} ids for {} vectors in {}",
+            ids.len(),
+            vectors.rows,
+            path.display()
+        );
+    }
+    let mut given = crate::content::GivenVectors::new();
+    for (i, id) in ids.into_iter().enumerate() {
+        let row = &vectors.data[i * vectors.dim..(i + 1) * vectors.dim];
+        if let Some(bad) = row.iter().find(|v| !v.is_finite()) {
+            bail!("--content-vectors: item {id:?} has the value {bad} (not finite)");
+        }
+        if given.insert(id.clone(), row.to_vec()).is_some() {
+            bail!("--content-vectors: item {id:?} appears twice");
+        }
+    }
+    Ok(given)
 }
 
 /// The interactions, what the source knows about items, and a description for metadata.

@@ -142,6 +142,19 @@ impl FeatureMatrix {
 
 /// The feature rows of `items` (in order), IDF over these items.
 pub fn featurize(items: &[&ItemInfo]) -> FeatureMatrix {
+    featurize_with(items, &vec![None; items.len()])
+}
+
+/// [`featurize`] plus dense vectors made elsewhere (image or text embeddings), one per item
+/// or none: a given vector, scaled to unit length, fills columns `HASH_DIM + j`. An item
+/// with both parts weighs each by 1/√2, so the row stays unit length and neither part
+/// outweighs the other.
+pub fn featurize_with(items: &[&ItemInfo], given: &[Option<&[f32]>]) -> FeatureMatrix {
+    assert_eq!(
+        items.len(),
+        given.len(),
+        "one given vector (or none) per item"
+    );
     // Hashed counts per item, columns ascending.
     let hashed: Vec<Vec<(u32, f32)>> = items
         .iter()
@@ -168,7 +181,7 @@ pub fn featurize(items: &[&ItemInfo]) -> FeatureMatrix {
         columns: Vec::new(),
         values: Vec::new(),
     };
-    for row in hashed {
+    for (row, given) in hashed.into_iter().zip(given) {
         let weighted: Vec<(u32, f32)> = row
             .into_iter()
             .map(|(c, v)| {
@@ -179,9 +192,24 @@ pub fn featurize(items: &[&ItemInfo]) -> FeatureMatrix {
             })
             .collect();
         let norm = weighted.iter().map(|&(_, v)| v * v).sum::<f32>().sqrt();
+        let dense = given.filter(|v| v.iter().any(|&x| x != 0.0));
+        let share = if dense.is_some() && !weighted.is_empty() {
+            std::f32::consts::FRAC_1_SQRT_2
+        } else {
+            1.0
+        };
         for (c, v) in weighted {
             matrix.columns.push(c);
-            matrix.values.push(v / norm);
+            matrix.values.push(share * v / norm);
+        }
+        if let Some(v) = dense {
+            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            for (j, &x) in v.iter().enumerate() {
+                if x != 0.0 {
+                    matrix.columns.push((HASH_DIM + j) as u32);
+                    matrix.values.push(share * x / norm);
+                }
+            }
         }
         matrix.offsets.push(matrix.columns.len());
     }
@@ -257,5 +285,29 @@ mod tests {
         assert!(m.dot_rows(0, 2).abs() < 0.2, "{}", m.dot_rows(0, 2));
         // Deterministic: the same items give the same matrix.
         assert_eq!(m, featurize(&[&a, &b, &c, &empty]));
+    }
+
+    #[test]
+    fn given_vectors_join_the_row_at_equal_weight() {
+        let a = item("White hanging heart T-light holder");
+        let empty = ItemInfo::default();
+        let v = [3.0f32, 0.0, 4.0];
+        let m = featurize_with(&[&a, &empty, &a], &[Some(&v), Some(&v), None]);
+        // Both parts: unit row, the given part weighs 1/2 of the squared length.
+        assert!((m.dot_rows(0, 0) - 1.0).abs() < 1e-5);
+        let (cols, vals) = m.row(0);
+        let dense: f32 = cols
+            .iter()
+            .zip(vals)
+            .filter(|(&c, _)| c as usize >= HASH_DIM)
+            .map(|(_, v)| v * v)
+            .sum();
+        assert!((dense - 0.5).abs() < 1e-5, "{dense}");
+        // The given vector alone: its unit vector, columns HASH_DIM and HASH_DIM + 2.
+        assert_eq!(m.row(1).0, &[HASH_DIM as u32, HASH_DIM as u32 + 2][..]);
+        assert_eq!(m.row(1).1, &[0.6, 0.8][..]);
+        // Columns stay ascending (the ridge's binary searches need it).
+        assert!(cols.windows(2).all(|w| w[0] < w[1]));
+        assert!((m.dot_rows(0, 2) - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-5);
     }
 }

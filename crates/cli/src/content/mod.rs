@@ -21,16 +21,54 @@ pub mod ridge;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use std::collections::HashMap;
+
 use crate::data::{ItemInfo, ItemTable};
-use features::{featurize, FeatureMatrix, HASH_DIM};
+use features::{featurize_with, FeatureMatrix, HASH_DIM};
 use ridge::{choose_and_fit, RidgeMap};
 
 /// Share of the trained items, least bought first, whose mean factor is the base of a
 /// content-derived vector.
 pub const BASE_SHARE: f64 = 0.1;
 
-/// The default of [`extend`]'s `scale`.
+/// The default exposure scale of content-derived vectors ([`NewItems::scale`]).
 pub const DEFAULT_SCALE: f32 = 1.0;
+
+/// Dense content vectors made elsewhere (image or text embeddings), by item id; every one
+/// of the same length.
+pub type GivenVectors = HashMap<String, Vec<f32>>;
+
+/// The items to give content-derived vectors, and how.
+#[derive(Debug, Clone)]
+pub struct NewItems {
+    /// Ids without interactions (an items file's, in its order).
+    pub ids: Vec<String>,
+    /// Extra content for any item, trained or new.
+    pub given: GivenVectors,
+    /// Multiplies every content-derived vector (> 0; [`DEFAULT_SCALE`] = 1: the map's
+    /// prediction as is): the store's exposure policy for new products. It changes no
+    /// ranking among them (a shopper's scores of all of them scale alike), only how often
+    /// they enter lists next to trained products: smaller, fewer new products and fewer
+    /// proven ones pushed out (BENCHMARKS.md, "Cold start", measures the trade).
+    pub scale: f32,
+}
+
+impl Default for NewItems {
+    fn default() -> NewItems {
+        NewItems::plain(Vec::new())
+    }
+}
+
+impl NewItems {
+    /// `ids` with no given vectors at the default scale.
+    pub fn plain(ids: Vec<String>) -> NewItems {
+        NewItems {
+            ids,
+            given: GivenVectors::new(),
+            scale: DEFAULT_SCALE,
+        }
+    }
+}
 
 /// The trained items, the content-derived ones after them, and how they were made.
 #[derive(Debug, Clone)]
@@ -70,6 +108,8 @@ pub struct ContentReport {
     pub seconds: f64,
     /// The exposure scale the vectors were multiplied by.
     pub scale: f32,
+    /// Featurized items (trained and new) with a given vector.
+    pub given: usize,
 }
 
 impl ContentReport {
@@ -92,6 +132,7 @@ impl ContentReport {
             ),
             ("content.fitted_on".to_string(), self.fitted_on.to_string()),
             ("content.scale".to_string(), self.scale.to_string()),
+            ("content.given_vectors".to_string(), self.given.to_string()),
             ("content.validation_mse".to_string(), grid),
         ])
     }
@@ -108,8 +149,9 @@ pub struct ContentModel {
 
 impl ContentModel {
     /// Fits the map on `trained` (ids, vectors `dim` wide, popularity) and featurizes them
-    /// and `cold` (ids without interactions) from `items`. Trained items with no content
-    /// are not training rows.
+    /// and `cold` (ids without interactions) from `items` and `given`. Trained items with
+    /// no content are not training rows.
+    #[allow(clippy::too_many_arguments)]
     pub fn fit(
         trained: &[String],
         vectors: &[f32],
@@ -117,6 +159,7 @@ impl ContentModel {
         popularity: &[f32],
         cold: &[String],
         items: &ItemTable,
+        given: &GivenVectors,
         seed: u64,
     ) -> ContentModel {
         let start = Instant::now();
@@ -126,7 +169,12 @@ impl ContentModel {
             .chain(cold)
             .map(|id| items.get(id).unwrap_or(&missing))
             .collect();
-        let features = featurize(&infos);
+        let dense: Vec<Option<&[f32]>> = trained
+            .iter()
+            .chain(cold)
+            .map(|id| given.get(id).map(Vec::as_slice))
+            .collect();
+        let features = featurize_with(&infos, &dense);
         let rows: Vec<usize> = (0..trained.len())
             .filter(|&i| !features.is_empty_row(i))
             .collect();
@@ -147,6 +195,7 @@ impl ContentModel {
                 without_content,
                 seconds: start.elapsed().as_secs_f64(),
                 scale: DEFAULT_SCALE,
+                given: dense.iter().filter(|d| d.is_some()).count(),
             },
             features,
             map: chosen.map,
@@ -154,7 +203,7 @@ impl ContentModel {
         }
     }
 
-    /// The content-derived vector of feature row `i`, times `scale` (see [`extend`]).
+    /// The content-derived vector of feature row `i`, times `scale` ([`NewItems::scale`]).
     pub fn vector(&self, i: usize, scale: f32) -> Vec<f32> {
         let mut v = self.map.offset(&self.features, i);
         v.iter_mut()
@@ -181,26 +230,18 @@ fn least_bought_mean(vectors: &[f32], dim: usize, popularity: &[f32]) -> Vec<f32
         .collect()
 }
 
-/// The trained items followed by `cold` ones (ids of the items file without interactions,
-/// in the file's order) with content-derived vectors; `cold` empty: the trained items as
-/// they are.
-///
-/// `scale` (> 0, [`DEFAULT_SCALE`] = 1: the map's prediction as is) multiplies every
-/// content-derived vector: the store's exposure policy for new products. It changes no
-/// ranking among them (a shopper's scores of all of them scale alike), only how often they
-/// enter lists next to trained products: smaller, fewer new products and fewer proven ones
-/// pushed out (BENCHMARKS.md, "Cold start", measures the trade).
-#[allow(clippy::too_many_arguments)]
+/// The trained items followed by `new.ids` with content-derived vectors; no new ids: the
+/// trained items as they are.
 pub fn extend(
     trained: &[String],
     vectors: &[f32],
     dim: usize,
     popularity: &[f32],
-    cold: &[String],
     items: &ItemTable,
+    new: &NewItems,
     seed: u64,
-    scale: f32,
 ) -> Extended {
+    let (cold, scale) = (&new.ids, new.scale);
     let mut out = Extended {
         ids: trained.to_vec(),
         vectors: vectors.to_vec(),
@@ -211,7 +252,9 @@ pub fn extend(
     if cold.is_empty() || trained.is_empty() {
         return out;
     }
-    let model = ContentModel::fit(trained, vectors, dim, popularity, cold, items, seed);
+    let model = ContentModel::fit(
+        trained, vectors, dim, popularity, cold, items, &new.given, seed,
+    );
     for (k, id) in cold.iter().enumerate() {
         out.ids.push(id.clone());
         out.vectors.extend(model.vector(trained.len() + k, scale));
@@ -268,7 +311,15 @@ mod tests {
             "new-mug".to_string(),
             "bare".into(),
         ];
-        let out = extend(&trained, &vectors, 2, &popularity, &cold, &items, 3, 1.0);
+        let out = extend(
+            &trained,
+            &vectors,
+            2,
+            &popularity,
+            &items,
+            &NewItems::plain(cold.clone()),
+            3,
+        );
         assert_eq!(out.ids.len(), 33);
         assert_eq!(out.content_items, 3);
         assert_eq!(
@@ -286,7 +337,18 @@ mod tests {
         let bare = &out.vectors[64..66];
         assert!((bare[0] - 2.0 / 3.0).abs() < 1e-5 && (bare[1] - 1.0 / 3.0).abs() < 1e-5);
         // The exposure scale multiplies the content-derived vectors only.
-        let half = extend(&trained, &vectors, 2, &popularity, &cold, &items, 3, 0.5);
+        let half = extend(
+            &trained,
+            &vectors,
+            2,
+            &popularity,
+            &items,
+            &NewItems {
+                scale: 0.5,
+                ..NewItems::plain(cold.clone())
+            },
+            3,
+        );
         assert_eq!(&half.vectors[..60], &vectors[..]);
         for (h, o) in half.vectors[60..].iter().zip(&out.vectors[60..]) {
             assert!((h - 0.5 * o).abs() < 1e-6);
@@ -297,16 +359,56 @@ mod tests {
     }
 
     #[test]
+    fn given_vectors_alone_place_new_items() {
+        // No text at all: the given vectors carry the families.
+        let mut given = GivenVectors::new();
+        let mut trained = Vec::new();
+        let mut vectors = Vec::new();
+        for i in 0..30 {
+            let family = i % 2;
+            trained.push(format!("t{i}"));
+            vectors.extend(if family == 0 { [1.0, 0.0] } else { [0.0, 1.0] });
+            let wobble = (i % 5) as f32 * 0.1;
+            given.insert(
+                format!("t{i}"),
+                if family == 0 {
+                    vec![1.0, wobble, 0.0]
+                } else {
+                    vec![0.0, wobble, 1.0]
+                },
+            );
+        }
+        given.insert("new0".into(), vec![1.0, 0.2, 0.0]);
+        given.insert("new1".into(), vec![0.0, 0.2, 1.0]);
+        let popularity = vec![1.0; 30];
+        let new = NewItems {
+            given,
+            ..NewItems::plain(vec!["new0".into(), "new1".into()])
+        };
+        let out = extend(
+            &trained,
+            &vectors,
+            2,
+            &popularity,
+            &ItemTable::new(),
+            &new,
+            3,
+        );
+        let (a, b) = (&out.vectors[60..62], &out.vectors[62..64]);
+        assert!(a[0] > b[0] + 0.3 && b[1] > a[1] + 0.3, "{a:?} {b:?}");
+        assert_eq!(out.report.unwrap().fitted_on, 30);
+    }
+
+    #[test]
     fn without_cold_items_nothing_changes() {
         let out = extend(
             &["a".into()],
             &[1.0, 2.0],
             2,
             &[1.0],
-            &[],
             &ItemTable::new(),
+            &NewItems::default(),
             1,
-            1.0,
         );
         assert_eq!((out.ids.len(), out.content_items), (1, 0));
         assert!(out.report.is_none());

@@ -228,6 +228,7 @@ pub fn evaluate_cold(
         &popularity,
         &split.candidates,
         items,
+        &Default::default(),
         als_config.seed,
     );
     let content_seconds = content.report.seconds;

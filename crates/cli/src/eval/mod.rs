@@ -255,8 +255,7 @@ pub fn tuned_catalog(
     crate::tune::fit_final(
         &split.train,
         &ItemTable::new(),
-        &[],
-        crate::content::DEFAULT_SCALE,
+        &crate::content::NewItems::default(),
         &tuned.choice,
         config.neighbours_k,
         VectorDtype::F32,

@@ -787,8 +787,7 @@ pub fn metadata(tuned: &Tuned, config: &TuneConfig) -> BTreeMap<String, String> 
 pub fn fit_final(
     interactions: &Interactions,
     items: &ItemTable,
-    cold: &[String],
-    content_scale: f32,
+    new_items: &crate::content::NewItems,
     choice: &Choice,
     neighbours_k: usize,
     dtype: VectorDtype,
@@ -805,10 +804,9 @@ pub fn fit_final(
         &model.item_factors,
         model.factors,
         &interactions.item_user_counts(),
-        cold,
         items,
+        new_items,
         choice.als.seed,
-        content_scale,
     );
     bar.finish_and_clear();
     metadata.extend(extended.metadata());
