@@ -74,6 +74,8 @@ pub(super) struct Layout {
     pub(super) rfm: Option<RfmThresholds>,
     pub(super) hybrid: Option<HybridLayout>,
     pub(super) placements: PlacementLayout,
+    /// `content.items`: the last this many items have content-derived vectors.
+    pub(super) content_items: usize,
     pub(super) meta: CatalogMeta,
     /// False when some tensor is not aligned to its element size inside the file.
     pub(super) aligned: bool,
@@ -220,6 +222,7 @@ impl Layout {
             check_neighbour_slots(len, k, limits)?;
         }
         let placements = placements::parse(&mut find, &mut meta.extra, len, limits)?;
+        let content_items = content_items(&meta.extra, len)?;
         let layout = Layout {
             len,
             dim,
@@ -240,6 +243,7 @@ impl Layout {
             rfm,
             hybrid,
             placements,
+            content_items,
             meta,
             aligned,
         };
@@ -372,6 +376,23 @@ fn check_limits(len: usize, dim: usize, limits: &Limits) -> Result<(), CatalogEr
         });
     }
     Ok(())
+}
+
+/// `content.items` when present: a whole number of items, at most N.
+fn content_items(
+    extra: &std::collections::BTreeMap<String, String>,
+    len: usize,
+) -> Result<usize, CatalogError> {
+    match extra.get(names::META_CONTENT_ITEMS) {
+        None => Ok(0),
+        Some(v) => match v.parse::<usize>() {
+            Ok(c) if c <= len => Ok(c),
+            _ => Err(CatalogError::metadata(
+                names::META_CONTENT_ITEMS,
+                format!("{v:?} is not a whole number of items from 0 to {len}"),
+            )),
+        },
+    }
 }
 
 fn check_neighbour_slots(len: usize, k: usize, limits: &Limits) -> Result<(), CatalogError> {

@@ -344,6 +344,12 @@ impl Catalog {
             .map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
+    /// How many items have content-derived vectors (`content.items`): the catalog's last
+    /// ones. They rank like any item; the count is for reports.
+    pub fn content_derived_items(&self) -> usize {
+        self.layout.content_items
+    }
+
     /// True when the file carried `model.gram` (false: computed at load).
     pub fn has_stored_gram(&self) -> bool {
         self.layout.gram.is_some()

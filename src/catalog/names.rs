@@ -84,6 +84,11 @@ pub const META_HYBRID_HISTORY: &str = "hybrid.history";
 /// Metadata keys starting with this are the offline tuner's free-text report (its choice
 /// and validation figures), shown by `info()`.
 pub const META_TUNE_PREFIX: &str = "tune.";
+/// Metadata: how many items have content-derived vectors (no interactions when trained:
+/// mapped from their title, description, category, brand and price); they are the
+/// catalog's last items. A whole number ≤ N (optional; absent = none). Other `content.*`
+/// keys are the trainer's free-text report.
+pub const META_CONTENT_ITEMS: &str = "content.items";
 
 /// `[N, K]` U32 bought-together table: row j lists the items bought with item j in the same
 /// basket more often than their popularity predicts, strongest first;

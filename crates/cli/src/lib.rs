@@ -9,6 +9,7 @@ pub mod als;
 pub mod bandit;
 pub mod catalog_file;
 pub mod commands;
+pub mod content;
 pub mod data;
 pub mod eval;
 pub mod golden;

@@ -39,6 +39,292 @@ fn items_csv() -> String {
     text
 }
 
+/// Products named after their taste cluster (p0..p39 bought; n0..n3 new, one per cluster).
+fn items_with_new_products() -> String {
+    const WORDS: [&str; 4] = [
+        "garden trowel",
+        "kitchen knife",
+        "wooden toy",
+        "poetry book",
+    ];
+    let mut text = String::from("id,title,description,brand,category\n");
+    for i in 0..40 {
+        let c = i / 10;
+        let _ = writeln!(
+            text,
+            "p{i},{} {i},A {} for you,Brand{c},group {c}",
+            WORDS[c], WORDS[c]
+        );
+    }
+    for (c, word) in WORDS.iter().enumerate() {
+        let _ = writeln!(text, "n{c},new {word},A {word} for you,Brand{c},group {c}");
+    }
+    text
+}
+
+/// Trains on the purchase log with `extra` flags; the catalog and `inspect`'s report.
+fn train_with_new_products(extra: &[&str]) -> (Catalog, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let events = common::write(dir.path(), "events.csv", &purchase_log());
+    let items = common::write(dir.path(), "items.csv", &items_with_new_products());
+    let out = dir.path().join("catalog.safetensors");
+    let mut args = vec![
+        "-q",
+        "train",
+        "--interactions",
+        events.to_str().unwrap(),
+        "--items",
+        items.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let run = common::shopwindow(&args);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let inspect = common::shopwindow(&["inspect", out.to_str().unwrap()]);
+    assert!(inspect.status.success(), "{}", common::text(&inspect));
+    let catalog = Catalog::from_bytes(std::fs::read(&out).unwrap()).unwrap();
+    (catalog, common::text(&inspect))
+}
+
+#[test]
+fn items_without_interactions_get_content_vectors() {
+    for flags in [
+        &["--factors", "8", "--iterations", "8"][..],
+        &["--tune-budget", "2"][..],
+    ] {
+        let (catalog, inspect) = train_with_new_products(flags);
+        assert_eq!(catalog.len(), 44, "{flags:?}");
+        assert_eq!(catalog.content_derived_items(), 4);
+        assert!(
+            inspect.contains("content-derived vectors: 4 of 44"),
+            "{inspect}"
+        );
+        for c in 0..4 {
+            assert_eq!(catalog.id(40 + c), format!("n{c}"), "the last items");
+            assert_eq!(catalog.popularity().unwrap()[40 + c], 0.0);
+        }
+        // A shopper of cluster 2 ranks the new cluster-2 product first among the new ones
+        // (when the catalog ranks by vectors at all: the tuner may ship popularity).
+        if catalog.hybrid().is_some_and(|h| !h.params.vectors) {
+            continue;
+        }
+        let recommender = Recommender::new(catalog);
+        let history = [Event {
+            item: recommender.catalog().index_of("p23").unwrap(),
+            kind: EventKind::Purchase,
+            timestamp_ms: None,
+        }];
+        let options = shopwindow::RecommendOptions {
+            k: 44,
+            ..Default::default()
+        };
+        // "Similar items" of a new product: bought products of its family.
+        let n2 = recommender.catalog().index_of("n2").unwrap();
+        let similar = recommender
+            .similar(n2, &shopwindow::SimilarOptions::default())
+            .unwrap();
+        let nearest = similar
+            .iter()
+            .map(|r| recommender.catalog().id(r.index as usize))
+            .find(|id| id.starts_with('p'));
+        assert!(
+            nearest.is_some_and(|id| id.starts_with("p2") && id.len() == 3),
+            "{nearest:?}"
+        );
+        let list = recommender.recommend(&history, &options).unwrap();
+        let first_new = list
+            .items
+            .iter()
+            .map(|r| recommender.catalog().id(r.index as usize))
+            .find(|id| id.starts_with('n'));
+        assert_eq!(first_new, Some("n2"), "{flags:?}");
+    }
+    let (catalog, inspect) =
+        train_with_new_products(&["--factors", "8", "--iterations", "8", "--no-content"]);
+    assert_eq!(catalog.len(), 40);
+    assert_eq!(catalog.content_derived_items(), 0);
+    assert!(!inspect.contains("content-derived"), "{inspect}");
+
+    let run = common::shopwindow(&[
+        "train",
+        "--interactions",
+        "x.csv",
+        "--content-scale",
+        "0",
+        "-o",
+        "y",
+    ]);
+    assert!(!run.status.success());
+    assert!(
+        common::text(&run).contains("--content-scale"),
+        "{}",
+        common::text(&run)
+    );
+}
+
+#[test]
+fn given_content_vectors_place_new_products_without_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = common::write(dir.path(), "events.csv", &purchase_log());
+    // Ids only: the new products' content is the embedding file alone.
+    let mut items = String::from("id\n");
+    let mut vectors = String::new();
+    for i in 0..44 {
+        let (id, cluster) = if i < 40 {
+            (format!("p{i}"), i / 10)
+        } else {
+            (format!("n{}", i - 40), i - 40)
+        };
+        let _ = writeln!(items, "{id}");
+        let mut v = [0.0f32; 5];
+        v[cluster] = 1.0;
+        v[4] = (i % 3) as f32 * 0.2;
+        let _ = writeln!(vectors, "{id},{},{},{},{},{}", v[0], v[1], v[2], v[3], v[4]);
+    }
+    let items = common::write(dir.path(), "items.csv", &items);
+    let vectors = common::write(dir.path(), "embeddings.csv", &vectors);
+    let out = dir.path().join("catalog.safetensors");
+    let run = common::shopwindow(&[
+        "-q",
+        "train",
+        "--interactions",
+        events.to_str().unwrap(),
+        "--items",
+        items.to_str().unwrap(),
+        "--content-vectors",
+        vectors.to_str().unwrap(),
+        "--factors",
+        "8",
+        "--iterations",
+        "8",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let catalog = Catalog::from_bytes(std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(catalog.content_derived_items(), 4);
+    assert_eq!(
+        catalog
+            .meta()
+            .extra
+            .get("content.given_vectors")
+            .map(String::as_str),
+        Some("44")
+    );
+    let recommender = Recommender::new(catalog);
+    let history = [Event {
+        item: recommender.catalog().index_of("p31").unwrap(),
+        kind: EventKind::Purchase,
+        timestamp_ms: None,
+    }];
+    let options = shopwindow::RecommendOptions {
+        k: 44,
+        ..Default::default()
+    };
+    let list = recommender.recommend(&history, &options).unwrap();
+    let first_new = list
+        .items
+        .iter()
+        .map(|r| recommender.catalog().id(r.index as usize))
+        .find(|id| id.starts_with('n'));
+    assert_eq!(first_new, Some("n3"));
+
+    // An .npy has no ids: the error says what to pass.
+    let npy = dir.path().join("e.npy");
+    std::fs::write(&npy, b"\x93NUMPY\x01\x00\x76\x00{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }                                                            \n\x00\x00\x80\x3f\x00\x00\x80\x3f").unwrap();
+    let run = common::shopwindow(&[
+        "train",
+        "--interactions",
+        events.to_str().unwrap(),
+        "--content-vectors",
+        npy.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    assert!(
+        common::text(&run).contains("--content-vector-ids"),
+        "{}",
+        common::text(&run)
+    );
+}
+
+#[test]
+fn eval_cold_start_scores_new_and_hidden_products() {
+    let dir = tempfile::tempdir().unwrap();
+    // The purchase log (March 1-10), plus each customer buying their cluster's new
+    // product on March 11, after the test period starts.
+    let mut log = purchase_log();
+    for u in 0..120 {
+        let _ = writeln!(log, "c{u},n{},1,2024-03-11 12:00", u % 4);
+    }
+    let events = common::write(dir.path(), "events.csv", &log);
+    let items = common::write(dir.path(), "items.csv", &items_with_new_products());
+    let run = common::shopwindow(&[
+        "-q",
+        "eval",
+        "--interactions",
+        events.to_str().unwrap(),
+        "--test-from",
+        "2024-03-08",
+        "--items",
+        items.to_str().unwrap(),
+        "--cold-start",
+        "--hide-items",
+        "0.2",
+        "--k",
+        "1",
+        "--factors",
+        "8",
+        "--iterations",
+        "8",
+    ]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        out.contains("new products: 4 candidates (4 with content), 120 customers, 120 test pairs"),
+        "{out}"
+    );
+    assert!(out.contains("hidden products: 8 candidates"), "{out}");
+    for row in [
+        "| random |",
+        "| category popularity |",
+        "| content nearest neighbours |",
+        "| iALS + content map (candidates only) |",
+        "warm products",
+    ] {
+        assert!(out.contains(row), "{row} in {out}");
+    }
+    // Each customer's new product shares words, brand and category with their history:
+    // content neighbours and the content map find it first among four.
+    assert!(
+        out.contains("| content nearest neighbours | 1.0000 |"),
+        "{out}"
+    );
+    assert!(
+        out.contains("| iALS + content map (candidates only) | 1.0000 |"),
+        "{out}"
+    );
+
+    let bad = common::shopwindow(&[
+        "eval",
+        "--interactions",
+        events.to_str().unwrap(),
+        "--test-from",
+        "2024-03-08",
+        "--cold-start",
+        "--hide-items",
+        "1.5",
+    ]);
+    assert!(!bad.status.success());
+    assert!(
+        common::text(&bad).contains("--hide-items 1.5"),
+        "{}",
+        common::text(&bad)
+    );
+}
+
 #[test]
 fn help_explains_every_command() {
     let run = common::shopwindow(&["--help"]);

@@ -148,6 +148,42 @@ fn gzip_files_are_read_transparently() {
 }
 
 #[test]
+fn items_file_description_and_brand_are_read_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::write(
+        dir.path(),
+        "items.csv",
+        "id,title,Description,Brand\n\
+         a,Mug,\"A large mug, blue glaze\",Acme\n\
+         b,Spoon,,\n",
+    );
+    let (items, _, _) = read_items(&path, b',', BadRowPolicy::Fail).unwrap();
+    assert_eq!(
+        items["a"].description.as_deref(),
+        Some("A large mug, blue glaze")
+    );
+    assert_eq!(items["a"].brand.as_deref(), Some("Acme"));
+    assert_eq!(items["b"].description, None, "an empty cell is not given");
+    assert_eq!(items["b"].brand, None);
+
+    let long = "x".repeat(shopwindow_cli::data::items_csv::MAX_BRAND_BYTES + 1);
+    let bad = common::write(
+        dir.path(),
+        "brands.csv",
+        &format!("id,brand\na,Acme\nb,{long}\n"),
+    );
+    let error = read_items(&bad, b',', BadRowPolicy::Fail)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("brands.csv:3:") && error.contains("brand"),
+        "{error}"
+    );
+    let (items, _, report) = read_items(&bad, b',', BadRowPolicy::Skip).unwrap();
+    assert_eq!((items.len(), report.skipped), (1, 1));
+}
+
+#[test]
 fn items_file_columns_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let path = common::write(

@@ -44,6 +44,24 @@ fn unknown_format_version_is_rejected() {
 }
 
 #[test]
+fn content_items_count_is_read_and_checked() {
+    assert_eq!(Spec::valid().load().unwrap().content_derived_items(), 0);
+    let catalog = Spec::valid()
+        .meta(names::META_CONTENT_ITEMS, "2")
+        .load()
+        .unwrap();
+    assert_eq!(catalog.content_derived_items(), 2);
+    for bad in ["4", "-1", "two"] {
+        let err = Spec::valid().meta(names::META_CONTENT_ITEMS, bad).reject();
+        assert!(
+            matches!(&err, CatalogError::Metadata { key, .. } if key == names::META_CONTENT_ITEMS),
+            "{err:?}"
+        );
+        assert_names(&err, bad);
+    }
+}
+
+#[test]
 fn non_numeric_alpha_is_rejected() {
     let err = Spec::valid().meta("alpha", "abc").reject();
     assert!(

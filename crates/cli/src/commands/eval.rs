@@ -79,6 +79,32 @@ pub struct EvalArgs {
     /// catalog --catalog FILE`.
     #[arg(long, value_name = "DIR")]
     pub export_split: Option<PathBuf>,
+    #[command(flatten)]
+    pub cold: ColdArgs,
+}
+
+/// The cold-start protocol.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Cold start")]
+pub struct ColdArgs {
+    /// Score products without interactions at training time instead of the usual table:
+    /// the test period's new products (temporal splits) and a seeded share of the training
+    /// products hidden from training (--hide-items; MovieLens: fold u1), each ranked by
+    /// random, category popularity, content nearest neighbours and iALS with the content
+    /// map; plus the usual held-out products with and without content-derived items.
+    /// The iALS settings are the grid's first combination.
+    #[arg(long)]
+    pub cold_start: bool,
+    /// Share of the training products hidden from training (with --cold-start; 0: none).
+    #[arg(long, value_name = "SHARE", default_value_t = 0.1)]
+    pub hide_items: f64,
+    /// Items file with content (title, description, brand, category, price) for
+    /// --interactions; Online Retail and MovieLens bring their own.
+    #[arg(long, value_name = "FILE")]
+    pub items: Option<PathBuf>,
+    /// As `train --content-scale`: multiplies the candidates' content-derived vectors.
+    #[arg(long, value_name = "S", default_value_t = crate::content::DEFAULT_SCALE, value_parser = super::args::parse_scale)]
+    pub content_scale: f32,
 }
 
 /// Which models, how long a list.
@@ -250,6 +276,9 @@ impl EvalArgs {
 }
 
 pub fn run(args: &EvalArgs, progress: &Progress) -> Result<()> {
+    if args.cold.cold_start {
+        return run_cold(args, progress);
+    }
     let (splits, k) = args.splits(progress)?;
     for split in &splits {
         let m = &split.train.matrix;
@@ -321,5 +350,130 @@ pub fn run(args: &EvalArgs, progress: &Progress) -> Result<()> {
         );
     })?;
     print!("{}", table(k, &rows));
+    Ok(())
+}
+
+/// `eval --cold-start`: the logs with their test flags and items, then each protocol.
+fn run_cold(args: &EvalArgs, progress: &Progress) -> Result<()> {
+    use crate::data::items_csv::read_items;
+    use crate::data::movielens::{read_movies, read_ratings};
+    use crate::data::online_retail::{read_online_retail, TEST_FROM};
+    use crate::data::time::parse_timestamp;
+    use crate::data::{BadRowPolicy, EventLog};
+    use crate::eval::cold::{cold_split, evaluate_cold, report, Candidates};
+
+    let s = &args.source;
+    let (log, test, items, temporal, k) = if let Some(dir) = &s.movielens {
+        let base = crate::eval::protocols::find_split_file(dir, "u1.base")?;
+        let held = crate::eval::protocols::find_split_file(dir, "u1.test")?;
+        let weight = args.movielens_weight.into();
+        let (base, _) = read_ratings(&base, weight, BadRowPolicy::Fail)?;
+        let (held, _) = read_ratings(&held, weight, BadRowPolicy::Fail)?;
+        let mut log = EventLog::default();
+        let mut test = Vec::new();
+        for (part, flag) in [(&base, false), (&held, true)] {
+            for e in &part.events {
+                log.push(
+                    part.users.id(e.user),
+                    part.items.id(e.item),
+                    e.weight,
+                    e.timestamp,
+                );
+                test.push(flag);
+            }
+        }
+        (
+            log,
+            test,
+            read_movies(dir)?,
+            false,
+            args.models.k.unwrap_or(10),
+        )
+    } else if let Some(path) = &s.online_retail {
+        let bar = progress.file(path, "reading");
+        let (log, items, report) = read_online_retail(path, BadRowPolicy::Fail, &bar)?;
+        bar.finish_and_clear();
+        eprintln!("{report}");
+        let from = parse_timestamp(TEST_FROM).expect("a valid constant date");
+        let test = log
+            .events
+            .iter()
+            .map(|e| e.timestamp.is_some_and(|t| t >= from))
+            .collect();
+        (log, test, items, true, args.models.k.unwrap_or(20))
+    } else {
+        let (Some(path), Some(test_from)) = (&s.interactions, &args.test_from) else {
+            bail!("--cold-start needs --movielens, --online-retail, or --interactions with --test-from DATE");
+        };
+        let format = crate::data::interactions_csv::CsvFormat {
+            require_timestamp: true,
+            ..args.csv.format()
+        };
+        let bar = progress.file(path, "reading");
+        let (log, _) = crate::data::interactions_csv::read_interactions(
+            path,
+            format,
+            args.csv.policy(),
+            &bar,
+        )?;
+        bar.finish_and_clear();
+        let from = crate::data::time::parse_timestamp_in(test_from, format.time_unit)
+            .map_err(anyhow::Error::msg)?;
+        let test = log
+            .events
+            .iter()
+            .map(|e| e.timestamp.is_some_and(|t| t >= from))
+            .collect();
+        let items = match &args.cold.items {
+            Some(p) => read_items(p, b',', args.csv.policy())?.0,
+            None => Default::default(),
+        };
+        (log, test, items, true, args.models.k.unwrap_or(20))
+    };
+    if !(0.0..1.0).contains(&args.cold.hide_items) {
+        bail!(
+            "--hide-items {} is not a share from 0 up to (not including) 1",
+            args.cold.hide_items
+        );
+    }
+    let mut protocols = Vec::new();
+    if temporal {
+        protocols.push(("new products", Candidates::New));
+    }
+    if args.cold.hide_items > 0.0 {
+        protocols.push((
+            "hidden products",
+            Candidates::Hidden {
+                share: args.cold.hide_items,
+                seed: args.grid.seed,
+            },
+        ));
+    }
+    let als = args.grid()[0];
+    eprintln!(
+        "iALS: {}",
+        ModelSpec::Ials {
+            als,
+            dtype: shopwindow::VectorDtype::F32
+        }
+        .describe()
+    );
+    for (name, candidates) in protocols {
+        let split = cold_split(name, &log, &test, candidates);
+        if split.users.is_empty() {
+            eprintln!("{name}: no customer with history has a test interaction with a candidate");
+            continue;
+        }
+        let result = evaluate_cold(
+            &split,
+            &items,
+            &als,
+            k,
+            args.grid.seed,
+            args.cold.content_scale,
+            progress,
+        )?;
+        print!("{}", report(&split, &result, k));
+    }
     Ok(())
 }

@@ -85,6 +85,14 @@ pub fn summarize(catalog: &Catalog, list: usize) -> Result<String> {
             h.history.as_str()
         );
     }
+    let content = catalog.content_derived_items();
+    if content > 0 {
+        let _ = writeln!(
+            out,
+            "  content-derived vectors: {content} of {n} items (no interactions when trained; \
+             mapped from their content)"
+        );
+    }
     // The tuner's report (`tune.*`) and any other free-text metadata.
     for (key, value) in &meta.extra {
         let _ = writeln!(out, "  {key} = {value}");

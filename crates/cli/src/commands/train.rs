@@ -8,8 +8,8 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use super::args::{
-    parse_delimiter, AlsArgs, CsvArgs, DtypeArg, PlacementArgs, RatingWeightArg, SourceArgs,
-    TuneArgs,
+    parse_delimiter, parse_scale, AlsArgs, CsvArgs, DtypeArg, PlacementArgs, RatingWeightArg,
+    SourceArgs, TuneArgs,
 };
 use super::source::{Source, SourceRead};
 use crate::als;
@@ -47,10 +47,29 @@ pub struct TrainArgs {
     pub source: SourceArgs,
     #[command(flatten)]
     pub csv: CsvArgs,
-    /// Items CSV with a header: id, title, category, price, available, image_url,
-    /// popularity (any subset, any order besides id).
+    /// Items CSV with a header: id, title, description, brand, category, price, available,
+    /// image_url, popularity (any subset, any order besides id). Every item of the file is
+    /// in the catalog: items without interactions get a vector mapped from their content
+    /// (title, description, category, brand, price band), see --no-content.
     #[arg(long, value_name = "FILE")]
     pub items: Option<PathBuf>,
+    /// Leave the items of --items without interactions out of the catalog instead of
+    /// giving them content-derived vectors.
+    #[arg(long)]
+    pub no_content: bool,
+    /// Multiplies the content-derived vectors (> 0): how readily new products enter lists
+    /// next to bought ones (1: the map's prediction as is; smaller: less often). Their
+    /// order among themselves does not change.
+    #[arg(long, value_name = "S", default_value_t = crate::content::DEFAULT_SCALE, value_parser = parse_scale)]
+    pub content_scale: f32,
+    /// Content vectors made elsewhere (image or text embeddings), one per item, used as
+    /// content features beside the items file's text: `.npy` or `.safetensors` (ids from
+    /// --content-vector-ids, one per line) or CSV rows `id,v1,…,vd`.
+    #[arg(long, value_name = "FILE")]
+    pub content_vectors: Option<PathBuf>,
+    /// The item ids of --content-vectors' rows, one per line (for `.npy` / `.safetensors`).
+    #[arg(long, value_name = "FILE")]
+    pub content_vector_ids: Option<PathBuf>,
     /// Field delimiter of the items file.
     #[arg(long, default_value = ",", value_parser = parse_delimiter)]
     pub items_delimiter: u8,
@@ -94,25 +113,39 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         bail!("--with-rfm clusters segments: give --segments K as well");
     }
     let (log, mut items, source) = read_source(args, progress)?;
+    let mut cold = Vec::new();
+    let given = read_given_vectors(args)?;
     if let Some(path) = &args.items {
-        let (table, _, report) = read_items(path, args.items_delimiter, args.csv.policy())?;
+        let (table, order, report) = read_items(path, args.items_delimiter, args.csv.policy())?;
         eprintln!("{}", report.summary(&path.display().to_string()));
-        let unused = table
-            .keys()
-            .filter(|id| log.items.get(id).is_none())
-            .count();
-        if unused > 0 {
+        let unused = crate::content::cold_ids(&order, &log.items);
+        if !unused.is_empty() && args.no_content {
             eprintln!(
-                "note: {unused} items of {} have no interactions and get no vector (not in \
-                 the catalog)",
+                "note: {} items of {} have no interactions and get no vector (not in the \
+                 catalog: --no-content)",
+                unused.len(),
                 path.display()
             );
+        } else if !unused.is_empty() {
+            eprintln!(
+                "note: {} items of {} have no interactions: their vectors come from their \
+                 content",
+                unused.len(),
+                path.display()
+            );
+            cold = unused;
         }
         // The items file wins over what the interactions source knew.
         items.extend(table);
     }
     // Before training, not after: the catalog needs a price for every item or for none.
-    if let Some(note) = settle_prices(log.items.ids(), &mut items, args.missing_prices)? {
+    let catalog_ids: Vec<String> = log.items.ids().iter().chain(&cold).cloned().collect();
+    let new_items = crate::content::NewItems {
+        ids: cold.clone(),
+        given,
+        scale: args.content_scale,
+    };
+    if let Some(note) = settle_prices(&catalog_ids, &mut items, args.missing_prices)? {
         eprintln!("note: {note}");
     }
     let interactions = log.to_interactions();
@@ -136,6 +169,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         let bytes = crate::tune::fit_final(
             &interactions,
             &items,
+            &new_items,
             &tuned.choice,
             tune_config.neighbours_k,
             args.dtype.into(),
@@ -155,7 +189,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
             "wrote {}: {} items x {} dims ({}), {} bytes; chose {} ({}, neighbours {}) in \
              {:.1} s of tuning, refit in {:.2} s",
             args.output.display(),
-            m.cols(),
+            m.cols() + cold.len(),
             config.factors,
             args.dtype_name(),
             bytes.len(),
@@ -183,12 +217,24 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
     bar.finish_and_clear();
     let trained_in = start.elapsed();
 
-    let metadata = training_metadata(&source, &config, args.als.cg_steps, m);
+    let content_start = Instant::now();
+    let extended = crate::content::extend(
+        interactions.items.ids(),
+        &model.item_factors,
+        model.factors,
+        &interactions.item_user_counts(),
+        &items,
+        &new_items,
+        config.seed,
+    );
+    let content_took = content_start.elapsed();
+    let mut metadata = training_metadata(&source, &config, args.als.cg_steps, m);
+    metadata.extend(extended.metadata());
     let bytes = build_catalog(&CatalogSpec {
-        ids: interactions.items.ids(),
-        vectors: &model.item_factors,
+        ids: &extended.ids,
+        vectors: &extended.vectors,
         dim: model.factors,
-        popularity: &interactions.item_user_counts(),
+        popularity: &extended.popularity,
         items: &items,
         params: config.model_params(),
         dtype: args.dtype.into(),
@@ -204,15 +250,16 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
     crate::preview::write_if_asked(args.popular_json.as_deref(), &bytes)?;
     println!(
         "wrote {}: {} items x {} dims ({}), {} bytes; trained in {:.2} s (per iteration: \
-         median {:.1} ms, mean {:.1} ms)",
+         median {:.1} ms, mean {:.1} ms), content vectors in {:.2} s",
         args.output.display(),
-        m.cols(),
+        extended.ids.len(),
         model.factors,
         args.dtype_name(),
         bytes.len(),
         trained_in.as_secs_f64(),
         median_ms(&mut per_iteration),
-        trained_in.as_secs_f64() * 1000.0 / config.iterations.max(1) as f64
+        trained_in.as_secs_f64() * 1000.0 / config.iterations.max(1) as f64,
+        content_took.as_secs_f64()
     );
     Ok(())
 }
@@ -275,6 +322,52 @@ fn median_ms(times: &mut [Duration]) -> f64 {
     }
     times.sort();
     times[times.len() / 2].as_secs_f64() * 1000.0
+}
+
+/// `--content-vectors` by item id (empty without it).
+fn read_given_vectors(args: &TrainArgs) -> Result<crate::content::GivenVectors> {
+    use crate::vectors::{read_csv, read_id_list, read_npy, read_safetensors};
+    let Some(path) = &args.content_vectors else {
+        if args.content_vector_ids.is_some() {
+            bail!("--content-vector-ids names the rows of --content-vectors: give that too");
+        }
+        return Ok(Default::default());
+    };
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    let vectors = if name.ends_with(".npy") {
+        read_npy(path)?
+    } else if name.ends_with(".safetensors") {
+        read_safetensors(path, None)?
+    } else {
+        read_csv(path, b',', args.csv.policy())?.0
+    };
+    let ids = match (&args.content_vector_ids, &vectors.ids) {
+        (Some(ids), _) => read_id_list(ids)?,
+        (None, Some(ids)) => ids.clone(),
+        (None, None) => bail!(
+            "{} has no item ids: pass --content-vector-ids (one id per line)",
+            path.display()
+        ),
+    };
+    if ids.len() != vectors.rows {
+        bail!(
+            "--content-vectors: {} ids for {} vectors in {}",
+            ids.len(),
+            vectors.rows,
+            path.display()
+        );
+    }
+    let mut given = crate::content::GivenVectors::new();
+    for (i, id) in ids.into_iter().enumerate() {
+        let row = &vectors.data[i * vectors.dim..(i + 1) * vectors.dim];
+        if let Some(bad) = row.iter().find(|v| !v.is_finite()) {
+            bail!("--content-vectors: item {id:?} has the value {bad} (not finite)");
+        }
+        if given.insert(id.clone(), row.to_vec()).is_some() {
+            bail!("--content-vectors: item {id:?} appears twice");
+        }
+    }
+    Ok(given)
 }
 
 /// The interactions, what the source knows about items, and a description for metadata.

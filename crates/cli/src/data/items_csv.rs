@@ -4,6 +4,8 @@
 //! |---|---|
 //! | `id`, `item`, `item_id`, `sku`, `product_id` | the item id used in the interactions (required) |
 //! | `title`, `name` | display title |
+//! | `description` | free text; with the title, brand and category it gives an item without interactions a vector (`content`) |
+//! | `brand`, `manufacturer` | brand name (content feature) |
 //! | `category` | category name (used by the browser's category filter) |
 //! | `price` | non-negative price |
 //! | `available`, `in_stock` | `1/0`, `true/false`, `yes/no` |
@@ -20,10 +22,18 @@ use anyhow::{bail, Result};
 use super::interactions_csv::delimiter_hint;
 use super::{open_csv_with_header, BadRowPolicy, ItemInfo, ItemTable, RowReport};
 
+/// Longest description kept (bytes): a longer cell is a bad row, most likely a broken
+/// quote that swallowed the rows after it.
+pub const MAX_DESCRIPTION_BYTES: usize = 16_384;
+/// Longest brand (bytes), for the same reason.
+pub const MAX_BRAND_BYTES: usize = 256;
+
 #[derive(Debug, Default)]
 struct Columns {
     id: usize,
     title: Option<usize>,
+    description: Option<usize>,
+    brand: Option<usize>,
     category: Option<usize>,
     price: Option<usize>,
     available: Option<usize>,
@@ -54,6 +64,8 @@ impl Columns {
         Ok(Columns {
             id,
             title: find(&["title", "name"]),
+            description: find(&["description", "desc"]),
+            brand: find(&["brand", "manufacturer"]),
             category: find(&["category"]),
             price: find(&["price"]),
             available: find(&["available", "in_stock", "availability"]),
@@ -108,6 +120,15 @@ fn parse_item(columns: &Columns, record: &csv::StringRecord) -> Result<(String, 
             },
         }
     };
+    let text = |name: &str, c: Option<usize>, limit: usize| -> Result<Option<String>, String> {
+        match cell(c) {
+            Some(t) if t.len() > limit => Err(format!(
+                "the {name} is {} bytes, over the {limit}-byte limit",
+                t.len()
+            )),
+            t => Ok(t.map(str::to_string)),
+        }
+    };
     let available = match cell(columns.available) {
         None => None,
         Some(text) => Some(parse_flag(text).ok_or_else(|| {
@@ -118,6 +139,8 @@ fn parse_item(columns: &Columns, record: &csv::StringRecord) -> Result<(String, 
         id.to_string(),
         ItemInfo {
             title: cell(columns.title).map(str::to_string),
+            description: text("description", columns.description, MAX_DESCRIPTION_BYTES)?,
+            brand: text("brand", columns.brand, MAX_BRAND_BYTES)?,
             category: cell(columns.category).map(str::to_string),
             price: non_negative("price", columns.price)?,
             available,

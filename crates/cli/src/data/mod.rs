@@ -141,6 +141,10 @@ impl Interactions {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemInfo {
     pub title: Option<String>,
+    /// Free-text description: content features only (the catalog does not ship it).
+    pub description: Option<String>,
+    /// Brand or maker: content features only.
+    pub brand: Option<String>,
     pub category: Option<String>,
     pub price: Option<f32>,
     /// `None` = not stated (the catalog then treats the item as in stock).

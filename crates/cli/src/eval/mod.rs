@@ -4,6 +4,7 @@
 pub mod baselines;
 pub mod baskets;
 pub mod catalog_ranker;
+pub mod cold;
 pub mod core_ranker;
 pub mod export;
 pub mod memory;
@@ -259,6 +260,7 @@ pub fn tuned_catalog(
     crate::tune::fit_final(
         &split.train,
         &ItemTable::new(),
+        &crate::content::NewItems::default(),
         &tuned.choice,
         config.neighbours_k,
         dtype,

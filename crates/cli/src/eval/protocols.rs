@@ -28,7 +28,7 @@ pub fn movielens_splits(dir: &Path, weight: RatingWeight) -> Result<Vec<EvalSpli
         .collect()
 }
 
-fn find_split_file(dir: &Path, name: &str) -> Result<PathBuf> {
+pub(crate) fn find_split_file(dir: &Path, name: &str) -> Result<PathBuf> {
     let candidates = [
         dir.join("splits").join(format!("{name}.gz")),
         dir.join("splits").join(name),

@@ -150,7 +150,7 @@ fn write_catalog(
                 available: Some(p.available),
                 image_url: Some(format!("img/{}.svg", department.slug)),
                 popularity: None,
-                tags: Vec::new(),
+                ..ItemInfo::default()
             };
             (p.id.clone(), info)
         })

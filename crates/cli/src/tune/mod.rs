@@ -783,24 +783,38 @@ pub fn metadata(tuned: &Tuned, config: &TuneConfig) -> BTreeMap<String, String> 
 
 /// Step 5: the chosen model refit on `interactions` (all the data), as catalog bytes with
 /// the neighbour tensors and the metadata.
+#[allow(clippy::too_many_arguments)]
 pub fn fit_final(
     interactions: &Interactions,
     items: &ItemTable,
+    new_items: &crate::content::NewItems,
     choice: &Choice,
     neighbours_k: usize,
     dtype: VectorDtype,
-    metadata: BTreeMap<String, String>,
+    mut metadata: BTreeMap<String, String>,
     progress: &Progress,
 ) -> Result<Vec<u8>> {
     let m = &interactions.matrix;
     let bar = progress.steps(choice.als.iterations as u64, "refit: iterations");
     let model = als::train(m, &choice.als, |_, _| bar.inc(1))?;
     bar.finish_and_clear();
+    let bar = progress.spinner("content vectors");
+    let extended = crate::content::extend(
+        interactions.items.ids(),
+        &model.item_factors,
+        model.factors,
+        &interactions.item_user_counts(),
+        items,
+        new_items,
+        choice.als.seed,
+    );
+    bar.finish_and_clear();
+    metadata.extend(extended.metadata());
     let bytes = build_catalog(&CatalogSpec {
-        ids: interactions.items.ids(),
-        vectors: &model.item_factors,
+        ids: &extended.ids,
+        vectors: &extended.vectors,
         dim: model.factors,
-        popularity: &interactions.item_user_counts(),
+        popularity: &extended.popularity,
         items,
         params: choice.als.model_params(),
         dtype,
@@ -808,7 +822,15 @@ pub fn fit_final(
     })?;
     let neighbours = choice.method.map(|method| {
         let bar = progress.spinner("refit: neighbours");
-        let table = neighbours::build(m, method, neighbours_k);
+        let mut table = neighbours::build(m, method, neighbours_k);
+        // Content-derived items have no interactions, so nothing to recommend from them
+        // and nothing recommends them: empty rows.
+        table
+            .ids
+            .resize(extended.ids.len() * table.k, neighbours::EMPTY);
+        table
+            .weights
+            .resize(extended.ids.len() * table.k, half::f16::ZERO);
         bar.finish_and_clear();
         table
     });
