@@ -101,8 +101,10 @@ const TARGET_KB: u64 = 250;
 /// sort instantiations). Next cut: read the rules from `serde_json::Value` by hand, as the
 /// campaigns do (their derives cost 21 KB).
 ///
-/// With both merged: 584,905 bytes (571.2 KB) raw / 252,708 (246.8 KB) gzip.
-const CEILING_KB: u64 = 572;
+/// With both merged: 584,905 bytes (571.2 KB) raw / 252,708 (246.8 KB) gzip; with the
+/// catalog's `content.items` count read and checked as well (new products from content),
+/// 585,467 bytes (571.7 KB) / 252,829 gzip. The ceiling leaves 3 KB above that.
+const CEILING_KB: u64 = 575;
 
 /// wasm-opt enables only MVP features unless told otherwise, and rejects what current
 /// rustc and wasm-bindgen emit: SIMD128 and bulk memory from rustc, an externref
