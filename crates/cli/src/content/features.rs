@@ -1,5 +1,5 @@
 //! An item's content as a sparse vector: hashed tokens of its title, description, category,
-//! brand and price band.
+//! brand, tags and price band.
 //!
 //! | feature | token |
 //! |---|---|
@@ -8,6 +8,7 @@
 //! | character 3-gram of a word padded with `#` (`#mu`, `mug`, `ug#`) | `c:mug` |
 //! | category (whole name, lower case) | `k:name` |
 //! | brand (whole name, lower case) | `m:name` |
+//! | tag (each of the items file's `a|b|c`, lower case) | `t:tag` |
 //! | price band: ⌊2·log2(1 + price)⌋ (9 and 10 share one, 10 and 40 do not) | `p:band` |
 //!
 //! Each token is hashed with 64-bit FNV-1a into [`HASH_DIM`] = 2^16 columns; one more bit of
@@ -81,6 +82,9 @@ pub fn tokens(info: &ItemInfo) -> Vec<(String, f32)> {
     }
     if let Some(brand) = &info.brand {
         out.push((format!("m:{}", brand.trim().to_lowercase()), 1.0));
+    }
+    for tag in &info.tags {
+        out.push((format!("t:{}", tag.trim().to_lowercase()), 1.0));
     }
     if let Some(price) = info.price {
         out.push((format!("p:{}", price_band(price)), 1.0));
@@ -246,6 +250,7 @@ mod tests {
             category: Some(" Kitchen ".into()),
             brand: Some("Acme".into()),
             price: Some(10.0),
+            tags: vec!["Gift".into(), "sale".into()],
             ..ItemInfo::default()
         };
         let tokens: Vec<String> = tokens(&info).into_iter().map(|(t, _)| t).collect();
@@ -258,6 +263,8 @@ mod tests {
             "c:ug#",
             "k:kitchen",
             "m:acme",
+            "t:gift",
+            "t:sale",
             "p:6",
         ] {
             assert!(
