@@ -453,6 +453,14 @@ pub fn probability(
     item_ids: &[String],
     options: &dto::RecommendOptions,
 ) -> Result<Vec<f32>, RecommendError> {
+    // The options type is recommend's, so `rules` parses; refusing it says what a silent
+    // ignore would hide: a probability is the model's P(i|u), which no rule changes.
+    if options.rules.is_some() {
+        return Err(RecommendError::InvalidOption {
+            name: "rules",
+            reason: "rules order lists; probability is the model's P(i|u) and takes none".into(),
+        });
+    }
     let catalog = engine.catalog();
     let (events, _) = resolve_history(catalog, history);
     let items = item_ids

@@ -188,6 +188,29 @@ fn rejects(rules: Value) -> String {
 }
 
 #[test]
+fn probability_refuses_rules_instead_of_ignoring_them() {
+    let engine = engine();
+    let history: Vec<dto::HistoryEvent> = serde_json::from_value(golden_rules_history()).unwrap();
+    let ids = vec![engine.catalog().id(0).to_string()];
+    let with_rules: dto::RecommendOptions =
+        serde_json::from_value(json!({ "now": NOW, "rules": { "neverShow": [ids[0]] } })).unwrap();
+    let err = api::probability(&engine, &history, &ids, &with_rules)
+        .expect_err("rules are refused")
+        .to_string();
+    assert!(
+        err.contains("rules") && err.contains("probability"),
+        "{err}"
+    );
+    let without: dto::RecommendOptions = serde_json::from_value(json!({ "now": NOW })).unwrap();
+    assert_eq!(
+        api::probability(&engine, &history, &ids, &without)
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
 fn unknown_rule_fields_are_errors_naming_them() {
     let err = rejects(json!({ "boost": [] }));
     assert!(err.contains("unknown field `boost`"), "{err}");
