@@ -3,7 +3,7 @@
 //! calls it: plain JS objects in, plain JS objects out, `Error`s for bad input.
 #![cfg(target_arch = "wasm32")]
 
-use js_sys::{Array, Reflect, JSON};
+use js_sys::{Array, Reflect};
 use shopwindow::{Backend, VectorDtype};
 use shopwindow_testkit::fixtures::{golden_catalog, golden_hybrid_catalog, HybridFixture};
 use shopwindow_testkit::golden::{self, Answer, Call};
@@ -13,23 +13,16 @@ use shopwindow_web::Recommender;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
-wasm_bindgen_test_configure!(run_in_browser);
+mod browser_common;
+use browser_common::{js, message};
 
-fn js(value: &serde_json::Value) -> JsValue {
-    JSON::parse(&value.to_string()).expect("valid JSON")
-}
+wasm_bindgen_test_configure!(run_in_browser);
 
 fn recommender(dtype: VectorDtype) -> Recommender {
     Recommender::new(golden_catalog(dtype)).unwrap_or_else(|_| panic!("golden catalog loads"))
 }
 
 /// The message of a thrown `Error`.
-fn message(err: JsValue) -> String {
-    err.dyn_into::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_else(|v| format!("not an Error: {v:?}"))
-}
-
 #[wasm_bindgen_test]
 fn this_build_scores_with_simd128() {
     assert_eq!(Backend::best().name(), "simd128");

@@ -8,8 +8,11 @@ use js_sys::{Reflect, JSON};
 use shopwindow::VectorDtype;
 use shopwindow_testkit::fixtures::{golden_catalog, golden_segment_catalog};
 use shopwindow_web::{Campaigns, Recommender};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
+
+mod browser_common;
+use browser_common::{js, message};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -19,18 +22,8 @@ const DEFINITIONS: &str = r#"{"version":1,"privacy":{"epsilon":1,"lifetimeBudget
   {"id":"offer","variants":[{"id":"x"},{"id":"y"}],"policy":{"kind":"linUcb","alpha":0.3},
    "context":{"userDims":4,"pages":["home","product"]}}]}"#;
 
-fn js(value: &serde_json::Value) -> JsValue {
-    JSON::parse(&value.to_string()).expect("valid JSON")
-}
-
 fn get(object: &JsValue, key: &str) -> JsValue {
     Reflect::get(object, &key.into()).unwrap()
-}
-
-fn message(err: JsValue) -> String {
-    err.dyn_into::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_else(|v| format!("not an Error: {v:?}"))
 }
 
 #[wasm_bindgen_test]

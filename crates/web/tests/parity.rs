@@ -7,11 +7,12 @@
 //! with the `parity-test` feature, so it never runs on stale or missing inputs.
 #![cfg(all(target_arch = "wasm32", feature = "parity-test"))]
 
-use js_sys::JSON;
 use serde::Deserialize;
 use shopwindow_web::Recommender;
-use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
+
+mod browser_common;
+use browser_common::js;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -45,10 +46,6 @@ struct Answer {
 struct AnswerItem {
     id: String,
     score: f32,
-}
-
-fn js(value: &serde_json::Value) -> JsValue {
-    JSON::parse(&value.to_string()).expect("valid JSON")
 }
 
 #[wasm_bindgen_test]

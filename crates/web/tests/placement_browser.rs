@@ -8,20 +8,13 @@ use shopwindow::{Backend, VectorDtype};
 use shopwindow_testkit::fixtures::golden_catalog;
 use shopwindow_testkit::placement_golden::{self, golden_placement_catalog, PlacementCall};
 use shopwindow_web::Recommender;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
+mod browser_common;
+use browser_common::{js, message};
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn js(value: &serde_json::Value) -> JsValue {
-    JSON::parse(&value.to_string()).expect("valid JSON")
-}
-
-fn message(err: JsValue) -> String {
-    err.dyn_into::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_else(|v| format!("not an Error: {v:?}"))
-}
 
 #[wasm_bindgen_test]
 fn placements_match_the_native_answers_on_every_backend() {

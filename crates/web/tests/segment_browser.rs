@@ -10,20 +10,13 @@ use shopwindow_testkit::fixtures::{
 };
 use shopwindow_testkit::segment_golden;
 use shopwindow_web::Recommender;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
+mod browser_common;
+use browser_common::{js, message};
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn js(value: &serde_json::Value) -> JsValue {
-    JSON::parse(&value.to_string()).expect("valid JSON")
-}
-
-fn message(err: JsValue) -> String {
-    err.dyn_into::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_else(|v| format!("not an Error: {v:?}"))
-}
 
 fn recommender() -> Recommender {
     Recommender::new(golden_segment_catalog()).unwrap_or_else(|_| panic!("catalog loads"))
