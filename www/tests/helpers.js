@@ -7,6 +7,7 @@
  * (`npm test` in www/) the tests start it themselves.
  */
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
@@ -87,6 +88,18 @@ export async function spiedPage(context) {
     if (message.type() === 'error') errors.push(message.text());
   });
   return { page, requests, errors };
+}
+
+/**
+ * What a spied page (`spiedPage`) must show after a test: nothing personal left the device
+ * (only same-origin GETs), no CSP violation, no page error.
+ */
+export async function assertNothingLeftTheDevice({ page, requests, errors }, origin) {
+  const foreign = requests.filter((r) => !r.url().startsWith(origin));
+  assert.deepEqual(foreign.map((r) => r.url()), []);
+  assert.ok(requests.every((r) => r.method() === 'GET'), requests.map((r) => `${r.method()} ${r.url()}`).join('\n'));
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+  assert.deepEqual(errors, []);
 }
 
 /** Opens the demo and waits until it is ready (or has failed). */

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
-import { OUTPUT, cards, clickProduct, openDemo, serverAndBrowser, spiedPage } from './helpers.js';
+import { OUTPUT, assertNothingLeftTheDevice, cards, clickProduct, openDemo, serverAndBrowser, spiedPage } from './helpers.js';
 
 const env = serverAndBrowser();
 
@@ -92,13 +92,7 @@ describe('rerank on category pages', () => {
       assert.deepEqual(await openCategory(page, category, 'store'), store);
 
       await page.screenshot({ path: join(OUTPUT, `rerank-worker-${worker}.png`), fullPage: true });
-      // Nothing personal leaves the device: only same-origin static files were requested.
-      const origin = env.server.origin;
-      const foreign = requests.filter((r) => !r.url().startsWith(origin));
-      assert.deepEqual(foreign.map((r) => r.url()), []);
-      assert.ok(requests.every((r) => r.method() === 'GET'), requests.map((r) => `${r.method()} ${r.url()}`).join('\n'));
-      assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
-      assert.deepEqual(errors, []);
+      await assertNothingLeftTheDevice({ page, requests, errors }, env.server.origin);
       await context.close();
     });
   }
