@@ -456,6 +456,29 @@ pub fn evaluate_cold(
     })
 }
 
+/// A report line comparing the model without and with the content-derived items:
+/// "{what} (N customers{note}): recall … without …, … with (±%); NDCG … / …".
+fn with_and_without(
+    out: &mut String,
+    what: &str,
+    note: &str,
+    without: Metrics,
+    with: Metrics,
+    k: usize,
+) {
+    let _ = writeln!(
+        out,
+        "{what} ({} customers{note}): recall@{k} {:.4} without content-derived items, {:.4} with \
+         ({:+.2}%); NDCG@{k} {:.4} / {:.4}",
+        without.users,
+        without.recall,
+        with.recall,
+        100.0 * (with.recall - without.recall) / without.recall.max(1e-12),
+        without.ndcg,
+        with.ndcg
+    );
+}
+
 /// The report of one split as Markdown.
 pub fn report(split: &ColdSplit, result: &ColdResult, k: usize) -> String {
     let mut out = String::new();
@@ -480,29 +503,21 @@ pub fn report(split: &ColdSplit, result: &ColdResult, k: usize) -> String {
             r.model, r.metrics.recall, r.metrics.ndcg, r.metrics.users
         );
     }
-    let (a, b) = (result.warm_without, result.warm_with);
-    let _ = writeln!(
-        out,
-        "\nwarm products ({} customers, usual held-out products): recall@{k} {:.4} without \
-         content-derived items, {:.4} with ({:+.2}%); NDCG@{k} {:.4} / {:.4}",
-        a.users,
-        a.recall,
-        b.recall,
-        100.0 * (b.recall - a.recall) / a.recall.max(1e-12),
-        a.ndcg,
-        b.ndcg
+    with_and_without(
+        &mut out,
+        "\nwarm products",
+        ", usual held-out products",
+        result.warm_without,
+        result.warm_with,
+        k,
     );
-    let (a, b) = (result.all_without, result.all_with);
-    let _ = writeln!(
-        out,
-        "all held-out products ({} customers): recall@{k} {:.4} without content-derived \
-         items, {:.4} with ({:+.2}%); NDCG@{k} {:.4} / {:.4}",
-        a.users,
-        a.recall,
-        b.recall,
-        100.0 * (b.recall - a.recall) / a.recall.max(1e-12),
-        a.ndcg,
-        b.ndcg
+    with_and_without(
+        &mut out,
+        "all held-out products",
+        "",
+        result.all_without,
+        result.all_with,
+        k,
     );
     let _ = writeln!(
         out,
