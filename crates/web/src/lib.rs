@@ -105,18 +105,26 @@ fn error(err: impl std::fmt::Display) -> JsError {
 
 /// Options whose "now" defaults to the page's clock.
 fn with_clock(mut options: dto::RecommendOptions) -> dto::RecommendOptions {
-    if options.half_life_days.is_some() {
-        options.now.get_or_insert_with(js_sys::Date::now);
-    }
+    decay_clock(options.half_life_days, &mut options.now);
     rules_clock(options.rules.as_ref(), &mut options.now);
     options
 }
 
-/// `now` defaults to the page's clock when the rules hide recent purchases.
-fn rules_clock(rules: Option<&dto::Rules>, now: &mut Option<f64>) {
-    if rules.is_some_and(|r| r.hide_bought_days.is_some()) {
+/// `now` defaults to the page's clock when `needed`; a `now` the caller gave is kept.
+fn page_clock(needed: bool, now: &mut Option<f64>) {
+    if needed {
         now.get_or_insert_with(js_sys::Date::now);
     }
+}
+
+/// `now` defaults to the page's clock when events decay with a half-life.
+fn decay_clock(half_life_days: Option<f64>, now: &mut Option<f64>) {
+    page_clock(half_life_days.is_some(), now);
+}
+
+/// `now` defaults to the page's clock when the rules hide recent purchases.
+fn rules_clock(rules: Option<&dto::Rules>, now: &mut Option<f64>) {
+    page_clock(rules.is_some_and(|r| r.hide_bought_days.is_some()), now);
 }
 
 /// The option names `method` ("recommend", "probability", "similar", "segment", "together",
@@ -207,9 +215,7 @@ impl Recommender {
         let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
         let item_ids: Vec<String> = required_from_js(item_ids, "item ids")?;
         let mut options: dto::RerankOptions = from_js(options, "rerank options")?;
-        if options.half_life_days.is_some() && options.now.is_none() {
-            options.now = Some(js_sys::Date::now());
-        }
+        decay_clock(options.half_life_days, &mut options.now);
         to_js(&api::rerank(&self.engine(), &history, &item_ids, &options).map_err(error)?)
     }
 
