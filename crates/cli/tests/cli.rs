@@ -164,6 +164,38 @@ fn items_without_interactions_get_content_vectors() {
 }
 
 #[test]
+fn content_scale_is_chosen_on_the_data_by_default_and_recorded() {
+    let meta = |catalog: &Catalog, key: &str| catalog.meta().extra.get(key).cloned();
+    let flags = ["--factors", "8", "--iterations", "8", "--seed", "3"];
+    let (first, inspect) = train_with_new_products(&flags);
+    let (again, _) = train_with_new_products(&flags);
+    let scale = meta(&first, "content.scale").expect("content.scale recorded");
+    let rule = meta(&first, "content.scale_rule").expect("content.scale_rule recorded");
+    assert!(
+        rule.starts_with("auto:") && rule.contains("seed 3"),
+        "{rule}"
+    );
+    let grid = shopwindow_cli::content::scale::GRID;
+    assert!(grid.iter().any(|g| g.to_string() == scale), "{scale}");
+    // The same seed, the same choice.
+    assert_eq!(meta(&again, "content.scale"), Some(scale.clone()));
+    assert_eq!(meta(&again, "content.scale_rule"), Some(rule));
+    assert!(
+        inspect.contains(&format!("content exposure scale: {scale} (auto:")),
+        "{inspect}"
+    );
+    // A number is used as is.
+    let mut given = flags.to_vec();
+    given.extend(["--content-scale", "0.5"]);
+    let (catalog, inspect) = train_with_new_products(&given);
+    assert_eq!(meta(&catalog, "content.scale").as_deref(), Some("0.5"));
+    assert!(
+        inspect.contains("content exposure scale: 0.5 (given: --content-scale 0.5)"),
+        "{inspect}"
+    );
+}
+
+#[test]
 fn given_content_vectors_place_new_products_without_text() {
     let dir = tempfile::tempdir().unwrap();
     let events = common::write(dir.path(), "events.csv", &purchase_log());

@@ -357,11 +357,3 @@ pub enum TogetherMeasureArg {
     Cosine,
     Lift,
 }
-
-/// A content scale: a finite number > 0.
-pub fn parse_scale(text: &str) -> Result<f32, String> {
-    match text.parse::<f32>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("{text:?} is not a number above 0")),
-    }
-}

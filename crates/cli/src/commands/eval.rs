@@ -102,9 +102,10 @@ pub struct ColdArgs {
     /// --interactions; Online Retail and MovieLens bring their own.
     #[arg(long, value_name = "FILE")]
     pub items: Option<PathBuf>,
-    /// As `train --content-scale`: multiplies the candidates' content-derived vectors.
-    #[arg(long, value_name = "S", default_value_t = crate::content::DEFAULT_SCALE, value_parser = super::args::parse_scale)]
-    pub content_scale: f32,
+    /// As `train --content-scale` (default auto, chosen on the training split's customers):
+    /// multiplies the candidates' content-derived vectors.
+    #[arg(long, value_name = "S|auto", default_value = "auto", value_parser = crate::content::scale::parse_setting)]
+    pub content_scale: crate::content::ScaleSetting,
 }
 
 /// Which models, how long a list.

@@ -92,6 +92,14 @@ pub fn summarize(catalog: &Catalog, list: usize) -> Result<String> {
             "  content-derived vectors: {content} of {n} items (no interactions when trained; \
              mapped from their content)"
         );
+        if let Some(scale) = meta.extra.get("content.scale") {
+            let rule = meta.extra.get("content.scale_rule");
+            let _ = writeln!(
+                out,
+                "  content exposure scale: {scale}{}",
+                rule.map_or(String::new(), |r| format!(" ({r})"))
+            );
+        }
     }
     // The tuner's report (`tune.*`) and any other free-text metadata.
     for (key, value) in &meta.extra {

@@ -14,25 +14,30 @@
 //! crowd proven products out of lists by the popularity the overall mean carries. (Among
 //! content-derived items the choice of base changes no ranking: it adds the same amount
 //! to every one of them for a given shopper.)
+//!
+//! All content-derived vectors are then multiplied by one exposure scale, by default
+//! chosen on the store's own shoppers so that new products take at most 1% of list places
+//! (`scale.rs`).
 
 pub mod features;
 pub mod ridge;
+pub mod scale;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use std::collections::HashMap;
 
+use anyhow::Result;
+
 use crate::data::{ItemInfo, ItemTable};
 use features::{featurize_with, FeatureMatrix, HASH_DIM};
 use ridge::{choose_and_fit, RidgeMap};
+pub use scale::{FoldIn, ScaleSetting};
 
 /// Share of the trained items, least bought first, whose mean factor is the base of a
 /// content-derived vector.
 pub const BASE_SHARE: f64 = 0.1;
-
-/// The default exposure scale of content-derived vectors ([`NewItems::scale`]).
-pub const DEFAULT_SCALE: f32 = 1.0;
 
 /// Dense content vectors made elsewhere (image or text embeddings), by item id; every one
 /// of the same length.
@@ -45,12 +50,13 @@ pub struct NewItems {
     pub ids: Vec<String>,
     /// Extra content for any item, trained or new.
     pub given: GivenVectors,
-    /// Multiplies every content-derived vector (> 0; [`DEFAULT_SCALE`] = 1: the map's
-    /// prediction as is): the store's exposure policy for new products. It changes no
-    /// ranking among them (a shopper's scores of all of them scale alike), only how often
-    /// they enter lists next to trained products: smaller, fewer new products and fewer
-    /// proven ones pushed out (BENCHMARKS.md, "Cold start", measures the trade).
-    pub scale: f32,
+    /// Multiplies every content-derived vector: the store's exposure policy for new
+    /// products, given (> 0; 1: the map's prediction as is) or chosen on the training data
+    /// (`auto`, the default; `scale.rs`). It changes no ranking among them (a shopper's
+    /// scores of all of them scale alike), only how often they enter lists next to trained
+    /// products: smaller, fewer new products and fewer proven ones pushed out
+    /// (BENCHMARKS.md, "Cold start", measures the trade).
+    pub scale: ScaleSetting,
 }
 
 impl Default for NewItems {
@@ -60,12 +66,12 @@ impl Default for NewItems {
 }
 
 impl NewItems {
-    /// `ids` with no given vectors at the default scale.
+    /// `ids` with no given vectors at the default scale (`auto`).
     pub fn plain(ids: Vec<String>) -> NewItems {
         NewItems {
             ids,
             given: GivenVectors::new(),
-            scale: DEFAULT_SCALE,
+            scale: ScaleSetting::Auto,
         }
     }
 }
@@ -94,6 +100,16 @@ impl Extended {
         }
         out
     }
+
+    /// The exposure scale of the content-derived vectors and why (none without them).
+    pub fn scale_line(&self) -> Option<String> {
+        self.report.as_ref().map(|r| {
+            format!(
+                "content-derived vectors: {} items, scale {} ({})",
+                self.content_items, r.scale, r.scale_rule
+            )
+        })
+    }
 }
 
 /// What the content map was fitted with.
@@ -108,6 +124,8 @@ pub struct ContentReport {
     pub seconds: f64,
     /// The exposure scale the vectors were multiplied by.
     pub scale: f32,
+    /// How it was chosen (`scale.rs`).
+    pub scale_rule: String,
     /// Featurized items (trained and new) with a given vector.
     pub given: usize,
 }
@@ -132,6 +150,7 @@ impl ContentReport {
             ),
             ("content.fitted_on".to_string(), self.fitted_on.to_string()),
             ("content.scale".to_string(), self.scale.to_string()),
+            ("content.scale_rule".to_string(), self.scale_rule.clone()),
             ("content.given_vectors".to_string(), self.given.to_string()),
             ("content.validation_mse".to_string(), grid),
         ])
@@ -194,7 +213,8 @@ impl ContentModel {
                 fitted_on: rows.len(),
                 without_content,
                 seconds: start.elapsed().as_secs_f64(),
-                scale: DEFAULT_SCALE,
+                scale: 1.0,
+                scale_rule: String::new(),
                 given: dense.iter().filter(|d| d.is_some()).count(),
             },
             features,
@@ -210,6 +230,13 @@ impl ContentModel {
             .zip(&self.base)
             .for_each(|(v, b)| *v = (*v + b) * scale);
         v
+    }
+
+    /// The unscaled vectors of feature rows `from..from + count`, row-major.
+    pub fn vectors(&self, from: usize, count: usize) -> Vec<f32> {
+        (from..from + count)
+            .flat_map(|i| self.vector(i, 1.0))
+            .collect()
     }
 }
 
@@ -231,7 +258,9 @@ fn least_bought_mean(vectors: &[f32], dim: usize, popularity: &[f32]) -> Vec<f32
 }
 
 /// The trained items followed by `new.ids` with content-derived vectors; no new ids: the
-/// trained items as they are.
+/// trained items as they are. `fold` (the training matrix and model settings) is where
+/// `auto` samples its shoppers; without it `auto` is 1.
+#[allow(clippy::too_many_arguments)]
 pub fn extend(
     trained: &[String],
     vectors: &[f32],
@@ -239,9 +268,10 @@ pub fn extend(
     popularity: &[f32],
     items: &ItemTable,
     new: &NewItems,
+    fold: Option<FoldIn<'_>>,
     seed: u64,
-) -> Extended {
-    let (cold, scale) = (&new.ids, new.scale);
+) -> Result<Extended> {
+    let cold = &new.ids;
     let mut out = Extended {
         ids: trained.to_vec(),
         vectors: vectors.to_vec(),
@@ -250,21 +280,23 @@ pub fn extend(
         report: None,
     };
     if cold.is_empty() || trained.is_empty() {
-        return out;
+        return Ok(out);
     }
     let model = ContentModel::fit(
         trained, vectors, dim, popularity, cold, items, &new.given, seed,
     );
-    for (k, id) in cold.iter().enumerate() {
-        out.ids.push(id.clone());
-        out.vectors.extend(model.vector(trained.len() + k, scale));
-        out.popularity.push(0.0);
-    }
+    let unscaled = model.vectors(trained.len(), cold.len());
+    let choice = scale::resolve(new.scale, vectors, &unscaled, dim, fold, seed)?;
+    out.ids.extend(cold.iter().cloned());
+    out.vectors
+        .extend(unscaled.iter().map(|v| v * choice.scale));
+    out.popularity.resize(out.ids.len(), 0.0);
     out.content_items = cold.len();
     let mut report = model.report;
-    report.scale = scale;
+    report.scale = choice.scale;
+    report.scale_rule = choice.rule;
     out.report = Some(report);
-    out
+    Ok(out)
 }
 
 /// The ids of `order` (an items file's ids, in its order) that `trained` lacks.
@@ -318,8 +350,10 @@ mod tests {
             &popularity,
             &items,
             &NewItems::plain(cold.clone()),
+            None,
             3,
-        );
+        )
+        .unwrap();
         assert_eq!(out.ids.len(), 33);
         assert_eq!(out.content_items, 3);
         assert_eq!(
@@ -344,11 +378,13 @@ mod tests {
             &popularity,
             &items,
             &NewItems {
-                scale: 0.5,
+                scale: ScaleSetting::Fixed(0.5),
                 ..NewItems::plain(cold.clone())
             },
+            None,
             3,
-        );
+        )
+        .unwrap();
         assert_eq!(&half.vectors[..60], &vectors[..]);
         for (h, o) in half.vectors[60..].iter().zip(&out.vectors[60..]) {
             assert!((h - 0.5 * o).abs() < 1e-6);
@@ -392,8 +428,10 @@ mod tests {
             &popularity,
             &ItemTable::new(),
             &new,
+            None,
             3,
-        );
+        )
+        .unwrap();
         let (a, b) = (&out.vectors[60..62], &out.vectors[62..64]);
         assert!(a[0] > b[0] + 0.3 && b[1] > a[1] + 0.3, "{a:?} {b:?}");
         assert_eq!(out.report.unwrap().fitted_on, 30);
@@ -408,8 +446,10 @@ mod tests {
             &[1.0],
             &ItemTable::new(),
             &NewItems::default(),
+            None,
             1,
-        );
+        )
+        .unwrap();
         assert_eq!((out.ids.len(), out.content_items), (1, 0));
         assert!(out.report.is_none());
     }

@@ -212,7 +212,7 @@ pub fn evaluate_cold(
     als_config: &AlsConfig,
     k: usize,
     seed: u64,
-    scale: f32,
+    scale: crate::content::ScaleSetting,
     progress: &Progress,
 ) -> Result<ColdResult> {
     let train = &split.train;
@@ -241,9 +241,24 @@ pub fn evaluate_cold(
     let mut ids = train.items.ids().to_vec();
     ids.extend(split.candidates.iter().cloned());
     let mut vectors = model.item_factors.clone();
-    for c in 0..split.candidates.len() {
-        vectors.extend(content.vector(n_warm + c, scale));
-    }
+    let unscaled = content.vectors(n_warm, split.candidates.len());
+    let fold = crate::content::FoldIn {
+        train: m,
+        params: als_config.model_params(),
+    };
+    let scale = crate::content::scale::resolve(
+        scale,
+        &model.item_factors,
+        &unscaled,
+        dim,
+        Some(fold),
+        als_config.seed,
+    )?;
+    eprintln!(
+        "  {} content scale {} ({})",
+        split.name, scale.scale, scale.rule
+    );
+    vectors.extend(unscaled.iter().map(|v| v * scale.scale));
     let mut all_popularity = popularity.clone();
     all_popularity.resize(ids.len(), 0.0);
     let catalog = |ids: &[String], vectors: &[f32], popularity: &[f32]| {

@@ -806,9 +806,16 @@ pub fn fit_final(
         &interactions.item_user_counts(),
         items,
         new_items,
+        Some(crate::content::FoldIn {
+            train: m,
+            params: choice.als.model_params(),
+        }),
         choice.als.seed,
-    );
+    )?;
     bar.finish_and_clear();
+    if let Some(line) = extended.scale_line() {
+        eprintln!("{line}");
+    }
     metadata.extend(extended.metadata());
     let bytes = build_catalog(&CatalogSpec {
         ids: &extended.ids,
