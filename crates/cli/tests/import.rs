@@ -335,3 +335,187 @@ fn import_stores_int8_unless_told_otherwise() {
         }
     }
 }
+
+/// 40 imported vectors in two families (scarves along x, mugs along y, both with some z),
+/// as CSV with ids; the items file names them and `new` products after them.
+fn families(
+    dir: &std::path::Path,
+    new: &[(&str, &str)],
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let mut vectors = String::from("id,x,y,z\n");
+    let mut items = String::from("id,title,popularity\n");
+    for i in 0..40 {
+        let wobble = (i % 5) as f32 * 0.05;
+        let (title, v) = if i % 2 == 0 {
+            (format!("red wool scarf {i}"), [1.0, wobble, 0.3])
+        } else {
+            (format!("ceramic coffee mug {i}"), [wobble, 1.0, 0.3])
+        };
+        vectors.push_str(&format!("p{i},{},{},{}\n", v[0], v[1], v[2]));
+        items.push_str(&format!("p{i},{title},{}\n", i + 1));
+    }
+    for (id, title) in new {
+        items.push_str(&format!("{id},{title},\n"));
+    }
+    (
+        common::write(dir, "vectors.csv", &vectors),
+        common::write(dir, "items.csv", &items),
+    )
+}
+
+fn import(args: &[&str]) -> std::process::Output {
+    let mut all = vec!["import", "--dtype", "f32"];
+    all.extend_from_slice(args);
+    common::shopwindow(&all)
+}
+
+#[test]
+fn items_without_vectors_get_content_derived_vectors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (vectors, items) = families(
+        dir.path(),
+        &[
+            ("n-scarf", "blue wool scarf"),
+            ("n-mug", "large coffee mug"),
+        ],
+    );
+    let out = dir.path().join("c.safetensors");
+    let (v, i, o) = (
+        vectors.to_str().unwrap(),
+        items.to_str().unwrap(),
+        out.to_str().unwrap(),
+    );
+    let run = import(&["--vectors", v, "--items", i, "-o", o]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let catalog = read_catalog(&out);
+    assert_eq!((catalog.len(), catalog.content_derived_items()), (42, 2));
+    assert_eq!((catalog.id(40), catalog.id(41)), ("n-scarf", "n-mug"));
+    assert_eq!(
+        catalog.row(0),
+        vec![1.0, 0.0, 0.3],
+        "imported vectors as they are"
+    );
+    let (scarf, mug) = (catalog.row(40), catalog.row(41));
+    assert!(
+        scarf[0] > mug[0] + 0.2 && mug[1] > scarf[1] + 0.2,
+        "{scarf:?} {mug:?}"
+    );
+    // No interactions to sample shoppers from: auto is 1, and the catalog says so.
+    let extra = &catalog.meta().extra;
+    assert_eq!(extra.get("content.scale").map(String::as_str), Some("1"));
+    assert!(extra["content.scale_rule"].starts_with("auto without interactions"));
+    let inspect = common::shopwindow(&["inspect", o]);
+    assert!(
+        common::text(&inspect).contains("content-derived vectors: 2 of 42"),
+        "{}",
+        common::text(&inspect)
+    );
+
+    // A given scale multiplies them; --no-content leaves them out.
+    let run = import(&[
+        "--vectors",
+        v,
+        "--items",
+        i,
+        "--content-scale",
+        "0.5",
+        "-o",
+        o,
+    ]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let half = read_catalog(&out);
+    for (h, s) in half.row(40).iter().zip(&scarf) {
+        assert!((h - 0.5 * s).abs() < 1e-6);
+    }
+    let run = import(&["--vectors", v, "--items", i, "--no-content", "-o", o]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let catalog = read_catalog(&out);
+    assert_eq!((catalog.len(), catalog.content_derived_items()), (40, 0));
+}
+
+#[test]
+fn content_vectors_come_in_through_import() {
+    // New products without text: an embedding file alone says which family they are in.
+    let dir = tempfile::tempdir().unwrap();
+    let (vectors, items) = families(dir.path(), &[("n0", ""), ("n1", "")]);
+    let ids: Vec<String> = (0..40)
+        .map(|i| format!("p{i}"))
+        .chain(["n0".into(), "n1".into()])
+        .collect();
+    let embedding: Vec<f32> = (0..42)
+        .flat_map(|i| match i {
+            40 => [1.0, 0.1],
+            41 => [0.1, 1.0],
+            i if i % 2 == 0 => [1.0, 0.0],
+            _ => [0.0, 1.0],
+        })
+        .collect();
+    let npy = dir.path().join("embedding.npy");
+    std::fs::write(&npy, write_npy_f32(42, 2, &embedding)).unwrap();
+    let ids_file = common::write(dir.path(), "embedding_ids.txt", &(ids.join("\n") + "\n"));
+    let out = dir.path().join("c.safetensors");
+    let base = [
+        "--vectors",
+        vectors.to_str().unwrap(),
+        "--items",
+        items.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--content-vector-ids",
+        ids_file.to_str().unwrap(),
+        "--content-vectors",
+    ];
+    let mut args = base.to_vec();
+    args.push(npy.to_str().unwrap());
+    let run = import(&args);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let catalog = read_catalog(&out);
+    assert_eq!(catalog.content_derived_items(), 2);
+    let extra = &catalog.meta().extra;
+    assert_eq!(
+        extra.get("content.given_vectors").map(String::as_str),
+        Some("42")
+    );
+    let (a, b) = (catalog.row(40), catalog.row(41));
+    assert!(a[0] > b[0] + 0.2 && b[1] > a[1] + 0.2, "{a:?} {b:?}");
+
+    // A NaN: the file, its row and the item.
+    let mut broken = embedding.clone();
+    broken[41 * 2 + 1] = f32::NAN;
+    std::fs::write(&npy, write_npy_f32(42, 2, &broken)).unwrap();
+    let text = common::text(&import(&args));
+    assert!(
+        text.contains("embedding.npy: row 42 (item \"n1\") has the value NaN"),
+        "{text}"
+    );
+
+    // An id that is neither imported nor in the items file: the file, the row, the id.
+    let csv = common::write(dir.path(), "embedding.csv", "p0,1,0\nghost,0,1\n");
+    let mut args = base[..6].to_vec();
+    args.extend(["--content-vectors", csv.to_str().unwrap()]);
+    let text = common::text(&import(&args));
+    assert!(
+        text.contains("embedding.csv: row 2 names item \"ghost\", which is not an imported item"),
+        "{text}"
+    );
+
+    // A row of another length: the file and its line.
+    let csv = common::write(dir.path(), "embedding.csv", "p0,1,0\np1,0,1,5\n");
+    args[7] = csv.to_str().unwrap();
+    let text = common::text(&import(&args));
+    assert!(
+        text.contains("embedding.csv:2:") && text.contains("3 values"),
+        "{text}"
+    );
+
+    // Ids and vectors must agree in number.
+    let short = common::write(dir.path(), "short_ids.txt", "p0\np1\n");
+    let mut args = base.to_vec();
+    args[7] = short.to_str().unwrap();
+    args.push(npy.to_str().unwrap());
+    let text = common::text(&import(&args));
+    assert!(
+        text.contains("2 ids for 42 vectors in") && text.contains("embedding.npy"),
+        "{text}"
+    );
+}

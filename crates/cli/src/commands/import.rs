@@ -1,6 +1,6 @@
 //! `shopwindow import`: vectors trained elsewhere + item metadata → a validated catalog.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context, Result};
@@ -11,6 +11,7 @@ use super::args::{parse_delimiter, DtypeArg, ScalingArg};
 use crate::catalog_file::{
     build_catalog, settle_prices, standard_metadata, CatalogSpec, MissingPrices,
 };
+use crate::content::given::{read_given, GivenFile};
 use crate::data::items_csv::read_items;
 use crate::data::{BadRowPolicy, ItemTable};
 use crate::progress::Progress;
@@ -86,10 +87,33 @@ pub struct ImportArgs {
     /// Item ids, one per line, in the vectors' row order.
     #[arg(long, value_name = "FILE")]
     pub ids: Option<PathBuf>,
-    /// Items CSV with a header: id, title, category, price, available, image_url,
-    /// popularity. Without --ids (and for npy/safetensors), its row order gives the ids.
+    /// Items CSV with a header: id, title, description, brand, category, price,
+    /// available, image_url, popularity. Without --ids (and for npy/safetensors), its row
+    /// order gives the ids. Items of the file without an imported vector get one mapped
+    /// from their content (as `train --items` does), see --no-content.
     #[arg(long, value_name = "FILE")]
     pub items: Option<PathBuf>,
+    /// Leave the items of --items without an imported vector out of the catalog instead of
+    /// giving them content-derived vectors.
+    #[arg(long, help_heading = "Content")]
+    pub no_content: bool,
+    /// Multiplies the content-derived vectors (> 0; as `train --content-scale`). `import`
+    /// has no interactions to sample shoppers from, so `auto` is 1 here (the map's
+    /// prediction as is): pass a number to make new products enter lists less often.
+    #[arg(long, value_name = "S|auto", default_value = "auto", value_parser = crate::content::scale::parse_setting, help_heading = "Content")]
+    pub content_scale: crate::content::ScaleSetting,
+    /// Content vectors made elsewhere (image or text embeddings), used as content features
+    /// beside the items file's text: `.npy` or `.safetensors` (ids from
+    /// --content-vector-ids) or CSV rows `id,v1,…,vd`; every id must be an imported item
+    /// or a row of --items.
+    #[arg(long, value_name = "FILE", help_heading = "Content")]
+    pub content_vectors: Option<PathBuf>,
+    /// The item ids of --content-vectors' rows, one per line (for `.npy` / `.safetensors`).
+    #[arg(long, value_name = "FILE", help_heading = "Content")]
+    pub content_vector_ids: Option<PathBuf>,
+    /// Seed of the content map's held-out tenth (its λ choice).
+    #[arg(long, default_value_t = 42, help_heading = "Content")]
+    pub seed: u64,
     /// Delimiter of the CSV inputs.
     #[arg(long, default_value = ",", value_parser = parse_delimiter)]
     pub delimiter: u8,
@@ -144,12 +168,18 @@ pub fn run(args: &ImportArgs, progress: &Progress) -> Result<()> {
         }
         None => (ItemTable::new(), None),
     };
+    let given = read_given(
+        args.content_vectors.as_deref(),
+        args.content_vector_ids.as_deref(),
+        policy,
+    )?;
     let model = match (args.from, &args.model_dir, &args.vectors) {
         (Some(ModelSource::SparkAls), Some(dir), _) => load_spark(args, dir)?,
-        (None, _, Some(path)) => load_vectors(args, path, policy, item_order)?,
+        (None, _, Some(path)) => load_vectors(args, path, policy, item_order.clone())?,
         _ => bail!("give --vectors FILE, or --from FORMAT DIR"),
     };
     bar.finish_and_clear();
+    let model = with_content(args, model, &items, item_order.as_deref(), given)?;
     let ids = &model.ids;
     if let Some(note) = settle_prices(ids, &mut items, args.missing_prices)? {
         eprintln!("note: {note}");
@@ -189,6 +219,85 @@ pub fn run(args: &ImportArgs, progress: &Progress) -> Result<()> {
         bytes.len()
     );
     Ok(())
+}
+
+/// The imported items, then the items file's items without a vector with content-derived
+/// vectors (unless --no-content).
+fn with_content(
+    args: &ImportArgs,
+    mut model: LoadedModel,
+    items: &ItemTable,
+    item_order: Option<&[String]>,
+    given: GivenFile,
+) -> Result<LoadedModel> {
+    let imported: HashSet<&str> = model.ids.iter().map(String::as_str).collect();
+    if let Some(path) = &args.content_vectors {
+        let mut known = imported.clone();
+        known.extend(item_order.unwrap_or_default().iter().map(String::as_str));
+        given.check_known(&known, path, "an imported item or a row of the items file")?;
+    }
+    let cold: Vec<String> = item_order
+        .unwrap_or_default()
+        .iter()
+        .filter(|id| !imported.contains(id.as_str()))
+        .cloned()
+        .collect();
+    if cold.is_empty() {
+        if args.content_vectors.is_some() {
+            eprintln!("note: every item has an imported vector: --content-vectors is not used");
+        }
+        return Ok(model);
+    }
+    if args.no_content {
+        eprintln!(
+            "note: {} items of the items file have no imported vector and are left out              (--no-content)",
+            cold.len()
+        );
+        return Ok(model);
+    }
+    eprintln!(
+        "note: {} items of the items file have no imported vector: their vectors come from          their content",
+        cold.len()
+    );
+    // The map's base is the least-bought tenth's mean factor. An imported model brings no
+    // purchase counts: the items file's popularity when it has any, else the vector norm
+    // (implicit-ALS vectors of rarely bought items are short).
+    let given_popularity: Vec<f32> = model
+        .ids
+        .iter()
+        .map(|id| items.get(id).and_then(|i| i.popularity).unwrap_or(0.0))
+        .collect();
+    let popularity = if given_popularity.iter().any(|&p| p > 0.0) {
+        given_popularity
+    } else {
+        model
+            .vectors
+            .chunks_exact(model.dim.max(1))
+            .map(|v| v.iter().map(|x| x * x).sum::<f32>().sqrt())
+            .collect()
+    };
+    let new_items = crate::content::NewItems {
+        ids: cold,
+        given: given.vectors,
+        scale: args.content_scale,
+    };
+    let extended = crate::content::extend(
+        &model.ids,
+        &model.vectors,
+        model.dim,
+        &popularity,
+        items,
+        &new_items,
+        None,
+        args.seed,
+    )?;
+    if let Some(line) = extended.scale_line() {
+        eprintln!("{line}");
+    }
+    model.metadata.extend(extended.metadata());
+    model.ids = extended.ids;
+    model.vectors = extended.vectors;
+    Ok(model)
 }
 
 fn load_vectors(

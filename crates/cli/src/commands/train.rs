@@ -118,7 +118,12 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
     }
     let (log, mut items, source) = read_source(args, progress)?;
     let mut cold = Vec::new();
-    let given = read_given_vectors(args)?;
+    let given = crate::content::given::read_given(
+        args.content_vectors.as_deref(),
+        args.content_vector_ids.as_deref(),
+        args.csv.policy(),
+    )?
+    .vectors;
     if let Some(path) = &args.items {
         let (table, order, report) = read_items(path, args.items_delimiter, args.csv.policy())?;
         eprintln!("{}", report.summary(&path.display().to_string()));
@@ -333,52 +338,6 @@ fn median_ms(times: &mut [Duration]) -> f64 {
     }
     times.sort();
     times[times.len() / 2].as_secs_f64() * 1000.0
-}
-
-/// `--content-vectors` by item id (empty without it).
-fn read_given_vectors(args: &TrainArgs) -> Result<crate::content::GivenVectors> {
-    use crate::vectors::{read_csv, read_id_list, read_npy, read_safetensors};
-    let Some(path) = &args.content_vectors else {
-        if args.content_vector_ids.is_some() {
-            bail!("--content-vector-ids names the rows of --content-vectors: give that too");
-        }
-        return Ok(Default::default());
-    };
-    let name = path.to_string_lossy().to_ascii_lowercase();
-    let vectors = if name.ends_with(".npy") {
-        read_npy(path)?
-    } else if name.ends_with(".safetensors") {
-        read_safetensors(path, None)?
-    } else {
-        read_csv(path, b',', args.csv.policy())?.0
-    };
-    let ids = match (&args.content_vector_ids, &vectors.ids) {
-        (Some(ids), _) => read_id_list(ids)?,
-        (None, Some(ids)) => ids.clone(),
-        (None, None) => bail!(
-            "{} has no item ids: pass --content-vector-ids (one id per line)",
-            path.display()
-        ),
-    };
-    if ids.len() != vectors.rows {
-        bail!(
-            "--content-vectors: {} ids for {} vectors in {}",
-            ids.len(),
-            vectors.rows,
-            path.display()
-        );
-    }
-    let mut given = crate::content::GivenVectors::new();
-    for (i, id) in ids.into_iter().enumerate() {
-        let row = &vectors.data[i * vectors.dim..(i + 1) * vectors.dim];
-        if let Some(bad) = row.iter().find(|v| !v.is_finite()) {
-            bail!("--content-vectors: item {id:?} has the value {bad} (not finite)");
-        }
-        if given.insert(id.clone(), row.to_vec()).is_some() {
-            bail!("--content-vectors: item {id:?} appears twice");
-        }
-    }
-    Ok(given)
 }
 
 /// The interactions, what the source knows about items, and a description for metadata.

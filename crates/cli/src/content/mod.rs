@@ -20,6 +20,7 @@
 //! (`scale.rs`).
 
 pub mod features;
+pub mod given;
 pub mod ridge;
 pub mod scale;
 
