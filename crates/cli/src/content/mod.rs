@@ -106,8 +106,8 @@ impl Extended {
     pub fn scale_line(&self) -> Option<String> {
         self.report.as_ref().map(|r| {
             format!(
-                "content-derived vectors: {} items, scale {} ({})",
-                self.content_items, r.scale, r.scale_rule
+                "content-derived vectors: {} items, map fitted in {:.2} s, scale {} in {:.2} s ({})",
+                self.content_items, r.seconds, r.scale, r.scale_seconds, r.scale_rule
             )
         })
     }
@@ -125,8 +125,9 @@ pub struct ContentReport {
     pub seconds: f64,
     /// The exposure scale the vectors were multiplied by.
     pub scale: f32,
-    /// How it was chosen (`scale.rs`).
+    /// How it was chosen (`scale.rs`), and in how long.
     pub scale_rule: String,
+    pub scale_seconds: f64,
     /// Featurized items (trained and new) with a given vector.
     pub given: usize,
 }
@@ -216,6 +217,7 @@ impl ContentModel {
                 seconds: start.elapsed().as_secs_f64(),
                 scale: 1.0,
                 scale_rule: String::new(),
+                scale_seconds: 0.0,
                 given: dense.iter().filter(|d| d.is_some()).count(),
             },
             features,
@@ -287,7 +289,9 @@ pub fn extend(
         trained, vectors, dim, popularity, cold, items, &new.given, seed,
     );
     let unscaled = model.vectors(trained.len(), cold.len());
+    let chosen_at = Instant::now();
     let choice = scale::resolve(new.scale, vectors, &unscaled, dim, fold, seed)?;
+    let scale_seconds = chosen_at.elapsed().as_secs_f64();
     out.ids.extend(cold.iter().cloned());
     out.vectors
         .extend(unscaled.iter().map(|v| v * choice.scale));
@@ -296,6 +300,7 @@ pub fn extend(
     let mut report = model.report;
     report.scale = choice.scale;
     report.scale_rule = choice.rule;
+    report.scale_seconds = scale_seconds;
     out.report = Some(report);
     Ok(out)
 }

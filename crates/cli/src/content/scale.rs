@@ -3,7 +3,10 @@
 //! A content-derived vector times a scale s < 1 changes no ranking among new products, only
 //! how often they enter lists next to bought ones, and every place a new product takes is a
 //! place a proven product loses. `auto` picks the largest s of [`GRID`] at which, for
-//! [`SHOPPERS`] customers sampled (seeded) from the training data, content-derived items
+//! [`SHOPPERS`] customers sampled (seeded) from the training data in proportion to how many
+//! items they bought (lists are served per visit, and frequent buyers visit more; a
+//! uniform draw chose too large a scale on one Online Retail split, BENCHMARKS.md "Cold
+//! start"), content-derived items
 //! take at most [`MAX_SHARE`] of the places of the top-5/10/20/50 lists, judged by the
 //! upper bound mean + 2 standard errors of the per-shopper share, so a lucky sample does
 //! not pass a flooding scale. Each shopper's training row is folded in by the core's own
@@ -137,8 +140,8 @@ fn describe(scale: f32, tried: &[Shares], shoppers: usize, seed: u64) -> String 
         .is_some_and(|s| s.upper.iter().all(|&u| u <= MAX_SHARE));
     format!(
         "auto: largest of {} with content-derived items in at most {}% of top-{lengths} \
-         places (mean + 2 s.e.) for {shoppers} shoppers sampled with seed {seed}{}; worst \
-         bound at {at}",
+         places (mean + 2 s.e.) for {shoppers} shoppers sampled by purchases with seed \
+         {seed}{}; worst bound at {at}",
         GRID.map(|g| g.to_string()).join(", "),
         MAX_SHARE * 100.0,
         if passed || tried.is_empty() {
@@ -149,8 +152,8 @@ fn describe(scale: f32, tried: &[Shares], shoppers: usize, seed: u64) -> String 
     ) + &format!(" (chose {scale})")
 }
 
-/// Up to [`SHOPPERS`] training customers with history, drawn with `seed`, folded in by the
-/// core on a catalog of the trained items.
+/// Up to [`SHOPPERS`] training customers with history, drawn with `seed` in proportion to
+/// how many items they bought, folded in by the core on a catalog of the trained items.
 pub fn sample_shoppers(
     trained: &[f32],
     dim: usize,
@@ -158,16 +161,23 @@ pub fn sample_shoppers(
     seed: u64,
 ) -> Result<Vec<Shopper>> {
     let train = fold.train;
-    let mut rows: Vec<usize> = (0..train.rows())
-        .filter(|&r| train.row_nnz(r) > 0)
-        .collect();
-    let take = rows.len().min(SHOPPERS);
+    // Weighted sampling without replacement (Efraimidis–Spirakis: the smallest keys
+    // -ln(u) / w), w = the customer's number of distinct items: lists are shown per visit,
+    // and customers who buy more visit more, so a uniform draw under-counts the lists that
+    // are actually served.
     let mut rng = SplitMix64::new(seed ^ 0x5CA1_E5EE);
-    for i in 0..take {
-        let j = i + (rng.next_u64() % (rows.len() - i) as u64) as usize;
-        rows.swap(i, j);
+    let mut keyed: Vec<(f64, usize)> = (0..train.rows())
+        .filter(|&r| train.row_nnz(r) > 0)
+        .map(|r| {
+            let u = ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+            (-u.ln() / train.row_nnz(r) as f64, r)
+        })
+        .collect();
+    let take = keyed.len().min(SHOPPERS);
+    if take > 0 && take < keyed.len() {
+        keyed.select_nth_unstable_by(take - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     }
-    rows.truncate(take);
+    let mut rows: Vec<usize> = keyed[..take].iter().map(|&(_, r)| r).collect();
     rows.sort_unstable();
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -261,8 +271,12 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 
 /// The `k` largest values, descending.
 fn best(mut scores: Vec<f32>, k: usize) -> Vec<f32> {
+    if scores.len() > k && k > 0 {
+        // Partition first: sorting only the k kept values, not thousands.
+        scores.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+        scores.truncate(k);
+    }
     scores.sort_unstable_by(|a, b| b.total_cmp(a));
-    scores.truncate(k);
     scores
 }
 
@@ -400,6 +414,28 @@ mod tests {
         assert_eq!(given.unwrap().scale, 0.3);
         let bare = resolve(ScaleSetting::Auto, &trained, &content, 2, None, 1).unwrap();
         assert_eq!(bare.scale, 1.0);
+    }
+
+    #[test]
+    fn sampling_favours_customers_who_buy_more() {
+        // 100 customers with 20 items, 4,900 with one. A uniform fifth would hold about 20
+        // of the 100; weighted by purchases, nearly all of them.
+        let triples: Vec<(u32, u32, f32)> = (0..5000u32)
+            .flat_map(|u| {
+                let n = if u % 50 == 0 { 20 } else { 1 };
+                (0..n).map(move |i| (u, (u + i) % 30, 1.0))
+            })
+            .collect();
+        let train = Csr::from_triples(5000, 30, triples);
+        let trained: Vec<f32> = (0..30).flat_map(|i| [1.0 + i as f32 * 0.01, 0.5]).collect();
+        let fold = FoldIn {
+            train: &train,
+            params: crate::als::AlsConfig::default().model_params(),
+        };
+        let sample = sample_shoppers(&trained, 2, fold, 9).unwrap();
+        assert_eq!(sample.len(), SHOPPERS);
+        let heavy = sample.iter().filter(|s| s.history.len() == 20).count();
+        assert!(heavy >= 80, "{heavy} of {SHOPPERS}");
     }
 
     #[test]
