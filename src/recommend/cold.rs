@@ -5,7 +5,7 @@
 use super::fresh::place_fresh;
 use super::rules::ResolvedRules;
 use super::{Recommended, Recommender};
-use crate::topk::{rank_order, ItemFilter, Scored, TopK};
+use crate::topk::{ItemFilter, Scored, TopK};
 
 impl Recommender {
     /// Most popular allowed items (popularity + the rules' adjustment); with a context
@@ -66,23 +66,22 @@ impl Recommender {
                 (p.position, recommended(s))
             })
             .collect();
-        let n = self.catalog.len();
-        let content = if fresh == 0 {
-            0
-        } else {
-            self.catalog.content_derived_items().min(n)
+        // The best content-derived candidates in the list's own order (the context
+        // category's first), at most fresh + k: the list shows at most k of them.
+        let content = self.catalog.len() - self.catalog.content_derived_items();
+        let candidates = match (fresh, context) {
+            (0, _) => Vec::new(),
+            (_, None) => select(&|i| i >= content, fresh + k),
+            (_, Some(category)) => {
+                let in_context = |i: usize| self.catalog.category(i) == Some(category);
+                let mut first = select(&|i| i >= content && in_context(i), fresh + k);
+                if first.len() < fresh + k {
+                    let rest = fresh + k - first.len();
+                    first.extend(select(&|i| i >= content && !in_context(i), rest));
+                }
+                first
+            }
         };
-        let mut candidates: Vec<Scored> = ((n - content) as u32..n as u32)
-            .filter(|&i| organic_filter.allows(i))
-            .map(|i| Scored {
-                index: i,
-                score: score(i as usize),
-            })
-            .collect();
-        let outside = |s: &Scored| {
-            context.is_some_and(|c| self.catalog.category(s.index as usize) != Some(c))
-        };
-        candidates.sort_by(|a, b| outside(a).cmp(&outside(b)).then(rank_order(a, b)));
         place_fresh(
             items.into_iter().map(recommended).collect(),
             pins,

@@ -68,8 +68,9 @@ pub(super) fn spread_positions(free: &[usize], count: usize) -> Vec<usize> {
 }
 
 /// The list of `k` with up to `places` fresh items: `organic` (best first, no pinned item),
-/// `pins` (`(position, item)`, positions below k) and `candidates` (every content-derived
-/// item the list allows, pinned ones excluded, best first as the list ranks them). The
+/// `pins` (`(position, item)`, positions below k) and `candidates` (the best
+/// content-derived items the list allows, pinned ones excluded, best first as the list
+/// ranks them; `places + k` of them always suffice, since the list shows at most k). The
 /// fresh items are the best candidates the list does not show otherwise; they take the
 /// places of the last ordinary items shown.
 pub(super) fn place_fresh<T: Copy>(

@@ -15,7 +15,7 @@ use crate::error::RecommendError;
 use crate::kernels::Query;
 use crate::profile::{fold_in, Event, EventKind};
 use crate::topk::{
-    diversify, rank_order, scan, ItemBias, ItemFilter, ItemWeights, ScanResult, Scored, Scoring,
+    diversify, scan, ItemBias, ItemFilter, ItemWeights, ScanResult, Scored, Scoring, TopK,
 };
 
 /// One pass over the catalog that a request needs: what [`scan`] takes. Built by
@@ -292,9 +292,10 @@ impl Recommender {
         place_fresh(organic, pins, candidates, plan.fresh, plan.k, |r| r.index)
     }
 
-    /// The content-derived items the plan's list allows (its adjusted ones included, its
-    /// pinned ones not), scored on the host with the scan's arithmetic and the rules'
-    /// adjustment, best first, each with its model score; none without fresh places.
+    /// The best content-derived items the plan's list allows (its adjusted ones included,
+    /// its pinned ones not), scored on the host with the scan's arithmetic and the rules'
+    /// adjustment, best first, each with its model score; none without fresh places. At
+    /// most places + k of them: the list shows at most k, so that many always suffice.
     fn fresh_candidates(&self, plan: &ScanPlan<'_>) -> Vec<(Scored, f32)> {
         let n = self.catalog.len();
         let content = self.catalog.content_derived_items().min(n);
@@ -307,19 +308,22 @@ impl Recommender {
         let mut raw = vec![0.0f32; items.len()];
         plan.scoring()
             .score_items(&self.catalog, self.backend, &items, &mut raw);
-        let mut scored: Vec<(Scored, f32)> = items
+        // `TopK`, not a sort: a sort instantiation costs the wasm several KB.
+        let mut best = TopK::new(plan.fresh + plan.k);
+        for (&index, &raw) in items.iter().zip(&raw) {
+            let score = match plan.rules.adjustment_of(index) {
+                Some(add) if add != 0.0 => raw + add,
+                _ => raw,
+            };
+            best.push(Scored { index, score });
+        }
+        best.into_sorted()
             .into_iter()
-            .zip(raw)
-            .map(|(index, raw)| {
-                let score = match plan.rules.adjustment_of(index) {
-                    Some(add) if add != 0.0 => raw + add,
-                    _ => raw,
-                };
-                (Scored { index, score }, raw)
+            .map(|s| {
+                let at = items.binary_search(&s.index).expect("a candidate");
+                (s, raw[at])
             })
-            .collect();
-        scored.sort_by(|a, b| rank_order(&a.0, &b.0));
-        scored
+            .collect()
     }
 
     /// The plan's adjusted and pinned items scored on the host (`rules.rs`).
