@@ -73,6 +73,9 @@ pub(super) fn spread_positions(free: &[usize], count: usize) -> Vec<usize> {
 /// ranks them; `places + k` of them always suffice, since the list shows at most k). The
 /// fresh items are the best candidates the list does not show otherwise; they take the
 /// places of the last ordinary items shown.
+// Not inlined: three completions call it (scans, interests, cold start), and one copy in
+// the wasm is enough.
+#[inline(never)]
 pub(super) fn place_fresh<T: Copy>(
     organic: Vec<T>,
     pins: Vec<(usize, T)>,
