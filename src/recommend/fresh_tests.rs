@@ -2,14 +2,14 @@
 //! enough to rank every allowed item, gives the ordinary items and, read further down, the
 //! best content-derived items not shown; they go to evenly spread places from the second.
 
-use super::super::{
-    HistoryExclusion, Pin, RecommendOptions, Recommender, Rules, SimilarOptions, MAX_FRESH_SHARE,
-};
 use super::*;
 use crate::catalog::{Catalog, CatalogBuilder, ItemRecord};
 use crate::error::RecommendError;
 use crate::event::EventKind;
 use crate::profile::Event;
+use crate::recommend::{
+    HistoryExclusion, Pin, RecommendOptions, Recommender, Rules, SimilarOptions, MAX_FRESH_SHARE,
+};
 use crate::rng::SplitMix64;
 use crate::topk::FilterSpec;
 
@@ -386,7 +386,7 @@ fn out_of_range_shares_are_errors_naming_the_field() {
 
 #[test]
 fn boosted_and_buried_content_items_rank_by_their_adjusted_score() {
-    use super::super::{Adjustment, Selector};
+    use crate::recommend::{Adjustment, Selector};
     let r = recommender(6, true);
     let history = bought(&[3, 8]);
     let rules = Rules {
