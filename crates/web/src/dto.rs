@@ -107,7 +107,7 @@ pub struct RecommendOptions {
     /// Merchandising rules (boost / bury, pins, never show, hide recently bought).
     #[tsify(optional)]
     pub rules: Option<Rules>,
-    /// A share of the places for new, content-derived products (ARCHITECTURE.md, "Fresh").
+    /// A share of the places for new, content-derived products (README, "Fresh").
     #[tsify(optional)]
     pub fresh: Option<Fresh>,
 }
