@@ -10,6 +10,8 @@ import type { ItemResult, Shopwindow } from './index.js';
  * - `k`: cards (default 8, 1 to 48). `category`: "trending in" / for-you within a category.
  * - `item`: the product of the page; its view is recorded once the row is on screen.
  * - `heading` (a visible h2) or `label` (an aria-label only); default heading per placement.
+ * - `fresh` (for-you and similar): a share in [0, 0.5] of the cards for new, content-derived
+ *   products (`fresh: { share }`; README, "Fresh").
  * - Page-wide, as an attribute or `<meta name="shopwindow-NAME" content="…">`: `catalog`
  *   (required), `link` (card href, `{id}` replaced; default "?item={id}"), `currency`,
  *   `worker` ("false": score on the page), `version`, `integrity`, `track` ("off").

@@ -94,7 +94,7 @@ function defaultCard() {
 }
 
 export class ShopwindowRecs extends HTMLElement {
-  static observedAttributes = ['placement', 'k', 'item', 'items', 'category', 'heading', 'label'];
+  static observedAttributes = ['placement', 'k', 'item', 'items', 'category', 'heading', 'label', 'fresh'];
 
   #heading;
   #list;
@@ -174,11 +174,14 @@ export class ShopwindowRecs extends HTMLElement {
       if (run !== this.#run) return;
       this.#shop = shop;
       const filters = { availableOnly: true };
+      // fresh="0.25": a share of the places for new products; the engine checks the share.
+      const share = this.getAttribute('fresh');
+      const fresh = share === null ? {} : { fresh: { share: Number(share) } };
       let result;
       if (placement === 'for-you') {
-        result = await shop.recommend({ k, exclude: item ? [item] : [], filters: category ? { ...filters, categories: [category] } : filters });
+        result = await shop.recommend({ k, exclude: item ? [item] : [], filters: category ? { ...filters, categories: [category] } : filters, ...fresh });
       } else if (placement === 'similar') {
-        result = await shop.similar(item, { k, filters });
+        result = await shop.similar(item, { k, filters, ...fresh });
       } else if (placement === 'trending') {
         result = await shop.trending({ k, category, filters });
       } else {

@@ -28,6 +28,7 @@ import type {
   Rules,
   Boost,
   PinRule,
+  Fresh,
 } from './pkg/shopwindow.js';
 
 export type { CampaignDecision, CampaignSummary, PrivacyReport, CatalogInfo, EventType, Filters, HistoryEvent, ItemResult, Recommendations, SimilarItems };
@@ -36,6 +37,8 @@ export type { PlacementItems, PlacementOptions };
 export type { RerankOptions, RerankStrategy, RerankedItem, RerankedList };
 /** Merchandising rules (boost / bury, pins, never show, hide recently bought): README, "Merchandising rules". */
 export type { Rules, Boost, PinRule };
+/** `fresh: { share }` of recommend and similar: ⌊share·k⌋ places (share in [0, 0.5]) for new, content-derived products: README, "Fresh". */
+export type { Fresh };
 /** The methods `setRules` keeps default rules for. */
 export type RulePlacement = 'recommend' | 'similar' | 'together' | 'trending';
 /** Context of `choose`; every field is optional, and what is left out the engine fills in from the history. */

@@ -387,6 +387,7 @@ pub(super) fn hybrid_scan<'r>(
     let (query, bias, neighbour_terms) = scores.into_scan();
     ScanPlan {
         rules: Default::default(),
+        fresh: 0,
         query,
         filter: filter.clone(),
         pool: pool_size(options.k, options.diversity),

@@ -12,7 +12,7 @@
 //! interest and `finish_interests` interleaves the lists. Off by default, because
 //! `shopwindow eval --models ials-interests` finds no recall gain on Online Retail.
 
-use super::plan::{place_scan_pins, ScanPlan};
+use super::plan::ScanPlan;
 use super::{Recommended, Recommender};
 use crate::catalog::Catalog;
 use crate::cluster::{
@@ -177,11 +177,14 @@ impl Recommender {
                 list
             })
             .collect();
-        // The pins go into the interleaved list, scored under the largest interest.
         let merged = interleave(&lists, k);
-        match first {
-            Some((host, log_partition)) => place_scan_pins(merged, &host, log_partition, k),
-            None => merged,
+        // The pins and the fresh items go into the interleaved list, scored under the
+        // largest interest.
+        match (first, plans.first()) {
+            (Some((host, log_partition)), Some(plan)) => {
+                self.place_scan_pins(merged, plan, &host, log_partition)
+            }
+            _ => merged,
         }
     }
 }

@@ -9,6 +9,7 @@
 //! - `hybrid`: the hybrid model's score (vectors, neighbours, popularity) and its exact
 //!   merge around the scan;
 //! - `placements`: bought together and trending, from the catalog's offline tables;
+//! - `fresh`: a share of the places for content-derived products, placed with the pins;
 //! - `rules`: merchandising rules (boost / bury, pins, never show, hide recently bought),
 //!   applied in the completion step so every backend shares them;
 //! - `interests`: multi-interest (clusters of the history, one scan each, interleaved);
@@ -16,6 +17,7 @@
 //! - `standing`: the shopper's segment and RFM standing from one fold-in ([`Standing`]).
 
 mod cold;
+mod fresh;
 pub mod hybrid;
 pub mod interests;
 mod options;
@@ -35,6 +37,7 @@ use crate::kernels::{Backend, Query};
 use crate::profile::{fold_in, item_weights, Event, ProfileConfig};
 use crate::topk::{scan, ItemFilter, Scored, Scoring};
 
+pub use fresh::{Fresh, MAX_FRESH_SHARE};
 pub use options::{
     HistoryExclusion, RecommendOptions, Recommendations, Recommended, SimilarOptions, Strategy,
     MAX_K,

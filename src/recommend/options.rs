@@ -1,5 +1,6 @@
 //! What a request may ask for and what it gets back.
 
+use super::fresh::Fresh;
 use super::rules::Rules;
 use crate::error::RecommendError;
 use crate::profile::{Event, ProfileConfig};
@@ -36,6 +37,8 @@ pub struct RecommendOptions {
     pub interests: bool,
     /// Merchandising rules (`rules.rs`); `hide_bought` reads the request's history.
     pub rules: Rules,
+    /// A share of the places for content-derived products (`fresh.rs`).
+    pub fresh: Option<Fresh>,
 }
 
 impl Default for RecommendOptions {
@@ -50,6 +53,7 @@ impl Default for RecommendOptions {
             profile: ProfileConfig::default(),
             interests: false,
             rules: Rules::default(),
+            fresh: None,
         }
     }
 }
@@ -64,6 +68,8 @@ pub struct SimilarOptions {
     pub rules: Rules,
     /// The shopper's history, read only by `rules.hide_bought`.
     pub history: Vec<Event>,
+    /// A share of the places for content-derived products (`fresh.rs`).
+    pub fresh: Option<Fresh>,
 }
 
 impl Default for SimilarOptions {
@@ -74,6 +80,7 @@ impl Default for SimilarOptions {
             diversity: 0.0,
             rules: Rules::default(),
             history: Vec::new(),
+            fresh: None,
         }
     }
 }

@@ -3,9 +3,10 @@
 //! browser's WebGPU scorer), and [`Recommender::complete`] turns the results into the
 //! list. The rules before and after the scan are written once, here.
 
+use super::fresh::{fresh_places, place_fresh};
 use super::hybrid::Candidates;
 use super::options::{check_diversity, check_k, pool_size};
-use super::rules::{place_pins, HostScores, ResolvedRules, ScanRules};
+use super::rules::{HostScores, ResolvedRules, ScanRules};
 use super::{
     HistoryExclusion, RecommendOptions, Recommendations, Recommended, Recommender, SimilarOptions,
     Strategy,
@@ -13,7 +14,9 @@ use super::{
 use crate::error::RecommendError;
 use crate::kernels::Query;
 use crate::profile::{fold_in, Event, EventKind};
-use crate::topk::{diversify, scan, ItemBias, ItemFilter, ItemWeights, ScanResult, Scoring};
+use crate::topk::{
+    diversify, scan, ItemBias, ItemFilter, ItemWeights, ScanResult, Scored, Scoring, TopK,
+};
 
 /// One pass over the catalog that a request needs: what [`scan`] takes. Built by
 /// [`Recommender::plan_recommend`] / [`Recommender::plan_similar`], run by
@@ -41,6 +44,8 @@ pub struct ScanPlan<'r> {
     /// The merchandising rules' adjusted and pinned items: excluded by `filter`, scored on
     /// the host and merged in [`Recommender::finish`] (see `rules.rs`).
     pub(super) rules: ScanRules,
+    /// The places for content-derived products (`fresh.rs`); 0 = none.
+    pub(super) fresh: usize,
 }
 
 impl<'r> ScanPlan<'r> {
@@ -175,6 +180,7 @@ impl Recommender {
     ) -> Result<RecommendPlan<'_>, RecommendError> {
         check_k(options.k)?;
         check_diversity(options.diversity)?;
+        let fresh = fresh_places(options.fresh.as_ref(), options.k)?;
         self.check_items(history.iter().map(|e| e.item))?;
         let rules = options.rules.resolve(&self.catalog, history)?;
         let mut spec = options.filter.clone();
@@ -191,7 +197,7 @@ impl Recommender {
         let filter = ItemFilter::new(&self.catalog, &spec)?;
 
         let Some(weights) = self.history_weights(history, &options.profile)? else {
-            let items = self.popular(&filter, options.k, options.context_category, &rules);
+            let items = self.popular(&filter, options.k, options.context_category, &rules, fresh);
             return Ok(RecommendPlan::Ready(Recommendations {
                 items,
                 strategy: Strategy::Popular,
@@ -200,10 +206,13 @@ impl Recommender {
         let plan = self.plan_personal(history, &weights, filter, options)?;
         Ok(match plan {
             RecommendPlan::Ready(done) => RecommendPlan::Ready(done),
-            RecommendPlan::Scan(scan) => RecommendPlan::Scan(with_rules(scan, &rules)),
-            RecommendPlan::Interests(scans) => {
-                RecommendPlan::Interests(scans.into_iter().map(|s| with_rules(s, &rules)).collect())
-            }
+            RecommendPlan::Scan(scan) => RecommendPlan::Scan(with_rules(scan, &rules, fresh)),
+            RecommendPlan::Interests(scans) => RecommendPlan::Interests(
+                scans
+                    .into_iter()
+                    .map(|s| with_rules(s, &rules, fresh))
+                    .collect(),
+            ),
         })
     }
 
@@ -247,12 +256,74 @@ impl Recommender {
 
     /// The second half of a planned request: the merchandising rules' adjusted items
     /// merged, diversity and probabilities over the scan's candidates (`result.top`, best
-    /// first, as [`scan`] returns them), then the pins placed.
+    /// first, as [`scan`] returns them), then the pins and the fresh items placed.
     pub fn finish(&self, plan: &ScanPlan<'_>, result: ScanResult) -> Vec<Recommended> {
         let host = self.host_scores(plan);
         let log_partition = result.log_partition;
         let organic = self.finish_organic(plan, result, &host);
-        place_scan_pins(organic, &host, log_partition, plan.k)
+        self.place_scan_pins(organic, plan, &host, log_partition)
+    }
+
+    /// `organic` with the plan's pins placed (`rules::place_pins`), each with its adjusted
+    /// score and its model probability, and its fresh items (`fresh.rs`).
+    pub(super) fn place_scan_pins(
+        &self,
+        organic: Vec<Recommended>,
+        plan: &ScanPlan<'_>,
+        host: &HostScores,
+        log_partition: Option<f64>,
+    ) -> Vec<Recommended> {
+        let recommended = |index: u32, score: f32, raw: f32| Recommended {
+            index,
+            score,
+            probability: log_partition.map(|lse| ((raw as f64) - lse).exp() as f32),
+            interest: None,
+        };
+        let pins = host
+            .pins()
+            .iter()
+            .map(|&(position, s)| (position, recommended(s.index, s.adjusted, s.raw)))
+            .collect();
+        let candidates = self
+            .fresh_candidates(plan)
+            .into_iter()
+            .map(|(s, raw)| recommended(s.index, s.score, raw))
+            .collect();
+        place_fresh(organic, pins, candidates, plan.fresh, plan.k, |r| r.index)
+    }
+
+    /// The best content-derived items the plan's list allows (its adjusted ones included,
+    /// its pinned ones not), scored on the host with the scan's arithmetic and the rules'
+    /// adjustment, best first, each with its model score; none without fresh places. At
+    /// most places + k of them: the list shows at most k, so that many always suffice.
+    fn fresh_candidates(&self, plan: &ScanPlan<'_>) -> Vec<(Scored, f32)> {
+        let n = self.catalog.len();
+        let content = self.catalog.content_derived_items().min(n);
+        if plan.fresh == 0 || content == 0 {
+            return Vec::new();
+        }
+        let items: Vec<u32> = ((n - content) as u32..n as u32)
+            .filter(|&i| plan.filter.allows(i) || plan.rules.adjustment_of(i).is_some())
+            .collect();
+        let mut raw = vec![0.0f32; items.len()];
+        plan.scoring()
+            .score_items(&self.catalog, self.backend, &items, &mut raw);
+        // `TopK`, not a sort: a sort instantiation costs the wasm several KB.
+        let mut best = TopK::new(plan.fresh + plan.k);
+        for (&index, &raw) in items.iter().zip(&raw) {
+            let score = match plan.rules.adjustment_of(index) {
+                Some(add) if add != 0.0 => raw + add,
+                _ => raw,
+            };
+            best.push(Scored { index, score });
+        }
+        best.into_sorted()
+            .into_iter()
+            .map(|s| {
+                let at = items.binary_search(&s.index).expect("a candidate");
+                (s, raw[at])
+            })
+            .collect()
     }
 
     /// The plan's adjusted and pinned items scored on the host (`rules.rs`).
@@ -298,6 +369,7 @@ impl Recommender {
     ) -> Result<ScanPlan<'_>, RecommendError> {
         check_k(options.k)?;
         check_diversity(options.diversity)?;
+        let fresh = fresh_places(options.fresh.as_ref(), options.k)?;
         self.check_items(std::iter::once(item))?;
         self.check_items(options.history.iter().map(|e| e.item))?;
         let rules = options.rules.resolve(&self.catalog, &options.history)?;
@@ -321,14 +393,17 @@ impl Recommender {
             diversity: options.diversity,
             neighbour_terms: Vec::new(),
             rules: ScanRules::default(),
+            fresh: 0,
         };
-        Ok(with_rules(plan, &rules))
+        Ok(with_rules(plan, &rules, fresh))
     }
 }
 
 /// `plan` under the merchandising rules: their adjusted and pinned items (those the
-/// filter allows) leave the scan, to be scored on the host in [`Recommender::finish`].
-fn with_rules<'r>(plan: ScanPlan<'r>, rules: &ResolvedRules) -> ScanPlan<'r> {
+/// filter allows) leave the scan, to be scored on the host in [`Recommender::finish`];
+/// with `fresh` places for content-derived items.
+fn with_rules<'r>(plan: ScanPlan<'r>, rules: &ResolvedRules, fresh: usize) -> ScanPlan<'r> {
+    let plan = ScanPlan { fresh, ..plan };
     let (scan_rules, excluded) = rules.for_scan(&plan.filter, plan.k);
     if scan_rules.is_empty() {
         // Every item a rule touches is filtered out anyway.
@@ -339,30 +414,6 @@ fn with_rules<'r>(plan: ScanPlan<'r>, rules: &ResolvedRules) -> ScanPlan<'r> {
         rules: scan_rules,
         ..plan
     }
-}
-
-/// `organic` with the plan's pins placed (`rules::place_pins`), each with its adjusted
-/// score and its model probability.
-pub(super) fn place_scan_pins(
-    organic: Vec<Recommended>,
-    host: &HostScores,
-    log_partition: Option<f64>,
-    k: usize,
-) -> Vec<Recommended> {
-    let pins = host
-        .pins()
-        .iter()
-        .map(|&(position, s)| {
-            let pinned = Recommended {
-                index: s.index,
-                score: s.adjusted,
-                probability: log_partition.map(|lse| ((s.raw as f64) - lse).exp() as f32),
-                interest: None,
-            };
-            (position, pinned)
-        })
-        .collect();
-    place_pins(organic, pins, k)
 }
 
 /// The scan of a personalized list for the shopper (or interest) vector `user`.
@@ -382,5 +433,6 @@ fn personal_scan<'r>(
         diversity: options.diversity,
         neighbour_terms: Vec::new(),
         rules: ScanRules::default(),
+        fresh: 0,
     }
 }

@@ -433,6 +433,15 @@ impl ScanRules {
         self.adjusted.is_empty() && self.pins.is_empty()
     }
 
+    /// The summed adjustment of item `i` when it is one of the scan's adjusted items
+    /// (allowed by the request, not pinned, left out of the scan).
+    pub(super) fn adjustment_of(&self, i: u32) -> Option<f32> {
+        self.adjusted
+            .binary_search_by_key(&i, |&(item, _)| item)
+            .ok()
+            .map(|at| self.adjusted[at].1)
+    }
+
     /// Scores the adjusted and pinned items with `scoring` on `recommender`'s CPU backend:
     /// [`Scoring::score_items`], the scan's own arithmetic, then `+ Σ add` in f32.
     pub(super) fn score(&self, recommender: &Recommender, scoring: &Scoring<'_>) -> HostScores {

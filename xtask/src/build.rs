@@ -104,7 +104,16 @@ const TARGET_KB: u64 = 250;
 /// With both merged: 584,905 bytes (571.2 KB) raw / 252,708 (246.8 KB) gzip; with the
 /// catalog's `content.items` count read and checked as well (new products from content),
 /// 585,467 bytes (571.7 KB) / 252,829 gzip. The ceiling leaves 3 KB above that.
-const CEILING_KB: u64 = 575;
+///
+/// Raised from 575 to 584 KB for `fresh: { share }` (places for content-derived products on
+/// recommend / similar): main before it builds to 585,582 bytes (571.9 KB) raw / 252,919
+/// gzip with today's toolchain, the option to 594,729 bytes (580.8 KB) / 256,318 gzip
+/// (+9.1 KB raw, +3.4 KB gzip). The bytes are the `Fresh` options type with its derived
+/// parser (and the two grown option types), the share check with its message, the
+/// candidates' host scoring and `place_fresh`. Cuts already in: the candidates are chosen
+/// with the existing `TopK` instead of two new sort instantiations (−8.5 KB), and
+/// `place_fresh` is one out-of-line copy for its three callers (−0.8 KB).
+const CEILING_KB: u64 = 584;
 
 /// wasm-opt enables only MVP features unless told otherwise, and rejects what current
 /// rustc and wasm-bindgen emit: SIMD128 and bulk memory from rustc, an externref

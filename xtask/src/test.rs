@@ -77,8 +77,9 @@ const ONLINE_RETAIL: &str = "../shared/data/uci-online-retail/online_retail.csv.
 
 /// The CLI trains on Online Retail and writes a catalog plus, for 200 evaluation users, the
 /// top-20 it computed natively; the browser test (`crates/web/tests/parity.rs`) embeds both
-/// and must reproduce every list. Twice: a plain iALS catalog, and the self-tuned hybrid
-/// (neighbour table and popularity blend) that `train` writes by default. The CLI runs in the test profile to reuse the artifacts of
+/// and must reproduce every list. Three times: a plain iALS catalog, the self-tuned hybrid
+/// (neighbour table and popularity blend) that `train` writes by default, and the
+/// cold-start catalog with new products under `fresh`. The CLI runs in the test profile to reuse the artifacts of
 /// the native tests.
 fn parity(ctx: &Ctx) -> Result {
     let data = ctx.root.join(ONLINE_RETAIL);
@@ -95,12 +96,25 @@ fn parity(ctx: &Ctx) -> Result {
     let data_arg = data.to_string_lossy().into_owned();
     // A plain iALS catalog (fixed flags), then the hybrid catalog `train` makes by default
     // (tuned on a short budget: the search is sized to it, so this stays quick).
-    let models: [(&str, &[&str]); 2] = [
+    let models: [(&str, &[&str]); 3] = [
         (
             "parity",
             &["ials", "--regularization", "20", "--alpha", "0.5"],
         ),
         ("parity-tuned", &["tuned", "--tune-budget", "5"]),
+        // The cold split's catalog with its new products (content-derived vectors) and
+        // lists with `fresh: {share: 0.1}`: places for them (`eval::fresh_golden`).
+        (
+            "parity-fresh",
+            &[
+                "ials",
+                "--regularization",
+                "20",
+                "--alpha",
+                "0.5",
+                "--cold-start",
+            ],
+        ),
     ];
     for (name, model_args) in models {
         let dir = ctx.target_dir.join(name);

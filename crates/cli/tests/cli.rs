@@ -357,6 +357,62 @@ fn eval_cold_start_scores_new_and_hidden_products() {
     );
 }
 
+/// `eval --cold-start --golden DIR`: the catalog with the new products (`content.items`)
+/// and lists with `fresh: {share: 0.1}`, whose fresh place holds a new product.
+#[test]
+fn eval_cold_start_golden_writes_fresh_lists_with_the_new_products() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = purchase_log();
+    for u in 0..120 {
+        let _ = writeln!(log, "c{u},n{},1,2024-03-11 12:00", u % 4);
+    }
+    let events = common::write(dir.path(), "events.csv", &log);
+    let items = common::write(dir.path(), "items.csv", &items_with_new_products());
+    let golden = dir.path().join("golden");
+    let run = common::shopwindow(&[
+        "-q",
+        "eval",
+        "--interactions",
+        events.to_str().unwrap(),
+        "--test-from",
+        "2024-03-08",
+        "--items",
+        items.to_str().unwrap(),
+        "--cold-start",
+        "--k",
+        "10",
+        "--factors",
+        "8",
+        "--iterations",
+        "8",
+        "--golden",
+        golden.to_str().unwrap(),
+        "--golden-users",
+        "20",
+    ]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let catalog =
+        Catalog::from_bytes(std::fs::read(golden.join("catalog.safetensors")).unwrap()).unwrap();
+    assert_eq!(catalog.content_derived_items(), 4);
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(golden.join("golden.json")).unwrap()).unwrap();
+    assert_eq!(file["format"], "shopwindow-golden-topk");
+    assert_eq!(file["options"]["fresh"]["share"], 0.1);
+    let users = file["users"].as_array().unwrap();
+    assert_eq!(users.len(), 20);
+    for user in users {
+        let expected: Vec<&str> = user["expected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| id.as_str().unwrap())
+            .collect();
+        assert_eq!(expected.len(), 10, "{user}");
+        // One place of ten, spread from the second: 0-based 5.
+        assert!(expected[5].starts_with('n'), "{expected:?}");
+    }
+}
+
 #[test]
 fn help_explains_every_command() {
     let run = common::shopwindow(&["--help"]);

@@ -67,6 +67,18 @@ pub fn golden_tagged_catalog(tags: &dyn Fn(usize) -> Vec<String>) -> Vec<u8> {
         .expect("the golden catalog is valid")
 }
 
+/// [`golden_tagged_catalog`] whose last `content_items` items are content-derived
+/// (`content.items`): the new products the `fresh` option places.
+pub fn golden_content_catalog(
+    content_items: usize,
+    tags: &dyn Fn(usize) -> Vec<String>,
+) -> Vec<u8> {
+    golden_builder_tagged(VectorDtype::F32, tags)
+        .metadata("content.items", content_items.to_string())
+        .to_bytes()
+        .expect("the golden catalog is valid")
+}
+
 /// [`golden_builder`] with `tags(i)` on item i.
 fn golden_builder_tagged(
     dtype: VectorDtype,

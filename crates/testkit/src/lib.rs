@@ -3,6 +3,7 @@
 
 pub mod catalogs;
 pub mod fixtures;
+pub mod fresh_golden;
 pub mod golden;
 pub mod hybrid_golden;
 pub mod placement_golden;

@@ -167,6 +167,7 @@ pub fn recommend_options(
         profile: profile_config(options),
         interests: options.interests.unwrap_or(false),
         rules: rules(catalog, options.rules.as_ref(), options.now)?,
+        fresh: options.fresh.map(fresh),
     })
 }
 
@@ -318,8 +319,14 @@ pub fn similar_options(
         diversity: options.diversity.unwrap_or(0.0),
         rules: rules(catalog, options.rules.as_ref(), options.now)?,
         history: resolve_history(catalog, options.history.as_deref().unwrap_or_default()).0,
+        fresh: options.fresh.map(fresh),
     };
     Ok((item, core_options))
+}
+
+/// The core's `fresh` from the JS object (the core checks the share).
+fn fresh(fresh: dto::Fresh) -> recommend::Fresh {
+    recommend::Fresh { share: fresh.share }
 }
 
 /// The answer of `similar`, with the backend that scored it.
@@ -459,6 +466,15 @@ pub fn probability(
         return Err(RecommendError::InvalidOption {
             name: "rules",
             reason: "rules order lists; probability is the model's P(i|u) and takes none".into(),
+        });
+    }
+    // Likewise `fresh`: it places items in a list, and a probability has no list.
+    if options.fresh.is_some() {
+        return Err(RecommendError::InvalidOption {
+            name: "fresh",
+            reason: "fresh places items in lists; probability is the model's P(i|u) and \
+                     takes none"
+                .into(),
         });
     }
     let catalog = engine.catalog();

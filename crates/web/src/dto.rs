@@ -107,6 +107,19 @@ pub struct RecommendOptions {
     /// Merchandising rules (boost / bury, pins, never show, hide recently bought).
     #[tsify(optional)]
     pub rules: Option<Rules>,
+    /// A share of the places for new, content-derived products (README, "Fresh").
+    #[tsify(optional)]
+    pub fresh: Option<Fresh>,
+}
+
+/// `fresh`: ⌊share·k⌋ places of the list go to the best content-derived products (products
+/// without purchases yet) the list does not already show, spread from the second place on.
+/// A catalog without content-derived products is unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Fresh {
+    /// A number in [0, 0.5].
+    pub share: f64,
 }
 
 /// Merchandising rules, applied by the engine after scoring on every backend alike
@@ -191,6 +204,9 @@ pub struct SimilarOptions {
     /// "Now" for `rules.hideBoughtDays`, ms since the epoch (default `Date.now()`).
     #[tsify(optional)]
     pub now: Option<f64>,
+    /// A share of the places for new, content-derived products (see `Fresh`).
+    #[tsify(optional)]
+    pub fresh: Option<Fresh>,
 }
 
 /// Options of `together` and `trending`. Every field is optional.
@@ -600,7 +616,8 @@ mod tests {
                 "diversity",
                 "rules",
                 "history",
-                "now"
+                "now",
+                "fresh"
             ]
         );
         assert_eq!(names("segment"), ["eventWeights", "halfLifeDays", "now"]);

@@ -21,7 +21,9 @@ use serde_json::{json, Value};
 use shopwindow::VectorDtype;
 use shopwindow_testkit::catalogs::clustered_catalog;
 use shopwindow_testkit::fixtures::{golden_catalog, golden_hybrid_catalog, HybridFixture};
+use shopwindow_testkit::fresh_golden::{self, golden_fresh_catalog};
 use shopwindow_testkit::hybrid_golden::long_history;
+use shopwindow_testkit::rules_golden::RulesCall;
 use shopwindow_web::Recommender;
 use shopwindow_webgpu::testing::{break_shaders_for_tests, override_i8_dot_for_tests};
 use shopwindow_webgpu::I8Dot;
@@ -76,13 +78,14 @@ impl Call {
     }
 
     /// Whether the list is not in score order: diversified (MMR), interleaved across
-    /// interests, or with pinned items.
+    /// interests, with pinned items, or with fresh places.
     fn diversified(&self) -> bool {
         match self {
             Call::Recommend { options, .. } | Call::Similar { options, .. } => {
                 options["diversity"].as_f64().unwrap_or(0.0) > 0.0
                     || options["interests"].as_bool().unwrap_or(false)
                     || options["rules"]["pins"].is_array()
+                    || options["fresh"].is_object()
             }
         }
     }
@@ -322,6 +325,33 @@ async fn parity_on(
     }
     console_log!("{label}: {status}; largest score difference {worst:e}");
     status["chunks"].as_u64().unwrap() as usize
+}
+
+/// The `fresh` golden cases the GPU scans (with history, and similar) on WebGPU: the fresh
+/// places are filled in the core's completion, so the ids equal the reference's.
+#[wasm_bindgen_test]
+async fn fresh_lists_match_the_reference_on_webgpu() {
+    let calls: Vec<(&str, Call)> = fresh_golden::cases()
+        .into_iter()
+        .filter(|case| case.error.is_none())
+        .filter_map(|case| match case.call {
+            RulesCall::Recommend { history, options }
+                if history.as_array().is_some_and(|h| !h.is_empty()) =>
+            {
+                Some((case.name, Call::Recommend { history, options }))
+            }
+            RulesCall::Similar { item_id, options } => Some((
+                case.name,
+                Call::Similar {
+                    item: item_id.to_string(),
+                    options,
+                },
+            )),
+            _ => None,
+        })
+        .collect();
+    assert!(calls.len() >= 10);
+    parity_on("fresh", golden_fresh_catalog(), None, &calls).await;
 }
 
 #[wasm_bindgen_test]

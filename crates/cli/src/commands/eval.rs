@@ -173,7 +173,9 @@ pub struct GridArgs {
 pub struct GoldenArgs {
     /// Also write DIR/catalog.safetensors and DIR/golden.json: the first iALS (or tuned) model's
     /// catalog and, for the first --golden-users evaluated users, their history and the
-    /// core's top-k (for the browser's equivalence test). First split only.
+    /// core's top-k (for the browser's equivalence test). First split only. With
+    /// --cold-start: the catalog with the first protocol's new products and lists with
+    /// `fresh: {share: 0.1}` (places for them).
     #[arg(long = "golden", value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// How many users the golden file holds.
@@ -459,6 +461,7 @@ fn run_cold(args: &EvalArgs, progress: &Progress) -> Result<()> {
         }
         .describe()
     );
+    let mut golden_dir = args.golden.dir.as_deref();
     for (name, candidates) in protocols {
         let split = cold_split(name, &log, &test, candidates);
         if split.users.is_empty() {
@@ -475,6 +478,14 @@ fn run_cold(args: &EvalArgs, progress: &Progress) -> Result<()> {
             progress,
         )?;
         print!("{}", report(&split, &result, k));
+        if let Some(dir) = golden_dir.take() {
+            let users = args.golden.golden_users;
+            crate::eval::fresh_golden::write(dir, &split, &result.catalog, k, users)?;
+            eprintln!(
+                "wrote {}/catalog.safetensors and golden.json (fresh)",
+                dir.display()
+            );
+        }
     }
     Ok(())
 }

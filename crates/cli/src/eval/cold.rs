@@ -166,6 +166,9 @@ pub struct ColdResult {
     pub train_seconds: f64,
     pub content_seconds: f64,
     pub lambda: f32,
+    /// The catalog with the candidates' content-derived vectors, `content.items` set (the
+    /// `fresh` parity file of `eval --cold-start --golden`, `fresh_golden.rs`).
+    pub catalog: Vec<u8>,
 }
 
 /// The k best candidates by `scores`, ties by `tie` (ascending).
@@ -261,7 +264,11 @@ pub fn evaluate_cold(
     vectors.extend(unscaled.iter().map(|v| v * scale.scale));
     let mut all_popularity = popularity.clone();
     all_popularity.resize(ids.len(), 0.0);
-    let catalog = |ids: &[String], vectors: &[f32], popularity: &[f32]| {
+    let catalog = |ids: &[String], vectors: &[f32], popularity: &[f32], content_items: usize| {
+        let metadata = (content_items > 0)
+            .then(|| ("content.items".to_string(), content_items.to_string()))
+            .into_iter()
+            .collect();
         build_catalog(&CatalogSpec {
             ids,
             vectors,
@@ -270,18 +277,16 @@ pub fn evaluate_cold(
             items: &ItemTable::new(),
             params: als_config.model_params(),
             dtype: VectorDtype::F32,
-            metadata: Default::default(),
+            metadata,
         })
     };
-    let with = Recommender::new(Catalog::from_bytes(catalog(
-        &ids,
-        &vectors,
-        &all_popularity,
-    )?)?);
+    let with_bytes = catalog(&ids, &vectors, &all_popularity, split.candidates.len())?;
+    let with = Recommender::new(Catalog::from_bytes(with_bytes.clone())?);
     let without = Recommender::new(Catalog::from_bytes(catalog(
         train.items.ids(),
         &model.item_factors,
         &popularity,
+        0,
     )?)?);
 
     let tie = random_keys(split.candidates.len(), seed);
@@ -468,6 +473,7 @@ pub fn evaluate_cold(
         train_seconds,
         content_seconds,
         lambda: content.report.lambda,
+        catalog: with_bytes,
     })
 }
 

@@ -7,6 +7,7 @@ pub mod catalog_ranker;
 pub mod cold;
 pub mod core_ranker;
 pub mod export;
+pub mod fresh_golden;
 pub mod memory;
 pub mod metrics;
 pub mod protocols;
