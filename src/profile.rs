@@ -11,10 +11,10 @@
 //! on item i, each weighted by its kind (view < cart < purchase) and, optionally, halved
 //! every `half_life_days`.
 
-use nalgebra::{DMatrix, DVector};
-
 use crate::catalog::{Catalog, LambdaScaling};
 use crate::error::RecommendError;
+use crate::kernels::normal_equations::NormalEquations;
+use crate::kernels::Backend;
 // Re-exported: the history's types were defined here before they moved down to `event`.
 pub use crate::event::{Event, EventKind};
 
@@ -125,11 +125,10 @@ pub fn fold_in(catalog: &Catalog, weights: &[(u32, f64)]) -> Result<Vec<f32>, Re
         // nothing to the system there, so they do not count here either.
         LambdaScaling::Interactions => params.lambda as f64 * positive_count(weights).max(1) as f64,
     };
-    // Lower triangle of A (column-major, as nalgebra stores it) and b.
-    let mut a = DMatrix::<f64>::from_row_slice(d, d, catalog.gram());
-    let mut b = DVector::<f64>::zeros(d);
+    // A = YᵀY + Σ (c_i − 1) y_i y_iᵀ + λ I and b = Σ c_i y_i, solved by Cholesky in the
+    // kernels crate (built for speed in the shipped wasm; bit-identical on every backend).
+    let mut system = NormalEquations::new(Backend::best(), catalog.gram(), d);
     let mut row = vec![0.0f32; d];
-    let mut y = vec![0.0f64; d];
     for &(item, w) in weights {
         if w <= 0.0 {
             // Weight zero means no interaction (p = 0, c = 1), which YᵀY already holds;
@@ -137,30 +136,13 @@ pub fn fold_in(catalog: &Catalog, weights: &[(u32, f64)]) -> Result<Vec<f32>, Re
             continue;
         }
         catalog.row_into(item as usize, &mut row);
-        y.iter_mut()
-            .zip(&row)
-            .for_each(|(dst, &src)| *dst = src as f64);
         let confidence = 1.0 + alpha * w;
-        let extra = confidence - 1.0;
-        // Zipped slices instead of indices: the same arithmetic, without a bounds check
-        // per element, which the size-optimized wasm build does not hoist out of the loop.
-        for (col, (&y_col, b_col)) in y.iter().zip(b.iter_mut()).enumerate() {
-            let scaled = extra * y_col;
-            let column = &mut a.as_mut_slice()[col * d + col..(col + 1) * d];
-            for (entry, &y_r) in column.iter_mut().zip(&y[col..]) {
-                *entry += scaled * y_r;
-            }
-            *b_col += confidence * y_col;
-        }
+        system.add_item(&row, confidence - 1.0, confidence);
     }
-    for i in 0..d {
-        a[(i, i)] += lambda;
-    }
-    // nalgebra's Cholesky reads only the lower triangle, which is what we accumulated.
-    let cholesky = a.cholesky().ok_or_else(|| {
+    system.add_to_diagonal(lambda);
+    let x = system.solve().ok_or_else(|| {
         RecommendError::FoldIn("the system is not positive definite (λ too small?)".into())
     })?;
-    let x = cholesky.solve(&b);
     Ok(x.iter().map(|&v| v as f32).collect())
 }
 
@@ -171,6 +153,8 @@ fn positive_count(weights: &[(u32, f64)]) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use nalgebra::{DMatrix, DVector};
+
     use super::*;
     use crate::catalog::{CatalogBuilder, ItemRecord, ModelParams};
 

@@ -9,15 +9,11 @@ use std::collections::BinaryHeap;
 
 use crate::catalog::Catalog;
 use crate::error::RecommendError;
-use crate::kernels::{add_assign, score_rows, Backend, Query};
+use crate::kernels::{add_assign, score_rows, threshold, Backend, Query};
 
 /// Items scored per kernel call: large enough to amortize the call, small enough that the
 /// scores stay in L1 for the selection pass over them.
 const BLOCK: usize = 512;
-
-/// Scores tested together against the selection's floor in [`scan`]: enough to make the
-/// one branch per chunk cheap, few enough that a chunk holding a candidate costs little.
-const SKIP_CHUNK: usize = 8;
 
 /// An item index with its score.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -458,16 +454,18 @@ pub fn scan(
             lse.add_block(scores);
         }
         // Once the selection is full almost every item scores below its worst entry.
-        // Testing that first, eight scores at a time with one branch per chunk (the
-        // fixed-size test unrolls into plain compares), costs far less than the ranked
-        // comparison per item, which was a fifth of an int8 scan.
-        let whole = scores.len() / SKIP_CHUNK * SKIP_CHUNK;
-        for (c, chunk) in scores[..whole].chunks_exact(SKIP_CHUNK).enumerate() {
-            if may_enter(chunk, top.floor()) {
-                offer(&mut top, filter, start + c * SKIP_CHUNK, chunk);
+        // The kernels' threshold test skips those sixteen at a time (SIMD compares, one
+        // branch per step) and stops at the next score that could enter; only that one
+        // gets the ranked comparison, which was a fifth of an int8 scan when it ran per item.
+        let mut at = 0;
+        loop {
+            at = threshold::next_candidate(backend, scores, at, top.floor());
+            if at >= scores.len() {
+                break;
             }
+            offer(&mut top, filter, start + at, scores[at]);
+            at += 1;
         }
-        offer(&mut top, filter, start + whole, &scores[whole..]);
         start = end;
     }
     ScanResult {
@@ -476,26 +474,15 @@ pub fn scan(
     }
 }
 
-/// Whether any of `scores` could enter a selection whose floor is `floor`. `s < floor`
-/// implies rejection by `rank_order` too, which agrees with `<` on non-NaN scores; it is
-/// written `!(s < floor)`, not `s >= floor`, so a NaN score or floor is never skipped.
-#[inline(always)]
-#[allow(clippy::neg_cmp_op_on_partial_ord)]
-fn may_enter(scores: &[f32], floor: f32) -> bool {
-    scores.iter().fold(false, |any, &s| any | !(s < floor))
-}
-
-/// Offers consecutive items, the first with index `first`, to the selection.
+/// Offers item `index` with `score` to the selection.
 #[inline]
-fn offer(top: &mut TopK, filter: &ItemFilter<'_>, first: usize, scores: &[f32]) {
-    for (j, &score) in scores.iter().enumerate() {
-        let candidate = Scored {
-            index: (first + j) as u32,
-            score,
-        };
-        if top.accepts(&candidate) && filter.allows(candidate.index) {
-            top.push(candidate);
-        }
+fn offer(top: &mut TopK, filter: &ItemFilter<'_>, index: usize, score: f32) {
+    let candidate = Scored {
+        index: index as u32,
+        score,
+    };
+    if top.accepts(&candidate) && filter.allows(candidate.index) {
+        top.push(candidate);
     }
 }
 
@@ -602,11 +589,11 @@ mod tests {
 
     /// `scan` (blocks, the floor pre-check, filters) against scoring everything and
     /// sorting, on a catalog with many tied scores and a size that is neither a multiple
-    /// of the block nor of the pre-check's chunk.
+    /// of the block nor of the threshold test's step (16 scores).
     #[test]
     fn scan_matches_scoring_everything_and_sorting() {
         use crate::catalog::{CatalogBuilder, ItemRecord};
-        let n = 2 * BLOCK + 3 * SKIP_CHUNK + 5;
+        let n = 2 * BLOCK + 3 * 16 + 5;
         let mut builder = CatalogBuilder::new(3);
         for i in 0..n {
             // Few distinct vectors, so ties are everywhere and crossing blocks.

@@ -27,3 +27,13 @@ fn top_k_equals_full_sort() {
 fn biased_scan_equals_reference_plus_bias() {
     properties::biased_scan_matches_reference(128).unwrap();
 }
+
+#[test]
+fn threshold_test_equals_its_definition() {
+    properties::threshold_matches_reference(256).unwrap();
+}
+
+#[test]
+fn normal_equations_are_bit_identical_to_nalgebra() {
+    properties::normal_equations_match_nalgebra(128).unwrap();
+}

@@ -21,7 +21,8 @@ const LAYERS: &[&[&str]] = &[
     &["error"],
     // The shopper's history events.
     &["event"],
-    // Scoring kernels, then top-k selection and filters over them.
+    // Scoring kernels (the `shopwindow-kernels` crate, re-exported, plus the dispatch over
+    // the catalog's storage types), then top-k selection and filters over them.
     &["kernels"],
     &["topk"],
     // The fold-in: history → user vector.
@@ -341,8 +342,8 @@ fn check_source(file: &str, text: &str) -> Vec<Violation> {
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("read src/") {
-        let path = entry.expect("read src/ entry").path();
+    for entry in std::fs::read_dir(dir).expect("read a source folder") {
+        let path = entry.expect("read a source folder's entry").path();
         if path.is_dir() {
             rust_files(&path, out);
         } else if path.extension().is_some_and(|e| e == "rs") {
@@ -377,6 +378,35 @@ fn modules_import_only_the_layers_below_their_own() {
             .map(|v| format!("  {v}"))
             .collect::<Vec<_>>()
             .join("\n")
+    );
+}
+
+/// The kernels crate (`crates/kernels`) sits below every layer of the core: slices in,
+/// numbers out. Cargo already refuses a dependency cycle; this also keeps it from naming
+/// the core's crates in any other way (paths in code, not comments or strings).
+#[test]
+fn the_kernels_crate_names_no_other_shopwindow_crate() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/kernels/src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    assert!(
+        files.len() >= 4,
+        "found only {} files in {}",
+        files.len(),
+        src.display()
+    );
+    let mut found = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        for (name, line) in tokens(&code_only(&text)) {
+            if name == "shopwindow" || name.starts_with("shopwindow_") {
+                found.push(format!("{}:{line}: `{name}`", path.display()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the kernels crate must not know the core: {found:?}"
     );
 }
 

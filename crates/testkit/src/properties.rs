@@ -12,7 +12,8 @@
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use shopwindow::catalog::ItemVectors;
-use shopwindow::kernels::{dot_f64, scalar, score_rows, Backend, I8Query, Query};
+use shopwindow::kernels::normal_equations::NormalEquations;
+use shopwindow::kernels::{dot_f64, scalar, score_rows, threshold, Backend, I8Query, Query};
 use shopwindow::topk::{rank_order, scan, ItemFilter, Scored, Scoring, TopK};
 use shopwindow::{Catalog, CatalogBuilder, ItemRecord, VectorDtype};
 
@@ -291,5 +292,158 @@ pub fn all(cases: u32) -> Result<(), String> {
     f16_kernels_match_reference(cases)?;
     i8_kernels_match_reference(cases)?;
     top_k_matches_full_sort(cases)?;
-    biased_scan_matches_reference(cases)
+    biased_scan_matches_reference(cases)?;
+    threshold_matches_reference(cases)?;
+    normal_equations_match_nalgebra(cases)
+}
+
+/// Scores for the threshold test: few distinct values (ties with the floor), some NaN.
+fn threshold_score() -> impl Strategy<Value = f32> {
+    prop_oneof![
+        8 => (-8i8..8).prop_map(|v| v as f32 * 0.5),
+        1 => Just(f32::NAN),
+        1 => Just(f32::NEG_INFINITY),
+    ]
+}
+
+/// `threshold::next_candidate` on every backend equals its definition: the first index at
+/// or after `from` whose score is not below the floor (`!(s < floor)`, so NaN counts).
+pub fn threshold_matches_reference(cases: u32) -> Result<(), String> {
+    let strategy = (
+        proptest::collection::vec(threshold_score(), 0..80),
+        0usize..90,
+        threshold_score(),
+    );
+    runner(cases)
+        .run(&strategy, |(scores, from, floor)| {
+            #[allow(clippy::neg_cmp_op_on_partial_ord)]
+            let want = (from..scores.len())
+                .find(|&i| !(scores[i] < floor))
+                .unwrap_or(scores.len());
+            for &backend in Backend::all() {
+                let got = threshold::next_candidate(backend, &scores, from, floor);
+                prop_assert_eq!(
+                    got,
+                    want,
+                    "{}: from {}, floor {}",
+                    backend.name(),
+                    from,
+                    floor
+                );
+            }
+            Ok(())
+        })
+        .map_err(|e| e.to_string())
+}
+
+/// One fold-in system: YᵀY from `catalog_rows`, then items with their weights.
+#[derive(Debug, Clone)]
+struct System {
+    dim: usize,
+    gram: Vec<f64>,
+    items: Vec<(Vec<f32>, f64)>,
+    alpha: f64,
+    lambda: f64,
+}
+
+fn system() -> impl Strategy<Value = System> {
+    (
+        prop_oneof![3 => 1usize..=20, 1 => Just(64usize), 1 => Just(128usize)],
+        0usize..=11,
+    )
+        .prop_flat_map(|(dim, items)| {
+            (
+                proptest::collection::vec(finite_f32(), dim * 12),
+                proptest::collection::vec(
+                    (proptest::collection::vec(finite_f32(), dim), 0.0f64..6.0),
+                    items,
+                ),
+                0.1f64..3.0,
+                prop_oneof![1e-4f64..1e-2, 0.05f64..30.0],
+            )
+                .prop_map(move |(rows, items, alpha, lambda)| {
+                    // YᵀY of 12 random rows, summed in f64 as the catalog builder does.
+                    let mut gram = vec![0.0f64; dim * dim];
+                    for row in rows.chunks_exact(dim) {
+                        for r in 0..dim {
+                            for c in 0..dim {
+                                gram[r * dim + c] += row[r] as f64 * row[c] as f64;
+                            }
+                        }
+                    }
+                    System {
+                        dim,
+                        gram,
+                        items,
+                        alpha,
+                        lambda,
+                    }
+                })
+        })
+}
+
+/// The fold-in's solve as it was written with nalgebra (lower triangle accumulated in a
+/// column-major `DMatrix`, `Cholesky::new`, `solve`): the yardstick of the kernel.
+fn nalgebra_solve(s: &System) -> Option<Vec<f64>> {
+    use nalgebra::{DMatrix, DVector};
+    let d = s.dim;
+    let mut a = DMatrix::<f64>::from_row_slice(d, d, &s.gram);
+    let mut b = DVector::<f64>::zeros(d);
+    for (row, w) in &s.items {
+        let y: Vec<f64> = row.iter().map(|&v| v as f64).collect();
+        let confidence = 1.0 + s.alpha * w;
+        let extra = confidence - 1.0;
+        for (col, (&y_col, b_col)) in y.iter().zip(b.iter_mut()).enumerate() {
+            let scaled = extra * y_col;
+            let column = &mut a.as_mut_slice()[col * d + col..(col + 1) * d];
+            for (entry, &y_r) in column.iter_mut().zip(&y[col..]) {
+                *entry += scaled * y_r;
+            }
+            *b_col += confidence * y_col;
+        }
+    }
+    for i in 0..d {
+        a[(i, i)] += s.lambda;
+    }
+    let cholesky = a.cholesky()?;
+    Some(cholesky.solve(&b).iter().copied().collect())
+}
+
+fn kernel_solve(backend: Backend, s: &System) -> Option<Vec<f64>> {
+    let mut system = NormalEquations::new(backend, &s.gram, s.dim);
+    for (row, w) in &s.items {
+        let confidence = 1.0 + s.alpha * w;
+        system.add_item(row, confidence - 1.0, confidence);
+    }
+    system.add_to_diagonal(s.lambda);
+    system.solve()
+}
+
+/// The normal-equations kernel on every backend returns the nalgebra solution **bit for
+/// bit** (or fails where nalgebra's Cholesky fails), for d below, at and above every lane
+/// and block multiple, item counts around the kernel's item block, and tiny and large λ.
+pub fn normal_equations_match_nalgebra(cases: u32) -> Result<(), String> {
+    runner(cases)
+        .run(&system(), |s| {
+            let want = nalgebra_solve(&s);
+            let bits = |x: &Option<Vec<f64>>| {
+                x.as_ref()
+                    .map(|v| v.iter().map(|f| f.to_bits()).collect::<Vec<u64>>())
+            };
+            for &backend in Backend::all() {
+                let got = kernel_solve(backend, &s);
+                prop_assert_eq!(
+                    bits(&got),
+                    bits(&want),
+                    "{}: d = {}, {} items: {:?} vs nalgebra {:?}",
+                    backend.name(),
+                    s.dim,
+                    s.items.len(),
+                    got,
+                    want
+                );
+            }
+            Ok(())
+        })
+        .map_err(|e| e.to_string())
 }

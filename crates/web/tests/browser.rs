@@ -35,6 +35,8 @@ fn simd128_kernels_are_bit_identical_to_the_reference() {
     properties::f32_kernels_match_reference(96).unwrap();
     properties::f16_kernels_match_reference(96).unwrap();
     properties::i8_kernels_match_reference(96).unwrap();
+    properties::threshold_matches_reference(96).unwrap();
+    properties::normal_equations_match_nalgebra(48).unwrap();
 }
 
 #[wasm_bindgen_test]
