@@ -249,6 +249,8 @@ fn recommend_options(u: &mut Unstructured<'_>) -> arbitrary::Result<dto::Recomme
         now: Option::arbitrary(u)?,
         interests: Option::arbitrary(u)?,
         rules: None,
+        // Any share, in range or not: the option is checked before it places anything.
+        fresh: Option::<f64>::arbitrary(u)?.map(|share| dto::Fresh { share }),
     })
 }
 

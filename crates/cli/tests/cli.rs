@@ -280,6 +280,27 @@ fn given_content_vectors_place_new_products_without_text() {
         "{}",
         common::text(&run)
     );
+
+    // A vector for a product neither bought nor in the items file: the file, its row and
+    // the id, instead of a vector silently dropped.
+    let stray = common::write(dir.path(), "stray.csv", "p0,1,0\nP-1,0,1\n");
+    let run = common::shopwindow(&[
+        "train",
+        "--interactions",
+        events.to_str().unwrap(),
+        "--items",
+        items.to_str().unwrap(),
+        "--content-vectors",
+        stray.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    let text = common::text(&run);
+    assert!(
+        text.contains("stray.csv: row 2 names item \"P-1\", which is not a product of the interactions or of the items file"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -298,7 +298,8 @@ pub fn run(args: &EvalArgs, progress: &Progress) -> Result<()> {
         // A table of zeros over nobody would read as a result.
         if split.users.is_empty() && args.export_split.is_none() {
             bail!(
-                "split {}: no user has both training history and a new item in the test                  period, so there is nothing to evaluate",
+                "split {}: no user has both training history and a new item in the test \
+                 period, so there is nothing to evaluate",
                 split.name
             );
         }

@@ -250,13 +250,15 @@ fn with_content(
     }
     if args.no_content {
         eprintln!(
-            "note: {} items of the items file have no imported vector and are left out              (--no-content)",
+            "note: {} items of the items file have no imported vector and are left out \
+             (--no-content)",
             cold.len()
         );
         return Ok(model);
     }
     eprintln!(
-        "note: {} items of the items file have no imported vector: their vectors come from          their content",
+        "note: {} items of the items file have no imported vector: their vectors come from \
+         their content",
         cold.len()
     );
     // The map's base is the least-bought tenth's mean factor. An imported model brings no

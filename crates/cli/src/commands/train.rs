@@ -118,12 +118,12 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
     }
     let (log, mut items, source) = read_source(args, progress)?;
     let mut cold = Vec::new();
-    let given = crate::content::given::read_given(
+    let mut items_order = Vec::new();
+    let given_file = crate::content::given::read_given(
         args.content_vectors.as_deref(),
         args.content_vector_ids.as_deref(),
         args.csv.policy(),
-    )?
-    .vectors;
+    )?;
     if let Some(path) = &args.items {
         let (table, order, report) = read_items(path, args.items_delimiter, args.csv.policy())?;
         eprintln!("{}", report.summary(&path.display().to_string()));
@@ -146,12 +146,29 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         }
         // The items file wins over what the interactions source knew.
         items.extend(table);
+        items_order = order;
     }
     // Before training, not after: the catalog needs a price for every item or for none.
     let catalog_ids: Vec<String> = log.items.ids().iter().chain(&cold).cloned().collect();
+    if let Some(path) = &args.content_vectors {
+        // As `import` does: a vector for a product the catalog will not hold is often an
+        // id written differently in the two exports, and ignoring it would lose it silently.
+        let known = log
+            .items
+            .ids()
+            .iter()
+            .chain(&items_order)
+            .map(String::as_str)
+            .collect();
+        given_file.check_known(
+            &known,
+            path,
+            "a product of the interactions or of the items file",
+        )?;
+    }
     let new_items = crate::content::NewItems {
         ids: cold.clone(),
-        given,
+        given: given_file.vectors,
         scale: args.content_scale,
     };
     if let Some(note) = settle_prices(&catalog_ids, &mut items, args.missing_prices)? {
