@@ -3,8 +3,11 @@
 //! checks what the recorded answers say, and that `probability` refuses `fresh`.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod rules_common;
+
 use std::collections::BTreeMap;
 
+use rules_common::call;
 use serde_json::{json, Value};
 use shopwindow::{Catalog, Recommender};
 use shopwindow_testkit::fresh_golden::{self, golden_fresh_catalog, is_content_derived};
@@ -13,30 +16,6 @@ use shopwindow_web::{api, dto};
 
 fn engine() -> Recommender {
     Recommender::new(Catalog::from_bytes(golden_fresh_catalog()).unwrap())
-}
-
-fn call(engine: &Recommender, call: &RulesCall) -> Result<Value, String> {
-    let answer = match call {
-        RulesCall::Recommend {
-            history,
-            options: o,
-        } => {
-            let history: Vec<dto::HistoryEvent> = serde_json::from_value(history.clone()).unwrap();
-            let o: dto::RecommendOptions =
-                serde_json::from_value(o.clone()).map_err(|e| e.to_string())?;
-            serde_json::to_value(api::recommend(engine, &history, &o).map_err(|e| e.to_string())?)
-        }
-        RulesCall::Similar {
-            item_id,
-            options: o,
-        } => {
-            let o: dto::SimilarOptions =
-                serde_json::from_value(o.clone()).map_err(|e| e.to_string())?;
-            serde_json::to_value(api::similar(engine, item_id, &o).map_err(|e| e.to_string())?)
-        }
-        other => panic!("fresh has no {other:?}"),
-    };
-    Ok(answer.unwrap())
 }
 
 #[test]

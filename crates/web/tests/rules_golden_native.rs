@@ -4,8 +4,11 @@
 //! field.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod rules_common;
+
 use std::collections::BTreeMap;
 
+use rules_common::call;
 use serde_json::{json, Value};
 use shopwindow::{Catalog, Recommender};
 use shopwindow_testkit::rules_golden::{
@@ -15,43 +18,6 @@ use shopwindow_web::{api, dto};
 
 fn engine() -> Recommender {
     Recommender::new(Catalog::from_bytes(golden_rules_catalog()).unwrap())
-}
-
-fn call(engine: &Recommender, call: &RulesCall) -> Result<Value, String> {
-    let answer = match call {
-        RulesCall::Recommend {
-            history,
-            options: o,
-        } => {
-            let history: Vec<dto::HistoryEvent> = serde_json::from_value(history.clone()).unwrap();
-            let o: dto::RecommendOptions =
-                serde_json::from_value(o.clone()).map_err(|e| e.to_string())?;
-            serde_json::to_value(api::recommend(engine, &history, &o).map_err(|e| e.to_string())?)
-        }
-        RulesCall::Similar {
-            item_id,
-            options: o,
-        } => {
-            let o: dto::SimilarOptions =
-                serde_json::from_value(o.clone()).map_err(|e| e.to_string())?;
-            serde_json::to_value(api::similar(engine, item_id, &o).map_err(|e| e.to_string())?)
-        }
-        RulesCall::Together {
-            item_ids,
-            options: o,
-        } => {
-            let ids: Vec<String> = serde_json::from_value(item_ids.clone()).unwrap();
-            let o: dto::PlacementOptions =
-                serde_json::from_value(o.clone()).map_err(|e| e.to_string())?;
-            serde_json::to_value(api::together(engine, &ids, &o).map_err(|e| e.to_string())?)
-        }
-        RulesCall::Trending { options: o } => {
-            let o: dto::PlacementOptions =
-                serde_json::from_value(o.clone()).map_err(|e| e.to_string())?;
-            serde_json::to_value(api::trending(engine, &o).map_err(|e| e.to_string())?)
-        }
-    };
-    Ok(answer.unwrap())
 }
 
 fn run(engine: &Recommender, case: &RulesCase) -> Value {
