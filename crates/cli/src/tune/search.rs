@@ -110,10 +110,14 @@ pub fn sample(space: &Space, count: usize, seed: u64) -> Vec<AlsConfig> {
     configs
 }
 
-/// Seconds one configuration is expected to cost at `iterations`: training (conjugate
-/// gradient: per row, the observed cells times d, plus d² per CG step) and scoring the
-/// validation users (fold-in d³, the scan n·d, a coarse blend grid). The constants were
-/// measured on the project's 2-core machine (BENCHMARKS.md, "Self-tuning").
+/// Seconds of work one configuration is expected to cost at `iterations`: training
+/// (conjugate gradient: per row, the observed cells times d, plus d² per CG step),
+/// scoring the validation users (fold-in d³, the scan n·d), and ranking every validation
+/// user's whole catalog under the coarse blend grid. The three rates were fitted on the
+/// project's 2-core machine to the work each configuration took (191 configurations of
+/// MovieLens-100K and Online Retail searches, within 5% in total on each set; before, one
+/// rate for everything under-counted the ranking and the MovieLens search overran its
+/// budget by half).
 pub fn cost_seconds(config: &AlsConfig, iterations: usize, size: &DataSize) -> f64 {
     let d = config.factors as f64;
     let steps = match config.solver {
@@ -124,13 +128,23 @@ pub fn cost_seconds(config: &AlsConfig, iterations: usize, size: &DataSize) -> f
     let train = iterations as f64
         * (2.0 * size.nnz as f64 * d * (steps + 1.0) + rows * d * d * (steps + 1.0));
     let users = size.validation_users as f64;
-    let evaluate =
-        users * (d * d * d / 3.0 + size.mean_history * d * d + size.items as f64 * (d + 32.0));
-    (train + evaluate) * NANOS_PER_FLOP * 1e-9
+    let items = size.items as f64;
+    let score = users * (d * d * d / 3.0 + size.mean_history * d * d + items * d);
+    let rank = users * items;
+    (train * NANOS_PER_TRAINING_FLOP
+        + score * NANOS_PER_SCORING_FLOP
+        + rank * NANOS_PER_RANKED_ITEM)
+        * 1e-9
 }
 
-/// Calibration of [`cost_seconds`]: nanoseconds per counted operation, both cores busy.
-pub const NANOS_PER_FLOP: f64 = 0.4;
+/// Calibration of [`cost_seconds`], both cores busy: nanoseconds per counted training
+/// operation (vectorised, parallel over rows)...
+pub const NANOS_PER_TRAINING_FLOP: f64 = 0.08;
+/// ... per counted scoring operation (fold-ins and scans, one user at a time) ...
+pub const NANOS_PER_SCORING_FLOP: f64 = 0.175;
+/// ... and per validation user and catalog item for the coarse blend grid (32 rankings,
+/// each a pass over the catalog) and the user's components.
+pub const NANOS_PER_RANKED_ITEM: f64 = 275.0;
 
 /// What the cost model needs to know about the data.
 #[derive(Debug, Clone, Copy, PartialEq)]
