@@ -16,7 +16,9 @@ unless said otherwise):
   or-top100     the 100 most bought products only, recall@10 (a small store)
   or-sparse     each customer keeps 1-3 random invoices (few events per customer)
   or-lastbasket every customer's last invoice is the test set (no global cut)
-  ml-untimed    MovieLens u1..u5, the tuner's validation split without times (last item)
+  ml-untimed    MovieLens u1..u5, the tuner's validation split as without times (random:
+                what `auto` picks when rows have no time; --untimed-split last-item
+                for the file-order rule)
 """
 
 import argparse
@@ -102,6 +104,7 @@ def main():
     ap.add_argument("--out", default="/tmp/shopwindow-robustness")
     ap.add_argument("--only", default=",".join(CHECKS))
     ap.add_argument("--models", default="popularity,itemknn,ease,tuned")
+    ap.add_argument("--untimed-split", default="random", choices=["random", "last-item"])
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rows = None
@@ -109,7 +112,7 @@ def main():
         if name == "ml-untimed":
             cmd = [args.bin, "-q", "eval", "--movielens", f"{args.data}/movielens-100k",
                    "--models", args.models, "--ease-lambda", EASE_GRID,
-                   "--tune-split", "last-item"]
+                   "--tune-split", args.untimed_split]
         else:
             if rows is None:
                 rows = list(retail_rows(f"{args.data}/uci-online-retail/online_retail.csv.gz"))

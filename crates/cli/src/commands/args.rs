@@ -242,7 +242,7 @@ pub fn solver(cg_steps: usize) -> crate::als::Solver {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TuneSplitArg {
     /// Temporal when every row has a time (recent if that leaves too few users),
-    /// otherwise last item.
+    /// otherwise random.
     Auto,
     /// The last slice of time (the last 10% of the events).
     Temporal,
@@ -250,7 +250,9 @@ pub enum TuneSplitArg {
     Recent,
     /// Each customer's events at their latest time.
     LastBasket,
-    /// Each customer's last row in file order.
+    /// A seeded random fifth of each customer's products (no times needed).
+    Random,
+    /// Each customer's last row in file order (for files in time order without times).
     LastItem,
 }
 
@@ -292,6 +294,7 @@ impl TuneArgs {
                     TuneSplitArg::Temporal => SplitKind::Temporal,
                     TuneSplitArg::Recent => SplitKind::Recent,
                     TuneSplitArg::LastBasket => SplitKind::LastBasket,
+                    TuneSplitArg::Random => SplitKind::Random,
                     TuneSplitArg::LastItem => SplitKind::LastItem,
                 },
                 seed,
