@@ -132,6 +132,11 @@ impl<'a> Neighbours<'a> {
         self.k
     }
 
+    /// Items the table has rows for (the catalog's items; every id in it is below this).
+    pub fn items(&self) -> usize {
+        self.ids.len() / self.k
+    }
+
     /// Item j's slots: ids (or [`EMPTY_NEIGHBOUR`]) and f16 weight bits, in slot order.
     pub fn row(&self, j: usize) -> (&'a [u32], &'a [u16]) {
         let span = j * self.k..(j + 1) * self.k;

@@ -444,3 +444,78 @@ fn neighbour_scores_accumulate_in_history_order() {
     assert_eq!(logged, vec![(2, 2f64.ln() as f32)]);
     assert!(neighbour_scores(&table, &[(2, 1.0)], HistoryTransform::Linear).is_empty());
 }
+
+#[test]
+fn neighbour_scores_match_a_map_summed_in_history_order_at_every_word_boundary() {
+    // Catalogs of 1 to 200 items cross the bitset's 64-item words at every offset; ids are
+    // drawn with extra weight on a word's first and last bit and the catalog's last item.
+    for seed in 0..200u64 {
+        let mut rng = SplitMix64::new(seed);
+        let n = 1 + (rng.next_u64() % 200) as usize;
+        let k = 1 + (rng.next_u64() % 4) as usize;
+        let mut builder = CatalogBuilder::new(1);
+        for i in 0..n {
+            builder
+                .push(ItemRecord::new(format!("i{i}")), &[1.0])
+                .unwrap();
+        }
+        let edges: Vec<u32> = [0, 63, 64, 127, 128, n - 1]
+            .into_iter()
+            .filter(|&i| i < n)
+            .map(|i| i as u32)
+            .collect();
+        let ids: Vec<u32> = (0..n * k)
+            .map(|_| match rng.next_u64() % 5 {
+                0 => EMPTY_NEIGHBOUR,
+                1 => edges[(rng.next_u64() % edges.len() as u64) as usize],
+                _ => (rng.next_u64() % n as u64) as u32,
+            })
+            .collect();
+        let weights: Vec<f32> = (0..n * k)
+            .map(|_| (rng.next_u64() % 13) as f32 * 0.125 - 0.5)
+            .collect();
+        let spec = HybridSpec {
+            params: HybridParams {
+                vectors: true,
+                neighbour_weight: 1.0,
+                popularity_weight: 0.0,
+                history: HistoryTransform::Log1p,
+            },
+            neighbours: Some(NeighbourSpec { k, ids, weights }),
+        };
+        let catalog = Catalog::from_bytes(builder.hybrid(spec).to_bytes().unwrap()).unwrap();
+        let table = catalog.hybrid().unwrap().neighbours.unwrap();
+        // Ascending items, as `item_weights` gives them; weight 0 is skipped.
+        let mut history: Vec<(u32, f64)> = Vec::new();
+        for j in 0..n as u32 {
+            if rng.next_u64() % 3 == 0 {
+                history.push((j, (rng.next_u64() % 4) as f64));
+            }
+        }
+        let mut expected: BTreeMap<u32, f32> = BTreeMap::new();
+        for &(j, w) in &history {
+            if w <= 0.0 {
+                continue;
+            }
+            let h = history_weight(HistoryTransform::Log1p, w);
+            let (ids, bits) = table.row(j as usize);
+            for (&i, &bits) in ids.iter().zip(bits) {
+                if i != EMPTY_NEIGHBOUR {
+                    *expected.entry(i).or_insert(0.0) += h * f16_to_f32(bits);
+                }
+            }
+        }
+        let got = neighbour_scores(&table, &history, HistoryTransform::Log1p);
+        let expected: Vec<(u32, f32)> = expected.into_iter().collect();
+        assert_eq!(
+            got.iter()
+                .map(|&(i, s)| (i, s.to_bits()))
+                .collect::<Vec<_>>(),
+            expected
+                .iter()
+                .map(|&(i, s)| (i, s.to_bits()))
+                .collect::<Vec<_>>(),
+            "seed {seed}, n {n}, k {k}"
+        );
+    }
+}
