@@ -122,6 +122,7 @@ pub fn neighbour_scores(
 /// are then one multiply over a column of floats (a vectorized multiply over interleaved
 /// (id, sum) pairs also multiplied the ids' bits, tiny subnormal floats that cost a
 /// microcode assist each on x86).
+#[derive(Debug, Default)]
 struct NeighbourSums {
     items: Vec<u32>,
     sums: Vec<f32>,
@@ -253,7 +254,7 @@ pub(super) struct HybridScores<'a> {
     query: Option<Query>,
     bias: &'a [f32],
     neighbour_weight: f32,
-    /// (i, nb_i), ascending by item.
+    /// The candidates, ascending, and their nb_i.
     neighbours: NeighbourSums,
 }
 
@@ -272,10 +273,7 @@ impl<'a> HybridScores<'a> {
                 NeighbourSums::new(&table, weights, params.history)
             }
             // w_nb = 0 adds exactly 0 to every b_i: no candidate changes rank.
-            _ => NeighbourSums {
-                items: Vec::new(),
-                sums: Vec::new(),
-            },
+            _ => NeighbourSums::default(),
         };
         HybridScores {
             recommender,
