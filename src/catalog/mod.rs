@@ -39,7 +39,8 @@ pub use placements::{
 pub use segments::Segments;
 pub use vectors::{ItemVectors, VectorDtype};
 pub use writer::{
-    with_hybrid, with_placements, with_segments, CatalogBuilder, ItemRecord, SegmentSpec,
+    with_hybrid, with_placements, with_segments, without_item_text, CatalogBuilder, ItemRecord,
+    ItemText, SegmentSpec,
 };
 
 pub(crate) use gram::Gram;

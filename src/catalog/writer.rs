@@ -613,6 +613,39 @@ pub fn with_placements(bytes: &[u8], spec: &PlacementSpec) -> Result<Vec<u8>, Ca
     Ok(out)
 }
 
+/// Item text a store may leave out of its catalog file: its pages already show titles and
+/// images from its own data, and the text is most of a large catalog's metadata bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemText {
+    Titles,
+    ImageUrls,
+}
+
+impl ItemText {
+    fn tensors(self) -> [&'static str; 2] {
+        match self {
+            ItemText::Titles => [names::TITLE_UTF8, names::TITLE_OFFSETS],
+            ItemText::ImageUrls => [names::IMAGE_UTF8, names::IMAGE_OFFSETS],
+        }
+    }
+}
+
+/// A copy of the catalog file `bytes` without the item text `leave_out` names (a catalog
+/// without titles answers `None` for them, as one built without). Everything else is kept
+/// as it is. The result is validated.
+pub fn without_item_text(bytes: &[u8], leave_out: &[ItemText]) -> Result<Vec<u8>, CatalogError> {
+    let dropped: Vec<&str> = leave_out.iter().flat_map(|text| text.tensors()).collect();
+    let file = safetensors::SafeTensors::deserialize(bytes)?;
+    let views: Vec<(String, TensorView<'_>)> = file
+        .tensors()
+        .into_iter()
+        .filter(|(name, _)| !dropped.contains(&name.as_str()))
+        .collect();
+    let out = with_metadata(safetensors::serialize(views, None)?, &file_metadata(bytes)?);
+    Catalog::from_bytes_with_limits(out.clone(), &WRITER_LIMITS)?;
+    Ok(out)
+}
+
 /// Symmetric int8 quantization of one row: the largest magnitude maps to ±127.
 pub fn quantize_i8(row: &[f32]) -> (Vec<i8>, f32) {
     let max = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));

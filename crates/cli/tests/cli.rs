@@ -513,6 +513,56 @@ fn train_writes_a_catalog_with_item_metadata() {
 }
 
 #[test]
+fn train_leaves_titles_out_of_the_file_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = common::write(dir.path(), "events.csv", &purchase_log());
+    let items = common::write(dir.path(), "items.csv", &items_csv());
+    let train = |out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "-q",
+            "train",
+            "--interactions",
+            events.to_str().unwrap(),
+            "--items",
+            items.to_str().unwrap(),
+            "--factors",
+            "8",
+            "--iterations",
+            "5",
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        common::shopwindow(&args)
+    };
+    let full_path = dir.path().join("full.safetensors");
+    let lean_path = dir.path().join("lean.safetensors");
+    let run = train(&full_path, &[]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let run = train(&lean_path, &["--leave-out", "title,image-url"]);
+    assert!(run.status.success(), "{}", common::text(&run));
+    let full = Catalog::from_bytes(std::fs::read(&full_path).unwrap()).unwrap();
+    let lean_bytes = std::fs::read(&lean_path).unwrap();
+    assert!(lean_bytes.len() < std::fs::read(&full_path).unwrap().len());
+    let lean = Catalog::from_bytes(lean_bytes).unwrap();
+    let p7 = lean.index_of("p7").unwrap() as usize;
+    assert_eq!(full.title(p7), Some("Product 7"));
+    assert_eq!(lean.title(p7), None);
+    // Everything else is the same catalog: prices, availability, vectors.
+    assert_eq!(lean.prices().unwrap()[p7], 7.5);
+    assert_eq!(lean.availability().unwrap()[p7], 0);
+    assert_eq!(lean.row(p7), full.row(p7));
+
+    let wrong = train(&lean_path, &["--leave-out", "titles"]);
+    assert!(!wrong.status.success());
+    let text = common::text(&wrong);
+    assert!(
+        text.contains("--leave-out") && text.contains("image-url"),
+        "{text}"
+    );
+}
+
+#[test]
 fn train_ships_bought_together_and_trending_from_baskets() {
     // Orders of two: p(2k) always with p(2k+1), at one time per order; p0/p1 sell on the
     // last day, the rest a month earlier.

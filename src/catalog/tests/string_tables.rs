@@ -115,3 +115,33 @@ fn i64_offsets_as_numpy_writes_them_are_read() {
         assert_eq!(catalog.id(i), *id);
     }
 }
+
+#[test]
+fn without_item_text_drops_titles_or_image_urls_and_keeps_the_rest() {
+    let mut builder = CatalogBuilder::new(2).dtype(VectorDtype::I8);
+    for i in 0..3 {
+        let mut item = ItemRecord::new(format!("p{i}"));
+        item.title = Some(format!("Product {i}"));
+        item.image_url = Some(format!("https://shop.example/img/{i}.jpg"));
+        item.tags = vec!["sale".into()];
+        item.category = Some("mugs".into());
+        builder.push(item, &[i as f32, 1.0]).unwrap();
+    }
+    let bytes = builder.to_bytes().unwrap();
+    let full = Catalog::from_bytes(bytes.clone()).unwrap();
+    let no_titles = without_item_text(&bytes, &[ItemText::Titles]).unwrap();
+    let plain = without_item_text(&bytes, &[ItemText::Titles, ItemText::ImageUrls]).unwrap();
+    assert!(plain.len() < no_titles.len() && no_titles.len() < bytes.len());
+    let no_titles = Catalog::from_bytes(no_titles).unwrap();
+    let plain = Catalog::from_bytes(plain).unwrap();
+    for i in 0..3 {
+        assert_eq!(no_titles.title(i), None);
+        assert_eq!(no_titles.image_url(i), full.image_url(i));
+        assert_eq!(plain.image_url(i), None);
+        assert_eq!(plain.id(i), full.id(i));
+        assert_eq!(plain.row(i), full.row(i));
+        assert_eq!(plain.category(i), full.category(i));
+        assert_eq!(plain.tags_text(i), Some("sale"));
+    }
+    assert_eq!(plain.meta(), full.meta());
+}

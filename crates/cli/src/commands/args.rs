@@ -360,3 +360,27 @@ pub enum TogetherMeasureArg {
     Cosine,
     Lift,
 }
+
+/// Item text `--leave-out` can keep out of the catalog file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ItemTextArg {
+    /// Product titles (the package then answers without `title`; the element shows the id).
+    Title,
+    /// Image URLs.
+    ImageUrl,
+}
+
+/// `bytes` without the item text `leave_out` names (unchanged when it names none).
+pub fn leave_out_item_text(bytes: Vec<u8>, leave_out: &[ItemTextArg]) -> anyhow::Result<Vec<u8>> {
+    if leave_out.is_empty() {
+        return Ok(bytes);
+    }
+    let texts: Vec<shopwindow::catalog::ItemText> = leave_out
+        .iter()
+        .map(|text| match text {
+            ItemTextArg::Title => shopwindow::catalog::ItemText::Titles,
+            ItemTextArg::ImageUrl => shopwindow::catalog::ItemText::ImageUrls,
+        })
+        .collect();
+    Ok(shopwindow::catalog::without_item_text(&bytes, &texts)?)
+}

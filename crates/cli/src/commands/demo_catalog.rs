@@ -37,6 +37,10 @@ pub struct DemoCatalogArgs {
     /// Vector storage in the file: f32 (exact), f16, or i8 (~4x smaller than f32).
     #[arg(long, value_enum, default_value_t = DtypeArg::F32)]
     pub dtype: DtypeArg,
+    /// Item text to keep out of the file when the store's pages already show it from their
+    /// own data (comma-separated: title, image-url): a smaller download for large catalogs.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub leave_out: Vec<super::args::ItemTextArg>,
     /// Also write the popular-items preview (the first-time shopper's list with the fields
     /// cards need, as JSON) to this file, for a page to show before the engine is up.
     #[arg(long, value_name = "FILE")]
@@ -89,9 +93,10 @@ pub fn run(args: &DemoCatalogArgs, progress: &Progress) -> Result<()> {
             q.users, q.ials_recall, q.popularity_recall
         );
     }
-    std::fs::write(&args.output, &demo.bytes)
+    let bytes = super::args::leave_out_item_text(demo.bytes, &args.leave_out)?;
+    std::fs::write(&args.output, &bytes)
         .with_context(|| format!("writing {}", args.output.display()))?;
-    crate::preview::write_if_asked(args.popular_json.as_deref(), &demo.bytes)?;
+    crate::preview::write_if_asked(args.popular_json.as_deref(), &bytes)?;
     println!(
         "wrote {}: {} items x {} dims ({}), {} bytes; {} shoppers, {} events, {} (shopper, \
          item) pairs; simulated in {:.2} s, trained in {:.2} s",
@@ -99,7 +104,7 @@ pub fn run(args: &DemoCatalogArgs, progress: &Progress) -> Result<()> {
         demo.items,
         config.als.factors,
         config.dtype.as_str(),
-        demo.bytes.len(),
+        bytes.len(),
         config.shoppers,
         demo.events,
         demo.pairs,
