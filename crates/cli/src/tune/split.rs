@@ -224,11 +224,13 @@ fn recent(log: &EventLog, share: f64) -> EvalSplit {
 /// draws its key from the ids' text and the seed, so neither the file's row order nor the
 /// order in which ids were first seen changes the split.
 fn random_items(log: &EventLog, share: f64, seed: u64) -> EvalSplit {
-    let key = |user: u32, item: u32| {
-        let user_hash = fnv1a(log.users.id(user).as_bytes());
-        let item_hash = fnv1a(log.items.id(item).as_bytes());
-        SplitMix64::new(seed ^ user_hash ^ item_hash.rotate_left(32)).next_u64()
-    };
+    // Each id's text hashed once, not once per (user, item) pair.
+    let item_hashes: Vec<u64> = log
+        .items
+        .ids()
+        .iter()
+        .map(|id| fnv1a(id.as_bytes()).rotate_left(32))
+        .collect();
     let mut items: HashMap<u32, Vec<u32>> = HashMap::new();
     for e in &log.events {
         items.entry(e.user).or_default().push(e.item);
@@ -241,7 +243,9 @@ fn random_items(log: &EventLog, share: f64, seed: u64) -> EvalSplit {
             continue;
         }
         let count = ((own.len() as f64 * share).floor() as usize).clamp(1, own.len() - 1);
-        let mut keyed: Vec<(u64, u32)> = own.iter().map(|&i| (key(user, i), i)).collect();
+        let user_hash = seed ^ fnv1a(log.users.id(user).as_bytes());
+        let key = |item: u32| SplitMix64::new(user_hash ^ item_hashes[item as usize]).next_u64();
+        let mut keyed: Vec<(u64, u32)> = own.iter().map(|&i| (key(i), i)).collect();
         keyed.sort_unstable();
         let mut chosen: Vec<u32> = keyed[..count].iter().map(|&(_, i)| i).collect();
         chosen.sort_unstable();
