@@ -370,17 +370,29 @@ pub enum ItemTextArg {
     ImageUrl,
 }
 
-/// `bytes` without the item text `leave_out` names (unchanged when it names none).
-pub fn leave_out_item_text(bytes: Vec<u8>, leave_out: &[ItemTextArg]) -> anyhow::Result<Vec<u8>> {
-    if leave_out.is_empty() {
-        return Ok(bytes);
+/// What `--leave-out` keeps out of a written catalog (`train`, `import`, `demo-catalog`).
+#[derive(Debug, Clone, Args)]
+pub struct LeaveOutArgs {
+    /// Item text to keep out of the file when the store's pages already show it from their
+    /// own data (comma-separated: title, image-url): a smaller download for large catalogs.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub leave_out: Vec<ItemTextArg>,
+}
+
+impl LeaveOutArgs {
+    /// `bytes` without the item text named (unchanged when none is).
+    pub fn apply(&self, bytes: Vec<u8>) -> anyhow::Result<Vec<u8>> {
+        if self.leave_out.is_empty() {
+            return Ok(bytes);
+        }
+        let texts: Vec<shopwindow::catalog::ItemText> = self
+            .leave_out
+            .iter()
+            .map(|text| match text {
+                ItemTextArg::Title => shopwindow::catalog::ItemText::Titles,
+                ItemTextArg::ImageUrl => shopwindow::catalog::ItemText::ImageUrls,
+            })
+            .collect();
+        Ok(shopwindow::catalog::without_item_text(&bytes, &texts)?)
     }
-    let texts: Vec<shopwindow::catalog::ItemText> = leave_out
-        .iter()
-        .map(|text| match text {
-            ItemTextArg::Title => shopwindow::catalog::ItemText::Titles,
-            ItemTextArg::ImageUrl => shopwindow::catalog::ItemText::ImageUrls,
-        })
-        .collect();
-    Ok(shopwindow::catalog::without_item_text(&bytes, &texts)?)
 }

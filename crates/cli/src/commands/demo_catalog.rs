@@ -37,10 +37,8 @@ pub struct DemoCatalogArgs {
     /// Vector storage in the file: f32 (exact), f16, or i8 (~4x smaller than f32).
     #[arg(long, value_enum, default_value_t = DtypeArg::F32)]
     pub dtype: DtypeArg,
-    /// Item text to keep out of the file when the store's pages already show it from their
-    /// own data (comma-separated: title, image-url): a smaller download for large catalogs.
-    #[arg(long, value_enum, value_delimiter = ',')]
-    pub leave_out: Vec<super::args::ItemTextArg>,
+    #[command(flatten)]
+    pub leave_out: super::args::LeaveOutArgs,
     /// Also write the popular-items preview (the first-time shopper's list with the fields
     /// cards need, as JSON) to this file, for a page to show before the engine is up.
     #[arg(long, value_name = "FILE")]
@@ -93,7 +91,7 @@ pub fn run(args: &DemoCatalogArgs, progress: &Progress) -> Result<()> {
             q.users, q.ials_recall, q.popularity_recall
         );
     }
-    let bytes = super::args::leave_out_item_text(demo.bytes, &args.leave_out)?;
+    let bytes = args.leave_out.apply(demo.bytes)?;
     std::fs::write(&args.output, &bytes)
         .with_context(|| format!("writing {}", args.output.display()))?;
     crate::preview::write_if_asked(args.popular_json.as_deref(), &bytes)?;

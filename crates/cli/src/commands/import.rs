@@ -140,10 +140,8 @@ pub struct ImportArgs {
     /// Where to write the catalog.
     #[arg(long, short, value_name = "FILE")]
     pub output: PathBuf,
-    /// Item text to keep out of the file when the store's pages already show it from their
-    /// own data (comma-separated: title, image-url): a smaller download for large catalogs.
-    #[arg(long, value_enum, value_delimiter = ',')]
-    pub leave_out: Vec<super::args::ItemTextArg>,
+    #[command(flatten)]
+    pub leave_out: super::args::LeaveOutArgs,
 }
 
 /// Item vectors with their ids and the system they were trained with.
@@ -212,7 +210,7 @@ pub fn run(args: &ImportArgs, progress: &Progress) -> Result<()> {
         dtype: args.dtype.into(),
         metadata: model.metadata,
     })?;
-    let bytes = super::args::leave_out_item_text(bytes, &args.leave_out)?;
+    let bytes = args.leave_out.apply(bytes)?;
     std::fs::write(&args.output, &bytes)
         .with_context(|| format!("writing {}", args.output.display()))?;
     println!(

@@ -94,10 +94,8 @@ pub struct TrainArgs {
     /// Where to write the catalog (`.safetensors`).
     #[arg(long, short, value_name = "FILE", help_heading = "Output")]
     pub output: PathBuf,
-    /// Item text to keep out of the file when the store's pages already show it from their
-    /// own data (comma-separated: title, image-url): a smaller download for large catalogs.
-    #[arg(long, value_enum, value_delimiter = ',', help_heading = "Output")]
-    pub leave_out: Vec<super::args::ItemTextArg>,
+    #[command(flatten, next_help_heading = "Output")]
+    pub leave_out: super::args::LeaveOutArgs,
     /// Also write the popular-items preview (a first-time shopper's list with the fields
     /// cards need, as JSON) to this file, for a page to show before the engine is up.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
@@ -212,7 +210,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
             None => bytes,
             Some(k) => with_segments(&bytes, &log, k, args, config.seed)?,
         };
-        let bytes = super::args::leave_out_item_text(bytes, &args.leave_out)?;
+        let bytes = args.leave_out.apply(bytes)?;
         std::fs::write(&args.output, &bytes)
             .with_context(|| format!("writing {}", args.output.display()))?;
         crate::preview::write_if_asked(args.popular_json.as_deref(), &bytes)?;
@@ -283,7 +281,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         None => bytes,
         Some(k) => with_segments(&bytes, &log, k, args, config.seed)?,
     };
-    let bytes = super::args::leave_out_item_text(bytes, &args.leave_out)?;
+    let bytes = args.leave_out.apply(bytes)?;
     std::fs::write(&args.output, &bytes)
         .with_context(|| format!("writing {}", args.output.display()))?;
     crate::preview::write_if_asked(args.popular_json.as_deref(), &bytes)?;
