@@ -5,6 +5,7 @@ mod common;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::path::Path;
 
 use shopwindow::{Catalog, Event, EventKind, Recommender};
 use shopwindow_cli::als::SplitMix64;
@@ -455,13 +456,12 @@ fn help_explains_every_command() {
     }
 }
 
-#[test]
-fn train_writes_a_catalog_with_item_metadata() {
-    let dir = tempfile::tempdir().unwrap();
-    let events = common::write(dir.path(), "events.csv", &purchase_log());
-    let items = common::write(dir.path(), "items.csv", &items_csv());
-    let out = dir.path().join("catalog.safetensors");
-    let run = common::shopwindow(&[
+/// `train` with fixed small settings (8 factors, 5 iterations) on the purchase log and items
+/// file written into `dir`, the catalog to `out`, plus `extra` flags.
+fn train_small(dir: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let events = common::write(dir, "events.csv", &purchase_log());
+    let items = common::write(dir, "items.csv", &items_csv());
+    let mut args = vec![
         "-q",
         "train",
         "--interactions",
@@ -472,11 +472,18 @@ fn train_writes_a_catalog_with_item_metadata() {
         "8",
         "--iterations",
         "5",
-        "--dtype",
-        "i8",
         "-o",
         out.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    common::shopwindow(&args)
+}
+
+#[test]
+fn train_writes_a_catalog_with_item_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("catalog.safetensors");
+    let run = train_small(dir.path(), &out, &["--dtype", "i8"]);
     assert!(run.status.success(), "{}", common::text(&run));
     let catalog = Catalog::from_bytes(std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(catalog.len(), 40);
@@ -515,26 +522,7 @@ fn train_writes_a_catalog_with_item_metadata() {
 #[test]
 fn train_leaves_titles_out_of_the_file_when_asked() {
     let dir = tempfile::tempdir().unwrap();
-    let events = common::write(dir.path(), "events.csv", &purchase_log());
-    let items = common::write(dir.path(), "items.csv", &items_csv());
-    let train = |out: &std::path::Path, extra: &[&str]| {
-        let mut args = vec![
-            "-q",
-            "train",
-            "--interactions",
-            events.to_str().unwrap(),
-            "--items",
-            items.to_str().unwrap(),
-            "--factors",
-            "8",
-            "--iterations",
-            "5",
-            "-o",
-            out.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        common::shopwindow(&args)
-    };
+    let train = |out: &Path, extra: &[&str]| train_small(dir.path(), out, extra);
     let full_path = dir.path().join("full.safetensors");
     let lean_path = dir.path().join("lean.safetensors");
     let run = train(&full_path, &[]);
