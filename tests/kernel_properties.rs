@@ -19,6 +19,11 @@ fn i8_reference_is_exact_in_integers_and_accurate() {
 }
 
 #[test]
+fn i4_reference_is_exact_in_integers_and_accurate() {
+    properties::i4_kernels_match_reference(256).unwrap();
+}
+
+#[test]
 fn top_k_equals_full_sort() {
     properties::top_k_matches_full_sort(256).unwrap();
 }

@@ -128,12 +128,14 @@ impl Layout {
 
         let (vectors, vdtype, vshape) = find(
             names::VECTORS,
-            &[Dtype::F32, Dtype::F16, Dtype::I8],
-            "F32, F16 or I8",
+            &[Dtype::F32, Dtype::F16, Dtype::I8, Dtype::U8],
+            "F32, F16, I8 or U8 (4-bit pairs)",
         )?
         .ok_or(CatalogError::MissingTensor(names::VECTORS))?;
+        // A U8 tensor holds two 4-bit values per byte: its second axis is d/2.
+        let per_byte = if vdtype == Dtype::U8 { 2 } else { 1 };
         let (len, dim) = match vshape[..] {
-            [n, d] if n > 0 && d > 0 => (n, d),
+            [n, d] if n > 0 && d > 0 => (n, d * per_byte),
             _ => {
                 return Err(CatalogError::Shape {
                     name: names::VECTORS.into(),
@@ -146,6 +148,7 @@ impl Layout {
         let dtype = match vdtype {
             Dtype::F32 => VectorDtype::F32,
             Dtype::F16 => VectorDtype::F16,
+            Dtype::U8 => VectorDtype::I4,
             _ => VectorDtype::I8,
         };
         let per_item = |name: &'static str,
@@ -164,8 +167,10 @@ impl Layout {
 
         let scales = per_item(names::SCALE, find(names::SCALE, &[Dtype::F32], "F32")?)?;
         let scales = match (dtype, scales) {
-            (VectorDtype::I8, None) => return Err(CatalogError::MissingTensor(names::SCALE)),
-            (VectorDtype::I8, Some((r, _))) => Some(r),
+            (VectorDtype::I8 | VectorDtype::I4, None) => {
+                return Err(CatalogError::MissingTensor(names::SCALE))
+            }
+            (VectorDtype::I8 | VectorDtype::I4, Some((r, _))) => Some(r),
             (_, _) => None,
         };
         let popularity = per_item(
@@ -280,12 +285,12 @@ impl Layout {
                     });
                 }
             }
-            VectorDtype::I8 => {}
+            VectorDtype::I8 | VectorDtype::I4 => {}
         }
         if let Some(r) = &self.scales {
             let scales = f32s(buffer, r);
             check_non_negative(names::SCALE, scales)?;
-            // int8 magnitudes reach 128: scale × 128 is the row's largest served value, held
+            // int8 magnitudes reach 128 (4-bit ones 8): scale × 128 is the row's largest served value, held
             // to the same bound as f32 values (a finite scale can even dequantize to ±∞).
             if let Some(index) = scales
                 .iter()

@@ -162,6 +162,10 @@ impl Catalog {
                 values: bytemuck::cast_slice(&bytes[range.clone()]),
                 scales: f32s(bytes, self.layout.scales.as_ref().unwrap_or(&(0..0))),
             },
+            VectorDtype::I4 => ItemVectors::I4 {
+                packed: &bytes[range.clone()],
+                scales: f32s(bytes, self.layout.scales.as_ref().unwrap_or(&(0..0))),
+            },
         }
     }
 
@@ -180,6 +184,15 @@ impl Catalog {
                 let s = scales[index];
                 for (o, &q) in out.iter_mut().zip(&values[span]) {
                     *o = s * q as f32;
+                }
+            }
+            ItemVectors::I4 { packed, scales } => {
+                let s = scales[index];
+                let bytes = &packed[index * d / 2..(index + 1) * d / 2];
+                for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+                    let (lo, hi) = shopwindow_kernels::unpack_i4(b);
+                    pair[0] = s * lo as f32;
+                    pair[1] = s * hi as f32;
                 }
             }
         }

@@ -200,6 +200,11 @@ impl CatalogBuilder {
                 add(names::VECTORS, Dtype::I8, vec![n, d], values.to_vec());
                 add(names::SCALE, Dtype::F32, vec![n], scales.to_vec());
             }
+            VectorDtype::I4 => {
+                let (packed, scales) = vector_bytes.split_at(n * d / 2);
+                add(names::VECTORS, Dtype::U8, vec![n, d / 2], packed.to_vec());
+                add(names::SCALE, Dtype::F32, vec![n], scales.to_vec());
+            }
         }
         add(
             names::GRAM,
@@ -336,7 +341,7 @@ impl CatalogBuilder {
         Ok(bytes)
     }
 
-    /// Stored bytes (for I8: values then scales) and the vectors as stored, dequantized, so
+    /// Stored bytes (for I8 and I4: values then scales) and the vectors as stored, dequantized, so
     /// the Gram matrix describes exactly what fold-in will read.
     fn encode_vectors(&self) -> Result<(Vec<u8>, Vec<f32>), CatalogError> {
         let d = self.dim;
@@ -372,6 +377,30 @@ impl CatalogBuilder {
                 }
                 values.extend_from_slice(&f32_bytes(&scales));
                 Ok((values, stored))
+            }
+            VectorDtype::I4 => {
+                if d % 2 != 0 {
+                    return Err(CatalogError::Shape {
+                        name: names::VECTORS.into(),
+                        found: vec![self.items.len(), d],
+                        expected: "an even dimension for 4-bit storage (use i8 instead)".into(),
+                    });
+                }
+                let n = self.items.len();
+                let mut packed = Vec::with_capacity(n * d / 2);
+                let mut scales = Vec::with_capacity(n);
+                let mut stored = Vec::with_capacity(n * d);
+                for row in self.vectors.chunks_exact(d.max(1)) {
+                    let (q, scale) = quantize_i4(row);
+                    packed.extend(
+                        q.chunks_exact(2)
+                            .map(|p| shopwindow_kernels::pack_i4(p[0], p[1])),
+                    );
+                    stored.extend(q.iter().map(|&v| scale * v as f32));
+                    scales.push(scale);
+                }
+                packed.extend_from_slice(&f32_bytes(&scales));
+                Ok((packed, stored))
             }
         }
     }
@@ -658,6 +687,38 @@ pub fn quantize_i8(row: &[f32]) -> (Vec<i8>, f32) {
         .map(|&v| (v / scale).round().clamp(-127.0, 127.0) as i8)
         .collect();
     (q, scale)
+}
+
+/// Symmetric 4-bit quantization of one row, values in −7..=7: the step that makes the
+/// row's squared error smallest among clipping points from the largest magnitude down to
+/// half of it. With 15 levels, clipping a few large components costs less than the coarse
+/// step the largest one would force on all the others.
+pub fn quantize_i4(row: &[f32]) -> (Vec<i8>, f32) {
+    let max = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    if max == 0.0 {
+        return (vec![0; row.len()], 0.0);
+    }
+    let quantize = |scale: f32| -> Vec<i8> {
+        row.iter()
+            .map(|&v| (v / scale).round().clamp(-7.0, 7.0) as i8)
+            .collect()
+    };
+    let error = |scale: f32, q: &[i8]| -> f64 {
+        row.iter()
+            .zip(q)
+            .map(|(&v, &q)| (v as f64 - (scale * q as f32) as f64).powi(2))
+            .sum()
+    };
+    let mut best = (f64::INFINITY, Vec::new(), 0.0f32);
+    for step in 0..=16 {
+        let scale = max * (1.0 - step as f32 / 32.0) / 7.0;
+        let q = quantize(scale);
+        let e = error(scale, &q);
+        if e < best.0 {
+            best = (e, q, scale);
+        }
+    }
+    (best.1, best.2)
 }
 
 fn gram_f32(vectors: &[f32], d: usize) -> Vec<f32> {

@@ -32,5 +32,9 @@ pub fn score_rows(
         ItemVectors::I8 { values, scales } => {
             score_i8(backend, query, &values[span], &scales[rows], out)
         }
+        ItemVectors::I4 { packed, scales } => {
+            let bytes = rows.start * d / 2..rows.end * d / 2;
+            score_i4(backend, query, &packed[bytes], &scales[rows], out)
+        }
     }
 }

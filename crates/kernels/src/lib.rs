@@ -143,6 +143,29 @@ pub fn score_i8(backend: Backend, query: &Query, rows: &[i8], scales: &[f32], ou
     }
 }
 
+/// `out[r] ≈ query · row r` over consecutive 4-bit rows (two values per byte, dimension 2j
+/// in byte j's low nibble, 2j + 1 in its high nibble) with one scale per row: the exact
+/// integer dot product with the query's quantized copy, times both scales.
+pub fn score_i4(backend: Backend, query: &Query, rows: &[u8], scales: &[f32], out: &mut [f32]) {
+    match backend {
+        Backend::Scalar => scalar::score_i4(&query.quantized, rows, scales, out),
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Backend::Simd128 => simd128::score_i4(&query.quantized, rows, scales, out),
+    }
+}
+
+/// The two signed 4-bit values of one byte: (low nibble, high nibble), each in −8..=7.
+#[inline]
+pub fn unpack_i4(byte: u8) -> (i8, i8) {
+    (((byte << 4) as i8) >> 4, (byte as i8) >> 4)
+}
+
+/// One byte holding `lo` in its low nibble and `hi` in its high nibble (each in −8..=7).
+#[inline]
+pub fn pack_i4(lo: i8, hi: i8) -> u8 {
+    (lo as u8 & 0x0f) | ((hi as u8) << 4)
+}
+
 /// `out[i] += terms[i]` on `backend`: bit-identical on every backend (one f32 add each).
 pub fn add_assign(backend: Backend, out: &mut [f32], terms: &[f32]) {
     match backend {

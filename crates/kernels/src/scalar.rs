@@ -45,6 +45,17 @@ pub fn dot_i8(q: &[i16], x: &[i8]) -> i32 {
         .fold(0i32, |acc, (&a, &b)| acc.wrapping_add(a as i32 * b as i32))
 }
 
+/// Exact integer dot product of the quantized query with a 4-bit row (`x` holds d/2 bytes;
+/// layout in [`crate::unpack_i4`]).
+#[inline]
+pub fn dot_i4(q: &[i16], x: &[u8]) -> i32 {
+    q.chunks_exact(2).zip(x).fold(0i32, |acc, (pair, &b)| {
+        let (lo, hi) = crate::unpack_i4(b);
+        acc.wrapping_add(pair[0] as i32 * lo as i32)
+            .wrapping_add(pair[1] as i32 * hi as i32)
+    })
+}
+
 /// Exact binary16 → f32 conversion.
 #[inline]
 pub fn f16_to_f32(bits: u16) -> f32 {
@@ -66,6 +77,14 @@ pub fn score_i8(q: &I8Query, rows: &[i8], scales: &[f32], out: &mut [f32]) {
     let dim = q.values.len();
     for ((o, row), &scale) in out.iter_mut().zip(rows.chunks_exact(dim)).zip(scales) {
         *o = dot_i8(&q.values, row) as f32 * (q.scale * scale);
+    }
+}
+
+/// `out[r] = (q16 · row r) × (q_scale × scale[r])` for consecutive 4-bit rows of d/2 bytes.
+pub fn score_i4(q: &I8Query, rows: &[u8], scales: &[f32], out: &mut [f32]) {
+    let row_bytes = (q.values.len() / 2).max(1);
+    for ((o, row), &scale) in out.iter_mut().zip(rows.chunks_exact(row_bytes)).zip(scales) {
+        *o = dot_i4(&q.values, row) as f32 * (q.scale * scale);
     }
 }
 

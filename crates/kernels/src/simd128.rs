@@ -351,6 +351,83 @@ pub fn score_i8(q: &I8Query, rows: &[i8], scales: &[f32], out: &mut [f32]) {
     }
 }
 
+/// Adds one 16-byte group of a 4-bit row (32 values) to `acc`: the low nibbles are the
+/// row's even dimensions, the high nibbles its odd ones, so each half meets the matching
+/// half of the deinterleaved query without a shuffle.
+///
+/// # Safety
+/// The caller guarantees `at + 16 <= x.len()`.
+#[inline(always)]
+unsafe fn add_i4_group(acc: v128, x: &[u8], at: usize, even: [v128; 2], odd: [v128; 2]) -> v128 {
+    // SAFETY: at + 16 <= x.len().
+    let bytes = unsafe { load(x, at) };
+    // Signed nibbles: shift the low one up and both down arithmetically.
+    let lo = i8x16_shr(i8x16_shl(bytes, 4), 4);
+    let hi = i8x16_shr(bytes, 4);
+    let even_sum = i32x4_add(
+        i32x4_dot_i16x8(i16x8_extend_low_i8x16(lo), even[0]),
+        i32x4_dot_i16x8(i16x8_extend_high_i8x16(lo), even[1]),
+    );
+    let odd_sum = i32x4_add(
+        i32x4_dot_i16x8(i16x8_extend_low_i8x16(hi), odd[0]),
+        i32x4_dot_i16x8(i16x8_extend_high_i8x16(hi), odd[1]),
+    );
+    i32x4_add(acc, i32x4_add(even_sum, odd_sum))
+}
+
+/// `out[r] = (q16 · row r) × (q_scale × scale[r])` for 4-bit rows of d/2 bytes, four rows
+/// at a time like [`score_i8`]. The query is split once into its even and odd dimensions
+/// (what the low and high nibbles multiply). Integer sums are exact, so the result equals
+/// [`super::scalar::score_i4`] bit for bit.
+pub fn score_i4(q: &I8Query, rows: &[u8], scales: &[f32], out: &mut [f32]) {
+    let dim = q.values.len();
+    let row_bytes = dim / 2;
+    if row_bytes == 0 {
+        return super::scalar::score_i4(q, rows, scales, out);
+    }
+    let count = out.len().min(scales.len()).min(rows.len() / row_bytes);
+    let whole = row_bytes / 16 * 16;
+    let even: Vec<i16> = q.values.iter().step_by(2).copied().collect();
+    let odd: Vec<i16> = q.values.iter().skip(1).step_by(2).copied().collect();
+    let tail = |row: &[u8]| super::scalar::dot_i4(&q.values[2 * whole..], &row[whole..]);
+    let mut r = 0;
+    while r + ROW_BLOCK <= count {
+        let block = &rows[r * row_bytes..(r + ROW_BLOCK) * row_bytes];
+        let mut acc = [i32x4_splat(0); ROW_BLOCK];
+        let mut base = 0;
+        while base < whole {
+            // SAFETY: base + 16 <= whole <= row_bytes = even.len() = odd.len(), so the
+            // query loads are in bounds, and so is each row's group
+            // block[k * row_bytes + base..+16] for k < ROW_BLOCK.
+            unsafe {
+                let e = [load(&even, base), load(&even, base + 8)];
+                let o = [load(&odd, base), load(&odd, base + 8)];
+                for (k, a) in acc.iter_mut().enumerate() {
+                    *a = add_i4_group(*a, block, k * row_bytes + base, e, o);
+                }
+            }
+            base += 16;
+        }
+        let mut sums = transpose_add(acc[0], acc[1], acc[2], acc[3]);
+        if whole < row_bytes {
+            let t = |k: usize| tail(&block[k * row_bytes..(k + 1) * row_bytes]);
+            sums = i32x4_add(sums, i32x4(t(0), t(1), t(2), t(3)));
+        }
+        // SAFETY: r + 4 <= count <= scales.len() and <= out.len().
+        unsafe {
+            let factor = f32x4_mul(f32x4_splat(q.scale), load(scales, r));
+            let scores = f32x4_mul(f32x4_convert_i32x4(sums), factor);
+            v128_store(out.as_mut_ptr().add(r) as *mut v128, scores);
+        }
+        r += ROW_BLOCK;
+    }
+    while r < count {
+        let row = &rows[r * row_bytes..(r + 1) * row_bytes];
+        out[r] = super::scalar::dot_i4(&q.values, row) as f32 * (q.scale * scales[r]);
+        r += 1;
+    }
+}
+
 /// `out[i] += terms[i]`, four lanes at a time: each lane is one IEEE f32 add, exactly the
 /// reference's [`super::scalar::add_assign`] (SIMD128 rounds like scalar f32 and never
 /// flushes subnormals).

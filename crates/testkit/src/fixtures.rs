@@ -93,16 +93,22 @@ fn golden_builder_tagged(
         lambda: 0.5,
         lambda_scaling: shopwindow::catalog::LambdaScaling::Constant,
     };
-    let mut builder = CatalogBuilder::new(GOLDEN_DIM)
+    // 4-bit pairs need an even dimension: those rows get a fourteenth, zero component.
+    let dim = match dtype {
+        VectorDtype::I4 => GOLDEN_DIM + 1,
+        _ => GOLDEN_DIM,
+    };
+    let mut builder = CatalogBuilder::new(dim)
         .dtype(dtype)
         .params(params)
         .metadata("source", "shopwindow-testkit golden catalog");
     for i in 0..GOLDEN_ITEMS {
         let category = i % GOLDEN_CATEGORIES.len();
-        let vector: Vec<f32> = centers[category]
+        let mut vector: Vec<f32> = centers[category]
             .iter()
             .map(|c| 0.6 * c + 0.4 * rng.signed())
             .collect();
+        vector.resize(dim, 0.0);
         let item = ItemRecord {
             id: format!("sku-{i:04}"),
             title: Some(format!("{} no. {i}", GOLDEN_CATEGORIES[category])),
@@ -205,11 +211,12 @@ pub enum HybridFixture {
 }
 
 impl HybridFixture {
-    pub fn all() -> [HybridFixture; 6] {
+    pub fn all() -> [HybridFixture; 7] {
         [
             HybridFixture::Full(VectorDtype::F32),
             HybridFixture::Full(VectorDtype::F16),
             HybridFixture::Full(VectorDtype::I8),
+            HybridFixture::Full(VectorDtype::I4),
             HybridFixture::NoVectors,
             HybridFixture::NoTable,
             HybridFixture::Linear,

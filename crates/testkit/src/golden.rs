@@ -89,7 +89,7 @@ pub fn cases() -> Vec<GoldenCase> {
     let shoes_and_hats = shoes_and_hats();
     let shoes_and_bags = shoes_and_bags();
     let mut out = Vec::new();
-    for dtype in [VectorDtype::F32, VectorDtype::F16, VectorDtype::I8] {
+    for dtype in VectorDtype::ALL {
         out.push(GoldenCase {
             name: "interests: shoes and bags interleaved",
             catalog: dtype,

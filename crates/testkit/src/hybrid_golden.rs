@@ -81,7 +81,7 @@ pub fn cases() -> Vec<HybridCase> {
     let shoes_and_bags = golden::shoes_and_bags();
     let decay = json!({ "halfLifeDays": 7, "now": 30.0 * DAY_MS });
     let mut out = Vec::new();
-    for dtype in [VectorDtype::F32, VectorDtype::F16, VectorDtype::I8] {
+    for dtype in VectorDtype::ALL {
         let full = HybridFixture::Full(dtype);
         out.push(recommend(
             "personalized",

@@ -6,8 +6,8 @@
 //! Tolerances:
 //! - SIMD128 vs scalar: **bit-identical** (same summation order; int8 sums are exact).
 //! - scalar F32/F16 vs f64: |err| ≤ 1e-5 · Σ|q_j·x_j| + 1e-30 (f32 rounding over ≤ 70 terms).
-//! - scalar I8 vs the f64 dot with the dequantized row: the query is rounded to 15-bit
-//!   integers, so |err| ≤ (q_scale/2)·Σ|x_j| + 1e-5 · Σ|q_j·x_j|.
+//! - scalar I8 and I4 vs the f64 dot with the dequantized row: the query is rounded to
+//!   15-bit integers, so |err| ≤ (q_scale/2)·Σ|x_j| + 1e-5 · Σ|q_j·x_j|.
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -189,6 +189,80 @@ pub fn i8_kernels_match_reference(cases: u32) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// The signed value of a 4-bit two's-complement nibble, by arithmetic rather than the
+/// shifts the kernels use.
+fn nibble_value(nibble: u8) -> i64 {
+    let v = (nibble & 0x0f) as i64;
+    if v >= 8 {
+        v - 16
+    } else {
+        v
+    }
+}
+
+/// 4-bit rows (two values per byte) with per-row scales: d even up to 70 covers whole
+/// 16-byte groups and every tail; n up to 9 the 4-row blocks and their remainder. Any byte
+/// is allowed, so −8 (which the writer never emits) is covered too.
+pub fn i4_kernels_match_reference(cases: u32) -> Result<(), String> {
+    let strategy = (1usize..=35, 1usize..=9).prop_flat_map(|(half, n)| {
+        (
+            proptest::collection::vec(finite_f32(), 2 * half),
+            proptest::collection::vec(any::<u8>(), half * n),
+            proptest::collection::vec(0.0f32..0.5, n),
+        )
+    });
+    runner(cases)
+        .run(&strategy, |(q, rows, scales)| {
+            let half = q.len() / 2;
+            let n = scales.len();
+            let query = Query::new(&q);
+            let quantized = I8Query::new(&q);
+            let vectors = ItemVectors::I4 {
+                packed: &rows,
+                scales: &scales,
+            };
+            let reference = scores(Backend::Scalar, &query, vectors, n);
+            for (r, &s) in reference.iter().enumerate() {
+                let row = &rows[r * half..(r + 1) * half];
+                let values: Vec<i64> = row
+                    .iter()
+                    .flat_map(|&b| [nibble_value(b), nibble_value(b >> 4)])
+                    .collect();
+                let exact_int: i64 = quantized
+                    .values
+                    .iter()
+                    .zip(&values)
+                    .map(|(&a, &b)| a as i64 * b)
+                    .sum();
+                if scalar::dot_i4(&quantized.values, row) as i64 != exact_int {
+                    return Err(TestCaseError::fail("4-bit dot is not exact"));
+                }
+                let dequantized: Vec<f32> = values.iter().map(|&v| v as f32 * scales[r]).collect();
+                let exact = dot_f64(&q, dequantized.iter().copied());
+                let magnitude: f64 = q
+                    .iter()
+                    .zip(&dequantized)
+                    .map(|(a, b)| (a * b).abs() as f64)
+                    .sum();
+                let row_mass: f64 = dequantized.iter().map(|v| v.abs() as f64).sum();
+                let bound = quantized.scale as f64 / 2.0 * row_mass + 1e-5 * magnitude + 1e-30;
+                if (s as f64 - exact).abs() > bound {
+                    return Err(describe(Backend::Scalar, "i4 vs f64", s, exact as f32));
+                }
+            }
+            for &backend in Backend::all() {
+                let got = scores(backend, &query, vectors, n);
+                for (g, w) in got.iter().zip(&reference) {
+                    if g.to_bits() != w.to_bits() {
+                        return Err(describe(backend, "i4 score", *g, *w));
+                    }
+                }
+            }
+            Ok(())
+        })
+        .map_err(|e| e.to_string())
+}
+
 /// `TopK` returns exactly the first k of a full sort in ranking order, ties included.
 pub fn top_k_matches_full_sort(cases: u32) -> Result<(), String> {
     // Few distinct scores, so ties are common.
@@ -222,7 +296,7 @@ pub fn top_k_matches_full_sort(cases: u32) -> Result<(), String> {
 /// same items and bit-identical scores, for every vector type; and without a query the
 /// scores are the bias itself.
 pub fn biased_scan_matches_reference(cases: u32) -> Result<(), String> {
-    let strategy = (1usize..=40, 1usize..=70, 0usize..3).prop_flat_map(|(d, n, dtype)| {
+    let strategy = (1usize..=40, 1usize..=70, 0usize..4).prop_flat_map(|(d, n, dtype)| {
         (
             proptest::collection::vec(finite_f32(), d),
             proptest::collection::vec(finite_f32(), d * n),
@@ -237,7 +311,17 @@ pub fn biased_scan_matches_reference(cases: u32) -> Result<(), String> {
         .run(&strategy, |(q, rows, bias, dtype, k, with_query)| {
             let d = q.len();
             let n = rows.len() / d;
-            let dtype = [VectorDtype::F32, VectorDtype::F16, VectorDtype::I8][dtype];
+            let dtype = [
+                VectorDtype::F32,
+                VectorDtype::F16,
+                VectorDtype::I8,
+                VectorDtype::I4,
+            ][dtype];
+            // 4-bit storage needs an even dimension; odd ones take int8 instead.
+            let dtype = match dtype {
+                VectorDtype::I4 if d % 2 == 1 => VectorDtype::I8,
+                other => other,
+            };
             let mut builder = CatalogBuilder::new(d).dtype(dtype);
             for (i, row) in rows.chunks_exact(d).enumerate() {
                 builder.push(ItemRecord::new(format!("i{i}")), row).unwrap();
@@ -291,6 +375,7 @@ pub fn all(cases: u32) -> Result<(), String> {
     f32_kernels_match_reference(cases)?;
     f16_kernels_match_reference(cases)?;
     i8_kernels_match_reference(cases)?;
+    i4_kernels_match_reference(cases)?;
     top_k_matches_full_sort(cases)?;
     biased_scan_matches_reference(cases)?;
     threshold_matches_reference(cases)?;

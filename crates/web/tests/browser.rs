@@ -35,6 +35,7 @@ fn simd128_kernels_are_bit_identical_to_the_reference() {
     properties::f32_kernels_match_reference(96).unwrap();
     properties::f16_kernels_match_reference(96).unwrap();
     properties::i8_kernels_match_reference(96).unwrap();
+    properties::i4_kernels_match_reference(96).unwrap();
     properties::threshold_matches_reference(96).unwrap();
     properties::normal_equations_match_nalgebra(48).unwrap();
 }
@@ -108,7 +109,7 @@ fn replay(
 #[wasm_bindgen_test]
 fn golden_cases_match_native_answers_on_every_backend() {
     for backend in Backend::all() {
-        for dtype in [VectorDtype::F32, VectorDtype::F16, VectorDtype::I8] {
+        for dtype in VectorDtype::ALL {
             let mut rec = recommender(dtype);
             rec.set_backend(backend.name()).unwrap();
             for case in golden::cases().iter().filter(|c| c.catalog == dtype) {

@@ -26,11 +26,10 @@ fn run(engine: &Recommender, case: &GoldenCase) -> Answer {
 
 #[test]
 fn golden_cases_match_the_recorded_answers() {
-    let engines: BTreeMap<&str, Recommender> =
-        [VectorDtype::F32, VectorDtype::F16, VectorDtype::I8]
-            .into_iter()
-            .map(|d| (d.as_str(), engine(d)))
-            .collect();
+    let engines: BTreeMap<&str, Recommender> = VectorDtype::ALL
+        .into_iter()
+        .map(|d| (d.as_str(), engine(d)))
+        .collect();
     let cases = golden::cases();
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         let answers: BTreeMap<String, Answer> = cases

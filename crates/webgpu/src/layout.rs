@@ -45,12 +45,22 @@ pub fn i8_row_words(dim: usize) -> usize {
     dim.div_ceil(4)
 }
 
+/// The storage the shaders read for a catalog of `dtype`: 4-bit rows are widened to int8
+/// at upload (see [`vector_bytes`]), so the int8 shader's exact integer dot products equal
+/// the CPU's 4-bit ones; every other type is read as stored.
+pub fn gpu_dtype(dtype: VectorDtype) -> VectorDtype {
+    match dtype {
+        VectorDtype::I4 => VectorDtype::I8,
+        other => other,
+    }
+}
+
 /// Bytes one item's vector takes on the GPU.
 pub fn row_bytes(dtype: VectorDtype, dim: usize) -> usize {
-    match dtype {
+    match gpu_dtype(dtype) {
         VectorDtype::F32 => 4 * dim,
         VectorDtype::F16 => 2 * dim,
-        VectorDtype::I8 => 4 * i8_row_words(dim),
+        VectorDtype::I8 | VectorDtype::I4 => 4 * i8_row_words(dim),
     }
 }
 
@@ -81,8 +91,8 @@ pub fn chunk_ranges(items: usize, per_chunk: usize) -> Vec<Range<usize>> {
 }
 
 /// The vectors of items `rows` as the shaders read them: f32 and f16 as stored (f16 padded
-/// to a whole word), int8 with each row zero-padded to whole words. Borrowed when the
-/// stored bytes already are that layout.
+/// to a whole word), int8 with each row zero-padded to whole words, 4-bit widened to that
+/// int8 layout. Borrowed when the stored bytes already are that layout.
 pub fn vector_bytes(vectors: ItemVectors<'_>, dim: usize, rows: Range<usize>) -> Cow<'_, [u8]> {
     let span = rows.start * dim..rows.end * dim;
     let bytes: &[u8] = match vectors {
@@ -102,6 +112,22 @@ pub fn vector_bytes(vectors: ItemVectors<'_>, dim: usize, rows: Range<usize>) ->
             }
             return Cow::Owned(out);
         }
+        ItemVectors::I4 { packed, .. } => {
+            let stride = 4 * i8_row_words(dim);
+            let mut out = vec![0u8; rows.len() * stride];
+            let span = rows.start * dim / 2..rows.end * dim / 2;
+            for (dst, src) in out
+                .chunks_exact_mut(stride)
+                .zip(packed[span].chunks_exact(dim / 2))
+            {
+                for (pair, &b) in dst.chunks_exact_mut(2).zip(src) {
+                    let (lo, hi) = shopwindow::kernels::unpack_i4(b);
+                    pair[0] = lo as u8;
+                    pair[1] = hi as u8;
+                }
+            }
+            return Cow::Owned(out);
+        }
     };
     if bytes.len().is_multiple_of(4) {
         Cow::Borrowed(bytes)
@@ -118,7 +144,7 @@ pub fn columns(catalog: &Catalog, rows: Range<usize>) -> Vec<u32> {
     let prices = catalog.prices();
     let available = catalog.availability();
     let scales = match catalog.vectors() {
-        ItemVectors::I8 { scales, .. } => Some(scales),
+        ItemVectors::I8 { scales, .. } | ItemVectors::I4 { scales, .. } => Some(scales),
         _ => None,
     };
     let mut out = Vec::with_capacity(rows.len() * 4);
@@ -262,9 +288,9 @@ impl Chunk {
 /// quantized query (so the integer dot products equal the CPU's) split as q = 256·hi + lo,
 /// hi and lo packed four int8 lanes per word, hi words first. Returns the int8 scale too.
 pub fn query_words(dtype: VectorDtype, query: &[f32]) -> (Vec<u32>, f32) {
-    match dtype {
+    match gpu_dtype(dtype) {
         VectorDtype::F32 | VectorDtype::F16 => (query.iter().map(|v| v.to_bits()).collect(), 0.0),
-        VectorDtype::I8 => {
+        VectorDtype::I8 | VectorDtype::I4 => {
             let quantized = I8Query::new(query);
             let words = i8_row_words(query.len());
             let mut out = vec![0u32; 2 * words];
@@ -384,6 +410,30 @@ mod tests {
             let lo = byte(words[2 + j / 4]);
             assert_eq!(hi * 256 + lo, q as i32);
         }
+    }
+
+    #[test]
+    fn four_bit_rows_are_widened_to_the_int8_layout() {
+        // d = 6: two padding bytes per int8 row; items 1..3 of a 3-item catalog.
+        let values: Vec<i8> = vec![1, -2, 7, -7, 0, 3, -8, 5, 2, 2, -1, 0, 4, 4, -4, 6, 1, -3];
+        let packed: Vec<u8> = values
+            .chunks_exact(2)
+            .map(|p| shopwindow::kernels::pack_i4(p[0], p[1]))
+            .collect();
+        let scales = [0.5; 3];
+        let vectors = ItemVectors::I4 {
+            packed: &packed,
+            scales: &scales,
+        };
+        let bytes = vector_bytes(vectors, 6, 1..3);
+        let mut expected = Vec::new();
+        for row in values[6..].chunks_exact(6) {
+            expected.extend(row.iter().map(|&v| v as u8));
+            expected.extend([0, 0]);
+        }
+        assert_eq!(&bytes[..], &expected[..]);
+        assert_eq!(gpu_dtype(VectorDtype::I4), VectorDtype::I8);
+        assert_eq!(row_bytes(VectorDtype::I4, 6), row_bytes(VectorDtype::I8, 6));
     }
 
     #[test]

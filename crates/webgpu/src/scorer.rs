@@ -112,7 +112,7 @@ impl GpuScorer {
         max_chunk_bytes: Option<u64>,
     ) -> Result<GpuScorer, String> {
         let gpu = &device.device;
-        let dtype = catalog.dtype();
+        let dtype = layout::gpu_dtype(catalog.dtype());
         let dim = catalog.dim();
         let mut source = shaders::module(dtype, device.i8_dot);
         if BREAK_SHADERS.with(Cell::get) {

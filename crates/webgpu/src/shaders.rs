@@ -32,11 +32,11 @@ pub enum I8Dot {
 
 /// The complete module for `dtype`. `i8_dot` only matters for int8 catalogs.
 pub fn module(dtype: VectorDtype, i8_dot: I8Dot) -> String {
-    let parts: &[&str] = match (dtype, i8_dot) {
+    let parts: &[&str] = match (crate::layout::gpu_dtype(dtype), i8_dot) {
         (VectorDtype::F32, _) => &[TOPK, LOAD_F32, SCORE_FLOAT],
         (VectorDtype::F16, _) => &[TOPK, LOAD_F16, SCORE_FLOAT],
-        (VectorDtype::I8, I8Dot::Packed) => &[TOPK, SCORE_I8, DOT_I8_PACKED],
-        (VectorDtype::I8, I8Dot::Unpacked) => &[TOPK, SCORE_I8, DOT_I8_UNPACKED],
+        (VectorDtype::I8 | VectorDtype::I4, I8Dot::Packed) => &[TOPK, SCORE_I8, DOT_I8_PACKED],
+        (VectorDtype::I8 | VectorDtype::I4, I8Dot::Unpacked) => &[TOPK, SCORE_I8, DOT_I8_UNPACKED],
     };
     parts.join("\n")
 }

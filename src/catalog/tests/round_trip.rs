@@ -122,6 +122,56 @@ fn i8_round_trip_is_within_half_a_step() {
 }
 
 #[test]
+fn i4_round_trip_is_within_the_step_and_stores_half_a_byte_per_value() {
+    // 4-bit pairs need an even dimension: the round-trip rows plus one component.
+    let rows: Vec<Vec<f32>> = rt_vectors()
+        .iter()
+        .map(|v| v.iter().copied().chain([v[0] * 0.5]).collect())
+        .collect();
+    let d = RT_D + 1;
+    let mut builder = CatalogBuilder::new(d).dtype(VectorDtype::I4);
+    for (i, row) in rows.iter().enumerate() {
+        builder.push(ItemRecord::new(format!("i{i}")), row).unwrap();
+    }
+    let catalog = Catalog::from_bytes(builder.to_bytes().unwrap()).unwrap();
+    assert_eq!(catalog.dtype(), VectorDtype::I4);
+    assert_eq!(catalog.dim(), d);
+    let ItemVectors::I4 { packed, scales } = catalog.vectors() else {
+        panic!("expected 4-bit vectors");
+    };
+    assert_eq!(packed.len(), rows.len() * d / 2);
+    for (i, v) in rows.iter().enumerate() {
+        let max = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        // The step lies between max/7 (nothing clipped) and half of it.
+        assert!(scales[i] <= max / 7.0 + 1e-7 && scales[i] >= max / 14.0 - 1e-7);
+        let (q, scale) = crate::catalog::writer::quantize_i4(v);
+        assert_eq!(scale, scales[i], "row {i}: the writer's step");
+        assert!(q.iter().all(|x| (-7..=7).contains(x)));
+        let expected: Vec<f32> = q.iter().map(|&x| scale * x as f32).collect();
+        assert_eq!(catalog.row(i), expected, "row {i}");
+        // Unclipped components err by at most half a step.
+        for (got, want) in catalog.row(i).iter().zip(v) {
+            if want.abs() <= 7.0 * scale {
+                assert!((got - want).abs() <= scale / 2.0 + 1e-6, "row {i}");
+            }
+        }
+    }
+}
+
+#[test]
+fn i4_storage_needs_an_even_dimension() {
+    let mut builder = CatalogBuilder::new(3).dtype(VectorDtype::I4);
+    builder
+        .push(ItemRecord::new("a"), &[1.0, 2.0, 3.0])
+        .unwrap();
+    let err = builder.to_bytes().unwrap_err().to_string();
+    assert!(
+        err.contains("item.vectors") && err.contains("even dimension"),
+        "{err}"
+    );
+}
+
+#[test]
 fn index_of_finds_every_id_and_nothing_else() {
     for dtype in [VectorDtype::F32, VectorDtype::F16, VectorDtype::I8] {
         let catalog = Catalog::from_bytes(build(dtype)).unwrap();

@@ -20,6 +20,8 @@ pub enum DtypeArg {
     F16,
     /// 1 byte per value plus one f32 scale per item: ~4x smaller than f32.
     I8,
+    /// Half a byte per value plus one f32 scale per item: ~8x smaller than f32 (even d).
+    I4,
 }
 
 impl From<DtypeArg> for VectorDtype {
@@ -28,7 +30,25 @@ impl From<DtypeArg> for VectorDtype {
             DtypeArg::F32 => VectorDtype::F32,
             DtypeArg::F16 => VectorDtype::F16,
             DtypeArg::I8 => VectorDtype::I8,
+            DtypeArg::I4 => VectorDtype::I4,
         }
+    }
+}
+
+/// Catalogs with at least this many items are written 4-bit by default (`train`, `import`):
+/// where the vectors dominate the download. 4-bit stays within 1% of f32's recall on the
+/// data measured (BENCHMARKS.md, "Compact catalogs") where int8 loses nothing measurable,
+/// so smaller catalogs, whose bytes matter less, keep int8.
+pub const FOUR_BIT_FROM_ITEMS: usize = 20_000;
+
+/// The storage a catalog of `items` vectors of `dim` values is written in: the one asked
+/// for, or by default int8 below [`FOUR_BIT_FROM_ITEMS`] items and 4-bit from there (int8
+/// for an odd dimension, which 4-bit pairs cannot hold).
+pub fn storage_for(asked: Option<DtypeArg>, items: usize, dim: usize) -> VectorDtype {
+    match asked {
+        Some(dtype) => dtype.into(),
+        None if items >= FOUR_BIT_FROM_ITEMS && dim % 2 == 0 => VectorDtype::I4,
+        None => VectorDtype::I8,
     }
 }
 
@@ -394,5 +414,28 @@ impl LeaveOutArgs {
             })
             .collect();
         Ok(shopwindow::catalog::without_item_text(&bytes, &texts)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_is_int8_for_small_catalogs_and_four_bit_for_large_ones() {
+        assert_eq!(storage_for(None, 3_000, 64), VectorDtype::I8);
+        assert_eq!(
+            storage_for(None, FOUR_BIT_FROM_ITEMS - 1, 64),
+            VectorDtype::I8
+        );
+        assert_eq!(storage_for(None, FOUR_BIT_FROM_ITEMS, 64), VectorDtype::I4);
+        // 4-bit pairs cannot hold an odd dimension.
+        assert_eq!(storage_for(None, 50_000, 65), VectorDtype::I8);
+        // What is asked for wins at any size.
+        assert_eq!(
+            storage_for(Some(DtypeArg::F32), 50_000, 64),
+            VectorDtype::F32
+        );
+        assert_eq!(storage_for(Some(DtypeArg::I4), 10, 64), VectorDtype::I4);
     }
 }

@@ -34,7 +34,7 @@ pub struct DemoCatalogArgs {
     /// Number of simulated shoppers.
     #[arg(long, default_value_t = 20_000)]
     pub shoppers: usize,
-    /// Vector storage in the file: f32 (exact), f16, or i8 (~4x smaller than f32).
+    /// Vector storage in the file: f32 (exact), f16, i8 (~4x smaller than f32) or i4 (~8x).
     #[arg(long, value_enum, default_value_t = DtypeArg::F32)]
     pub dtype: DtypeArg,
     #[command(flatten)]

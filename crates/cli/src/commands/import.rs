@@ -7,7 +7,7 @@ use anyhow::{bail, ensure, Context, Result};
 use clap::{Args, ValueEnum};
 use shopwindow::catalog::ModelParams;
 
-use super::args::{parse_delimiter, DtypeArg, ScalingArg};
+use super::args::{parse_delimiter, storage_for, DtypeArg, ScalingArg};
 use crate::catalog_file::{
     build_catalog, settle_prices, standard_metadata, CatalogSpec, MissingPrices,
 };
@@ -134,9 +134,10 @@ pub struct ImportArgs {
     #[arg(long, value_enum)]
     pub lambda_scaling: Option<ScalingArg>,
     /// Vector storage in the file: i8 (~4x smaller than f32, the same recall on held-out
-    /// data), f16, or f32 (exact copies of the imported vectors).
-    #[arg(long, value_enum, default_value_t = DtypeArg::I8)]
-    pub dtype: DtypeArg,
+    /// data), i4 (~8x smaller, within 1% of f32's recall), f16, or f32 (exact copies of the
+    /// imported vectors) [default: i8 below 20,000 items, i4 from 20,000].
+    #[arg(long, value_enum)]
+    pub dtype: Option<DtypeArg>,
     /// Where to write the catalog.
     #[arg(long, short, value_name = "FILE")]
     pub output: PathBuf,
@@ -200,6 +201,7 @@ pub fn run(args: &ImportArgs, progress: &Progress) -> Result<()> {
     if args.items.is_some() && missing > 0 {
         eprintln!("note: {missing} vectors have no row in the items file (id only)");
     }
+    let dtype = storage_for(args.dtype, ids.len(), model.dim);
     let bytes = build_catalog(&CatalogSpec {
         ids,
         vectors: &model.vectors,
@@ -207,7 +209,7 @@ pub fn run(args: &ImportArgs, progress: &Progress) -> Result<()> {
         popularity: &popularity,
         items: &items,
         params: model.params,
-        dtype: args.dtype.into(),
+        dtype,
         metadata: model.metadata,
     })?;
     let bytes = args.leave_out.apply(bytes)?;
@@ -218,7 +220,7 @@ pub fn run(args: &ImportArgs, progress: &Progress) -> Result<()> {
         args.output.display(),
         ids.len(),
         model.dim,
-        shopwindow::VectorDtype::from(args.dtype).as_str(),
+        dtype.as_str(),
         bytes.len()
     );
     Ok(())

@@ -8,8 +8,8 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use super::args::{
-    parse_delimiter, AlsArgs, CsvArgs, DtypeArg, PlacementArgs, RatingWeightArg, SourceArgs,
-    TuneArgs,
+    parse_delimiter, storage_for, AlsArgs, CsvArgs, DtypeArg, PlacementArgs, RatingWeightArg,
+    SourceArgs, TuneArgs,
 };
 use super::source::{Source, SourceRead};
 use crate::als;
@@ -88,9 +88,10 @@ pub struct TrainArgs {
     #[command(flatten)]
     pub tune: TuneArgs,
     /// Vector storage in the file: i8 (~4x smaller than f32, the same recall on held-out
-    /// data), f16, or f32 (exact).
-    #[arg(long, value_enum, default_value_t = DtypeArg::I8, help_heading = "Output")]
-    pub dtype: DtypeArg,
+    /// data), i4 (~8x smaller, within 1% of f32's recall), f16, or f32 (exact)
+    /// [default: i8 below 20,000 items, i4 from 20,000].
+    #[arg(long, value_enum, help_heading = "Output")]
+    pub dtype: Option<DtypeArg>,
     /// Where to write the catalog (`.safetensors`).
     #[arg(long, short, value_name = "FILE", help_heading = "Output")]
     pub output: PathBuf,
@@ -193,6 +194,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         let config = tuned.choice.als;
         let mut metadata = training_metadata(&source, &config, args.als.cg_steps, m);
         metadata.extend(crate::tune::metadata(&tuned, &tune_config));
+        let dtype = storage_for(args.dtype, m.cols() + cold.len(), config.factors);
         let start = Instant::now();
         let bytes = crate::tune::fit_final(
             &interactions,
@@ -200,7 +202,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
             &new_items,
             &tuned.choice,
             tune_config.neighbours_k,
-            args.dtype.into(),
+            dtype,
             metadata,
             progress,
         )?;
@@ -220,7 +222,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
             args.output.display(),
             m.cols() + cold.len(),
             config.factors,
-            args.dtype_name(),
+            dtype.as_str(),
             bytes.len(),
             tuned.choice.winner,
             crate::tune::describe_als(&config),
@@ -266,6 +268,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
     let content_took = content_start.elapsed();
     let mut metadata = training_metadata(&source, &config, args.als.cg_steps, m);
     metadata.extend(extended.metadata());
+    let dtype = storage_for(args.dtype, extended.ids.len(), model.factors);
     let bytes = build_catalog(&CatalogSpec {
         ids: &extended.ids,
         vectors: &extended.vectors,
@@ -273,7 +276,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         popularity: &extended.popularity,
         items: &items,
         params: config.model_params(),
-        dtype: args.dtype.into(),
+        dtype,
         metadata,
     })?;
     let bytes = crate::placements::add_placements(&bytes, &log, &args.placements.config())?;
@@ -291,7 +294,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         args.output.display(),
         extended.ids.len(),
         model.factors,
-        args.dtype_name(),
+        dtype.as_str(),
         bytes.len(),
         trained_in.as_secs_f64(),
         median_ms(&mut per_iteration),
@@ -345,12 +348,6 @@ fn with_segments(
     super::segments::print_notes(&segmented);
     eprint!("{}", super::segments::report(&segmented, 2000, seed)?);
     Ok(segmented.bytes)
-}
-
-impl TrainArgs {
-    fn dtype_name(&self) -> &'static str {
-        shopwindow::VectorDtype::from(self.dtype).as_str()
-    }
 }
 
 fn median_ms(times: &mut [Duration]) -> f64 {
