@@ -132,6 +132,52 @@ pub fn f16_kernels_match_reference(cases: u32) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// The reference's quantized score `s` is within the query's rounding of the f64 dot
+/// product with the dequantized row (the module's stated bound).
+fn quantized_score_is_close(
+    q: &[f32],
+    quantized: &I8Query,
+    dequantized: &[f32],
+    s: f32,
+    what: &str,
+) -> Result<(), TestCaseError> {
+    let exact = dot_f64(q, dequantized.iter().copied());
+    let magnitude: f64 = q
+        .iter()
+        .zip(dequantized)
+        .map(|(a, b)| (a * b).abs() as f64)
+        .sum();
+    let row_mass: f64 = dequantized.iter().map(|v| v.abs() as f64).sum();
+    let bound = quantized.scale as f64 / 2.0 * row_mass + 1e-5 * magnitude + 1e-30;
+    if (s as f64 - exact).abs() > bound {
+        return Err(describe(
+            Backend::Scalar,
+            &format!("{what} vs f64"),
+            s,
+            exact as f32,
+        ));
+    }
+    Ok(())
+}
+
+/// Every backend's scores of `vectors` equal `reference` bit for bit.
+fn backends_match_reference(
+    query: &Query,
+    vectors: ItemVectors<'_>,
+    reference: &[f32],
+    what: &str,
+) -> Result<(), TestCaseError> {
+    for &backend in Backend::all() {
+        let got = scores(backend, query, vectors, reference.len());
+        for (g, w) in got.iter().zip(reference) {
+            if g.to_bits() != w.to_bits() {
+                return Err(describe(backend, &format!("{what} score"), *g, *w));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// I8 rows with per-row scales; n up to 9 exercises the 4-row blocks and their remainder.
 pub fn i8_kernels_match_reference(cases: u32) -> Result<(), String> {
     let strategy = shape().prop_flat_map(|(d, n)| {
@@ -164,27 +210,9 @@ pub fn i8_kernels_match_reference(cases: u32) -> Result<(), String> {
                     return Err(TestCaseError::fail("int8 dot is not exact"));
                 }
                 let dequantized: Vec<f32> = row.iter().map(|&v| v as f32 * scales[r]).collect();
-                let exact = dot_f64(&q, dequantized.iter().copied());
-                let magnitude: f64 = q
-                    .iter()
-                    .zip(&dequantized)
-                    .map(|(a, b)| (a * b).abs() as f64)
-                    .sum();
-                let row_mass: f64 = dequantized.iter().map(|v| v.abs() as f64).sum();
-                let bound = quantized.scale as f64 / 2.0 * row_mass + 1e-5 * magnitude + 1e-30;
-                if (s as f64 - exact).abs() > bound {
-                    return Err(describe(Backend::Scalar, "i8 vs f64", s, exact as f32));
-                }
+                quantized_score_is_close(&q, &quantized, &dequantized, s, "i8")?;
             }
-            for &backend in Backend::all() {
-                let got = scores(backend, &query, vectors, n);
-                for (g, w) in got.iter().zip(&reference) {
-                    if g.to_bits() != w.to_bits() {
-                        return Err(describe(backend, "i8 score", *g, *w));
-                    }
-                }
-            }
-            Ok(())
+            backends_match_reference(&query, vectors, &reference, "i8")
         })
         .map_err(|e| e.to_string())
 }
@@ -238,27 +266,9 @@ pub fn i4_kernels_match_reference(cases: u32) -> Result<(), String> {
                     return Err(TestCaseError::fail("4-bit dot is not exact"));
                 }
                 let dequantized: Vec<f32> = values.iter().map(|&v| v as f32 * scales[r]).collect();
-                let exact = dot_f64(&q, dequantized.iter().copied());
-                let magnitude: f64 = q
-                    .iter()
-                    .zip(&dequantized)
-                    .map(|(a, b)| (a * b).abs() as f64)
-                    .sum();
-                let row_mass: f64 = dequantized.iter().map(|v| v.abs() as f64).sum();
-                let bound = quantized.scale as f64 / 2.0 * row_mass + 1e-5 * magnitude + 1e-30;
-                if (s as f64 - exact).abs() > bound {
-                    return Err(describe(Backend::Scalar, "i4 vs f64", s, exact as f32));
-                }
+                quantized_score_is_close(&q, &quantized, &dequantized, s, "i4")?;
             }
-            for &backend in Backend::all() {
-                let got = scores(backend, &query, vectors, n);
-                for (g, w) in got.iter().zip(&reference) {
-                    if g.to_bits() != w.to_bits() {
-                        return Err(describe(backend, "i4 score", *g, *w));
-                    }
-                }
-            }
-            Ok(())
+            backends_match_reference(&query, vectors, &reference, "i4")
         })
         .map_err(|e| e.to_string())
 }
