@@ -126,7 +126,14 @@ const TARGET_KB: u64 = 250;
 ///
 /// Both together, built side by side with the figures above: 608,509 bytes (594.2 KB) raw /
 /// 261,873 gzip (+22.3 KB raw, +9.0 KB gzip over 92a28df), hence 596 KB.
-const CEILING_KB: u64 = 596;
+///
+/// Raised from 596 to 601 KB for 4-bit vector storage (issue 14, compact catalogs): main
+/// (c41fbad) 594.6 KB raw / 256.0 KB gzip, with 4-bit storage 614,271 bytes (599.9 KB) /
+/// 263,953 gzip (+5.3 KB raw, +1.8 KB gzip). The bytes are the 4-bit scan kernel of both
+/// CPU backends at `opt-level = 3`, the reader's and the dequantizer's nibble paths and
+/// the GPU upload's widening to int8 rows. What it buys: the 50,000-item catalog at
+/// 1.85 MB gzipped instead of 3.29 MB, the demo's catalog 95 KB lighter on the wire.
+const CEILING_KB: u64 = 601;
 
 /// wasm-opt enables only MVP features unless told otherwise, and rejects what current
 /// rustc and wasm-bindgen emit: SIMD128 and bulk memory from rustc, an externref
