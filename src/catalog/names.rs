@@ -1,6 +1,6 @@
 //! Tensor names and `__metadata__` keys of format version 1.
 
-/// `[N, d]` F32, F16 or I8 item embeddings (required).
+/// `[N, d]` F32, F16 or I8 item embeddings, or `[N, d/2]` U8 4-bit pairs (required).
 pub const VECTORS: &str = "item.vectors";
 /// `[N]` F32 per-item scale of I8 vectors: value = scale × int8 (required for I8).
 pub const SCALE: &str = "item.scale";

@@ -509,6 +509,7 @@ async fn kernels_top_k_and_fold_in() {
     };
     let query = Query::new(&query_values);
     let (mut f32_rows, mut i8_rows, mut f16_rows) = (Vec::new(), Vec::new(), Vec::new());
+    let mut i4_rows = Vec::new();
 
     for (seed, &n) in (1u64..).zip(SIZES.iter()) {
         // F32, with the plain-JS baseline over a copy of the same values.
@@ -576,6 +577,19 @@ async fn kernels_top_k_and_fold_in() {
         f16_rows.push(scan_row(n, &catalog, &query, byte_limit(bytes), None));
         drop(catalog);
         breathe().await;
+
+        let catalog = build_catalog(n, DIM, VectorDtype::I4, seed);
+        breathe().await;
+        let ItemVectors::I4 { packed, .. } = catalog.vectors() else {
+            unreachable!("built as i4")
+        };
+        // SAFETY: the pointer and length describe exactly the bytes of `packed`, every
+        // byte is a valid i8, and the read-only view is dropped before `catalog`.
+        let bytes =
+            unsafe { std::slice::from_raw_parts(packed.as_ptr().cast::<i8>(), packed.len()) };
+        i4_rows.push(scan_row(n, &catalog, &query, byte_limit(bytes), None));
+        drop(catalog);
+        breathe().await;
     }
 
     let mut fold_rows = Vec::new();
@@ -606,6 +620,11 @@ async fn kernels_top_k_and_fold_in() {
         &format!("F16, d = {DIM}"),
         "simd128 streaming-read limit (same f16 bytes, read as i8)",
         &f16_rows,
+    ));
+    report.push_str(&scan_table(
+        &format!("I4, d = {DIM}"),
+        "simd128 streaming-read limit (same 4-bit bytes, read as i8)",
+        &i4_rows,
     ));
     report.push_str(&format!(
         "\n\n### Fold-in, {HISTORY} history items\n\n| d | median ms (min–max) |\n|---|---|"

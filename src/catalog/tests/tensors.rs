@@ -74,6 +74,17 @@ fn tags_are_a_string_table_of_one_entry_per_item() {
 }
 
 #[test]
+fn four_bit_vectors_without_scale_are_rejected() {
+    // U8 [N, d/2]: two 4-bit values per byte.
+    let packed = vec![0x1fu8; N * D / 2];
+    let err = Spec::valid()
+        .set(names::VECTORS, Dtype::U8, &[N, D / 2], packed)
+        .reject();
+    assert_eq!(err, CatalogError::MissingTensor(names::SCALE));
+    assert_names(&err, names::SCALE);
+}
+
+#[test]
 fn i8_vectors_without_scale_are_rejected() {
     let q: Vec<u8> = [1i8, -2, 3, -4, 5, -6].iter().map(|&v| v as u8).collect();
     let err = Spec::valid()
@@ -125,7 +136,7 @@ fn vectors_as_i32_are_rejected() {
         .reject();
     assert!(
         matches!(&err, CatalogError::Dtype { name, found, expected }
-            if name == names::VECTORS && found == "I32" && *expected == "F32, F16 or I8"),
+            if name == names::VECTORS && found == "I32" && *expected == "F32, F16, I8 or U8 (4-bit pairs)"),
         "{err:?}"
     );
     assert_names(&err, names::VECTORS);
