@@ -351,26 +351,31 @@ pub fn score_i8(q: &I8Query, rows: &[i8], scales: &[f32], out: &mut [f32]) {
     }
 }
 
-/// Adds one 16-byte group of a 4-bit row (32 values) to `acc`: the low nibbles are the
-/// row's even dimensions, the high nibbles its odd ones, so each half meets the matching
-/// half of the deinterleaved query without a shuffle.
+/// Adds one 16-byte group of a 4-bit row (32 values) to `acc`, each value offset by +8:
+/// flipping each nibble's sign bit turns a two's-complement nibble v into the unsigned
+/// v + 8, which 16-bit lanes can mask and shift out natively (WebAssembly's 8-bit lane
+/// shifts are emulated on x86). The low nibbles are the row's even dimensions, the high
+/// ones its odd dimensions, so each half meets the matching half of the deinterleaved
+/// query without a shuffle. The caller subtracts 8·Σq once per row.
 ///
 /// # Safety
 /// The caller guarantees `at + 16 <= x.len()`.
 #[inline(always)]
 unsafe fn add_i4_group(acc: v128, x: &[u8], at: usize, even: [v128; 2], odd: [v128; 2]) -> v128 {
     // SAFETY: at + 16 <= x.len().
-    let bytes = unsafe { load(x, at) };
-    // Signed nibbles: shift the low one up and both down arithmetically.
-    let lo = i8x16_shr(i8x16_shl(bytes, 4), 4);
-    let hi = i8x16_shr(bytes, 4);
+    let bytes = v128_xor(unsafe { load(x, at) }, u8x16_splat(0x88));
+    let (first, second) = (
+        u16x8_extend_low_u8x16(bytes),
+        u16x8_extend_high_u8x16(bytes),
+    );
+    let low_nibble = u16x8_splat(0x0f);
     let even_sum = i32x4_add(
-        i32x4_dot_i16x8(i16x8_extend_low_i8x16(lo), even[0]),
-        i32x4_dot_i16x8(i16x8_extend_high_i8x16(lo), even[1]),
+        i32x4_dot_i16x8(v128_and(first, low_nibble), even[0]),
+        i32x4_dot_i16x8(v128_and(second, low_nibble), even[1]),
     );
     let odd_sum = i32x4_add(
-        i32x4_dot_i16x8(i16x8_extend_low_i8x16(hi), odd[0]),
-        i32x4_dot_i16x8(i16x8_extend_high_i8x16(hi), odd[1]),
+        i32x4_dot_i16x8(u16x8_shr(first, 4), odd[0]),
+        i32x4_dot_i16x8(u16x8_shr(second, 4), odd[1]),
     );
     i32x4_add(acc, i32x4_add(even_sum, odd_sum))
 }
@@ -389,6 +394,11 @@ pub fn score_i4(q: &I8Query, rows: &[u8], scales: &[f32], out: &mut [f32]) {
     let whole = row_bytes / 16 * 16;
     let even: Vec<i16> = q.values.iter().step_by(2).copied().collect();
     let odd: Vec<i16> = q.values.iter().skip(1).step_by(2).copied().collect();
+    // The groups count every value 8 too high (see `add_i4_group`): 8·Σq over their
+    // dimensions comes off each row's sum. Wrapping i32 arithmetic, so still exact.
+    let offset = q.values[..2 * whole]
+        .iter()
+        .fold(0i32, |sum, &v| sum.wrapping_add(8 * v as i32));
     let tail = |row: &[u8]| super::scalar::dot_i4(&q.values[2 * whole..], &row[whole..]);
     let mut r = 0;
     while r + ROW_BLOCK <= count {
@@ -408,7 +418,10 @@ pub fn score_i4(q: &I8Query, rows: &[u8], scales: &[f32], out: &mut [f32]) {
             }
             base += 16;
         }
-        let mut sums = transpose_add(acc[0], acc[1], acc[2], acc[3]);
+        let mut sums = i32x4_sub(
+            transpose_add(acc[0], acc[1], acc[2], acc[3]),
+            i32x4_splat(offset),
+        );
         if whole < row_bytes {
             let t = |k: usize| tail(&block[k * row_bytes..(k + 1) * row_bytes]);
             sums = i32x4_add(sums, i32x4(t(0), t(1), t(2), t(3)));
