@@ -11,6 +11,7 @@
 //!   events, not orders, and one day's purchases are one visit);
 //! - **monetary**: the sum of the catalog price of every purchase event (0 without prices).
 
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Raw RFM values of one shopper.
@@ -87,8 +88,10 @@ impl RfmThresholds {
     }
 }
 
-/// R, F and M scores, each 1..=5.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// R, F and M scores, each 1..=5. Serializable as `{r, f, m}`: a shopper's scores cross
+/// from the catalog's wasm module to the campaigns' module as a plain object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RfmScores {
     pub r: u8,
     pub f: u8,

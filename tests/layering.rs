@@ -381,16 +381,16 @@ fn modules_import_only_the_layers_below_their_own() {
     );
 }
 
-/// The kernels crate (`crates/kernels`) sits below every layer of the core: slices in,
-/// numbers out. Cargo already refuses a dependency cycle; this also keeps it from naming
-/// the core's crates in any other way (paths in code, not comments or strings).
-#[test]
-fn the_kernels_crate_names_no_other_shopwindow_crate() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/kernels/src");
+/// Every `shopwindow…` crate name the code (not comments or strings) of `crate_dir`'s `src/`
+/// mentions, as "file:line: `name`".
+fn shopwindow_names_in(crate_dir: &str, at_least: usize) -> Vec<(String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(crate_dir)
+        .join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
     assert!(
-        files.len() >= 4,
+        files.len() >= at_least,
         "found only {} files in {}",
         files.len(),
         src.display()
@@ -400,14 +400,72 @@ fn the_kernels_crate_names_no_other_shopwindow_crate() {
         let text = std::fs::read_to_string(path).unwrap();
         for (name, line) in tokens(&code_only(&text)) {
             if name == "shopwindow" || name.starts_with("shopwindow_") {
-                found.push(format!("{}:{line}: `{name}`", path.display()));
+                found.push((name.clone(), format!("{}:{line}: `{name}`", path.display())));
             }
         }
     }
+    found
+}
+
+/// The crates a manifest's `[dependencies]` table names (not its dev-dependencies).
+fn dependencies_of(crate_dir: &str) -> Vec<String> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(crate_dir)
+        .join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let mut in_dependencies = false;
+    let mut names = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_dependencies = line == "[dependencies]";
+        } else if in_dependencies && !line.starts_with('#') {
+            if let Some((name, _)) = line.split_once('=') {
+                names.push(name.trim().trim_end_matches(".workspace").to_string());
+            }
+        }
+    }
+    names
+}
+
+/// The kernels crate (`crates/kernels`) sits below every layer of the core: slices in,
+/// numbers out. Cargo already refuses a dependency cycle; this also keeps it from naming
+/// the core's crates in any other way (paths in code, not comments or strings).
+#[test]
+fn the_kernels_crate_names_no_other_shopwindow_crate() {
+    let found = shopwindow_names_in("crates/kernels", 4);
     assert!(
         found.is_empty(),
         "the kernels crate must not know the core: {found:?}"
     );
+}
+
+/// The package's wasm modules know nothing of each other: a module that depended on
+/// another would carry all of that one's exports. The campaigns module knows the core
+/// (its `campaign` layer); the engine's module knows the core and the WebGPU backend. What
+/// passes between them goes through JS as plain objects (`StandingRequest`,
+/// `ShopperStanding`). The campaigns' tests may use the engine's crate (dev-dependency).
+#[test]
+fn the_wasm_modules_do_not_depend_on_each_other() {
+    for (crate_dir, other) in [
+        ("crates/web", "shopwindow_web_campaigns"),
+        ("crates/web-campaigns", "shopwindow_web"),
+        ("crates/web-campaigns", "shopwindow_webgpu"),
+    ] {
+        let named: Vec<_> = shopwindow_names_in(crate_dir, 2)
+            .into_iter()
+            .filter(|(name, _)| name == other)
+            .map(|(_, at)| at)
+            .collect();
+        assert!(
+            named.is_empty(),
+            "{crate_dir} must not know {other}: {named:?}"
+        );
+        let dependency = other.replace('_', "-");
+        assert!(
+            !dependencies_of(crate_dir).contains(&dependency),
+            "{crate_dir}/Cargo.toml must not depend on {dependency}"
+        );
+    }
 }
 
 #[test]

@@ -84,6 +84,20 @@ export interface OpenOptions {
   campaignsUrl?: string | URL;
   /** Or the campaign definitions themselves (object or JSON text). */
   campaigns?: object | string;
+  /** Where shopwindow_campaigns_bg.wasm is, if a bundler moved it (fetched only with campaigns). */
+  campaignsWasmUrl?: string | URL;
+}
+
+/**
+ * Whether campaigns are loaded, why not, and stored state that could not be used. They load
+ * after `open` resolves (`loading` until then); `campaignsReady()` waits for them.
+ */
+export interface CampaignStatus {
+  loaded: boolean;
+  loading: boolean;
+  error: string | null;
+  dropped: string[];
+  stateError: string | null;
 }
 
 export interface TrackEvent {
@@ -129,8 +143,8 @@ export interface Status {
   skippedRecords: number;
   historyCap: number;
   catalog: { url: string; source: 'network' | 'cache' | 'revalidated'; byteLength: number };
-  /** Whether campaigns are loaded, why not, and stored state that could not be used. */
-  campaigns: { loaded: boolean; error: string | null; dropped: string[]; stateError: string | null };
+  /** Whether campaigns are loaded (or still `loading`), why not, and stored state that could not be used. */
+  campaigns: CampaignStatus;
 }
 
 export interface HistoryExport {
@@ -220,6 +234,11 @@ export declare class Shopwindow extends EventTarget {
    * may be retried.
    */
   setBackend(name: Backend): Promise<string>;
+  /**
+   * Resolves once the campaigns given to `open` are loaded or failed to (their own wasm
+   * module, loaded after the catalog's engine); the campaign methods wait by themselves.
+   */
+  campaignsReady(): Promise<CampaignStatus>;
   /** Which variant of a campaign to show (decided on this device); records the show. */
   choose(campaignId: string, context?: ChooseContext): Promise<CampaignDecision>;
   /** Rewards the latest unrewarded show of `variant` among the campaign's last 8 decisions, in any tab (1 = click, the default; 0..1 otherwise). */

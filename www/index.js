@@ -41,6 +41,7 @@ export class Shopwindow extends EventTarget {
       indexedDB,
       campaignsUrl,
       campaigns,
+      campaignsWasmUrl,
     } = options ?? {};
     if (!catalogUrl) throw new TypeError('Shopwindow.open needs a catalogUrl');
     const report = onProgress ?? (() => {});
@@ -67,11 +68,9 @@ export class Shopwindow extends EventTarget {
     }
     const { engine, description, workerError } = started;
     const history = await historyReady;
-    // Campaigns are optional: a broken campaigns file disables `choose`, never the shop.
-    const campaignStatus = await openCampaigns(engine, history, { campaignsUrl, campaigns, signal });
     report({ phase: 'ready', loaded: byteLength, total: byteLength });
     return new Shopwindow({
-      campaignStatus,
+      campaignOptions: { campaignsUrl, campaigns, campaignsWasmUrl, signal },
       engine,
       history,
       description,
@@ -83,10 +82,19 @@ export class Shopwindow extends EventTarget {
   }
 
   /** @private use Shopwindow.open */
-  constructor({ engine, history, description, workerError, requestedBackend, worker, catalog, campaignStatus }) {
+  constructor({ engine, history, description, workerError, requestedBackend, worker, catalog, campaignOptions }) {
     super();
-    this.#campaignStatus = campaignStatus;
-    this.#enginePolicy = history.policyState();
+    // Campaigns are optional and load after the catalog's engine, in the background, so the
+    // first recommendations never wait for them; a broken campaigns file disables `choose`,
+    // never the shop.
+    const { campaignsUrl, campaigns } = campaignOptions;
+    const wanted = campaignsUrl !== undefined || campaigns !== undefined;
+    this.#campaignStatus = { ...CAMPAIGNS_OFF, loading: wanted };
+    this.#campaignsReady = openCampaigns(engine, history, campaignOptions).then(({ status, policy }) => {
+      this.#campaignStatus = status;
+      this.#enginePolicy = policy;
+      return { ...status };
+    });
     this.#engine = engine;
     this.#store = history;
     this.#backend = description.backend;
@@ -112,6 +120,8 @@ export class Shopwindow extends EventTarget {
   #workerError;
   #worker;
   #campaignStatus;
+  /** Settles with the campaign status once the campaigns given to `open` are loaded or failed. */
+  #campaignsReady;
   /** The option names each engine method takes, as the engine lists them (`Host.describe`). */
   #optionNames;
   /** Default merchandising rules by placement (`setRules`). */
@@ -293,6 +303,17 @@ export class Shopwindow extends EventTarget {
   }
 
   /**
+   * Resolves with `status.campaigns` once the campaigns given to `open` are loaded, or have
+   * failed to load. They load after the catalog's engine (their own wasm module, fetched
+   * only by pages with campaigns), so `open` does not wait for them; `choose`, `reward`,
+   * `campaignState` and `privacyReport` wait by themselves.
+   * @returns {Promise<import('./index.d.ts').CampaignStatus>}
+   */
+  campaignsReady() {
+    return this.#campaignsReady;
+  }
+
+  /**
    * Which variant of a campaign to show, decided on this device by the campaign's policy.
    * The context is optional: `{page, segment, rfm: {r, f, m}, user}`. What the caller leaves
    * out the engine fills in, in the same call: the segment and RFM scores from the history
@@ -303,6 +324,7 @@ export class Shopwindow extends EventTarget {
    * @returns {Promise<import('./index.d.ts').CampaignDecision>}
    */
   async choose(campaignId, context = {}) {
+    await this.#campaignsReady;
     this.#needCampaigns();
     const given = pick(context, this.#optionNames.choose, 'choose', 'context field');
     return this.#updatePolicies(async () => {
@@ -317,6 +339,7 @@ export class Shopwindow extends EventTarget {
    * that showed `variant` and has no reward yet; otherwise it throws.
    */
   async reward(campaignId, variant, reward = 1) {
+    await this.#campaignsReady;
     this.#needCampaigns();
     await this.#updatePolicies(async () => {
       const { state } = await this.#engine.call('reward', campaignId, variant, reward);
@@ -326,6 +349,7 @@ export class Shopwindow extends EventTarget {
 
   /** What the campaign policies learned on this device, and the privacy budget. */
   async campaignState() {
+    await this.#campaignsReady;
     this.#needCampaigns();
     await this.#loadPolicies(await this.#store.latestPolicyState());
     return this.#engine.call('campaignSummary');
@@ -337,6 +361,7 @@ export class Shopwindow extends EventTarget {
    * once per epoch. The package never sends it: a store that collects reports does so itself.
    */
   async privacyReport(campaignId) {
+    await this.#campaignsReady;
     this.#needCampaigns();
     return this.#updatePolicies(async () => {
       const { report, state } = await this.#engine.call('privacyReport', campaignId);
@@ -462,13 +487,19 @@ class History {
   }
 }
 
+/** `status.campaigns` of a shop without campaigns. */
+const CAMPAIGNS_OFF = Object.freeze({ loaded: false, loading: false, error: null, dropped: [], stateError: null });
+
 /**
- * Fetches (or takes) the campaign definitions and loads them with the stored policy state.
- * @returns {Promise<{loaded: boolean, error: string | null, dropped: string[], stateError: string | null, definitions?: string}>}
+ * Fetches (or takes) the campaign definitions and loads them, with the campaigns module,
+ * into the engine with the stored policy state. Never throws: a failure is the status.
+ * @returns {Promise<{status: {loaded: boolean, loading: false, error: string | null, dropped: string[],
+ *   stateError: string | null, definitions?: string}, policy: string | null}>}
  */
-async function openCampaigns(engine, history, { campaignsUrl, campaigns, signal }) {
-  const off = { loaded: false, error: null, dropped: [], stateError: null };
-  if (campaignsUrl === undefined && campaigns === undefined) return off;
+async function openCampaigns(engine, history, { campaignsUrl, campaigns, campaignsWasmUrl, signal }) {
+  const off = { ...CAMPAIGNS_OFF, dropped: [] };
+  const policy = history.policyState();
+  if (campaignsUrl === undefined && campaigns === undefined) return { status: off, policy };
   try {
     let definitions;
     if (campaigns !== undefined) {
@@ -478,10 +509,11 @@ async function openCampaigns(engine, history, { campaignsUrl, campaigns, signal 
       if (!response.ok) throw new Error(`campaigns file: HTTP ${response.status}`);
       definitions = await response.text();
     }
-    const { dropped, stateError } = await engine.call('campaignsOpen', definitions, history.policyState());
-    return { loaded: true, error: null, dropped, stateError, definitions };
+    const wasmUrl = campaignsWasmUrl === undefined ? undefined : String(campaignsWasmUrl);
+    const { dropped, stateError } = await engine.call('campaignsOpen', definitions, policy, wasmUrl);
+    return { status: { ...off, loaded: true, dropped, stateError, definitions }, policy };
   } catch (error) {
-    return { ...off, error: `campaigns unavailable: ${error.message}` };
+    return { status: { ...off, error: `campaigns unavailable: ${error.message}` }, policy };
   }
 }
 

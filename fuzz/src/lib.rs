@@ -27,8 +27,8 @@ use shopwindow::catalog::VectorDtype;
 use shopwindow::{Catalog, Recommender};
 use shopwindow_testkit::fixtures::{self, HybridFixture};
 use shopwindow_web::api;
-use shopwindow_web::campaigns::{CampaignSession, ChooseContext, Shopper};
 use shopwindow_web::dto;
+use shopwindow_web_campaigns::session::{CampaignSession, ChooseContext};
 
 /// The campaign definitions [`policy_state`] and [`history`] decide with: one campaign of
 /// each policy kind, with pages, segment priors, privacy and a user vector.
@@ -125,7 +125,16 @@ pub fn policy_state(data: &[u8]) {
     exercise(session, DEFINITIONS, None, None);
 }
 
+/// Who a decision is for: the catalog's engine, the history and the fold-in's options.
+struct Shopper<'a> {
+    engine: &'a Recommender,
+    history: &'a [dto::HistoryEvent],
+    options: &'a dto::SegmentOptions,
+}
+
 /// Every campaign chosen, rewarded and reported on; the state must read back as itself.
+/// With a shopper, each context is completed as the package does it across the two wasm
+/// modules: the campaigns' request, the engine's standing, the decision.
 fn exercise(
     mut session: CampaignSession,
     definitions: &str,
@@ -142,7 +151,19 @@ fn exercise(
             None => ChooseContext::default(),
         };
         let seed = 0x5eed + i as u64;
-        if let Ok(decision) = session.choose_for(&campaign.id, context, shopper, 1.8e12, seed) {
+        let request = session.standing_request(&campaign.id, &context);
+        let standing = match (shopper, request) {
+            (Some(s), Ok(Some(request))) => {
+                api::shopper_standing(s.engine, s.history, s.options, request).map_err(drop)
+            }
+            _ => Ok(None),
+        };
+        let decided = standing.and_then(|standing| {
+            session
+                .choose_with(&campaign.id, context, standing.as_ref(), 1.8e12, seed)
+                .map_err(drop)
+        });
+        if let Ok(decision) = decided {
             let p = decision.propensity;
             assert!(
                 p.is_finite() && p > 0.0 && p <= 1.0 + 1e-9,

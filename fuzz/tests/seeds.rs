@@ -8,7 +8,7 @@ use std::path::Path;
 use shopwindow::catalog::VectorDtype;
 use shopwindow_fuzz::{DEFINITIONS, SEPARATOR};
 use shopwindow_testkit::fixtures::{self, HybridFixture};
-use shopwindow_web::campaigns::{CampaignSession, ChooseContext};
+use shopwindow_web_campaigns::session::{CampaignSession, ChooseContext};
 
 #[test]
 fn write_seeds() {
@@ -42,7 +42,7 @@ fn write_seeds() {
             ..Default::default()
         };
         let d = session
-            .choose_for(id, context, None, 1.8e12, i as u64)
+            .choose_with(id, context, None, 1.8e12, i as u64)
             .unwrap();
         session.reward(id, &d.variant, 1.0).unwrap();
         let _ = session.privacy_report(id, 7);

@@ -5,8 +5,15 @@
 //! projected to a few dimensions. Only LinUCB reads the feature vector; every policy reads
 //! the segment, which selects the store's priors.
 
+use serde::{Deserialize, Serialize};
+
 use crate::rfm::RfmScores;
 use crate::rng::SplitMix64;
+
+/// The fields of the context a page passes with a decision (`page`, `segment`, `rfm`,
+/// `user`): the campaigns module's reader and the package's check of a caller's context
+/// both list them from here.
+pub const CONTEXT_FIELDS: &[&str] = &["page", "segment", "rfm", "user"];
 
 /// Most user-vector dimensions a campaign may use, and most page kinds.
 pub const MAX_USER_DIMS: usize = 8;
@@ -41,6 +48,34 @@ impl PolicyContext {
         }
         Ok(())
     }
+}
+
+/// What a decision still needs from the shopper's standing: the parts of its context the
+/// caller left out. The campaigns (their own wasm module) say what they need; the
+/// catalog's engine answers with a [`ShopperStanding`] from one fold-in of the history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StandingRequest {
+    /// Fill in the shopper's segment (when the catalog ships segments).
+    pub segment: bool,
+    /// Fill in the shopper's RFM scores (when the catalog ships RFM thresholds).
+    pub rfm: bool,
+    /// Fill in the user vector projected to this many dimensions (0: none).
+    pub user_dims: usize,
+}
+
+/// The answer to a [`StandingRequest`]: each part asked for, `None` where the history or
+/// the catalog does not give it (no segments shipped, no purchase yet, an empty history).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ShopperStanding {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rfm: Option<RfmScores>,
+    /// [`project_user`] of the fold-in vector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<Vec<f32>>,
 }
 
 /// The layout of LinUCB's feature vector: `[1, user…, r, f, m, page one-hot…]`.

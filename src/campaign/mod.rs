@@ -24,7 +24,9 @@ pub mod random;
 mod raw;
 pub mod state;
 
-pub use context::{project_user, FeatureSpec, PolicyContext};
+pub use context::{
+    project_user, FeatureSpec, PolicyContext, ShopperStanding, StandingRequest, CONTEXT_FIELDS,
+};
 pub use definition::{Campaign, CampaignBook, PolicyKind, PrivacyConfig, Variant, VariantPrior};
 pub use error::CampaignError;
 pub use ldp::LdpReport;

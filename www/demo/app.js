@@ -98,8 +98,9 @@ async function route({ track = true } = {}) {
     hideProduct();
     await renderGrid(kind === 'category' ? arg : null, { personalize: kind === 'category' });
   }
-  await showBanner(kind === 'item' ? 'product' : kind === 'category' ? 'category' : 'home');
-  await refreshPersonal();
+  // The banner waits for the campaigns module, which loads after the engine: the personal
+  // lists do not wait for it.
+  await Promise.all([showBanner(kind === 'item' ? 'product' : kind === 'category' ? 'category' : 'home'), refreshPersonal()]);
   // Every list of this page is drawn (the grid's order can change with the history, so a
   // click on a card by position must wait for it): tests and embedding code read this.
   if (call === routes) document.body.dataset.routed = decodeURIComponent(location.hash || '#/');
@@ -111,7 +112,8 @@ const BANNER = 'home-banner';
 
 async function showBanner(page) {
   const banner = $('banner');
-  if (!shop.status.campaigns.loaded) {
+  // The campaigns load after the shop opens (their own module): the banner waits for them.
+  if (!(await shop.campaignsReady()).loaded) {
     banner.hidden = true;
     return;
   }
@@ -373,8 +375,9 @@ async function renderCampaigns() {
 }
 
 async function renderCampaignState() {
-  if (!shop.status.campaigns.loaded) {
-    $('campaign-state').replaceChildren(el('li', { textContent: shop.status.campaigns.error ?? 'No campaigns.' }));
+  const campaigns = await shop.campaignsReady();
+  if (!campaigns.loaded) {
+    $('campaign-state').replaceChildren(el('li', { textContent: campaigns.error ?? 'No campaigns.' }));
     return;
   }
   const summary = await shop.campaignState();

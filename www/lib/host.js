@@ -4,7 +4,7 @@
  * the transport differs (see engine.js).
  */
 
-import init, { Campaigns, Recommender, optionNames } from '../pkg/shopwindow.js';
+import init, { Recommender, optionNames } from '../pkg/shopwindow.js';
 
 /** Methods callable from outside; anything else is refused by name. */
 const METHODS = new Set([
@@ -42,6 +42,27 @@ let wasmLoading = null;
 export function loadWasm(wasmUrl) {
   wasmLoading ??= init(wasmUrl ? { module_or_path: wasmUrl } : undefined);
   return wasmLoading;
+}
+
+/** @type {Promise<typeof import('../pkg/shopwindow_campaigns.js')> | null} */
+let campaignsLoading = null;
+
+/**
+ * The campaign policies are a wasm module of their own, imported, downloaded and compiled
+ * only on the first `campaignsOpen`: a page without campaigns never fetches them. Later
+ * calls share the first load.
+ * @param {string} [wasmUrl]
+ */
+function loadCampaigns(wasmUrl) {
+  campaignsLoading ??= import('../pkg/shopwindow_campaigns.js').then(async (module) => {
+    await module.default(wasmUrl ? { module_or_path: wasmUrl } : undefined);
+    return module;
+  });
+  // A failed load (offline, blocked) may be retried by the next call.
+  campaignsLoading.catch(() => {
+    campaignsLoading = null;
+  });
+  return campaignsLoading;
 }
 
 export class Host {
@@ -149,16 +170,20 @@ export class Host {
     return this.recommender.backend;
   }
 
-  // ---- campaigns: the policies live beside the catalog (the shopper's standing comes from it);
-  // every call that changes the policy state returns it for the page to store.
+  // ---- campaigns: the policies live in their own module, beside the catalog's (the shopper's
+  // standing comes from it); every call that changes the policy state returns it for the
+  // page to store.
 
   /**
-   * Loads campaign definitions (campaigns.json text) with the stored state. Unreadable
-   * state is not fatal: the policies start afresh and the reason is returned.
+   * Loads campaign definitions (campaigns.json text) with the stored state, loading the
+   * campaigns module first if it is not yet. Unreadable state is not fatal: the policies
+   * start afresh and the reason is returned.
    * @param {string} definitions
    * @param {string | null} state
+   * @param {string} [wasmUrl]  where shopwindow_campaigns_bg.wasm is, if a bundler moved it
    */
-  campaignsOpen(definitions, state) {
+  async campaignsOpen(definitions, state, wasmUrl) {
+    const { Campaigns } = await loadCampaigns(wasmUrl);
     this.campaigns?.free();
     this.campaigns = null;
     let stateError = null;
@@ -173,12 +198,15 @@ export class Host {
   }
 
   /**
-   * Chooses a variant for the shopper with `history`: the engine completes the context
-   * (segment, RFM scores, projected user vector) from one fold-in, in this one call.
+   * Chooses a variant for the shopper with `history`: what the context leaves out and the
+   * campaign reads (segment, RFM scores, projected user vector), the catalog's engine
+   * computes from one fold-in, all in this one call.
    */
   choose(campaignId, context, history, options) {
     const campaigns = this.#campaigns();
-    const decision = campaigns.chooseFor(campaignId, context, this.recommender, history, options);
+    const request = campaigns.standingRequest(campaignId, context);
+    const standing = request === undefined ? undefined : this.recommender.shopperStanding(history, options, request);
+    const decision = campaigns.choose(campaignId, context, standing);
     return { decision, state: campaigns.state() };
   }
 

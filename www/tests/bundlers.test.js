@@ -153,6 +153,8 @@ describe('the packed package in bundled apps', { skip: !installed && 'bundlers n
         assert.equal(smoke.worker, worker, `worker mode (${smoke.workerError})`);
         assert.equal(smoke.strategy, 'personalized');
         assert.equal(smoke.items, 5);
+        assert.equal(smoke.campaigns, 'loaded');
+        assert.ok(['a', 'b'].includes(smoke.variant), smoke.variant);
         // The bundle kept the element's module (`sideEffects`) and reached it through `exports`.
         await page.waitForFunction(() => ['ready', 'error'].includes(document.querySelector('shopwindow-recs').dataset.state), null, { timeout: 60_000 });
         assert.equal(await page.locator('shopwindow-recs li[data-item-id] a[href]').count(), 3);

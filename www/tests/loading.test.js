@@ -87,6 +87,58 @@ describe('loading', () => {
     await context.close();
   });
 
+  test('only a shop with campaigns fetches their module, and neither open nor lists wait for it', async () => {
+    const context = await env.browser.newContext();
+    const { page, errors } = await spiedPage(context);
+    // Held back until released: the shop must open and recommend meanwhile.
+    const fetched = [];
+    const release = gate();
+    await context.route('**/pkg/shopwindow_campaigns*', async (route) => {
+      fetched.push(new URL(route.request().url()).pathname);
+      if (route.request().url().endsWith('.wasm')) await release.opened;
+      return route.continue();
+    });
+    await page.goto(`${env.server.origin}/demo/catalog.json`);
+    const plain = await page.evaluate(async () => {
+      const { Shopwindow } = await import('/index.js');
+      const shop = await Shopwindow.open({ catalogUrl: '/demo/catalog.safetensors', storageName: 'no-campaigns' });
+      const list = await shop.recommend({ k: 3 });
+      const status = await shop.campaignsReady();
+      const refused = await shop.choose('home-banner').then(() => 'chose', (error) => error.message);
+      shop.close();
+      return { items: list.items.length, status, refused };
+    });
+    assert.equal(plain.items, 3);
+    assert.deepEqual(plain.status, { loaded: false, loading: false, error: null, dropped: [], stateError: null });
+    assert.match(plain.refused, /no campaigns/);
+    assert.deepEqual(fetched, [], 'a shop without campaigns fetched their module');
+
+    const opened = await page.evaluate(async () => {
+      const { Shopwindow } = await import('/index.js');
+      window.shop = await Shopwindow.open({
+        catalogUrl: '/demo/catalog.safetensors',
+        storageName: 'with-campaigns',
+        campaignsUrl: '/demo/campaigns.json',
+      });
+      const list = await window.shop.recommend({ k: 3 });
+      return { items: list.items.length, status: window.shop.status.campaigns };
+    });
+    assert.equal(opened.items, 3);
+    assert.equal(opened.status.loading, true, 'the shop waited for the campaigns module');
+    assert.equal(opened.status.loaded, false);
+    release.open();
+    const chosen = await page.evaluate(async () => {
+      const decision = await window.shop.choose('home-banner', { page: 'home' });
+      return { variant: decision.variant, status: window.shop.status.campaigns };
+    });
+    assert.ok(chosen.variant);
+    assert.equal(chosen.status.loaded, true);
+    assert.equal(chosen.status.loading, false);
+    assert.deepEqual(fetched.sort(), ['/pkg/shopwindow_campaigns.js', '/pkg/shopwindow_campaigns_bg.wasm']);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('a preview file that is not one is a clear error', async () => {
     const context = await env.browser.newContext();
     const { page } = await spiedPage(context);

@@ -133,7 +133,20 @@ const TARGET_KB: u64 = 250;
 /// CPU backends at `opt-level = 3`, the reader's and the dequantizer's nibble paths and
 /// the GPU upload's widening to int8 rows. What it buys: the 50,000-item catalog at
 /// 1.85 MB gzipped instead of 3.29 MB, the demo's catalog 95 KB lighter on the wire.
-const CEILING_KB: u64 = 601;
+///
+/// Lowered from 601 to 532 KB when the campaign policies became a module of their own
+/// (issue 14, `shopwindow-web-campaigns`): measured side by side, the engine module went
+/// from 614,722 bytes (600.3 KB) raw / 264,115 gzip to 543,251 bytes (530.5 KB) / 233,325
+/// gzip (−69.8 KB raw, −30.1 KB gzip). Loading the WebGPU backend the same way is the next cut.
+const CEILING_KB: u64 = 532;
+
+/// Ceiling of www/pkg/shopwindow_campaigns_bg.wasm, the campaign policies' module, which
+/// only pages with campaigns fetch, after the engine is up. Measured when it was split off:
+/// 205,275 bytes (200.5 KB) raw / 94,095 gzip. The two modules together are 130.7 KB raw
+/// (63.3 KB gzip) larger than the one was: each carries its own allocator, core::fmt with
+/// float formatting, serde_json and serde-wasm-bindgen glue. That is the price of the
+/// engine module, which every page waits for, not carrying the policies.
+const CAMPAIGNS_CEILING_KB: u64 = 202;
 
 /// wasm-opt enables only MVP features unless told otherwise, and rejects what current
 /// rustc and wasm-bindgen emit: SIMD128 and bulk memory from rustc, an externref
@@ -177,6 +190,33 @@ pub fn parse_args(args: &[String]) -> Result<Options> {
 /// The Cargo profile of the shipped module (size-optimized; see the root Cargo.toml).
 pub const WASM_PROFILE: &str = "wasm-release";
 
+/// One wasm module of the package: the cargo package it is built from, the name
+/// wasm-bindgen gives its files in www/pkg, the ceiling its size is held to and the target
+/// it is reported against.
+struct Module {
+    package: &'static str,
+    out_name: &'static str,
+    ceiling_kb: u64,
+    target_kb: Option<u64>,
+}
+
+/// The catalog's engine, which every page loads, first; then the modules a page loads only
+/// when it uses them (`www/lib/host.js` imports them on demand).
+const MODULES: [Module; 2] = [
+    Module {
+        package: "shopwindow-web",
+        out_name: "shopwindow",
+        ceiling_kb: CEILING_KB,
+        target_kb: Some(TARGET_KB),
+    },
+    Module {
+        package: "shopwindow-web-campaigns",
+        out_name: "shopwindow_campaigns",
+        ceiling_kb: CAMPAIGNS_CEILING_KB,
+        target_kb: None,
+    },
+];
+
 pub fn build(ctx: &Ctx, opts: &Options) -> Result {
     step("build the wasm package");
     let mut cargo = ctx.cargo([
@@ -185,37 +225,62 @@ pub fn build(ctx: &Ctx, opts: &Options) -> Result {
         WASM_PROFILE,
         "--target",
         "wasm32-unknown-unknown",
-        "-p",
-        "shopwindow-web",
     ]);
+    for module in &MODULES {
+        cargo.args(["-p", module.package]);
+    }
     if !opts.features.is_empty() {
-        cargo.args(["--features", &opts.features.join(",")]);
+        // Features name the engine's (`bench`) unless they say whose.
+        let features: Vec<String> = opts
+            .features
+            .iter()
+            .map(|f| {
+                if f.contains('/') {
+                    f.clone()
+                } else {
+                    format!("shopwindow-web/{f}")
+                }
+            })
+            .collect();
+        cargo.args(["--features", &features.join(",")]);
     }
     run(&mut cargo)?;
 
-    let wasm = ctx
-        .target_dir
-        .join("wasm32-unknown-unknown")
-        .join(WASM_PROFILE)
-        .join("shopwindow_web.wasm");
     let pkg = ctx.root.join("www/pkg");
     // Start from an empty directory so files of an older build (e.g. JS snippets that are no
     // longer imported) cannot linger in the package.
     if pkg.exists() {
         fs::remove_dir_all(&pkg).map_err(|e| format!("cannot clear {}: {e}", pkg.display()))?;
     }
-    run(Command::new("wasm-bindgen")
-        .args(["--target", "web", "--out-dir"])
-        .arg(&pkg)
-        .args(["--out-name", "shopwindow"])
-        .arg(&wasm))?;
-
-    let out = pkg.join("shopwindow_bg.wasm");
     let wasm_opt = wasm_opt(ctx);
-    if let Some(wasm_opt) = &wasm_opt {
-        optimise(wasm_opt, &out)?;
+    let mut sizes = Vec::new();
+    for module in &MODULES {
+        let wasm = ctx
+            .target_dir
+            .join("wasm32-unknown-unknown")
+            .join(WASM_PROFILE)
+            .join(format!("{}.wasm", module.package.replace('-', "_")));
+        run(Command::new("wasm-bindgen")
+            .args(["--target", "web", "--out-dir"])
+            .arg(&pkg)
+            .args(["--out-name", module.out_name])
+            .arg(&wasm))?;
+        let out = pkg.join(format!("{}_bg.wasm", module.out_name));
+        if let Some(wasm_opt) = &wasm_opt {
+            optimise(wasm_opt, &out)?;
+        }
+        sizes.push(check_size(&out, module, wasm_opt.is_some())?);
     }
-    check_size(&out, wasm_opt.is_some())
+    let (raw, gzip) = sizes
+        .iter()
+        .fold((0, 0), |(r, g), &(raw, gzip)| (r + raw, g + gzip));
+    println!(
+        "all modules: {raw} bytes ({:.1} KB) raw, {gzip} bytes ({:.1} KB) gzip -9; a page \
+         without campaigns loads only the first",
+        raw as f64 / 1024.0,
+        gzip as f64 / 1024.0
+    );
+    Ok(())
 }
 
 /// Oldest system binaryen trusted with wasm-bindgen's output.
@@ -263,13 +328,16 @@ fn optimise(wasm_opt: &Path, wasm: &Path) -> Result {
     fs::rename(&tmp, wasm).map_err(|e| format!("cannot replace {}: {e}", wasm.display()))
 }
 
-fn check_size(wasm: &Path, optimised: bool) -> Result {
+/// Prints a module's raw and gzip sizes, fails over its ceiling and reports it against its
+/// target. Returns (raw, gzip) bytes.
+fn check_size(wasm: &Path, module: &Module, optimised: bool) -> Result<(u64, u64)> {
     let bytes = fs::read(wasm).map_err(|e| format!("cannot read {}: {e}", wasm.display()))?;
     let raw = bytes.len() as u64;
     let gzip = gzip_len(&bytes);
     let kb = |n: u64| n as f64 / 1024.0;
+    let name = wasm.file_name().unwrap_or_default().to_string_lossy();
     println!(
-        "www/pkg/shopwindow_bg.wasm: {raw} bytes ({:.1} KB) raw, {gzip} bytes ({:.1} KB) gzip -9",
+        "www/pkg/{name}: {raw} bytes ({:.1} KB) raw, {gzip} bytes ({:.1} KB) gzip -9",
         kb(raw),
         kb(gzip),
     );
@@ -278,24 +346,28 @@ fn check_size(wasm: &Path, optimised: bool) -> Result {
     } else {
         " (not optimised: run `cargo xtask setup` for wasm-opt)"
     };
-    if raw > CEILING_KB * 1024 {
+    let ceiling_kb = module.ceiling_kb;
+    if raw > ceiling_kb * 1024 {
         return Err(format!(
-            "the wasm is {:.1} KB, over the {CEILING_KB} KB regression ceiling{hint}",
+            "{name} is {:.1} KB, over its {ceiling_kb} KB regression ceiling{hint}",
             kb(raw)
         ));
     }
-    if raw > TARGET_KB * 1024 {
+    let Some(target_kb) = module.target_kb else {
+        return Ok((raw, gzip));
+    };
+    if raw > target_kb * 1024 {
         println!(
-            "size: {:.1} KB raw is over the {TARGET_KB} KB target (under the {CEILING_KB} KB ceiling){hint}",
+            "size: {:.1} KB raw is over the {target_kb} KB target (under the {ceiling_kb} KB ceiling){hint}",
             kb(raw)
         );
     } else {
         println!(
-            "size: {:.1} KB raw, within the {TARGET_KB} KB target",
+            "size: {:.1} KB raw, within the {target_kb} KB target",
             kb(raw)
         );
     }
-    Ok(())
+    Ok((raw, gzip))
 }
 
 /// Size after gzip at level 9, roughly what a static host sends over the wire.

@@ -33,6 +33,8 @@ const STEPS: [Step; 9] = [
             "-p",
             "shopwindow-web",
             "-p",
+            "shopwindow-web-campaigns",
+            "-p",
             "shopwindow-webgpu",
             "--target",
             "wasm32-unknown-unknown",
@@ -50,7 +52,10 @@ const STEPS: [Step; 9] = [
     ),
     // The committed fuzz corpus replayed on stable, then seconds of fuzzing with nightly.
     ("fuzz corpus and smoke run", fuzz::smoke),
-    ("browser tests", |ctx| run(browser_test(ctx, &[]))),
+    // Both wasm modules' suites: the engine's and the campaigns'.
+    ("browser tests", |ctx| {
+        run(browser_test(ctx, &["-p", "shopwindow-web-campaigns"]))
+    }),
     ("browser equals CLI on real data", parity),
     ("wasm build and size budget", |ctx| {
         build::build(ctx, &build::Options::default())
@@ -203,8 +208,8 @@ pub fn bench(ctx: &Ctx, args: &[String]) -> Result {
     run(browser_test(ctx, &cargo_args).args(passed_on))
 }
 
-/// `cargo test` of the web crate for wasm32, run by wasm-bindgen-test-runner in headless
-/// Chromium through chromedriver.
+/// `cargo test` of the web crate (and of the packages `args` adds with `-p`) for wasm32,
+/// run by wasm-bindgen-test-runner in headless Chromium through chromedriver.
 fn browser_test(ctx: &Ctx, args: &[&str]) -> Command {
     let web = ctx.root.join("crates/web");
     let mut cmd = ctx.cargo([

@@ -2,6 +2,7 @@
 //! `lib.rs` only moves these across the wasm boundary, so the native golden tests can call
 //! exactly what the browser calls.
 
+use shopwindow::campaign::{ShopperStanding, StandingRequest};
 use shopwindow::catalog::names;
 use shopwindow::profile::{Event, EventKind, ProfileConfig};
 use shopwindow::recommend::{self, HistoryExclusion};
@@ -503,17 +504,64 @@ pub fn user_features(
 }
 
 /// A fold-in vector as campaign policies read it: projected to `dims` dimensions, `None`
-/// without one (an empty history). `userFeatures` and the context `chooseFor` completes
-/// share it, so both give a policy the same numbers.
-pub(crate) fn projected(user: Option<Vec<f32>>, dims: usize) -> Option<Vec<f32>> {
+/// without one (an empty history). `userFeatures` and the standing a campaign decision
+/// asks for share it, so both give a policy the same numbers.
+fn projected(user: Option<Vec<f32>>, dims: usize) -> Option<Vec<f32>> {
     user.map(|v| shopwindow::campaign::project_user(&v, dims))
 }
 
-/// The shopper's vector and standing from one fold-in: the one place campaign decisions
-/// get them from. A catalog without segments or RFM thresholds gives empty parts, not an
-/// error (the core's `standing` refuses it): the vector is still wanted for a campaign's
-/// user features.
-pub(crate) fn standing(
+/// What a campaign decision asked for (`request`), from one fold-in of `history` with
+/// `options` as `segment()` takes them ("now" required): the shopper's segment and RFM
+/// scores where the catalog ships segments or thresholds, the projected user vector where
+/// the campaign reads one. `None` when nothing asked for can come from this catalog, or when
+/// the history gives no standing and no vector was asked for (the segment only picks
+/// priors, and every campaign has default ones); a vector that cannot be computed is an
+/// error.
+pub fn shopper_standing(
+    engine: &Recommender,
+    history: &[dto::HistoryEvent],
+    options: &dto::SegmentOptions,
+    request: StandingRequest,
+) -> Result<Option<ShopperStanding>, RecommendError> {
+    let catalog = engine.catalog();
+    let fill_user = request.user_dims > 0;
+    let ships_standing = catalog.segments().is_some() || catalog.rfm_thresholds().is_some();
+    if !(fill_user || ships_standing && (request.segment || request.rfm)) {
+        return Ok(None);
+    }
+    let now = options.now.ok_or(RecommendError::InvalidOption {
+        name: "now",
+        reason: "the current time (ms since the epoch) is needed for recency".into(),
+    })?;
+    let profile = profile_from(options.event_weights, options.half_life_days, Some(now));
+    // Bad options are the caller's mistake: checked before a failing fold-in can be passed
+    // over below.
+    profile.validate()?;
+    let (events, _) = resolve_history(catalog, history);
+    let standing = match standing(engine, &events, &profile, now) {
+        Ok(standing) => standing,
+        Err(e) if fill_user => return Err(e),
+        Err(_) => return Ok(None),
+    };
+    Ok(Some(ShopperStanding {
+        segment: request
+            .segment
+            .then(|| standing.segment.segment.map(|a| a.segment))
+            .flatten(),
+        rfm: request
+            .rfm
+            .then(|| standing.segment.rfm.map(|r| r.scores))
+            .flatten(),
+        user: fill_user
+            .then(|| projected(standing.user, request.user_dims))
+            .flatten(),
+    }))
+}
+
+/// The shopper's vector and standing from one fold-in. A catalog without segments or RFM
+/// thresholds gives empty parts, not an error (the core's `standing` refuses it): the vector
+/// is still wanted for a campaign's user features.
+fn standing(
     engine: &Recommender,
     history: &[Event],
     profile: &ProfileConfig,

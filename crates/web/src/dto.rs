@@ -544,7 +544,7 @@ pub fn option_names(method: &str) -> Option<&'static [&'static str]> {
         "segment" => field_names::<SegmentOptions>(),
         "together" | "trending" => field_names::<PlacementOptions>(),
         "rerank" => field_names::<RerankOptions>(),
-        "choose" => crate::campaigns::ChooseContext::FIELDS,
+        "choose" => shopwindow::campaign::CONTEXT_FIELDS,
         _ => return None,
     })
 }

@@ -7,8 +7,6 @@
 
 pub mod api;
 pub mod backend;
-pub mod campaigns;
-mod campaigns_js;
 pub mod dto;
 #[cfg(target_arch = "wasm32")]
 mod webgpu;
@@ -18,11 +16,21 @@ use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use shopwindow::campaign::StandingRequest;
 use shopwindow::{Backend, Catalog, Recommender as Engine};
 use wasm_bindgen::prelude::*;
 
-pub use crate::campaigns_js::Campaigns;
 use crate::dto::{BackendChoice, BackendStatus};
+
+// The two objects a campaign decision passes between this module and the campaigns module
+// (`shopwindow_campaigns`, loaded only by pages with campaigns): declared in both.
+#[wasm_bindgen(typescript_custom_section)]
+const STANDING_TYPES: &str = r#"
+/** The parts of a campaign's context the caller left out (the campaigns module says). */
+export interface StandingRequest { segment: boolean; rfm: boolean; userDims: number }
+/** The shopper's standing as a campaign decision reads it: the parts asked for. */
+export interface ShopperStanding { segment?: number; rfm?: { r: number; f: number; m: number }; user?: number[] }
+"#;
 
 /// Recommendations computed on this device from a catalog file and the shopper's history.
 #[wasm_bindgen]
@@ -258,6 +266,31 @@ impl Recommender {
     ) -> Result<Vec<f32>, JsError> {
         let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
         api::user_features(&self.engine(), &history, dims).map_err(error)
+    }
+
+    /// What a campaign decision asked for (`Campaigns.standingRequest` in the campaigns
+    /// module), from one fold-in of `history`: the segment and RFM scores where the catalog
+    /// ships them, the user vector projected as `userFeatures` does. `options` as
+    /// `segment()` takes them ("now" defaults to the page's clock). `undefined` when this
+    /// catalog or history gives nothing asked for.
+    #[wasm_bindgen(
+        js_name = shopperStanding,
+        unchecked_return_type = "ShopperStanding | undefined"
+    )]
+    pub fn shopper_standing(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "HistoryEvent[]")] history: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "SegmentOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "StandingRequest")] request: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
+        let mut options: dto::SegmentOptions = from_js(options, "segment options")?;
+        options.now.get_or_insert_with(js_sys::Date::now);
+        let request: StandingRequest = required_from_js(request, "standing request")?;
+        match api::shopper_standing(&self.engine(), &history, &options, request).map_err(error)? {
+            Some(standing) => to_js(&standing),
+            None => Ok(JsValue::UNDEFINED),
+        }
     }
 
     /// What the catalog holds: sizes, dtype, model parameters, categories.

@@ -1,16 +1,18 @@
 //! The `Campaigns` class in headless Chromium (wasm-bindgen-test, `cargo xtask test`):
 //! decisions with propensities from real browser entropy, rewards, the stored state
-//! restoring a new instance (what a page reload does), the user vector from the catalog,
-//! and errors that say what is wrong.
+//! restoring a new instance (what a page reload does), the context completed from the
+//! catalog module's `shopperStanding`, and errors that say what is wrong.
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Reflect, JSON};
 use shopwindow::VectorDtype;
 use shopwindow_testkit::fixtures::{golden_catalog, golden_segment_catalog};
-use shopwindow_web::{Campaigns, Recommender};
-use wasm_bindgen::JsValue;
+use shopwindow_web::Recommender;
+use shopwindow_web_campaigns::Campaigns;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
+#[path = "../../web/tests/browser_common/mod.rs"]
 mod browser_common;
 use browser_common::{js, message};
 
@@ -26,6 +28,24 @@ fn get(object: &JsValue, key: &str) -> JsValue {
     Reflect::get(object, &key.into()).unwrap()
 }
 
+/// What the package does for `Shopwindow.choose`, across the two modules: the campaigns'
+/// request, the catalog module's answer, the decision.
+fn choose_for(
+    campaigns: &mut Campaigns,
+    id: &str,
+    context: JsValue,
+    rec: &Recommender,
+    history: JsValue,
+) -> Result<JsValue, JsError> {
+    let request = campaigns.standing_request(id, context.clone())?;
+    let standing = if request.is_undefined() {
+        JsValue::UNDEFINED
+    } else {
+        rec.shopper_standing(history, JsValue::UNDEFINED, request)?
+    };
+    campaigns.choose(id, context, standing)
+}
+
 #[wasm_bindgen_test]
 fn choose_and_reward_work_and_the_state_restores_a_new_instance() {
     let mut campaigns = Campaigns::new(DEFINITIONS, None).unwrap();
@@ -33,6 +53,7 @@ fn choose_and_reward_work_and_the_state_restores_a_new_instance() {
         .choose(
             "banner",
             js(&serde_json::json!({ "page": "home", "segment": 2 })),
+            JsValue::UNDEFINED,
         )
         .unwrap();
     let variant = get(&decision, "variant").as_string().unwrap();
@@ -86,7 +107,9 @@ fn browser_entropy_makes_decisions_vary() {
     .unwrap();
     let mut seen = std::collections::BTreeSet::new();
     for _ in 0..40 {
-        let d = campaigns.choose("c", JsValue::UNDEFINED).unwrap();
+        let d = campaigns
+            .choose("c", JsValue::UNDEFINED, JsValue::UNDEFINED)
+            .unwrap();
         seen.insert(get(&d, "variant").as_string().unwrap());
     }
     assert_eq!(seen.len(), 3, "{seen:?}");
@@ -110,14 +133,22 @@ fn lin_ucb_reads_the_user_vector_projected_from_the_catalog() {
     let mut campaigns = Campaigns::new(DEFINITIONS, None).unwrap();
     assert_eq!(campaigns.user_dims("offer").unwrap(), 4);
     let context = js(&serde_json::json!({ "page": "product", "user": user }));
-    let decision = campaigns.choose("offer", context).unwrap();
+    let decision = campaigns
+        .choose("offer", context, JsValue::UNDEFINED)
+        .unwrap();
     assert_eq!(get(&decision, "policy").as_string().unwrap(), "linUcb");
     let wrong = js(&serde_json::json!({ "user": [0.5, 0.5] }));
-    assert!(message(campaigns.choose("offer", wrong).unwrap_err().into()).contains("2 dimensions"));
+    assert!(message(
+        campaigns
+            .choose("offer", wrong, JsValue::UNDEFINED)
+            .unwrap_err()
+            .into()
+    )
+    .contains("2 dimensions"));
 }
 
 #[wasm_bindgen_test]
-fn choose_for_completes_the_context_from_the_history_in_one_call() {
+fn the_context_is_completed_from_the_catalog_modules_standing() {
     // The golden segment catalog: one segment per category; sku-0001, sku-0007, … are bags
     // (segment 1). Sharp opposite priors say which one the policy used.
     let definitions = r#"{"version":1,"campaigns":[
@@ -148,7 +179,7 @@ fn choose_for_completes_the_context_from_the_history_in_one_call() {
         serde_json::from_str(&text.as_string().unwrap()).unwrap()
     };
     let choose = |campaigns: &mut Campaigns, id: &str, context: serde_json::Value| {
-        campaigns.choose_for(id, js(&context), &rec, history(), JsValue::UNDEFINED)
+        choose_for(campaigns, id, js(&context), &rec, history())
     };
 
     // No context: the shopper's own segment picks its priors.
@@ -183,25 +214,23 @@ fn choose_for_completes_the_context_from_the_history_in_one_call() {
     // A catalog without segments still gives LinUCB its vector, and an empty history works.
     let plain = Recommender::new(golden_catalog(VectorDtype::F32)).unwrap();
     for history in [history(), js(&serde_json::json!([]))] {
-        let d = campaigns
-            .choose_for(
-                "offer",
-                JsValue::UNDEFINED,
-                &plain,
-                history,
-                JsValue::UNDEFINED,
-            )
-            .unwrap();
+        let d = choose_for(&mut campaigns, "offer", JsValue::UNDEFINED, &plain, history).unwrap();
         assert_eq!(probabilities(&d).len(), 2);
     }
-    let typo = campaigns.choose_for(
+    let typo = choose_for(
+        &mut campaigns,
         "slot",
         js(&serde_json::json!({ "pgae": 1 })),
         &plain,
         history(),
-        JsValue::UNDEFINED,
     );
     assert!(message(typo.unwrap_err().into()).contains("pgae"));
+    // A context that gives all a campaign reads asks the catalog for nothing.
+    let full = js(&serde_json::json!({ "segment": 1, "rfm": null }));
+    assert!(campaigns
+        .standing_request("slot", full)
+        .unwrap()
+        .is_undefined());
     // Every decision made was recorded once; the failed ones not at all.
     let summary = JSON::stringify(&campaigns.summary().unwrap()).unwrap();
     let summary: serde_json::Value = serde_json::from_str(&summary.as_string().unwrap()).unwrap();
@@ -226,11 +255,20 @@ fn bad_input_throws_errors_that_say_why() {
     assert!(message(err.into()).contains("invalid policy state"));
     let mut campaigns = Campaigns::new(DEFINITIONS, None).unwrap();
     let typo = js(&serde_json::json!({ "pgae": "home" }));
-    assert!(message(campaigns.choose("banner", typo).unwrap_err().into()).contains("pgae"));
-    assert!(
-        message(campaigns.choose("nope", JsValue::NULL).unwrap_err().into())
-            .contains("unknown campaign")
-    );
+    let none = || JsValue::UNDEFINED;
+    assert!(message(campaigns.choose("banner", typo, none()).unwrap_err().into()).contains("pgae"));
+    assert!(message(
+        campaigns
+            .choose("nope", JsValue::NULL, none())
+            .unwrap_err()
+            .into()
+    )
+    .contains("unknown campaign"));
+    let err = campaigns.standing_request("nope", none()).unwrap_err();
+    assert!(message(err.into()).contains("unknown campaign"));
+    let standing = js(&serde_json::json!({ "segmnet": 1 }));
+    let err = campaigns.choose("banner", none(), standing).unwrap_err();
+    assert!(message(err.into()).contains("invalid shopper standing"));
     let err = campaigns.reward("banner", "a", 1.0).unwrap_err();
     assert!(message(err.into()).contains("without a reward yet"));
     let err = campaigns.reward("banner", "a", 7.0).unwrap_err();

@@ -1,18 +1,15 @@
 //! Campaigns in plain Rust: the JS-shaped objects of `choose` / `reward` and a session that
 //! holds the store's campaign definitions with this device's policy state. The wasm class
-//! (`campaigns_js.rs`) only moves these across the boundary and supplies the entropy, so
-//! native tests run exactly what the browser runs.
+//! (`lib.rs`) only moves these across the boundary and supplies the entropy, so native
+//! tests run exactly what the browser runs.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use shopwindow::campaign::{
-    self, CampaignBook, CampaignError, LdpReport, PolicyContext, PolicyState, RfmScores as Rfm, Rng,
+    self, CampaignBook, CampaignError, LdpReport, PolicyContext, PolicyState, Rng, ShopperStanding,
+    StandingRequest, CONTEXT_FIELDS,
 };
-use shopwindow::{RecommendError, Recommender};
 use tsify::Tsify;
-
-use crate::api::{self, profile_from, projected, resolve_history};
-use crate::dto;
 
 /// What a page knows when it asks for a variant. Every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Tsify)]
@@ -45,9 +42,10 @@ pub struct RfmScores {
     pub m: u8,
 }
 
-/// The context of a decision the engine completes for the shopper (`Campaigns.chooseFor`,
-/// which `Shopwindow.choose` calls). Every field is optional; a field given as `null` counts
-/// as given, so the engine leaves it empty instead of filling it in.
+/// The context of a decision, completed for the shopper with what the catalog's engine
+/// answers to [`ChooseContext::request`] (`Shopwindow.choose` does both). Every field is
+/// optional; a field given as `null` counts as given, so it stays empty instead of being
+/// filled in.
 ///
 /// Read by hand from a `serde_json::Value` ([`ChooseContext::from_json`]), as the core reads
 /// campaigns.json: the module parses `Value`s anyway, and a derived `Deserialize` that tells
@@ -74,8 +72,8 @@ pub struct ChooseContext {
 
 impl ChooseContext {
     /// The field names: the reader's and those the package checks a caller's context
-    /// against (`optionNames().chooseContext`).
-    pub const FIELDS: &'static [&'static str] = &["page", "segment", "rfm", "user"];
+    /// against (`optionNames("choose")` of the catalog's module lists the same).
+    pub const FIELDS: &'static [&'static str] = CONTEXT_FIELDS;
 
     /// Reads the context JS passed (`null` or absent: empty). Unknown fields are errors.
     pub fn from_json(value: &Value) -> Result<ChooseContext, String> {
@@ -146,100 +144,38 @@ impl ChooseContext {
     }
 }
 
-/// Who a decision is for: the catalog's engine, the shopper's history on this device and
-/// the options of its fold-in (those of `segment()`; "now" is required here).
-pub struct Shopper<'a> {
-    pub engine: &'a Recommender,
-    pub history: &'a [dto::HistoryEvent],
-    pub options: &'a dto::SegmentOptions,
-}
-
 impl ChooseContext {
-    /// The context the policy reads, completed for `shopper` (when given) and a campaign
-    /// reading `user_dims` user dimensions: a segment and RFM scores the caller did not give
-    /// come from the shopper's standing (left out when the catalog ships none, or the
-    /// history says nothing), the projected user vector from the same fold-in. Nothing is
-    /// folded in when the caller gave all a campaign reads.
-    pub fn complete(
-        self,
-        user_dims: usize,
-        shopper: Option<&Shopper<'_>>,
-    ) -> Result<CampaignContext, RecommendError> {
+    /// What the shopper's standing must fill in for a campaign reading `user_dims` user
+    /// dimensions: the segment, the RFM scores and the user vector the caller did not give
+    /// (`null` counts as given). `None` when the caller gave all the campaign reads.
+    pub fn request(&self, user_dims: usize) -> Option<StandingRequest> {
+        let request = StandingRequest {
+            segment: self.segment.is_none(),
+            rfm: self.rfm.is_none(),
+            user_dims: if self.user.is_none() { user_dims } else { 0 },
+        };
+        (request.segment || request.rfm || request.user_dims > 0).then_some(request)
+    }
+
+    /// The context the policy reads: what the caller gave, the rest from `standing` (the
+    /// engine's answer to [`ChooseContext::request`]; `None`: nothing to add).
+    pub fn complete(self, standing: Option<&ShopperStanding>) -> CampaignContext {
         let ChooseContext {
             page,
             segment,
             rfm,
             user,
         } = self;
-        // What the caller gave (even as null) wins; the rest may come from the shopper.
-        let (fill_segment, fill_rfm, fill_user) = (
-            segment.is_none(),
-            rfm.is_none(),
-            user_dims > 0 && user.is_none(),
-        );
-        let mut context = CampaignContext {
-            segment: segment.flatten(),
-            rfm: rfm.flatten(),
-            user: user.flatten(),
+        let standing = standing.cloned().unwrap_or_default();
+        CampaignContext {
+            segment: segment.unwrap_or(standing.segment),
+            rfm: rfm.unwrap_or(standing.rfm.map(|s| RfmScores {
+                r: s.r,
+                f: s.f,
+                m: s.m,
+            })),
+            user: user.unwrap_or(standing.user),
             page,
-        };
-        let Some(shopper) = shopper else {
-            return Ok(context);
-        };
-        let catalog = shopper.engine.catalog();
-        let ships_standing = catalog.segments().is_some() || catalog.rfm_thresholds().is_some();
-        if !(fill_user || ships_standing && (fill_segment || fill_rfm)) {
-            return Ok(context);
-        }
-        let now = shopper.options.now.ok_or(RecommendError::InvalidOption {
-            name: "now",
-            reason: "the current time (ms since the epoch) is needed for recency".into(),
-        })?;
-        let profile = profile_from(
-            shopper.options.event_weights,
-            shopper.options.half_life_days,
-            Some(now),
-        );
-        // Bad options are the caller's mistake: checked before a failing fold-in can be
-        // passed over below.
-        profile.validate()?;
-        let (events, _) = resolve_history(catalog, shopper.history);
-        let standing = match api::standing(shopper.engine, &events, &profile, now) {
-            Ok(standing) => standing,
-            Err(e) if fill_user => return Err(e),
-            // A standing the history cannot give leaves the caller's context as it is: the
-            // segment only picks priors, and every campaign has default ones.
-            Err(_) => return Ok(context),
-        };
-        if fill_segment {
-            context.segment = standing.segment.segment.map(|a| a.segment);
-        }
-        if fill_rfm {
-            context.rfm = standing.segment.rfm.map(|r| RfmScores {
-                r: r.scores.r,
-                f: r.scores.f,
-                m: r.scores.m,
-            });
-        }
-        if fill_user {
-            context.user = projected(standing.user, user_dims);
-        }
-        Ok(context)
-    }
-}
-
-/// Why `chooseFor` failed: the campaign (unknown id, bad context) or the shopper's history.
-#[derive(Debug)]
-pub enum ChooseError {
-    Campaign(CampaignError),
-    Shopper(RecommendError),
-}
-
-impl std::fmt::Display for ChooseError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ChooseError::Campaign(e) => e.fmt(f),
-            ChooseError::Shopper(e) => e.fmt(f),
         }
     }
 }
@@ -329,7 +265,7 @@ impl CampaignContext {
     fn to_core(&self) -> PolicyContext {
         PolicyContext {
             segment: self.segment,
-            rfm: self.rfm.map(|s| Rfm {
+            rfm: self.rfm.map(|s| campaign::RfmScores {
                 r: s.r,
                 f: s.f,
                 m: s.m,
@@ -399,22 +335,27 @@ impl CampaignSession {
         })
     }
 
-    /// [`CampaignSession::choose`] with the context completed for `shopper`, when given
-    /// ([`ChooseContext::complete`]): the one call a page makes per decision.
-    pub fn choose_for(
+    /// What `context` still needs from the shopper's standing for `campaign_id`
+    /// ([`ChooseContext::request`]); an unknown campaign is an error.
+    pub fn standing_request(
+        &self,
+        campaign_id: &str,
+        context: &ChooseContext,
+    ) -> Result<Option<StandingRequest>, CampaignError> {
+        Ok(context.request(self.user_dims(campaign_id)?))
+    }
+
+    /// [`CampaignSession::choose`] with the context completed from `standing` (the
+    /// engine's answer to [`CampaignSession::standing_request`], when there was one).
+    pub fn choose_with(
         &mut self,
         campaign_id: &str,
         context: ChooseContext,
-        shopper: Option<&Shopper<'_>>,
+        standing: Option<&ShopperStanding>,
         now_ms: f64,
         seed: u64,
-    ) -> Result<CampaignDecision, ChooseError> {
-        let dims = self.user_dims(campaign_id).map_err(ChooseError::Campaign)?;
-        let context = context
-            .complete(dims, shopper)
-            .map_err(ChooseError::Shopper)?;
-        self.choose(campaign_id, &context, now_ms, seed)
-            .map_err(ChooseError::Campaign)
+    ) -> Result<CampaignDecision, CampaignError> {
+        self.choose(campaign_id, &context.complete(standing), now_ms, seed)
     }
 
     pub fn reward(
@@ -551,203 +492,5 @@ mod tests {
         assert_eq!(report.epsilon, 1.0);
         assert_eq!(session.summary().privacy.spent, 1.0);
         assert_eq!(session.privacy_report("banner", 3).unwrap(), report);
-    }
-
-    mod completion {
-        use super::*;
-        use shopwindow::{Catalog, VectorDtype};
-        use shopwindow_testkit::fixtures::{golden_catalog, golden_segment_catalog};
-
-        const DAY: f64 = 86_400_000.0;
-        const NOW: f64 = 100.0 * DAY;
-
-        fn engine(bytes: Vec<u8>) -> Recommender {
-            Recommender::new(Catalog::from_bytes(bytes).unwrap())
-        }
-
-        /// Bags (i % 6 == 1) bought: segment 1 and an RFM standing on the golden catalog.
-        fn bag_buyer() -> Vec<dto::HistoryEvent> {
-            serde_json::from_value(serde_json::json!([
-                { "itemId": "sku-0001", "type": "purchase", "timestamp": 95.0 * DAY },
-                { "itemId": "sku-0007", "type": "purchase", "timestamp": 99.0 * DAY },
-                { "itemId": "sku-0013", "type": "view", "timestamp": 99.5 * DAY },
-            ]))
-            .unwrap()
-        }
-
-        fn options() -> dto::SegmentOptions {
-            dto::SegmentOptions {
-                now: Some(NOW),
-                ..Default::default()
-            }
-        }
-
-        fn parse(json: &str) -> ChooseContext {
-            ChooseContext::from_json(&serde_json::from_str(json).unwrap()).unwrap()
-        }
-
-        #[test]
-        fn an_empty_context_gets_the_standing_and_vector_segment_and_user_features_give() {
-            let engine = engine(golden_segment_catalog());
-            let (history, options) = (bag_buyer(), options());
-            let shopper = Shopper {
-                engine: &engine,
-                history: &history,
-                options: &options,
-            };
-            let context = ChooseContext::default()
-                .complete(4, Some(&shopper))
-                .unwrap();
-            let standing = api::segment(&engine, &history, &options).unwrap();
-            assert_eq!(context.segment, Some(standing.segment.as_ref().unwrap().id));
-            assert_eq!(context.segment, Some(1));
-            let rfm = standing.rfm.unwrap();
-            assert_eq!(
-                context.rfm,
-                Some(RfmScores {
-                    r: rfm.r,
-                    f: rfm.f,
-                    m: rfm.m
-                })
-            );
-            assert_eq!(
-                context.user,
-                Some(api::user_features(&engine, &history, 4).unwrap())
-            );
-            // A campaign without user features gets no vector.
-            assert_eq!(
-                ChooseContext::default()
-                    .complete(0, Some(&shopper))
-                    .unwrap()
-                    .user,
-                None
-            );
-        }
-
-        #[test]
-        fn what_the_caller_gives_wins_and_null_counts_as_given() {
-            let engine = engine(golden_segment_catalog());
-            let (history, options) = (bag_buyer(), options());
-            let shopper = Shopper {
-                engine: &engine,
-                history: &history,
-                options: &options,
-            };
-            let given = parse(
-                r#"{"page":"home","segment":4,"rfm":{"r":2,"f":2,"m":2,"segment":"Lost"},"user":[1,0]}"#,
-            )
-            .complete(2, Some(&shopper))
-            .unwrap();
-            assert_eq!(
-                given,
-                CampaignContext {
-                    segment: Some(4),
-                    rfm: Some(RfmScores { r: 2, f: 2, m: 2 }),
-                    user: Some(vec![1.0, 0.0]),
-                    page: Some("home".into()),
-                }
-            );
-            let nulls = parse(r#"{"segment":null,"rfm":null,"user":null}"#)
-                .complete(2, Some(&shopper))
-                .unwrap();
-            assert_eq!(nulls, CampaignContext::default());
-            // Only the missing part is filled in.
-            let partial = parse(r#"{"segment":0}"#)
-                .complete(0, Some(&shopper))
-                .unwrap();
-            assert_eq!(partial.segment, Some(0));
-            assert!(partial.rfm.is_some());
-            let typo = ChooseContext::from_json(&serde_json::json!({ "segmnet": 1 }));
-            assert!(typo.unwrap_err().contains("segmnet"));
-            let bad = ChooseContext::from_json(&serde_json::json!({ "rfm": { "r": 1 } }));
-            assert!(bad.unwrap_err().contains("rfm"));
-            assert_eq!(
-                ChooseContext::from_json(&Value::Null).unwrap(),
-                ChooseContext::default()
-            );
-        }
-
-        #[test]
-        fn a_catalog_without_segments_still_gives_the_user_vector() {
-            let engine = engine(golden_catalog(VectorDtype::F32));
-            let (history, options) = (bag_buyer(), options());
-            let shopper = Shopper {
-                engine: &engine,
-                history: &history,
-                options: &options,
-            };
-            let context = ChooseContext::default()
-                .complete(3, Some(&shopper))
-                .unwrap();
-            assert_eq!((context.segment, context.rfm), (None, None));
-            assert_eq!(
-                context.user,
-                Some(api::user_features(&engine, &history, 3).unwrap())
-            );
-            // Nothing to fill in: the context stays as given.
-            assert_eq!(
-                ChooseContext::default()
-                    .complete(0, Some(&shopper))
-                    .unwrap(),
-                CampaignContext::default()
-            );
-        }
-
-        #[test]
-        fn an_empty_history_fills_nothing_and_bad_options_are_errors() {
-            let engine = engine(golden_segment_catalog());
-            let options = options();
-            let shopper = Shopper {
-                engine: &engine,
-                history: &[],
-                options: &options,
-            };
-            assert_eq!(
-                ChooseContext::default()
-                    .complete(4, Some(&shopper))
-                    .unwrap(),
-                CampaignContext::default()
-            );
-            let bad = dto::SegmentOptions {
-                half_life_days: Some(-1.0),
-                ..options
-            };
-            let shopper = Shopper {
-                engine: &engine,
-                history: &[],
-                options: &bad,
-            };
-            assert!(ChooseContext::default()
-                .complete(0, Some(&shopper))
-                .is_err());
-        }
-
-        #[test]
-        fn choose_for_uses_the_shoppers_segment_priors() {
-            let book = r#"{"version":1,"campaigns":[{"id":"slot","variants":[{"id":"a"},{"id":"b"}],
-                "policy":{"kind":"thompson"},"floor":0.01,"priors":[
-                {"variant":"a","alpha":1000,"beta":1},{"variant":"b","alpha":1,"beta":1000},
-                {"segment":1,"variant":"a","alpha":1,"beta":1000},{"segment":1,"variant":"b","alpha":1000,"beta":1}]}]}"#;
-            let mut session = CampaignSession::new(book, None).unwrap();
-            let engine = engine(golden_segment_catalog());
-            let (history, options) = (bag_buyer(), options());
-            let shopper = Shopper {
-                engine: &engine,
-                history: &history,
-                options: &options,
-            };
-            let own = session
-                .choose_for("slot", ChooseContext::default(), Some(&shopper), NOW, 3)
-                .unwrap();
-            assert!(own.probabilities[1] > 0.98, "{own:?}");
-            let other = session
-                .choose_for("slot", parse(r#"{"segment":2}"#), Some(&shopper), NOW, 4)
-                .unwrap();
-            assert!(other.probabilities[0] > 0.98, "{other:?}");
-            let err = session
-                .choose_for("nope", ChooseContext::default(), Some(&shopper), NOW, 5)
-                .unwrap_err();
-            assert!(err.to_string().contains("unknown campaign"), "{err}");
-        }
     }
 }
