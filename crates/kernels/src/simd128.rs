@@ -338,16 +338,28 @@ pub fn score_i8(q: &I8Query, rows: &[i8], scales: &[f32], out: &mut [f32]) {
             sums = i32x4_add(sums, i32x4(tail(0), tail(1), tail(2), tail(3)));
         }
         // SAFETY: r + 4 <= count <= scales.len() and <= out.len().
-        unsafe {
-            let factor = f32x4_mul(f32x4_splat(q.scale), load(scales, r));
-            let scores = f32x4_mul(f32x4_convert_i32x4(sums), factor);
-            v128_store(out.as_mut_ptr().add(r) as *mut v128, scores);
-        }
+        unsafe { store_scaled(out, r, sums, q.scale, scales) };
         r += ROW_BLOCK;
     }
     while r < count {
         out[r] = dot_i8(qv, &rows[r * dim..(r + 1) * dim]) as f32 * (q.scale * scales[r]);
         r += 1;
+    }
+}
+
+/// Stores four rows' exact integer dot products as scores, `sum × (q_scale × scale[r])`,
+/// each lane in the reference's order of operations (`score_i8`, `score_i4`).
+///
+/// # Safety
+/// The caller guarantees `r + 4 <= scales.len()` and `r + 4 <= out.len()`.
+#[inline(always)]
+unsafe fn store_scaled(out: &mut [f32], r: usize, sums: v128, q_scale: f32, scales: &[f32]) {
+    // SAFETY: r + 4 <= scales.len(), and the store writes out[r..r + 4] (in bounds by the
+    // caller's guarantee; `v128_store` has no alignment requirement).
+    unsafe {
+        let factor = f32x4_mul(f32x4_splat(q_scale), load(scales, r));
+        let scores = f32x4_mul(f32x4_convert_i32x4(sums), factor);
+        v128_store(out.as_mut_ptr().add(r) as *mut v128, scores);
     }
 }
 
@@ -391,6 +403,11 @@ pub fn score_i4(q: &I8Query, rows: &[u8], scales: &[f32], out: &mut [f32]) {
         return super::scalar::score_i4(q, rows, scales, out);
     }
     let count = out.len().min(scales.len()).min(rows.len() / row_bytes);
+    if count < ROW_BLOCK {
+        // No whole block: the reference does it all without the query split below (the
+        // host scores single candidate rows through here).
+        return super::scalar::score_i4(q, rows, scales, out);
+    }
     let whole = row_bytes / 16 * 16;
     let even: Vec<i16> = q.values.iter().step_by(2).copied().collect();
     let odd: Vec<i16> = q.values.iter().skip(1).step_by(2).copied().collect();
@@ -427,11 +444,7 @@ pub fn score_i4(q: &I8Query, rows: &[u8], scales: &[f32], out: &mut [f32]) {
             sums = i32x4_add(sums, i32x4(t(0), t(1), t(2), t(3)));
         }
         // SAFETY: r + 4 <= count <= scales.len() and <= out.len().
-        unsafe {
-            let factor = f32x4_mul(f32x4_splat(q.scale), load(scales, r));
-            let scores = f32x4_mul(f32x4_convert_i32x4(sums), factor);
-            v128_store(out.as_mut_ptr().add(r) as *mut v128, scores);
-        }
+        unsafe { store_scaled(out, r, sums, q.scale, scales) };
         r += ROW_BLOCK;
     }
     while r < count {
