@@ -18,15 +18,10 @@ use wasm_bindgen::prelude::*;
 
 use crate::session::{CampaignSession, ChooseContext};
 
-// The two objects a decision passes between this module and the catalog's module: declared
-// in both.
+// The two objects a decision passes between this module and the catalog's module are
+// declared once, in the engine's types (shopwindow.d.ts, beside this module's in www/pkg).
 #[wasm_bindgen(typescript_custom_section)]
-const STANDING_TYPES: &str = r#"
-/** The parts of a campaign's context the caller left out (the campaigns module says). */
-export interface StandingRequest { segment: boolean; rfm: boolean; userDims: number }
-/** The shopper's standing as a campaign decision reads it: the parts asked for. */
-export interface ShopperStanding { segment?: number; rfm?: { r: number; f: number; m: number }; user?: number[] }
-"#;
+const STANDING_TYPES: &str = r#"import type { StandingRequest, ShopperStanding } from "./shopwindow";"#;
 
 /// The store's campaigns (campaigns.json) with this device's policy state.
 #[wasm_bindgen]

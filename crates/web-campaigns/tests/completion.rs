@@ -13,8 +13,21 @@ use shopwindow_web_campaigns::session::{
 const DAY: f64 = 86_400_000.0;
 const NOW: f64 = 100.0 * DAY;
 
-fn engine(bytes: Vec<u8>) -> Recommender {
-    Recommender::new(Catalog::from_bytes(bytes).unwrap())
+/// Who a decision is for: the catalog's engine, the history on the device and the fold-in's
+/// options (those of `segment()`).
+struct Shopper {
+    engine: Recommender,
+    history: Vec<dto::HistoryEvent>,
+    options: dto::SegmentOptions,
+}
+
+/// The bag buyer below on `catalog`.
+fn bag_buyer_on(catalog: Vec<u8>) -> Shopper {
+    Shopper {
+        engine: Recommender::new(Catalog::from_bytes(catalog).unwrap()),
+        history: bag_buyer(),
+        options: options(),
+    }
 }
 
 /// Bags (i % 6 == 1) bought: segment 1 and an RFM standing on the golden catalog.
@@ -39,21 +52,15 @@ fn options() -> dto::SegmentOptions {
 fn complete(
     context: ChooseContext,
     user_dims: usize,
-    shopper: &Shopper<'_>,
+    shopper: &Shopper,
 ) -> Result<CampaignContext, RecommendError> {
     let standing = match context.request(user_dims) {
         Some(request) => {
-            api::shopper_standing(shopper.engine, shopper.history, shopper.options, request)?
+            api::shopper_standing(&shopper.engine, &shopper.history, &shopper.options, request)?
         }
         None => None,
     };
     Ok(context.complete(standing.as_ref()))
-}
-
-struct Shopper<'a> {
-    engine: &'a Recommender,
-    history: &'a [dto::HistoryEvent],
-    options: &'a dto::SegmentOptions,
 }
 
 fn parse(json: &str) -> ChooseContext {
@@ -62,15 +69,9 @@ fn parse(json: &str) -> ChooseContext {
 
 #[test]
 fn an_empty_context_gets_the_standing_and_vector_segment_and_user_features_give() {
-    let engine = engine(golden_segment_catalog());
-    let (history, options) = (bag_buyer(), options());
-    let shopper = Shopper {
-        engine: &engine,
-        history: &history,
-        options: &options,
-    };
+    let shopper = bag_buyer_on(golden_segment_catalog());
     let context = complete(ChooseContext::default(), 4, &shopper).unwrap();
-    let standing = api::segment(&engine, &history, &options).unwrap();
+    let standing = api::segment(&shopper.engine, &shopper.history, &shopper.options).unwrap();
     assert_eq!(context.segment, Some(standing.segment.as_ref().unwrap().id));
     assert_eq!(context.segment, Some(1));
     let rfm = standing.rfm.unwrap();
@@ -84,7 +85,7 @@ fn an_empty_context_gets_the_standing_and_vector_segment_and_user_features_give(
     );
     assert_eq!(
         context.user,
-        Some(api::user_features(&engine, &history, 4).unwrap())
+        Some(api::user_features(&shopper.engine, &shopper.history, 4).unwrap())
     );
     // A campaign without user features gets no vector.
     assert_eq!(
@@ -97,13 +98,7 @@ fn an_empty_context_gets_the_standing_and_vector_segment_and_user_features_give(
 
 #[test]
 fn what_the_caller_gives_wins_and_null_counts_as_given() {
-    let engine = engine(golden_segment_catalog());
-    let (history, options) = (bag_buyer(), options());
-    let shopper = Shopper {
-        engine: &engine,
-        history: &history,
-        options: &options,
-    };
+    let shopper = bag_buyer_on(golden_segment_catalog());
     let given = complete(parse(
         r#"{"page":"home","segment":4,"rfm":{"r":2,"f":2,"m":2,"segment":"Lost"},"user":[1,0]}"#,
     ), 2, &shopper)
@@ -140,18 +135,12 @@ fn what_the_caller_gives_wins_and_null_counts_as_given() {
 
 #[test]
 fn a_catalog_without_segments_still_gives_the_user_vector() {
-    let engine = engine(golden_catalog(VectorDtype::F32));
-    let (history, options) = (bag_buyer(), options());
-    let shopper = Shopper {
-        engine: &engine,
-        history: &history,
-        options: &options,
-    };
+    let shopper = bag_buyer_on(golden_catalog(VectorDtype::F32));
     let context = complete(ChooseContext::default(), 3, &shopper).unwrap();
     assert_eq!((context.segment, context.rfm), (None, None));
     assert_eq!(
         context.user,
-        Some(api::user_features(&engine, &history, 3).unwrap())
+        Some(api::user_features(&shopper.engine, &shopper.history, 3).unwrap())
     );
     // Nothing to fill in: the context stays as given.
     assert_eq!(
@@ -162,26 +151,13 @@ fn a_catalog_without_segments_still_gives_the_user_vector() {
 
 #[test]
 fn an_empty_history_fills_nothing_and_bad_options_are_errors() {
-    let engine = engine(golden_segment_catalog());
-    let options = options();
-    let shopper = Shopper {
-        engine: &engine,
-        history: &[],
-        options: &options,
-    };
+    let mut shopper = bag_buyer_on(golden_segment_catalog());
+    shopper.history.clear();
     assert_eq!(
         complete(ChooseContext::default(), 4, &shopper).unwrap(),
         CampaignContext::default()
     );
-    let bad = dto::SegmentOptions {
-        half_life_days: Some(-1.0),
-        ..options
-    };
-    let shopper = Shopper {
-        engine: &engine,
-        history: &[],
-        options: &bad,
-    };
+    shopper.options.half_life_days = Some(-1.0);
     assert!(complete(ChooseContext::default(), 0, &shopper).is_err());
 }
 
@@ -192,12 +168,12 @@ fn choose_with_uses_the_shoppers_segment_priors() {
         {"variant":"a","alpha":1000,"beta":1},{"variant":"b","alpha":1,"beta":1000},
         {"segment":1,"variant":"a","alpha":1,"beta":1000},{"segment":1,"variant":"b","alpha":1000,"beta":1}]}]}"#;
     let mut session = CampaignSession::new(book, None).unwrap();
-    let engine = engine(golden_segment_catalog());
-    let (history, options) = (bag_buyer(), options());
+    let shopper = bag_buyer_on(golden_segment_catalog());
     let mut decide = |context: ChooseContext, seed| {
         let request = session.standing_request("slot", &context).unwrap();
         let standing = request.and_then(|request| {
-            api::shopper_standing(&engine, &history, &options, request).unwrap()
+            api::shopper_standing(&shopper.engine, &shopper.history, &shopper.options, request)
+                .unwrap()
         });
         session.choose_with("slot", context, standing.as_ref(), NOW, seed)
     };

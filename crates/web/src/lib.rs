@@ -23,7 +23,7 @@ use wasm_bindgen::prelude::*;
 use crate::dto::{BackendChoice, BackendStatus};
 
 // The two objects a campaign decision passes between this module and the campaigns module
-// (`shopwindow_campaigns`, loaded only by pages with campaigns): declared in both.
+// (`shopwindow_campaigns`, loaded only by pages with campaigns, whose types import these).
 #[wasm_bindgen(typescript_custom_section)]
 const STANDING_TYPES: &str = r#"
 /** The parts of a campaign's context the caller left out (the campaigns module says). */
