@@ -21,7 +21,8 @@ use crate::session::{CampaignSession, ChooseContext};
 // The two objects a decision passes between this module and the catalog's module are
 // declared once, in the engine's types (shopwindow.d.ts, beside this module's in www/pkg).
 #[wasm_bindgen(typescript_custom_section)]
-const STANDING_TYPES: &str = r#"import type { StandingRequest, ShopperStanding } from "./shopwindow";"#;
+const STANDING_TYPES: &str =
+    r#"import type { StandingRequest, ShopperStanding } from "./shopwindow";"#;
 
 /// The store's campaigns (campaigns.json) with this device's policy state.
 #[wasm_bindgen]
