@@ -5,9 +5,11 @@
  */
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
-import { cards, openDemo, serverAndBrowser, spiedPage } from './helpers.js';
+import { WWW, cards, openDemo, serverAndBrowser, spiedPage } from './helpers.js';
 
 const env = serverAndBrowser();
 
@@ -137,6 +139,13 @@ describe('loading', () => {
     assert.deepEqual(fetched.sort(), ['/pkg/shopwindow_campaigns.js', '/pkg/shopwindow_campaigns_bg.wasm']);
     assert.deepEqual(errors, []);
     await context.close();
+  });
+
+  test('only the campaigns module draws entropy: the engine module imports no random source', () => {
+    // The wasm-bindgen glue lists every browser function a module imports.
+    const glue = (name) => readFileSync(join(WWW, 'pkg', name), 'utf8');
+    assert.doesNotMatch(glue('shopwindow.js'), /getRandomValues/);
+    assert.match(glue('shopwindow_campaigns.js'), /getRandomValues/);
   });
 
   test('a preview file that is not one is a clear error', async () => {
