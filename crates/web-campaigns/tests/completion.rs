@@ -186,3 +186,18 @@ fn choose_with_uses_the_shoppers_segment_priors() {
         .unwrap_err();
     assert!(err.to_string().contains("unknown campaign"), "{err}");
 }
+
+#[test]
+fn a_standing_request_beyond_what_a_campaign_reads_is_an_error() {
+    let shopper = bag_buyer_on(golden_segment_catalog());
+    let request = shopwindow::campaign::StandingRequest {
+        segment: false,
+        rfm: false,
+        user_dims: 1 << 30,
+    };
+    let err = api::shopper_standing(&shopper.engine, &shopper.history, &shopper.options, request)
+        .unwrap_err();
+    assert!(err.to_string().contains("userDims"), "{err}");
+    let err = api::user_features(&shopper.engine, &shopper.history, 9).unwrap_err();
+    assert!(err.to_string().contains("userDims"), "{err}");
+}

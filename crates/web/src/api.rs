@@ -2,6 +2,7 @@
 //! `lib.rs` only moves these across the wasm boundary, so the native golden tests can call
 //! exactly what the browser calls.
 
+use shopwindow::campaign::context::MAX_USER_DIMS;
 use shopwindow::campaign::{ShopperStanding, StandingRequest};
 use shopwindow::catalog::names;
 use shopwindow::profile::{Event, EventKind, ProfileConfig};
@@ -498,9 +499,22 @@ pub fn user_features(
     history: &[dto::HistoryEvent],
     dims: usize,
 ) -> Result<Vec<f32>, RecommendError> {
+    check_user_dims(dims)?;
     let (events, _) = resolve_history(engine.catalog(), history);
     let vector = engine.user_vector(&events, &ProfileConfig::default())?;
     Ok(projected(vector, dims).unwrap_or_default())
+}
+
+/// A projected vector's length comes from JS: a campaign reads at most `MAX_USER_DIMS`
+/// dimensions, and a larger count would only size an allocation.
+fn check_user_dims(dims: usize) -> Result<(), RecommendError> {
+    if dims > MAX_USER_DIMS {
+        return Err(RecommendError::InvalidOption {
+            name: "userDims",
+            reason: format!("{dims} is more than the {MAX_USER_DIMS} dimensions a campaign reads"),
+        });
+    }
+    Ok(())
 }
 
 /// A fold-in vector as campaign policies read it: projected to `dims` dimensions, `None`
@@ -523,6 +537,7 @@ pub fn shopper_standing(
     options: &dto::SegmentOptions,
     request: StandingRequest,
 ) -> Result<Option<ShopperStanding>, RecommendError> {
+    check_user_dims(request.user_dims)?;
     let catalog = engine.catalog();
     let fill_user = request.user_dims > 0;
     let ships_standing = catalog.segments().is_some() || catalog.rfm_thresholds().is_some();
