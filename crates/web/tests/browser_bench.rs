@@ -373,7 +373,8 @@ async fn hybrid_recommendation_against_plain() {
         label(HYBRID_ITEMS)
     );
     let mut worst: f64 = 0.0;
-    for dtype in [VectorDtype::F32, VectorDtype::I8] {
+    // 4-bit too: `train` writes it from 20,000 products, so a 100k catalog is 4-bit by default.
+    for dtype in [VectorDtype::F32, VectorDtype::I8, VectorDtype::I4] {
         let engine = |hybrid| {
             let bytes = random_hybrid_catalog(HYBRID_ITEMS, DIM, dtype, 21, hybrid);
             Recommender::new(Catalog::from_bytes(bytes).expect("the builder's output parses"))
