@@ -1,12 +1,10 @@
 // Types of the shopwindow package. The item, option and result shapes are generated from
-// the Rust façade (pkg/shopwindow.d.ts) and re-used here, so they cannot drift apart.
+// the Rust façades (pkg/shopwindow.d.ts, and pkg/shopwindow_campaigns.d.ts for campaigns)
+// and re-used here, so they cannot drift apart.
 
+import type { CampaignDecision, CampaignSummary, ChooseContext, PrivacyReport } from './pkg/shopwindow_campaigns.js';
 import type {
-  CampaignDecision,
-  CampaignSummary,
   CatalogInfo,
-  ChooseContext,
-  PrivacyReport,
   EventType,
   Filters,
   HistoryEvent,

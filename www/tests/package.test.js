@@ -1,9 +1,11 @@
 /**
- * Checks of the package that need no browser: the wasm module loads and answers (a broken
- * optimiser output fails here in a second), and the integrity helpers follow SRI's rules.
+ * Checks of the package that need no browser: the wasm modules load and answer (a broken
+ * optimiser output fails here in a second), the type declarations compile against a store's
+ * usage, and the integrity helpers follow SRI's rules.
  */
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +25,37 @@ test('the built wasm package loads and recommends', async () => {
   assert.equal(result.strategy, 'personalized');
   assert.equal(result.items.length, 5);
   assert.throws(() => new Recommender(new Uint8Array([1, 2, 3])), /catalog/);
+});
+
+test('the campaigns module completes a decision with the engine module\'s standing', async () => {
+  const engine = await import('../pkg/shopwindow.js');
+  engine.initSync({ module: readFileSync(join(WWW, 'pkg/shopwindow_bg.wasm')) });
+  const campaigns = await import('../pkg/shopwindow_campaigns.js');
+  campaigns.initSync({ module: readFileSync(join(WWW, 'pkg/shopwindow_campaigns_bg.wasm')) });
+  const recommender = new engine.Recommender(readFileSync(join(WWW, 'demo/catalog.safetensors')));
+  const definitions = JSON.stringify({
+    version: 1,
+    campaigns: [{ id: 'offer', variants: [{ id: 'x' }, { id: 'y' }], policy: { kind: 'linUcb', alpha: 0.3 }, context: { userDims: 4 } }],
+  });
+  const book = new campaigns.Campaigns(definitions, undefined);
+  const item = recommender.recommend([], { k: 1 }).items[0].id;
+  const history = [{ itemId: item, type: 'purchase', timestamp: Date.now() }];
+  const request = book.standingRequest('offer', { page: 'home' });
+  assert.deepEqual(request, { segment: true, rfm: true, userDims: 4 });
+  const standing = recommender.shopperStanding(history, undefined, request);
+  assert.equal(standing.user.length, 4);
+  assert.deepEqual(standing.user, Array.from(recommender.userFeatures(history, 4)));
+  const decision = book.choose('offer', { page: 'home' }, standing);
+  assert.equal(decision.policy, 'linUcb');
+  assert.ok(['x', 'y'].includes(decision.variant));
+  assert.equal(book.standingRequest('offer', { segment: 1, rfm: null, user: [1, 0, 0, 0] }), undefined);
+  assert.throws(() => recommender.shopperStanding(history, undefined, { segment: false, rfm: false, userDims: 1e9 }), /userDims/);
+});
+
+test('the type declarations compile against a store\'s usage (tests/types/usage.ts)', () => {
+  const tsc = join(WWW, 'node_modules/.bin/tsc');
+  const result = spawnSync(tsc, ['-p', join(WWW, 'tests/types/tsconfig.json')], { encoding: 'utf8' });
+  assert.equal(result.status, 0, `tsc:\n${result.stdout}${result.stderr}`);
 });
 
 test('integrity: strongest algorithm wins, any of its digests may match', async () => {
