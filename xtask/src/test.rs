@@ -44,8 +44,8 @@ const STEPS: [Step; 9] = [
             "warnings",
         ]))
     }),
-    // The workspace's default members leave out crates/web and crates/webgpu, hence
-    // --workspace.
+    // The workspace's default members leave out crates/web, crates/web-campaigns and
+    // crates/webgpu, hence --workspace.
     (
         "native tests",
         |ctx| run(ctx.cargo(["test", "--workspace"])),
