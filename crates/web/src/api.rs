@@ -553,7 +553,20 @@ pub fn shopper_standing(
     // over below.
     profile.validate()?;
     let (events, _) = resolve_history(catalog, history);
-    let standing = match standing(engine, &events, &profile, now) {
+    // A catalog without segments or RFM thresholds gives empty parts, not an error (the
+    // core's `standing` refuses it): the vector is still wanted for a campaign's features.
+    let standing = if ships_standing {
+        engine.standing(&events, &profile, now)
+    } else {
+        engine.user_vector(&events, &profile).map(|user| Standing {
+            user,
+            segment: ShopperSegment {
+                segment: None,
+                rfm: None,
+            },
+        })
+    };
+    let standing = match standing {
         Ok(standing) => standing,
         Err(e) if fill_user => return Err(e),
         Err(_) => return Ok(None),
@@ -571,28 +584,6 @@ pub fn shopper_standing(
             .then(|| projected(standing.user, request.user_dims))
             .flatten(),
     }))
-}
-
-/// The shopper's vector and standing from one fold-in. A catalog without segments or RFM
-/// thresholds gives empty parts, not an error (the core's `standing` refuses it): the vector
-/// is still wanted for a campaign's user features.
-fn standing(
-    engine: &Recommender,
-    history: &[Event],
-    profile: &ProfileConfig,
-    now_ms: f64,
-) -> Result<Standing, RecommendError> {
-    let catalog = engine.catalog();
-    if catalog.segments().is_none() && catalog.rfm_thresholds().is_none() {
-        return Ok(Standing {
-            user: engine.user_vector(history, profile)?,
-            segment: ShopperSegment {
-                segment: None,
-                rfm: None,
-            },
-        });
-    }
-    engine.standing(history, profile, now_ms)
 }
 
 pub fn info(catalog: &Catalog) -> dto::CatalogInfo {
