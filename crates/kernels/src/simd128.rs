@@ -447,11 +447,13 @@ pub fn score_i4(q: &I8Query, rows: &[u8], scales: &[f32], out: &mut [f32]) {
         unsafe { store_scaled(out, r, sums, q.scale, scales) };
         r += ROW_BLOCK;
     }
-    while r < count {
-        let row = &rows[r * row_bytes..(r + 1) * row_bytes];
-        out[r] = super::scalar::dot_i4(&q.values, row) as f32 * (q.scale * scales[r]);
-        r += 1;
-    }
+    // The last rows, fewer than a block: the reference itself.
+    super::scalar::score_i4(
+        q,
+        &rows[r * row_bytes..],
+        &scales[r..count],
+        &mut out[r..count],
+    );
 }
 
 /// `out[i] += terms[i]`, four lanes at a time: each lane is one IEEE f32 add, exactly the
