@@ -66,6 +66,12 @@ export interface OpenOptions {
   workerUrl?: string | URL;
   /** Where shopwindow_bg.wasm is, if a bundler moved it. */
   wasmUrl?: string | URL;
+  /**
+   * Where shopwindow_gpu_bg.wasm is, if a bundler moved it: the engine with its WebGPU
+   * backend, fetched instead of shopwindow_bg.wasm's engine only when a GPU would score
+   * (`backend: "webgpu"`, or "auto" with a large catalog in a browser with WebGPU).
+   */
+  gpuWasmUrl?: string | URL;
   /** Default "auto". An unavailable backend is reported in `status.backendError`, not fatal. */
   backend?: Backend;
   /** Keep the catalog in the Cache API (default true). */

@@ -32,6 +32,7 @@ export class Shopwindow extends EventTarget {
       worker = true,
       workerUrl,
       wasmUrl,
+      gpuWasmUrl,
       backend = 'auto',
       cache = true,
       onProgress,
@@ -47,7 +48,13 @@ export class Shopwindow extends EventTarget {
     const report = onProgress ?? (() => {});
 
     // The engine (worker and wasm), the catalog and the history all load at once.
-    const engineLoading = prepareEngine({ worker, workerUrl, wasmUrl });
+    const engineLoading = prepareEngine({
+      worker,
+      workerUrl,
+      wasmUrl,
+      // A string: it crosses to the worker in a message, where a URL object cannot.
+      gpuWasmUrl: gpuWasmUrl === undefined ? undefined : String(gpuWasmUrl),
+    });
     const historyReady = HistoryStore.open({
       name: storageName,
       cap: historyCap,

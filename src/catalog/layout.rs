@@ -434,6 +434,30 @@ fn check_non_negative(name: &str, values: &[f32]) -> Result<(), CatalogError> {
     }
 }
 
+/// Items and dimensions of the vectors tensor, read from a catalog's header alone (the first
+/// 8 + n bytes of the file, or more): what a page needs to choose a backend before the whole
+/// catalog is handed to an engine. Nothing else is checked; `None` for a header that cannot
+/// be read this way (the full parse then reports what is wrong).
+pub fn vector_shape(header: &[u8]) -> Option<(usize, usize)> {
+    let n = usize::try_from(u64::from_le_bytes(header.get(..8)?.try_into().ok()?)).ok()?;
+    let header: serde_json::Value =
+        serde_json::from_slice(header.get(8..8usize.checked_add(n)?)?).ok()?;
+    let vectors = header.get(names::VECTORS)?;
+    // A U8 tensor holds two 4-bit values per byte, as in `Layout::parse`.
+    let per_byte = if vectors.get("dtype")?.as_str()? == "U8" {
+        2
+    } else {
+        1
+    };
+    match vectors.get("shape")?.as_array()?.as_slice() {
+        [n, d] => Some((
+            usize::try_from(n.as_u64()?).ok()?,
+            usize::try_from(d.as_u64()?).ok()?.checked_mul(per_byte)?,
+        )),
+        _ => None,
+    }
+}
+
 /// safetensors reports a file that does not end where its tensor data ends with one error,
 /// whether bytes are missing or left over; only missing bytes are a truncation.
 fn container_error(err: safetensors::SafeTensorError, buffer: &[u8]) -> CatalogError {

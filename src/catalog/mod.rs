@@ -31,7 +31,7 @@ pub use hybrid::{
     HistoryTransform, Hybrid, HybridParams, HybridSpec, NeighbourSpec, Neighbours, EMPTY_NEIGHBOUR,
     HYBRID_VERSION,
 };
-pub use layout::{Limits, MAX_VECTOR_VALUE};
+pub use layout::{vector_shape, Limits, MAX_VECTOR_VALUE};
 pub use meta::{CatalogMeta, LambdaScaling, ModelParams};
 pub use placements::{
     PlacementSpec, Together, TogetherMeasure, TogetherSpec, Trending, TrendingSpec, EMPTY_SLOT,
@@ -140,6 +140,12 @@ impl Catalog {
     /// Size of the file in bytes.
     pub fn byte_len(&self) -> usize {
         self.storage.as_bytes().len()
+    }
+
+    /// The catalog as a file (the bytes given to `from_bytes`, or their re-laid copy):
+    /// `Catalog::from_bytes` of them gives this catalog again.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.storage.as_bytes()
     }
 
     /// True when tensors are read in place from the bytes given to `from_bytes` (false only

@@ -4,7 +4,7 @@
  * the transport differs (see engine.js).
  */
 
-import init, { Recommender, optionNames } from '../pkg/shopwindow.js';
+import init, { Recommender, optionNames, triesGpu } from '../pkg/shopwindow.js';
 
 /** Methods callable from outside; anything else is refused by name. */
 const METHODS = new Set([
@@ -44,47 +44,102 @@ export function loadWasm(wasmUrl) {
   return wasmLoading;
 }
 
-/** @type {Promise<typeof import('../pkg/shopwindow_campaigns.js')> | null} */
-let campaignsLoading = null;
+/**
+ * Imports, downloads and compiles an on-demand module once; a failed load (offline,
+ * blocked) may be retried by the next call.
+ * @template T
+ * @param {() => Promise<T & {default: (options?: object) => Promise<unknown>}>} importModule
+ * @returns {(wasmUrl?: string) => Promise<T>}
+ */
+function onDemand(importModule) {
+  let loading = null;
+  return (wasmUrl) => {
+    loading ??= importModule().then(async (module) => {
+      await module.default(wasmUrl ? { module_or_path: wasmUrl } : undefined);
+      return module;
+    });
+    loading.catch(() => {
+      loading = null;
+    });
+    return loading;
+  };
+}
 
 /**
- * The campaign policies are a wasm module of their own, imported, downloaded and compiled
- * only on the first `campaignsOpen`: a page without campaigns never fetches them. Later
- * calls share the first load.
- * @param {string} [wasmUrl]
+ * The campaign policies are a wasm module of their own, fetched only on the first
+ * `campaignsOpen`: a page without campaigns never loads them.
+ * @type {(wasmUrl?: string) => Promise<typeof import('../pkg/shopwindow_campaigns.js')>}
  */
-function loadCampaigns(wasmUrl) {
-  campaignsLoading ??= import('../pkg/shopwindow_campaigns.js').then(async (module) => {
-    await module.default(wasmUrl ? { module_or_path: wasmUrl } : undefined);
-    return module;
-  });
-  // A failed load (offline, blocked) may be retried by the next call.
-  campaignsLoading.catch(() => {
-    campaignsLoading = null;
-  });
-  return campaignsLoading;
+const loadCampaigns = onDemand(() => import('../pkg/shopwindow_campaigns.js'));
+
+/**
+ * The engine with its WebGPU backend is a module of its own too (`shopwindow_gpu`, the same
+ * engine plus the GPU scan and the async methods), fetched instead of using the engine
+ * module only when a GPU would score: `backend: "webgpu"`, or "auto" with a catalog large
+ * enough, in a browser with `navigator.gpu`.
+ * @type {(wasmUrl?: string) => Promise<typeof import('../pkg/shopwindow_gpu.js')>}
+ */
+const loadGpuEngine = onDemand(() => import('../pkg/shopwindow_gpu.js'));
+
+/** `navigator.gpu`, in a page or a worker. */
+function browserHasWebGpu() {
+  return Boolean(globalThis.navigator?.gpu);
+}
+
+/** The catalog's header (its first 8 + n bytes): all `triesGpu` reads. */
+function catalogHeader(bytes) {
+  if (bytes.byteLength < 8) return new Uint8Array(bytes);
+  const n = new DataView(bytes).getBigUint64(0, true);
+  const end = n > BigInt(bytes.byteLength - 8) ? bytes.byteLength : 8 + Number(n);
+  return new Uint8Array(bytes, 0, end);
 }
 
 export class Host {
   /**
-   * @param {{bytes: ArrayBuffer, wasmUrl?: string, backend?: string}} options
+   * Loads the catalog into the engine module, or into the WebGPU one when a GPU would score
+   * it (decided from the catalog's header, so the catalog is handed to one module only).
+   * @param {{bytes: ArrayBuffer, wasmUrl?: string, gpuWasmUrl?: string, backend?: string}} options
    */
-  static async create({ bytes, wasmUrl, backend }) {
+  static async create({ bytes, wasmUrl, gpuWasmUrl, backend = 'auto' }) {
     await loadWasm(wasmUrl);
-    const host = new Host(new Recommender(new Uint8Array(bytes)));
-    await host.setBackend(backend ?? 'auto');
+    // Kept (a few hundred bytes) for later backend switches.
+    const header = catalogHeader(bytes).slice();
+    if (browserHasWebGpu() && triesGpu(header, backend)) {
+      const gpu = await Host.#gpuRecommender(new Uint8Array(bytes), backend, gpuWasmUrl).catch((error) => error);
+      if (!(gpu instanceof Error)) return new Host(gpu, { header, gpuWasmUrl, gpu: true });
+      const host = new Host(new Recommender(new Uint8Array(bytes)), { header, gpuWasmUrl });
+      host.#noGpuModule(backend, gpu);
+      return host;
+    }
+    const host = new Host(new Recommender(new Uint8Array(bytes)), { header, gpuWasmUrl });
+    await host.setBackend(backend);
     return host;
   }
 
-  /** @param {Recommender} recommender */
-  constructor(recommender) {
+  /** A recommender of the WebGPU module, with `backend` applied (a GPU failure is its status). */
+  static async #gpuRecommender(bytes, backend, gpuWasmUrl) {
+    const { Recommender: GpuRecommender } = await loadGpuEngine(gpuWasmUrl);
+    return GpuRecommender.create(bytes, { backend });
+  }
+
+  /**
+   * @param {Recommender | import('../pkg/shopwindow_gpu.js').Recommender} recommender
+   * @param {{header: Uint8Array, gpuWasmUrl?: string, gpu?: boolean}} options  `header`:
+   *   the catalog's; `gpu`: the recommender is the WebGPU module's (it has the async methods)
+   */
+  constructor(recommender, { header, gpuWasmUrl, gpu = false }) {
     this.recommender = recommender;
+    this.header = header;
+    this.gpuWasmUrl = gpuWasmUrl;
+    this.gpu = gpu;
     /** @type {string | null} */
-    this.backendError = null;
+    this.backendError = gpu ? statusError(recommender.backendStatus) : null;
     // A lost GPU device falls back to the CPU by itself; keep the reason for the page.
-    recommender.onfallback = (status) => {
-      this.backendError = status.reason;
-    };
+    if (gpu) {
+      recommender.onfallback = (status) => {
+        this.backendError = status.reason;
+      };
+    }
   }
 
   /**
@@ -102,13 +157,13 @@ export class Host {
     return this[method](...args);
   }
 
-  // The async methods score on WebGPU when it is the backend, else on the CPU.
+  // In the WebGPU module the async methods score on the GPU when it is the backend.
   recommend(history, options) {
-    return timed(() => this.recommender.recommendAsync(history, options));
+    return timed(async () => (this.gpu ? this.recommender.recommendAsync(history, options) : this.recommender.recommend(history, options)));
   }
 
   similar(itemId, options) {
-    return timed(() => this.recommender.similarAsync(itemId, options));
+    return timed(async () => (this.gpu ? this.recommender.similarAsync(itemId, options) : this.recommender.similar(itemId, options)));
   }
 
   // Bought together and trending read the catalog's offline tables: no scan, no GPU.
@@ -149,16 +204,46 @@ export class Host {
   /**
    * Switches to "auto", "webgpu", "simd128" or "scalar". A backend this device cannot run is
    * reported in `backendError`, not fatal: WebGPU failures fall back to the CPU with the
-   * same results, and the switch can be retried later.
+   * same results, and the switch can be retried later. A switch to a GPU moves the catalog
+   * into the WebGPU module (loading it first); once there it stays, on whatever backend.
    */
   async setBackend(name) {
     try {
-      const status = await this.recommender.setBackendAsync(name);
-      this.backendError = status.fallback ? status.reason : null;
+      if (this.gpu) {
+        this.backendError = statusError(await this.recommender.setBackendAsync(name));
+      } else if (browserHasWebGpu() && triesGpu(this.header, name)) {
+        await this.#moveToGpu(name);
+      } else {
+        this.recommender.setBackend(name);
+        this.backendError = statusError(this.recommender.backendStatus);
+      }
     } catch (error) {
       this.backendError = error.message;
     }
     return { backend: this.backend(), backendError: this.backendError };
+  }
+
+  async #moveToGpu(name) {
+    let gpu;
+    try {
+      gpu = await Host.#gpuRecommender(this.recommender.catalogBytes(), name, this.gpuWasmUrl);
+    } catch (error) {
+      this.#noGpuModule(name, error);
+      return;
+    }
+    this.recommender.free();
+    this.recommender = gpu;
+    this.gpu = true;
+    gpu.onfallback = (status) => {
+      this.backendError = status.reason;
+    };
+    this.backendError = statusError(gpu.backendStatus);
+  }
+
+  /** The WebGPU module could not be loaded: `name`'s CPU backend, and why. */
+  #noGpuModule(name, error) {
+    this.recommender.setBackend(name);
+    this.backendError = `WebGPU unavailable, using the CPU: could not load the WebGPU module: ${error.message}`;
   }
 
   /** Why the requested backend is not the one scoring, if it is not. */
@@ -230,6 +315,11 @@ export class Host {
     if (!this.campaigns) throw new Error('no campaigns are loaded: pass `campaignsUrl` or `campaigns` to Shopwindow.open');
     return this.campaigns;
   }
+}
+
+/** A status's reason when it is a fallback (the backend asked for is not scoring). */
+function statusError(status) {
+  return status.fallback ? status.reason : null;
 }
 
 /** Adds `computeMs`: the time the engine itself took, without any messaging. */

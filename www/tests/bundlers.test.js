@@ -108,7 +108,7 @@ describe('the packed package in bundled apps', { skip: !installed && 'bundlers n
   });
 
   test('npm pack ships the built package, its README, licences and metadata', () => {
-    for (const file of ['package.json', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'index.js', 'index.d.ts', 'worker.js', 'element.js', 'element.d.ts', 'pkg/shopwindow.js', 'pkg/shopwindow_bg.wasm']) {
+    for (const file of ['package.json', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'index.js', 'index.d.ts', 'worker.js', 'element.js', 'element.d.ts', 'pkg/shopwindow.js', 'pkg/shopwindow_bg.wasm', 'pkg/shopwindow_gpu.js', 'pkg/shopwindow_gpu_bg.wasm', 'pkg/shopwindow_campaigns.js', 'pkg/shopwindow_campaigns_bg.wasm']) {
       assert.ok(files.includes(file), `${file} is not in the tarball: ${files.join(', ')}`);
     }
     assert.ok(!files.some((f) => f.startsWith('tests/') || f.startsWith('demo/')), files.join(', '));
@@ -155,6 +155,10 @@ describe('the packed package in bundled apps', { skip: !installed && 'bundlers n
         assert.equal(smoke.items, 5);
         assert.equal(smoke.campaigns, 'loaded');
         assert.ok(['a', 'b'].includes(smoke.variant), smoke.variant);
+        // The WebGPU engine chunk loaded and ranked as the engine did (on SwiftShader, or on
+        // the CPU saying why: a chunk the bundler lost would say it could not be loaded).
+        assert.ok(smoke.gpu.same, JSON.stringify(smoke.gpu));
+        assert.ok(smoke.gpu.backend === 'webgpu' || !/could not load/.test(smoke.gpu.error), JSON.stringify(smoke.gpu));
         // The bundle kept the element's module (`sideEffects`) and reached it through `exports`.
         await page.waitForFunction(() => ['ready', 'error'].includes(document.querySelector('shopwindow-recs').dataset.state), null, { timeout: 60_000 });
         assert.equal(await page.locator('shopwindow-recs li[data-item-id] a[href]').count(), 3);

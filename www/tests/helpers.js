@@ -23,7 +23,7 @@ mkdirSync(OUTPUT, { recursive: true });
 /** Every file the demo's pages (the shop and the drop-in page) and the package may request:
  *  static files only, so nothing about the shopper can be in a request. */
 export const STATIC_FILE =
-  /^\/(demo\/(|index\.html|dropin\.html|app\.js|placements\.js|style\.css|catalog\.json|popular\.json|campaigns\.json|catalog\.safetensors|img\/[a-z]+\.svg)|index\.js|element\.js|worker\.js|lib\/[a-z]+\.js|storage\/[a-z]+\.js|pkg\/shopwindow(_campaigns)?(\.js|_bg\.wasm))$/;
+  /^\/(demo\/(|index\.html|dropin\.html|app\.js|placements\.js|style\.css|catalog\.json|popular\.json|campaigns\.json|catalog\.safetensors|img\/[a-z]+\.svg)|index\.js|element\.js|worker\.js|lib\/[a-z]+\.js|storage\/[a-z]+\.js|pkg\/shopwindow(_campaigns|_gpu)?(\.js|_bg\.wasm))$/;
 
 /** Never a downloaded browser: the system's Chromium, as in the wasm-bindgen browser tests. */
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';

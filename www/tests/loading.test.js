@@ -141,10 +141,86 @@ describe('loading', () => {
     await context.close();
   });
 
-  test('only the campaigns module draws entropy: the engine module imports no random source', () => {
+  test('only a shop that will score on a GPU fetches the WebGPU module, and it answers the same', async () => {
+    const context = await env.browser.newContext();
+    const { page, errors } = await spiedPage(context);
+    const fetched = [];
+    await context.route('**/pkg/shopwindow_gpu*', (route) => {
+      fetched.push(new URL(route.request().url()).pathname);
+      return route.continue();
+    });
+    await page.goto(`${env.server.origin}/demo/catalog.json`);
+    const run = (options) =>
+      page.evaluate(async (options) => {
+        const { Shopwindow } = await import('/index.js');
+        const shop = await Shopwindow.open({ catalogUrl: '/demo/catalog.safetensors', ...options });
+        const [top] = (await shop.popular({ k: 1 })).items;
+        await shop.track({ type: 'purchase', itemId: top.id });
+        const list = async () => (await shop.recommend({ k: 10 })).items.map((item) => item.id);
+        const before = { list: await list(), status: { ...shop.status } };
+        // A later switch to the GPU moves the catalog into the WebGPU module.
+        await shop.setBackend('webgpu');
+        const after = { list: await list(), status: { ...shop.status } };
+        shop.close();
+        return { before, after, hasGpu: Boolean(navigator.gpu) };
+      }, options);
+
+    // The demo's catalog is too small for "auto" to try a GPU: the engine module alone.
+    const auto = await run({ storageName: 'auto' });
+    assert.equal(auto.before.status.backendError, null);
+    assert.equal(auto.before.list.length, 10);
+    if (auto.hasGpu) {
+      assert.deepEqual(fetched.sort(), ['/pkg/shopwindow_gpu.js', '/pkg/shopwindow_gpu_bg.wasm'], 'the switch to webgpu loaded the module');
+      // Scoring on the GPU, or on the CPU with the GPU's failure named (never the module's).
+      const { backend, backendError } = auto.after.status;
+      assert.ok(backend === 'webgpu' || /WebGPU unavailable/.test(backendError), JSON.stringify(auto.after.status));
+      assert.doesNotMatch(String(backendError), /built without WebGPU/);
+    } else {
+      assert.deepEqual(fetched, []);
+      assert.match(auto.after.status.backendError, /navigator\.gpu is missing/);
+    }
+    assert.deepEqual(auto.after.list, auto.before.list, 'the WebGPU module ranked differently');
+
+    // Asked for at open, on the page and in the worker: the same list as the engine module's.
+    for (const worker of [true, false]) {
+      fetched.length = 0;
+      const forced = await run({ storageName: `webgpu-${worker}`, backend: 'webgpu', worker });
+      assert.deepEqual(forced.before.list, auto.before.list, `worker: ${worker}`);
+      if (forced.hasGpu) assert.ok(fetched.includes('/pkg/shopwindow_gpu_bg.wasm'), `worker: ${worker}: not fetched`);
+      else assert.match(forced.before.status.backendError, /navigator\.gpu is missing/);
+    }
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('a WebGPU module that cannot be fetched leaves the shop on the CPU, saying why', async () => {
+    const context = await env.browser.newContext();
+    const { page } = await spiedPage(context);
+    await context.route('**/pkg/shopwindow_gpu_bg.wasm', (route) => route.abort());
+    await page.goto(`${env.server.origin}/demo/catalog.json`);
+    const result = await page.evaluate(async () => {
+      const { Shopwindow } = await import('/index.js');
+      const shop = await Shopwindow.open({ catalogUrl: '/demo/catalog.safetensors', backend: 'webgpu' });
+      const list = await shop.recommend({ k: 5 });
+      const status = { ...shop.status };
+      shop.close();
+      return { items: list.items.length, status, hasGpu: Boolean(navigator.gpu) };
+    });
+    assert.equal(result.items, 5);
+    assert.equal(result.status.backend, 'simd128');
+    const why = result.hasGpu ? /could not load the WebGPU module/ : /navigator\.gpu is missing/;
+    assert.match(result.status.backendError, why);
+    await context.close();
+  });
+
+  test('only the campaigns module draws entropy: the engine modules import no random source', () => {
     // The wasm-bindgen glue lists every browser function a module imports.
     const glue = (name) => readFileSync(join(WWW, 'pkg', name), 'utf8');
     assert.doesNotMatch(glue('shopwindow.js'), /getRandomValues/);
+    assert.doesNotMatch(glue('shopwindow_gpu.js'), /getRandomValues/);
+    // And only the WebGPU module talks to a GPU.
+    assert.doesNotMatch(glue('shopwindow.js'), /requestAdapter/);
+    assert.match(glue('shopwindow_gpu.js'), /requestAdapter/);
     assert.match(glue('shopwindow_campaigns.js'), /getRandomValues/);
   });
 

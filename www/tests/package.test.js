@@ -27,6 +27,25 @@ test('the built wasm package loads and recommends', async () => {
   assert.throws(() => new Recommender(new Uint8Array([1, 2, 3])), /catalog/);
 });
 
+test('the WebGPU module is the same engine: same lists, and the catalog is handed over whole', async () => {
+  const engine = await import('../pkg/shopwindow.js');
+  engine.initSync({ module: readFileSync(join(WWW, 'pkg/shopwindow_bg.wasm')) });
+  const gpu = await import('../pkg/shopwindow_gpu.js');
+  gpu.initSync({ module: readFileSync(join(WWW, 'pkg/shopwindow_gpu_bg.wasm')) });
+  const bytes = readFileSync(join(WWW, 'demo/catalog.safetensors'));
+  // The demo's catalog is small: only a forced "webgpu" would fetch the GPU module for it.
+  assert.equal(engine.triesGpu(bytes, 'auto'), false);
+  assert.equal(engine.triesGpu(bytes, 'webgpu'), true);
+  const cpu = new engine.Recommender(bytes);
+  // Node has no navigator.gpu: the GPU module's CPU path, reporting why.
+  const other = await gpu.Recommender.create(cpu.catalogBytes(), { backend: 'webgpu' });
+  assert.equal(other.backendStatus.fallback, true);
+  const history = [{ itemId: cpu.recommend([], { k: 1 }).items[0].id, type: 'purchase' }];
+  const ids = (list) => list.items.map((item) => item.id);
+  assert.deepEqual(ids(await other.recommendAsync(history, { k: 10 })), ids(cpu.recommend(history, { k: 10 })));
+  assert.equal(typeof cpu.recommendAsync, 'undefined', 'the engine module has no async methods');
+});
+
 test('the campaigns module completes a decision with the engine module\'s standing', async () => {
   const engine = await import('../pkg/shopwindow.js');
   engine.initSync({ module: readFileSync(join(WWW, 'pkg/shopwindow_bg.wasm')) });

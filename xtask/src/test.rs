@@ -25,24 +25,30 @@ const STEPS: [Step; 9] = [
             "warnings",
         ]))
     }),
+    // Twice: the engine crate makes two modules, without and with its WebGPU backend, and
+    // one run unifies features (the first would never see the code the second leaves out).
     ("clippy (wasm32)", |ctx| {
-        run(ctx.cargo([
-            "clippy",
-            "-p",
-            "shopwindow",
-            "-p",
-            "shopwindow-web",
-            "-p",
-            "shopwindow-web-campaigns",
-            "-p",
-            "shopwindow-webgpu",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]))
+        for features in [None, Some("shopwindow-web/webgpu")] {
+            let mut cargo = ctx.cargo([
+                "clippy",
+                "-p",
+                "shopwindow",
+                "-p",
+                "shopwindow-web",
+                "-p",
+                "shopwindow-web-campaigns",
+                "-p",
+                "shopwindow-webgpu",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--all-targets",
+            ]);
+            if let Some(features) = features {
+                cargo.args(["--features", features]);
+            }
+            run(cargo.args(["--", "-D", "warnings"]))?;
+        }
+        Ok(())
     }),
     // The workspace's default members leave out crates/web, crates/web-campaigns and
     // crates/webgpu, hence --workspace.
@@ -52,9 +58,19 @@ const STEPS: [Step; 9] = [
     ),
     // The committed fuzz corpus replayed on stable, then seconds of fuzzing with nightly.
     ("fuzz corpus and smoke run", fuzz::smoke),
-    // Both wasm modules' suites: the engine's and the campaigns'.
+    // The wasm crates' suites: the engine's with its WebGPU backend (the GPU parity tests
+    // need it), the campaigns', then what differs in the engine module without it.
     ("browser tests", |ctx| {
-        run(browser_test(ctx, &["-p", "shopwindow-web-campaigns"]))
+        run(browser_test(
+            ctx,
+            &[
+                "-p",
+                "shopwindow-web-campaigns",
+                "--features",
+                "shopwindow-web/webgpu",
+            ],
+        ))?;
+        run(browser_test(ctx, &["--test", "cpu_module"]))
     }),
     ("browser equals CLI on real data", parity),
     ("wasm build and size budget", |ctx| {

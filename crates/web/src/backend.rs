@@ -90,6 +90,35 @@ pub fn fell_back(choice: BackendChoice, why: String, adapter: Option<String>) ->
     }
 }
 
+/// Why a choice that would try WebGPU scores on the CPU in the engine module built without
+/// it (`shopwindow`; the package loads `shopwindow_gpu` instead when a GPU would be used).
+pub fn no_gpu_module_reason(browser_has_webgpu: bool) -> &'static str {
+    if browser_has_webgpu {
+        "this engine module is built without WebGPU; load the shopwindow_gpu module for it"
+    } else {
+        // As the WebGPU module says it, so a page reads the same reason from either module.
+        "navigator.gpu is missing: this browser has no WebGPU"
+    }
+}
+
+/// The status of `choice` in the engine module built without WebGPU: `decide`'s CPU status,
+/// or, where it would try the GPU, a fallback that says why there is none.
+pub fn without_gpu(
+    choice: BackendChoice,
+    items: usize,
+    dim: usize,
+    browser_has_webgpu: bool,
+) -> BackendStatus {
+    match decide(choice, items, dim) {
+        Decision::Cpu(status) => status,
+        Decision::TryGpu { .. } => fell_back(
+            choice,
+            no_gpu_module_reason(browser_has_webgpu).into(),
+            None,
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +145,33 @@ mod tests {
         assert_eq!(
             decide(BackendChoice::Webgpu, 10, 2),
             Decision::TryGpu { auto: false }
+        );
+    }
+
+    #[test]
+    fn without_the_gpu_module_a_gpu_choice_falls_back_and_says_why() {
+        let small = without_gpu(BackendChoice::Auto, 1000, 64, true);
+        assert!(
+            !small.fallback,
+            "a small catalog is not a fallback: {small:?}"
+        );
+        assert!(small.reason.contains("too small"));
+        let large = without_gpu(BackendChoice::Auto, 1 << 15, 64, false);
+        assert!(large.fallback);
+        assert_eq!(large.backend, Backend::best().name());
+        assert!(
+            large.reason.contains("navigator.gpu is missing"),
+            "{large:?}"
+        );
+        let forced = without_gpu(BackendChoice::Webgpu, 10, 2, true);
+        assert!(
+            forced.fallback && forced.reason.contains("shopwindow_gpu"),
+            "{forced:?}"
+        );
+        let scalar = without_gpu(BackendChoice::Scalar, 1 << 20, 64, true);
+        assert_eq!(
+            (scalar.backend.as_str(), scalar.fallback),
+            ("scalar", false)
         );
     }
 

@@ -8,7 +8,7 @@
 pub mod api;
 pub mod backend;
 pub mod dto;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 mod webgpu;
 
 use std::cell::RefCell;
@@ -44,9 +44,9 @@ struct Shared {
     /// borrow across their GPU wait, so a switch during one is refused, not a panic.
     engine: RefCell<Engine>,
     status: RefCell<BackendStatus>,
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
     gpu: RefCell<Option<Rc<shopwindow_webgpu::GpuScorer>>>,
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
     on_fallback: RefCell<Option<js_sys::Function>>,
 }
 
@@ -59,9 +59,9 @@ impl Shared {
         Shared {
             engine: RefCell::new(engine),
             status: RefCell::new(status),
-            #[cfg(target_arch = "wasm32")]
+            #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
             gpu: RefCell::new(None),
-            #[cfg(target_arch = "wasm32")]
+            #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
             on_fallback: RefCell::new(None),
         }
     }
@@ -330,22 +330,71 @@ impl Recommender {
     }
 
     /// Forces a CPU backend ("simd", "simd128" or "scalar") and releases the GPU if one was
-    /// in use; every backend returns the same lists. WebGPU needs `setBackendAsync`.
+    /// in use; every backend returns the same lists. In the module with WebGPU
+    /// (`shopwindow_gpu`), "auto" and "webgpu" need `setBackendAsync`; in the one without it
+    /// (`shopwindow`) they are accepted and score on the CPU, and `backendStatus` says why
+    /// (a catalog too small for `auto`, or no WebGPU in this module or browser).
     #[wasm_bindgen(js_name = setBackend)]
     pub fn set_backend(&mut self, name: &str) -> Result<(), JsError> {
         let choice = BackendChoice::parse(name).map_err(|e| JsError::new(&e))?;
-        if !matches!(choice, BackendChoice::Simd | BackendChoice::Scalar) {
+        let status = if matches!(choice, BackendChoice::Simd | BackendChoice::Scalar) {
+            backend::on_cpu(choice, "requested".into())
+        } else if cfg!(feature = "webgpu") {
             return Err(JsError::new(&format!(
                 "backend {name:?} may use the GPU: use `await setBackendAsync({name:?})`"
             )));
-        }
-        let status = backend::on_cpu(choice, "requested".into());
+        } else {
+            let engine = self.engine();
+            let catalog = engine.catalog();
+            backend::without_gpu(choice, catalog.len(), catalog.dim(), browser_has_webgpu())
+        };
         self.shared.set_cpu(choice.cpu())?;
-        #[cfg(target_arch = "wasm32")]
+        #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
         self.shared.gpu.replace(None);
         self.shared.status.replace(status);
         Ok(())
     }
+
+    /// The catalog file this recommender holds (a copy): what a page hands to the WebGPU
+    /// module (`shopwindow_gpu`) when it switches to it after loading the catalog here.
+    #[wasm_bindgen(js_name = catalogBytes)]
+    pub fn catalog_bytes(&self) -> Vec<u8> {
+        self.engine().catalog().as_bytes().to_vec()
+    }
+}
+
+/// Whether `backend` would try WebGPU for the catalog whose header is `header` (the file's
+/// first 8 + n bytes, or the whole file): "webgpu" always, "auto" from
+/// `backend::AUTO_MIN_ELEMENTS` scored values up, CPU choices never. Read before the catalog
+/// is handed to an engine, so a page loads the WebGPU module (`shopwindow_gpu`) only when it
+/// will try it and holds the catalog in one module only. `false` for a header that cannot be
+/// read: the engine's constructor then says what is wrong with the file.
+#[wasm_bindgen(js_name = triesGpu)]
+pub fn tries_gpu(header: &[u8], backend: &str) -> Result<bool, JsError> {
+    let choice = BackendChoice::parse(backend).map_err(|e| JsError::new(&e))?;
+    Ok(
+        shopwindow::catalog::vector_shape(header).is_some_and(|(items, dim)| {
+            matches!(
+                backend::decide(choice, items, dim),
+                backend::Decision::TryGpu { .. }
+            )
+        }),
+    )
+}
+
+/// Whether the page or worker has `navigator.gpu` (read through the global object, so it
+/// works in both); false outside a browser.
+fn browser_has_webgpu() -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let global = js_sys::global();
+        let navigator = js_sys::Reflect::get(&global, &"navigator".into()).unwrap_or_default();
+        navigator.is_object()
+            && js_sys::Reflect::get(&navigator, &"gpu".into())
+                .is_ok_and(|gpu| !gpu.is_undefined() && !gpu.is_null())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    false
 }
 
 impl Recommender {

@@ -15,6 +15,7 @@ use safetensors::{Dtype, SafeTensors};
 use super::*;
 
 mod container;
+mod header_shape;
 mod metadata;
 mod optional_hybrid;
 mod optional_placements;

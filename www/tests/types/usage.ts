@@ -5,8 +5,9 @@
 import { Shopwindow, popularPreview } from '../../index.js';
 import type { CampaignDecision, CampaignStatus, ChooseContext, Recommendations } from '../../index.js';
 import type { ShopwindowRecs } from '../../element.js';
-import initEngine, { Recommender } from '../../pkg/shopwindow.js';
+import initEngine, { Recommender, triesGpu } from '../../pkg/shopwindow.js';
 import initCampaigns, { Campaigns } from '../../pkg/shopwindow_campaigns.js';
+import initGpu, { Recommender as GpuRecommender } from '../../pkg/shopwindow_gpu.js';
 import type { ShopperStanding, StandingRequest } from '../../pkg/shopwindow.js';
 
 export async function storefront(): Promise<string> {
@@ -15,6 +16,7 @@ export async function storefront(): Promise<string> {
     catalogUrl: '/catalog.safetensors',
     campaignsUrl: '/campaigns.json',
     campaignsWasmUrl: new URL('/assets/shopwindow_campaigns_bg.wasm', 'https://shop.example'),
+    gpuWasmUrl: '/assets/shopwindow_gpu_bg.wasm',
   });
   const list: Recommendations = await shop.recommend({ k: 8 });
   const loading: boolean = shop.status.campaigns.loading;
@@ -36,4 +38,14 @@ export async function direct(bytes: Uint8Array, definitions: string): Promise<st
   const request: StandingRequest | undefined = campaigns.standingRequest('home-banner', { page: 'home' });
   const standing: ShopperStanding | undefined = request && engine.shopperStanding(history, { now: Date.now() }, request);
   return campaigns.choose('home-banner', { page: 'home' }, standing).variant;
+}
+
+/** The WebGPU module used directly, after reading from the header whether to load it. */
+export async function onGpu(bytes: Uint8Array): Promise<string> {
+  await initEngine();
+  if (!triesGpu(bytes, 'auto')) return new Recommender(bytes).backend;
+  await initGpu();
+  const engine = await GpuRecommender.create(bytes, { backend: 'auto' });
+  const list = await engine.recommendAsync([], { k: 4 });
+  return `${engine.backendStatus.reason} ${list.items.length}`;
 }

@@ -1,5 +1,6 @@
 // What a shop's own code does: import the package by name, open it, track, recommend, and
-// choose a campaign variant (the campaigns' wasm module is a chunk the bundler must emit).
+// choose a campaign variant (the campaigns' wasm module is a chunk the bundler must emit),
+// then switch to WebGPU (the engine with it is another chunk, loaded only then).
 // `?worker=0` scores on the page. The answer goes to `window.smoke` for the test to read.
 import { Shopwindow } from 'shopwindow';
 // The drop-in element, imported for its side effect (it defines <shopwindow-recs>).
@@ -15,6 +16,8 @@ async function main() {
     const personal = await shop.recommend({ k: 5 });
     const decision = await shop.choose('slot');
     const { status } = shop;
+    await shop.setBackend('webgpu');
+    const onGpu = await shop.recommend({ k: 5 });
     window.smoke = {
       ok: true,
       worker: status.worker,
@@ -24,6 +27,7 @@ async function main() {
       items: personal.items.length,
       variant: decision.variant,
       campaigns: status.campaigns.error ?? 'loaded',
+      gpu: { backend: shop.backend, error: shop.status.backendError, same: onGpu.items.map((i) => i.id).join() === personal.items.map((i) => i.id).join() },
     };
   } catch (error) {
     window.smoke = { ok: false, error: String(error?.stack ?? error) };

@@ -1,0 +1,98 @@
+//! The engine module built without WebGPU (`www/pkg/shopwindow`, the one every page loads),
+//! in headless Chromium: it reads from a catalog's header whether a backend choice would
+//! try a GPU, hands its catalog over, and takes every backend name with a status that says
+//! why it scores on the CPU. `cargo xtask test` runs this suite on its own, without the
+//! `webgpu` feature that the other suites are built with.
+#![cfg(all(target_arch = "wasm32", not(feature = "webgpu")))]
+
+use shopwindow::VectorDtype;
+use shopwindow_testkit::fixtures::golden_catalog;
+use shopwindow_web::{tries_gpu, Recommender};
+use wasm_bindgen_test::*;
+
+mod browser_common;
+use browser_common::{js, message};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A catalog header alone (no tensor data): `items` × `dim` vectors stored as `dtype`.
+fn header(items: usize, columns: usize, dtype: &str) -> Vec<u8> {
+    let json = serde_json::json!({
+        "__metadata__": {},
+        "item.vectors": { "dtype": dtype, "shape": [items, columns], "data_offsets": [0, 0] },
+    })
+    .to_string();
+    let mut bytes = (json.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(json.as_bytes());
+    bytes
+}
+
+fn status(rec: &Recommender) -> serde_json::Value {
+    let value = rec.backend_status().unwrap_or_else(|_| panic!("status"));
+    serde_json::from_str(&String::from(js_sys::JSON::stringify(&value).unwrap())).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn a_gpu_is_tried_for_webgpu_always_and_for_auto_from_the_size_line() {
+    let small = header(1000, 64, "I8");
+    let large = header(40_000, 64, "I8");
+    let tries = |h: &[u8], backend: &str| tries_gpu(h, backend).unwrap_or_else(|_| panic!());
+    assert!(!tries(&small, "auto"));
+    assert!(tries(&large, "auto"));
+    assert!(tries(&small, "webgpu"));
+    assert!(!tries(&large, "simd") && !tries(&large, "scalar"));
+    // 4-bit storage holds two values per byte: 16,384 columns of bytes are 32,768 dims.
+    assert!(tries(&header(64, 16_384, "U8"), "auto"));
+    assert!(!tries(&header(64, 16_384, "I8"), "auto"));
+    // A header that cannot be read tries nothing (the constructor reports the file);
+    // an unknown backend is an error naming it.
+    assert!(!tries(b"not a catalog", "webgpu"));
+    let real = golden_catalog(VectorDtype::F32);
+    assert!(!tries(&real, "auto"));
+    let err = tries_gpu(&small, "webgl").map(|_| ()).unwrap_err();
+    assert!(message(err.into()).contains("webgl"));
+}
+
+#[wasm_bindgen_test]
+fn every_backend_name_is_taken_and_the_status_says_why_it_is_the_cpu() {
+    let mut rec = Recommender::new(golden_catalog(VectorDtype::F32)).unwrap_or_else(|_| panic!());
+    rec.set_backend("auto").unwrap_or_else(|_| panic!("auto"));
+    let auto = status(&rec);
+    assert_eq!(auto["backend"], "simd128");
+    assert_eq!(auto["fallback"], false);
+    assert!(
+        auto["reason"].as_str().unwrap().contains("too small"),
+        "{auto}"
+    );
+
+    rec.set_backend("webgpu")
+        .unwrap_or_else(|_| panic!("webgpu"));
+    let forced = status(&rec);
+    assert_eq!(forced["backend"], "simd128");
+    assert_eq!(forced["fallback"], true);
+    let reason = forced["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("shopwindow_gpu") || reason.contains("navigator.gpu is missing"),
+        "{reason}"
+    );
+
+    rec.set_backend("scalar")
+        .unwrap_or_else(|_| panic!("scalar"));
+    assert_eq!(rec.backend(), "scalar");
+    assert!(rec.set_backend("webgl").is_err());
+}
+
+#[wasm_bindgen_test]
+fn the_catalog_handed_over_is_the_same_catalog() {
+    let rec = Recommender::new(golden_catalog(VectorDtype::I8)).unwrap_or_else(|_| panic!());
+    let again = Recommender::new(rec.catalog_bytes()).unwrap_or_else(|_| panic!("reloads"));
+    let history = js(&serde_json::json!([{ "itemId": "sku-0003", "type": "purchase" }]));
+    let options = js(&serde_json::json!({ "k": 5 }));
+    let list = |r: &Recommender| -> String {
+        let value = r
+            .recommend(history.clone(), options.clone())
+            .unwrap_or_else(|_| panic!("recommends"));
+        String::from(js_sys::JSON::stringify(&value).unwrap())
+    };
+    assert_eq!(list(&rec), list(&again));
+}
