@@ -40,7 +40,7 @@ pub use segments::Segments;
 pub use vectors::{ItemVectors, VectorDtype};
 pub use writer::{
     with_hybrid, with_placements, with_segments, without_item_text, CatalogBuilder, ItemRecord,
-    ItemText, SegmentSpec,
+    ItemText, SegmentSpec, STORED_GRAM_MIN_ITEMS,
 };
 
 pub(crate) use gram::Gram;
@@ -375,6 +375,8 @@ impl Catalog {
         self.layout.gram.is_some()
     }
 
+    /// YᵀY of the stored vectors, rounded to f32 as the writer stores it: a catalog scores
+    /// the same whether its file carries the gram or not (`writer::STORED_GRAM_MIN_ITEMS`).
     fn compute_gram(&self) -> Vec<f64> {
         let mut gram = Gram::new(self.dim());
         let mut row = vec![0.0f32; self.dim()];
@@ -383,6 +385,9 @@ impl Catalog {
             gram.add_row(&row);
         }
         gram.finish()
+            .into_iter()
+            .map(|v| f64::from(v as f32))
+            .collect()
     }
 }
 

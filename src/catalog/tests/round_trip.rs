@@ -71,7 +71,8 @@ fn check_metadata_round_trip(catalog: &Catalog) {
     assert_eq!(catalog.category_name(0), Some("shoes"));
     assert_eq!(catalog.category_name(3), None);
     assert_eq!(catalog.category_by_name("socks"), None);
-    assert!(catalog.has_stored_gram());
+    // Computed at load: the file is below `STORED_GRAM_MIN_ITEMS`.
+    assert!(!catalog.has_stored_gram());
     assert_gram_close(catalog.gram(), &gram_of_rows(catalog));
 }
 
@@ -199,12 +200,9 @@ fn without_tensors(bytes: &[u8], drop: &[&str]) -> Vec<u8> {
 #[test]
 fn gram_is_computed_when_the_file_has_none() {
     for dtype in [VectorDtype::F32, VectorDtype::F16, VectorDtype::I8] {
-        let bytes = build(dtype);
-        let stored = Catalog::from_bytes(bytes.clone()).unwrap();
-        let computed = Catalog::from_bytes(without_tensors(&bytes, &[names::GRAM])).unwrap();
-        assert!(stored.has_stored_gram());
-        assert!(!computed.has_stored_gram());
-        assert_gram_close(computed.gram(), stored.gram());
+        // A catalog this small leaves the gram to the reader (`STORED_GRAM_MIN_ITEMS`).
+        let computed = Catalog::from_bytes(build(dtype)).unwrap();
+        assert!(!computed.has_stored_gram(), "{dtype:?}");
         assert_gram_close(computed.gram(), &gram_of_rows(&computed));
     }
 }
@@ -215,4 +213,32 @@ fn gram_of_the_hand_built_fixture_is_exact() {
     let catalog = Spec::valid().load().unwrap();
     // rows (1, 2), (-3, 0.5), (0, 4)
     assert_eq!(catalog.gram(), &[10.0, 0.5, 0.5, 20.25]);
+}
+
+#[test]
+fn a_catalog_scores_the_same_with_its_gram_stored_or_computed_at_load() {
+    let d = 4;
+    let write = |items: usize| {
+        let mut builder = CatalogBuilder::new(d).dtype(VectorDtype::I8);
+        for i in 0..items {
+            let row: Vec<f32> = (0..d)
+                .map(|j| ((i * 31 + j * 7) % 23) as f32 / 7.0 - 1.5)
+                .collect();
+            builder
+                .push(ItemRecord::new(format!("i{i}")), &row)
+                .unwrap();
+        }
+        builder.to_bytes().unwrap()
+    };
+    // Below the line the reader computes it; from the line up the file carries it.
+    let small = Catalog::from_bytes(write(STORED_GRAM_MIN_ITEMS - 1)).unwrap();
+    assert!(!small.has_stored_gram());
+    let bytes = write(STORED_GRAM_MIN_ITEMS);
+    let stored = Catalog::from_bytes(bytes.clone()).unwrap();
+    assert!(stored.has_stored_gram());
+
+    // The same file without the tensor: the computed gram is the stored one, bit for bit.
+    let computed = Catalog::from_bytes(without_tensors(&bytes, &[names::GRAM])).unwrap();
+    assert!(!computed.has_stored_gram());
+    assert_eq!(computed.gram(), stored.gram());
 }
