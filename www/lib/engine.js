@@ -28,15 +28,13 @@ export function prepareEngine({ worker, wasmUrl, gpuWasmUrl, workerUrl }) {
     }
   }
   // A worker that cannot start (blocked by the page's CSP worker-src, script not found)
-  // fails this first call; the engine then runs on the page.
+  // fails this first call; the engine then runs on the page. The preload goes with it, not
+  // after its answer: the worker starts the wasm download on it while its own modules load.
+  // Errors while loading the wasm surface in `start`, as they would on the page.
+  engine?.call('preload', { wasmUrl }).catch(() => {});
   const workerReady = engine
     ? engine.call('ping').then(
-        () => {
-          // Errors while loading the wasm surface in `start`, as they would on the page.
-          const loaded = engine.call('preload', { wasmUrl });
-          loaded.catch(() => {});
-          return engine;
-        },
+        () => engine,
         (error) => {
           engine.close();
           workerError = error.message;

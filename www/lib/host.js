@@ -37,10 +37,10 @@ let wasmLoading = null;
 /**
  * Downloads, compiles and instantiates the wasm once; later calls share the first one
  * (a second `init` while the first is in flight would fetch the module twice).
- * @param {string} [wasmUrl]
+ * @param {string | Promise<Response>} [wasm]  its URL, or its download already started
  */
-export function loadWasm(wasmUrl) {
-  wasmLoading ??= init(wasmUrl ? { module_or_path: wasmUrl } : undefined);
+export function loadWasm(wasm) {
+  wasmLoading ??= init(wasm ? { module_or_path: wasm } : undefined);
   return wasmLoading;
 }
 
