@@ -69,7 +69,7 @@ export interface OpenOptions {
   /**
    * Where shopwindow_gpu_bg.wasm is, if a bundler moved it: the engine with its WebGPU
    * backend, fetched instead of shopwindow_bg.wasm's engine only when a GPU would score
-   * (`backend: "webgpu"`, or "auto" with a large catalog in a browser with WebGPU).
+   * (`backend: "webgpu"`, or "auto" with a large catalog and a hardware GPU adapter).
    */
   gpuWasmUrl?: string | URL;
   /** Default "auto". An unavailable backend is reported in `status.backendError`, not fatal. */

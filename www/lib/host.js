@@ -76,14 +76,29 @@ const loadCampaigns = onDemand(() => import('../pkg/shopwindow_campaigns.js'));
  * The engine with its WebGPU backend is a module of its own too (`shopwindow_gpu`, the same
  * engine plus the GPU scan and the async methods), fetched instead of using the engine
  * module only when a GPU would score: `backend: "webgpu"`, or "auto" with a catalog large
- * enough, in a browser with `navigator.gpu`.
+ * enough, where the browser offers a GPU adapter the module would use (`gpuRefusal`).
  * @type {(wasmUrl?: string) => Promise<typeof import('../pkg/shopwindow_gpu.js')>}
  */
 const loadGpuEngine = onDemand(() => import('../pkg/shopwindow_gpu.js'));
 
-/** `navigator.gpu`, in a page or a worker. */
-function browserHasWebGpu() {
-  return Boolean(globalThis.navigator?.gpu);
+/**
+ * Whether a GPU choice is worth fetching the WebGPU module for here: `null` when it is,
+ * else what the page is told instead (`backendError`; `undefined`: the engine module's own
+ * status says it). Only where the browser offers an adapter, and for "auto" not only a
+ * software one (SwiftShader, a fallback adapter), which the WebGPU module refuses for "auto"
+ * too, as slower than SIMD128: without this check those browsers would download the module
+ * to learn that. The WebGPU module checks the adapter again when it starts.
+ * @param {string} backend
+ * @returns {Promise<null | {backendError: string | null | undefined}>}
+ */
+async function gpuRefusal(backend) {
+  const gpu = globalThis.navigator?.gpu;
+  if (!gpu) return { backendError: undefined };
+  const adapter = await gpu.requestAdapter().catch(() => null);
+  if (!adapter) return { backendError: 'WebGPU unavailable, using the CPU: this browser offers no GPU adapter' };
+  const info = adapter.info ?? {};
+  const software = Boolean(adapter.isFallbackAdapter || info.isFallbackAdapter) || info.architecture === 'swiftshader';
+  return software && backend === 'auto' ? { backendError: null } : null;
 }
 
 /** The catalog's header (its first 8 + n bytes): all `triesGpu` reads. */
@@ -104,7 +119,8 @@ export class Host {
     await loadWasm(wasmUrl);
     // Kept (a few hundred bytes) for later backend switches.
     const header = catalogHeader(bytes).slice();
-    if (browserHasWebGpu() && triesGpu(header, backend)) {
+    const refusal = triesGpu(header, backend) ? await gpuRefusal(backend) : { backendError: undefined };
+    if (refusal === null) {
       const gpu = await Host.#gpuRecommender(new Uint8Array(bytes), backend, gpuWasmUrl).catch((error) => error);
       if (!(gpu instanceof Error)) return new Host(gpu, { header, gpuWasmUrl, gpu: true });
       const host = new Host(new Recommender(new Uint8Array(bytes)), { header, gpuWasmUrl });
@@ -112,7 +128,7 @@ export class Host {
       return host;
     }
     const host = new Host(new Recommender(new Uint8Array(bytes)), { header, gpuWasmUrl });
-    await host.setBackend(backend);
+    host.#onCpu(backend, refusal);
     return host;
   }
 
@@ -211,16 +227,21 @@ export class Host {
     try {
       if (this.gpu) {
         this.backendError = statusError(await this.recommender.setBackendAsync(name));
-      } else if (browserHasWebGpu() && triesGpu(this.header, name)) {
-        await this.#moveToGpu(name);
       } else {
-        this.recommender.setBackend(name);
-        this.backendError = statusError(this.recommender.backendStatus);
+        const refusal = triesGpu(this.header, name) ? await gpuRefusal(name) : { backendError: undefined };
+        if (refusal === null) await this.#moveToGpu(name);
+        else this.#onCpu(name, refusal);
       }
     } catch (error) {
       this.backendError = error.message;
     }
     return { backend: this.backend(), backendError: this.backendError };
+  }
+
+  /** `name` in the engine module (on the CPU), and why, when the host knows better than it. */
+  #onCpu(name, { backendError }) {
+    this.recommender.setBackend(name);
+    this.backendError = backendError === undefined ? statusError(this.recommender.backendStatus) : backendError;
   }
 
   async #moveToGpu(name) {

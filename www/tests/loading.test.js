@@ -5,10 +5,11 @@
  */
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
+import { writeBigCatalog } from './bigcatalog.js';
 import { WWW, cards, openDemo, serverAndBrowser, spiedPage } from './helpers.js';
 
 const env = serverAndBrowser();
@@ -191,6 +192,47 @@ describe('loading', () => {
     }
     assert.deepEqual(errors, []);
     await context.close();
+  });
+
+  test('"auto" on a catalog large enough for a GPU fetches the WebGPU module only for a hardware adapter', async () => {
+    // 40,000 items x 64 dims: over the 2^21 values from which "auto" tries a GPU.
+    const file = join(WWW, 'demo/test-gpu-size.safetensors');
+    writeBigCatalog(file, 40_000, 64);
+    const context = await env.browser.newContext();
+    const { page, errors } = await spiedPage(context);
+    const fetched = [];
+    await context.route('**/pkg/shopwindow_gpu*', (route) => {
+      fetched.push(new URL(route.request().url()).pathname);
+      return route.continue();
+    });
+    try {
+      await page.goto(`${env.server.origin}/demo/catalog.json`);
+      const result = await page.evaluate(async () => {
+        const adapter = await navigator.gpu?.requestAdapter();
+        const info = adapter?.info ?? {};
+        const software = Boolean(adapter?.isFallbackAdapter || info.isFallbackAdapter) || info.architecture === 'swiftshader';
+        const { Shopwindow } = await import('/index.js');
+        const shop = await Shopwindow.open({ catalogUrl: '/demo/test-gpu-size.safetensors', cache: false, storageName: 'gpu-size' });
+        const list = await shop.recommend({ k: 5 });
+        const status = { backend: shop.backend, backendError: shop.status.backendError };
+        shop.close();
+        return { adapter: Boolean(adapter), software, status, items: list.items.length };
+      });
+      assert.equal(result.items, 5);
+      if (result.adapter && !result.software) {
+        assert.ok(fetched.includes('/pkg/shopwindow_gpu_bg.wasm'), 'a hardware adapter, and the module was not fetched');
+      } else {
+        // No adapter, or a software one that "auto" would refuse: nothing to fetch the module for.
+        assert.deepEqual(fetched, []);
+        assert.equal(result.status.backend, 'simd128');
+        if (result.adapter) assert.equal(result.status.backendError, null, 'a software adapter is not a failure');
+        else assert.match(result.status.backendError, /no GPU adapter|navigator\.gpu is missing/);
+      }
+      assert.deepEqual(errors, []);
+    } finally {
+      rmSync(file, { force: true });
+      await context.close();
+    }
   });
 
   test('a WebGPU module that cannot be fetched leaves the shop on the CPU, saying why', async () => {
