@@ -14,6 +14,16 @@ import { WWW, cards, openDemo, serverAndBrowser, spiedPage } from './helpers.js'
 
 const env = serverAndBrowser();
 
+/** The paths of the requests `context` makes for `pattern`, as they happen. */
+async function recordRequests(context, pattern) {
+  const paths = [];
+  await context.route(pattern, (route) => {
+    paths.push(new URL(route.request().url()).pathname);
+    return route.continue();
+  });
+  return paths;
+}
+
 /** A promise and the function that settles it. */
 function gate() {
   let open;
@@ -145,11 +155,7 @@ describe('loading', () => {
   test('only a shop that will score on a GPU fetches the WebGPU module, and it answers the same', async () => {
     const context = await env.browser.newContext();
     const { page, errors } = await spiedPage(context);
-    const fetched = [];
-    await context.route('**/pkg/shopwindow_gpu*', (route) => {
-      fetched.push(new URL(route.request().url()).pathname);
-      return route.continue();
-    });
+    const fetched = await recordRequests(context, '**/pkg/shopwindow_gpu*');
     await page.goto(`${env.server.origin}/demo/catalog.json`);
     const run = (options) =>
       page.evaluate(async (options) => {
@@ -200,11 +206,7 @@ describe('loading', () => {
     writeBigCatalog(file, 40_000, 64);
     const context = await env.browser.newContext();
     const { page, errors } = await spiedPage(context);
-    const fetched = [];
-    await context.route('**/pkg/shopwindow_gpu*', (route) => {
-      fetched.push(new URL(route.request().url()).pathname);
-      return route.continue();
-    });
+    const fetched = await recordRequests(context, '**/pkg/shopwindow_gpu*');
     try {
       await page.goto(`${env.server.origin}/demo/catalog.json`);
       const result = await page.evaluate(async () => {
