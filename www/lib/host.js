@@ -147,15 +147,21 @@ export class Host {
     this.recommender = recommender;
     this.header = header;
     this.gpuWasmUrl = gpuWasmUrl;
-    this.gpu = gpu;
+    this.gpu = false;
     /** @type {string | null} */
-    this.backendError = gpu ? statusError(recommender.backendStatus) : null;
+    this.backendError = null;
+    if (gpu) this.#adoptGpu(recommender);
+  }
+
+  /** Scores with `recommender`, the WebGPU module's, from now on (with its status). */
+  #adoptGpu(recommender) {
+    this.recommender = recommender;
+    this.gpu = true;
+    this.backendError = statusError(recommender.backendStatus);
     // A lost GPU device falls back to the CPU by itself; keep the reason for the page.
-    if (gpu) {
-      recommender.onfallback = (status) => {
-        this.backendError = status.reason;
-      };
-    }
+    recommender.onfallback = (status) => {
+      this.backendError = status.reason;
+    };
   }
 
   /**
@@ -253,12 +259,7 @@ export class Host {
       return;
     }
     this.recommender.free();
-    this.recommender = gpu;
-    this.gpu = true;
-    gpu.onfallback = (status) => {
-      this.backendError = status.reason;
-    };
-    this.backendError = statusError(gpu.backendStatus);
+    this.#adoptGpu(gpu);
   }
 
   /** The WebGPU module could not be loaded: `name`'s CPU backend, and why. */
