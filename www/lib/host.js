@@ -101,13 +101,8 @@ async function gpuRefusal(backend) {
   return software && backend === 'auto' ? { backendError: null } : null;
 }
 
-/** The catalog's header (its first 8 + n bytes): all `triesGpu` reads. */
-function catalogHeader(bytes) {
-  if (bytes.byteLength < 8) return new Uint8Array(bytes);
-  const n = new DataView(bytes).getBigUint64(0, true);
-  const end = n > BigInt(bytes.byteLength - 8) ? bytes.byteLength : 8 + Number(n);
-  return new Uint8Array(bytes, 0, end);
-}
+/** The backend names that may score on a GPU (what `triesGpu` is asked about). */
+const GPU_CHOICES = ['auto', 'webgpu'];
 
 export class Host {
   /**
@@ -117,18 +112,23 @@ export class Host {
    */
   static async create({ bytes, wasmUrl, gpuWasmUrl, backend = 'auto' }) {
     await loadWasm(wasmUrl);
-    // Kept (a few hundred bytes) for later backend switches.
-    const header = catalogHeader(bytes).slice();
-    const refusal = triesGpu(header, backend) ? await gpuRefusal(backend) : { backendError: undefined };
+    // The engine module's answers from the catalog's header, kept for later switches.
+    const view = new Uint8Array(bytes);
+    const gpuChoices = GPU_CHOICES.filter((name) => triesGpu(view, name));
+    const refusal = gpuChoices.includes(backend) ? await gpuRefusal(backend) : { backendError: undefined };
     if (refusal === null) {
-      const gpu = await Host.#gpuRecommender(new Uint8Array(bytes), backend, gpuWasmUrl).catch((error) => error);
-      if (!(gpu instanceof Error)) return new Host(gpu, { header, gpuWasmUrl, gpu: true });
-      const host = new Host(new Recommender(new Uint8Array(bytes)), { header, gpuWasmUrl });
+      const gpu = await Host.#gpuRecommender(view, backend, gpuWasmUrl).catch((error) => error);
+      if (!(gpu instanceof Error)) return new Host(gpu, { gpuChoices, gpuWasmUrl, gpu: true });
+      const host = new Host(new Recommender(view), { gpuChoices, gpuWasmUrl });
       host.#noGpuModule(backend, gpu);
       return host;
     }
-    const host = new Host(new Recommender(new Uint8Array(bytes)), { header, gpuWasmUrl });
-    host.#onCpu(backend, refusal);
+    const host = new Host(new Recommender(view), { gpuChoices, gpuWasmUrl });
+    try {
+      host.#onCpu(backend, refusal);
+    } catch (error) {
+      host.backendError = error.message; // an unknown name: reported, not fatal, as in setBackend
+    }
     return host;
   }
 
@@ -140,12 +140,13 @@ export class Host {
 
   /**
    * @param {Recommender | import('../pkg/shopwindow_gpu.js').Recommender} recommender
-   * @param {{header: Uint8Array, gpuWasmUrl?: string, gpu?: boolean}} options  `header`:
-   *   the catalog's; `gpu`: the recommender is the WebGPU module's (it has the async methods)
+   * @param {{gpuChoices: string[], gpuWasmUrl?: string, gpu?: boolean}} options
+   *   `gpuChoices`: the backend names that would try a GPU for this catalog; `gpu`: the
+   *   recommender is the WebGPU module's (it has the async methods)
    */
-  constructor(recommender, { header, gpuWasmUrl, gpu = false }) {
+  constructor(recommender, { gpuChoices, gpuWasmUrl, gpu = false }) {
     this.recommender = recommender;
-    this.header = header;
+    this.gpuChoices = gpuChoices;
     this.gpuWasmUrl = gpuWasmUrl;
     this.gpu = false;
     /** @type {string | null} */
@@ -234,7 +235,7 @@ export class Host {
       if (this.gpu) {
         this.backendError = statusError(await this.recommender.setBackendAsync(name));
       } else {
-        const refusal = triesGpu(this.header, name) ? await gpuRefusal(name) : { backendError: undefined };
+        const refusal = this.gpuChoices.includes(name) ? await gpuRefusal(name) : { backendError: undefined };
         if (refusal === null) await this.#moveToGpu(name);
         else this.#onCpu(name, refusal);
       }

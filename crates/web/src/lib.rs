@@ -363,17 +363,29 @@ impl Recommender {
     }
 }
 
-/// Whether `backend` would try WebGPU for the catalog whose header is `header` (the file's
-/// first 8 + n bytes, or the whole file): "webgpu" always, "auto" from
-/// `backend::AUTO_MIN_ELEMENTS` scored values up, CPU choices never. Read before the catalog
-/// is handed to an engine, so a page loads the WebGPU module (`shopwindow_gpu`) only when it
-/// will try it and holds the catalog in one module only. `false` for a header that cannot be
-/// read: the engine's constructor then says what is wrong with the file.
+/// Whether `backend` would try WebGPU for `catalog` (a catalog file, or its first bytes),
+/// read from its header alone: "webgpu" always, "auto" from `backend::AUTO_MIN_ELEMENTS`
+/// scored values up, CPU choices never. Read before the catalog is handed to an engine, so
+/// a page loads the WebGPU module (`shopwindow_gpu`) only when it will try it and holds the
+/// catalog in one module only. Only the header (8 + n bytes) is copied into this module's
+/// memory, not the file. `false` for a header that cannot be read: the engine's constructor
+/// then says what is wrong with the file.
 #[wasm_bindgen(js_name = triesGpu)]
-pub fn tries_gpu(header: &[u8], backend: &str) -> Result<bool, JsError> {
+pub fn tries_gpu(catalog: &js_sys::Uint8Array, backend: &str) -> Result<bool, JsError> {
     let choice = BackendChoice::parse(backend).map_err(|e| JsError::new(&e))?;
+    let len = catalog.length();
+    if len < 8 {
+        return Ok(false);
+    }
+    let mut prefix = [0u8; 8];
+    catalog.subarray(0, 8).copy_to(&mut prefix);
+    // A length past the end reads what there is, which `vector_shape` finds incomplete.
+    let end = u64::from_le_bytes(prefix)
+        .saturating_add(8)
+        .min(u64::from(len)) as u32;
+    let header = catalog.subarray(0, end).to_vec();
     Ok(
-        shopwindow::catalog::vector_shape(header).is_some_and(|(items, dim)| {
+        shopwindow::catalog::vector_shape(&header).is_some_and(|(items, dim)| {
             matches!(
                 backend::decide(choice, items, dim),
                 backend::Decision::TryGpu { .. }

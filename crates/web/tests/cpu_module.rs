@@ -5,6 +5,7 @@
 //! `webgpu` feature that the other suites are built with.
 #![cfg(all(target_arch = "wasm32", not(feature = "webgpu")))]
 
+use js_sys::Uint8Array;
 use shopwindow::VectorDtype;
 use shopwindow_testkit::fixtures::golden_catalog;
 use shopwindow_web::{tries_gpu, Recommender};
@@ -36,7 +37,9 @@ fn status(rec: &Recommender) -> serde_json::Value {
 fn a_gpu_is_tried_for_webgpu_always_and_for_auto_from_the_size_line() {
     let small = header(1000, 64, "I8");
     let large = header(40_000, 64, "I8");
-    let tries = |h: &[u8], backend: &str| tries_gpu(h, backend).unwrap_or_else(|_| panic!());
+    let tries = |h: &[u8], backend: &str| {
+        tries_gpu(&Uint8Array::from(h), backend).unwrap_or_else(|_| panic!())
+    };
     assert!(!tries(&small, "auto"));
     assert!(tries(&large, "auto"));
     assert!(tries(&small, "webgpu"));
@@ -49,7 +52,11 @@ fn a_gpu_is_tried_for_webgpu_always_and_for_auto_from_the_size_line() {
     assert!(!tries(b"not a catalog", "webgpu"));
     let real = golden_catalog(VectorDtype::F32);
     assert!(!tries(&real, "auto"));
-    let err = tries_gpu(&small, "webgl").map(|_| ()).unwrap_err();
+    // The header is enough, and a length past the end of the bytes reads nothing.
+    assert!(!tries(&large[..large.len() - 1], "webgpu"));
+    let err = tries_gpu(&Uint8Array::from(&small[..]), "webgl")
+        .map(|_| ())
+        .unwrap_err();
     assert!(message(err.into()).contains("webgl"));
 }
 
