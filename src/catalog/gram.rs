@@ -1,5 +1,6 @@
 //! YᵀY, the Gram matrix of the item vectors that the fold-in starts from: shipped in the
-//! file (`model.gram`) or accumulated once at load, in f64 either way.
+//! file (`model.gram`) or accumulated once at load, in f64 and rounded to the file's f32
+//! either way, so a catalog scores the same with or without it.
 
 /// Accumulates YᵀY row by row in f64 (lower triangle, mirrored at the end).
 pub(crate) struct Gram {
@@ -26,14 +27,15 @@ impl Gram {
         }
     }
 
-    /// Row-major d × d.
-    pub(crate) fn finish(mut self) -> Vec<f64> {
+    /// Row-major d × d, rounded to f32 as `model.gram` stores it (the writer writes these
+    /// values; the reader computing them for a file without the tensor gets the same).
+    pub(crate) fn finish(mut self) -> Vec<f32> {
         let d = self.dim;
         for a in 0..d {
             for b in 0..a {
                 self.sums[b * d + a] = self.sums[a * d + b];
             }
         }
-        self.sums
+        self.sums.into_iter().map(|v| v as f32).collect()
     }
 }

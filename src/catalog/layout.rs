@@ -132,8 +132,11 @@ impl Layout {
             "F32, F16, I8 or U8 (4-bit pairs)",
         )?
         .ok_or(CatalogError::MissingTensor(names::VECTORS))?;
-        // A U8 tensor holds two 4-bit values per byte: its second axis is d/2.
-        let per_byte = if vdtype == Dtype::U8 { 2 } else { 1 };
+        let per_byte = if vdtype == Dtype::U8 {
+            U8_VALUES_PER_BYTE
+        } else {
+            1
+        };
         let (len, dim) = match vshape[..] {
             [n, d] if n > 0 && d > 0 => (n, d * per_byte),
             _ => {
@@ -439,13 +442,12 @@ fn check_non_negative(name: &str, values: &[f32]) -> Result<(), CatalogError> {
 /// catalog is handed to an engine. Nothing else is checked; `None` for a header that cannot
 /// be read this way (the full parse then reports what is wrong).
 pub fn vector_shape(header: &[u8]) -> Option<(usize, usize)> {
-    let n = usize::try_from(u64::from_le_bytes(header.get(..8)?.try_into().ok()?)).ok()?;
-    let header: serde_json::Value =
-        serde_json::from_slice(header.get(8..8usize.checked_add(n)?)?).ok()?;
+    let (_, header) = header_json(header)?;
     let vectors = header.get(names::VECTORS)?;
-    // A U8 tensor holds two 4-bit values per byte, as in `Layout::parse`.
+    // The dtype's name compared as text: deserializing safetensors' `Dtype` here would add
+    // 3 KB of derived parser to the engine module.
     let per_byte = if vectors.get("dtype")?.as_str()? == "U8" {
-        2
+        U8_VALUES_PER_BYTE
     } else {
         1
     };
@@ -456,6 +458,17 @@ pub fn vector_shape(header: &[u8]) -> Option<(usize, usize)> {
         )),
         _ => None,
     }
+}
+
+/// Vector values per byte of a U8 `item.vectors` (two 4-bit values), so its second axis
+/// is d/2.
+const U8_VALUES_PER_BYTE: usize = 2;
+
+/// The header's length n and its JSON, read from the file's first 8 + n bytes.
+fn header_json(buffer: &[u8]) -> Option<(usize, serde_json::Value)> {
+    let n = usize::try_from(u64::from_le_bytes(buffer.get(..8)?.try_into().ok()?)).ok()?;
+    let header = serde_json::from_slice(buffer.get(8..8usize.checked_add(n)?)?).ok()?;
+    Some((n, header))
 }
 
 /// safetensors reports a file that does not end where its tensor data ends with one error,
@@ -474,9 +487,7 @@ fn container_error(err: safetensors::SafeTensorError, buffer: &[u8]) -> CatalogE
 
 /// Where the header says the file ends (only called once safetensors parsed the header).
 fn declared_end(buffer: &[u8]) -> Option<usize> {
-    let n = usize::try_from(u64::from_le_bytes(buffer.get(..8)?.try_into().ok()?)).ok()?;
-    let header: serde_json::Value =
-        serde_json::from_slice(buffer.get(8..8usize.checked_add(n)?)?).ok()?;
+    let (n, header) = header_json(buffer)?;
     let mut data_end = 0u64;
     for (name, info) in header.as_object()? {
         if name != "__metadata__" {

@@ -384,10 +384,7 @@ impl Catalog {
             self.row_into(i, &mut row);
             gram.add_row(&row);
         }
-        gram.finish()
-            .into_iter()
-            .map(|v| f64::from(v as f32))
-            .collect()
+        gram.finish().into_iter().map(f64::from).collect()
     }
 }
 

@@ -737,7 +737,7 @@ fn gram_f32(vectors: &[f32], d: usize) -> Vec<f32> {
     for row in vectors.chunks_exact(d.max(1)) {
         gram.add_row(row);
     }
-    gram.finish().into_iter().map(|v| v as f32).collect()
+    gram.finish()
 }
 
 fn f32_bytes(values: &[f32]) -> Vec<u8> {
