@@ -265,8 +265,7 @@ export class Host {
 
   /** The WebGPU module could not be loaded: `name`'s CPU backend, and why. */
   #noGpuModule(name, error) {
-    this.recommender.setBackend(name);
-    this.backendError = `WebGPU unavailable, using the CPU: could not load the WebGPU module: ${error.message}`;
+    this.#onCpu(name, { backendError: `WebGPU unavailable, using the CPU: could not load the WebGPU module: ${error.message}` });
   }
 
   /** Why the requested backend is not the one scoring, if it is not. */

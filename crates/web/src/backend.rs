@@ -90,18 +90,8 @@ pub fn fell_back(choice: BackendChoice, why: String, adapter: Option<String>) ->
     }
 }
 
-/// Why a choice that would try WebGPU scores on the CPU in the engine module built without
-/// it (`shopwindow`; the package loads `shopwindow_gpu` instead when a GPU would be used).
-pub fn no_gpu_module_reason(browser_has_webgpu: bool) -> &'static str {
-    if browser_has_webgpu {
-        "this engine module is built without WebGPU; load the shopwindow_gpu module for it"
-    } else {
-        // As the WebGPU module says it, so a page reads the same reason from either module.
-        "navigator.gpu is missing: this browser has no WebGPU"
-    }
-}
-
-/// The status of `choice` in the engine module built without WebGPU: `decide`'s CPU status,
+/// The status of `choice` in the engine module built without WebGPU (`shopwindow`; the
+/// package loads `shopwindow_gpu` instead when a GPU would be used): `decide`'s CPU status,
 /// or, where it would try the GPU, a fallback that says why there is none.
 pub fn without_gpu(
     choice: BackendChoice,
@@ -109,13 +99,15 @@ pub fn without_gpu(
     dim: usize,
     browser_has_webgpu: bool,
 ) -> BackendStatus {
+    let why = if browser_has_webgpu {
+        "this engine module is built without WebGPU; load the shopwindow_gpu module for it"
+    } else {
+        // As the WebGPU module says it, so a page reads the same reason from either module.
+        "navigator.gpu is missing: this browser has no WebGPU"
+    };
     match decide(choice, items, dim) {
         Decision::Cpu(status) => status,
-        Decision::TryGpu { .. } => fell_back(
-            choice,
-            no_gpu_module_reason(browser_has_webgpu).into(),
-            None,
-        ),
+        Decision::TryGpu { .. } => fell_back(choice, why.into(), None),
     }
 }
 
