@@ -237,6 +237,7 @@ pub fn score_f16(q: &[f32], rows: &[u16], out: &mut [f32]) {
     let (r1, r2, r3) = (dim, 2 * dim, 3 * dim);
     let mut r = 0;
     while r + ROW_BLOCK <= count {
+        touch_ahead(rows, r * dim, ROW_BLOCK * dim);
         let block = &rows[r * dim..(r + ROW_BLOCK) * dim];
         let (mut a0, mut a1, mut a2, mut a3) =
             (F32_ACC_ZERO, F32_ACC_ZERO, F32_ACC_ZERO, F32_ACC_ZERO);
@@ -312,6 +313,7 @@ pub fn score_i8(q: &I8Query, rows: &[i8], scales: &[f32], out: &mut [f32]) {
     let qv = &q.values[..];
     let mut r = 0;
     while r + ROW_BLOCK <= count {
+        touch_ahead(rows, r * dim, ROW_BLOCK * dim);
         let block = &rows[r * dim..(r + ROW_BLOCK) * dim];
         let (mut a0, mut a1, mut a2, mut a3) = (
             i32x4_splat(0),
@@ -344,6 +346,43 @@ pub fn score_i8(q: &I8Query, rows: &[i8], scales: &[f32], out: &mut [f32]) {
     while r < count {
         out[r] = dot_i8(qv, &rows[r * dim..(r + 1) * dim]) as f32 * (q.scale * scales[r]);
         r += 1;
+    }
+}
+
+/// How far ahead of the block being scored [`touch_ahead`] reads, in bytes: 32 cache lines,
+/// far enough for the lines to arrive while the block in hand is scored, near enough to
+/// stay in cache until then. Measured at 1M int8 rows (d = 64, headless Chromium, this
+/// project's x86 machine): 1 KB 6.8 ms, 2 KB 6.3 ms, 4 KB 7.0 ms, none 9.0 ms.
+const TOUCH_AHEAD_BYTES: usize = 2048;
+
+/// Cache line size of x86 and most Arm cores; touching every 128 bytes instead measured
+/// as slow as not touching at all.
+const CACHE_LINE: usize = 64;
+
+/// Reads one byte of each cache line in `rows`' bytes `start + TOUCH_AHEAD_BYTES ..
+/// start + TOUCH_AHEAD_BYTES + len` that lies inside `rows`, and discards it.
+///
+/// WebAssembly has no prefetch instruction, and with the hardware's stream prefetcher
+/// alone the int8 scan paid its compute and its memory wait one after the other (1M rows:
+/// 9.0 ms, against 4.1 ms to stream the same bytes and 3.8 ms to score them from cache).
+/// A read the kernel does not use starts the miss early, so the wait overlaps the scoring
+/// of the block in hand: int8 9.0 → 6.1 ms, f16 22.4 → 16.0 ms at 1M rows. The f32 scan
+/// does not use it: it is bound by the memory's bandwidth, which the prefetcher already
+/// keeps busy, and the extra reads only slowed it from cache (100k rows: 1.5 → 1.8 ms).
+/// The reads are volatile so that neither LLVM nor the engine drops them (an engine may
+/// not drop a load that can trap). Scores are unchanged: nothing read here reaches them.
+#[inline(always)]
+fn touch_ahead<T>(rows: &[T], start: usize, len: usize) {
+    let bytes = core::mem::size_of_val(rows);
+    let size = core::mem::size_of::<T>();
+    let mut at = start * size + TOUCH_AHEAD_BYTES;
+    let end = ((start + len) * size + TOUCH_AHEAD_BYTES).min(bytes);
+    let base = rows.as_ptr() as *const u8;
+    while at < end {
+        // SAFETY: at < end <= the byte length of `rows`, so the one-byte read is inside
+        // the slice; u8 has no alignment requirement.
+        unsafe { core::ptr::read_volatile(base.add(at)) };
+        at += CACHE_LINE;
     }
 }
 
