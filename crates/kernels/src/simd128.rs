@@ -366,7 +366,8 @@ const CACHE_LINE: usize = 64;
 /// alone the int8 scan paid its compute and its memory wait one after the other (1M rows:
 /// 9.0 ms, against 4.1 ms to stream the same bytes and 3.8 ms to score them from cache).
 /// A read the kernel does not use starts the miss early, so the wait overlaps the scoring
-/// of the block in hand: int8 9.0 → 6.1 ms, f16 22.4 → 16.0 ms at 1M rows. The f32 scan
+/// of the block in hand: int8 7.7–9.0 → 6.1–7.5 ms, f16 20.9–22.6 → 15.7–16.6 ms at 1M
+/// rows (BENCHMARKS.md, "Reading ahead in the int8 and f16 scans"). The f32 scan
 /// does not use it: it is bound by the memory's bandwidth, which the prefetcher already
 /// keeps busy, and the extra reads only slowed it from cache (100k rows: 1.5 → 1.8 ms).
 /// The reads are volatile so that neither LLVM nor the engine drops them (an engine may
