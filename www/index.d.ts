@@ -72,6 +72,11 @@ export interface OpenOptions {
    * (`backend: "webgpu"`, or "auto" with a large catalog and a hardware GPU adapter).
    */
   gpuWasmUrl?: string | URL;
+  /**
+   * Where shopwindow_interests_bg.wasm is, if a bundler moved it: multi-interest clustering,
+   * fetched on the first `recommend({ interests: true })` with enough history to split.
+   */
+  interestsWasmUrl?: string | URL;
   /** Default "auto". An unavailable backend is reported in `status.backendError`, not fatal. */
   backend?: Backend;
   /** Keep the catalog in the Cache API (default true). */

@@ -33,6 +33,7 @@ export class Shopwindow extends EventTarget {
       workerUrl,
       wasmUrl,
       gpuWasmUrl,
+      interestsWasmUrl,
       backend = 'auto',
       cache = true,
       onProgress,
@@ -54,6 +55,7 @@ export class Shopwindow extends EventTarget {
       wasmUrl,
       // A string: it crosses to the worker in a message, where a URL object cannot.
       gpuWasmUrl: gpuWasmUrl === undefined ? undefined : String(gpuWasmUrl),
+      interestsWasmUrl: interestsWasmUrl === undefined ? undefined : String(interestsWasmUrl),
     });
     const historyReady = HistoryStore.open({
       name: storageName,

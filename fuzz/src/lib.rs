@@ -24,7 +24,8 @@ use std::sync::OnceLock;
 use arbitrary::{Arbitrary, Unstructured};
 use serde_json::Value;
 use shopwindow::catalog::VectorDtype;
-use shopwindow::{Catalog, Recommender};
+use shopwindow::recommend::interests::{split_interests, INTEREST_SEED};
+use shopwindow::{Catalog, RecommendError, Recommender};
 use shopwindow_testkit::fixtures::{self, HybridFixture};
 use shopwindow_web::api;
 use shopwindow_web::dto;
@@ -79,7 +80,7 @@ pub fn catalog(data: &[u8]) {
         ..Default::default()
     };
     for events in [&history[..0], &history[..]] {
-        if let Ok(list) = api::recommend(&engine, events, &options) {
+        if let Ok(list) = recommend_like_a_page(&engine, events, &options) {
             check_items(&list.items, 5);
         }
     }
@@ -204,7 +205,7 @@ pub fn history(data: &[u8]) {
         return;
     };
     let k = recommend.k.unwrap_or(10);
-    if let Ok(list) = api::recommend(engine, &history, &recommend) {
+    if let Ok(list) = recommend_like_a_page(engine, &history, &recommend) {
         check_items(&list.items, k);
     }
     let segment_options = dto::SegmentOptions {
@@ -307,7 +308,7 @@ pub fn options(data: &[u8]) {
         0 => {
             if let Ok(options) = serde_json::from_slice::<dto::RecommendOptions>(json) {
                 let k = options.k.unwrap_or(10);
-                if let Ok(list) = api::recommend(engine, &history, &options) {
+                if let Ok(list) = recommend_like_a_page(engine, &history, &options) {
                     check_items(&list.items, k);
                 }
                 let _ = api::probability(engine, &history, &[catalog.id(0).into()], &options);
@@ -348,7 +349,7 @@ pub fn options(data: &[u8]) {
         }
         5 => {
             if let Ok(history) = serde_json::from_slice::<Vec<dto::HistoryEvent>>(json) {
-                let _ = api::recommend(engine, &history, &Default::default());
+                let _ = recommend_like_a_page(engine, &history, &Default::default());
             }
         }
         6 => {
@@ -384,4 +385,25 @@ fn check_items(items: &[dto::ItemResult], k: usize) {
             assert!((0.0..=1.0).contains(&p), "probability of {item:?}");
         }
     }
+}
+
+/// `recommend` as the npm package makes it: with `interests: true`, the engine's points
+/// labelled as the interests module labels them, handed back with the request.
+fn recommend_like_a_page(
+    engine: &Recommender,
+    history: &[dto::HistoryEvent],
+    options: &dto::RecommendOptions,
+) -> Result<dto::Recommendations, RecommendError> {
+    let labels = match options.interests {
+        Some(true) => {
+            let points = api::interest_points(engine, history, options)?;
+            Some(split_interests(
+                &points,
+                engine.catalog().dim(),
+                INTEREST_SEED,
+            ))
+        }
+        _ => None,
+    };
+    api::recommend(engine, history, options, labels.as_deref())
 }

@@ -6,7 +6,7 @@ use super::*;
 use crate::catalog::{Catalog, CatalogBuilder, ItemRecord};
 use crate::error::RecommendError;
 use crate::event::EventKind;
-use crate::profile::Event;
+use crate::profile::{Event, ProfileConfig};
 use crate::recommend::{
     HistoryExclusion, Pin, RecommendOptions, Recommender, Rules, SimilarOptions, MAX_FRESH_SHARE,
 };
@@ -412,7 +412,7 @@ fn boosted_and_buried_content_items_rank_by_their_adjusted_score() {
         let options = |k: usize, share: Option<Fresh>| RecommendOptions {
             k,
             rules: rules.clone(),
-            interests,
+            interests: interests.then(|| r.interest_labels(&history, &ProfileConfig::default())),
             fresh: share,
             ..RecommendOptions::default()
         };

@@ -345,8 +345,8 @@ impl Recommender {
         options: &RecommendOptions,
     ) -> Result<RecommendPlan<'r>, RecommendError> {
         let vectors = hybrid.params.vectors;
-        if vectors && options.interests {
-            let interests = self.interest_weights(history, &options.profile);
+        if let Some(labels) = options.interests.as_deref().filter(|_| vectors) {
+            let interests = self.interest_weights(history, &options.profile, labels)?;
             if interests.len() >= 2 {
                 return interests
                     .iter()

@@ -11,7 +11,7 @@ use crate::catalog::{
 };
 use crate::event::EventKind;
 use crate::kernels::{score_rows, Backend};
-use crate::profile::item_weights;
+use crate::profile::{item_weights, ProfileConfig};
 use crate::recommend::{HistoryExclusion, RecommendOptions, Strategy};
 use crate::rng::SplitMix64;
 use crate::topk::{diversify, rank_order, FilterSpec};
@@ -270,7 +270,8 @@ fn the_dense_path_merges_to_the_cpu_scan() {
                 },
                 diversity: if case == 5 { 0.5 } else { 0.0 },
                 probabilities: true,
-                interests: case == 4,
+                interests: (case == 4)
+                    .then(|| r.interest_labels(&events, &ProfileConfig::default())),
                 ..RecommendOptions::default()
             };
             let plan = r.plan_recommend(&events, &options).unwrap();
@@ -302,8 +303,13 @@ fn without_vectors_nothing_is_folded_in_or_scanned() {
     };
     let r = catalog(3, VectorDtype::F32, params, true);
     let events = history(&mut SplitMix64::new(5), 8);
+    assert!(
+        r.interest_points(&events, &ProfileConfig::default())
+            .is_empty(),
+        "no vectors: nothing to split"
+    );
     let options = RecommendOptions {
-        interests: true,
+        interests: Some(vec![]),
         ..RecommendOptions::default()
     };
     let RecommendPlan::Scan(plan) = r.plan_recommend(&events, &options).unwrap() else {
@@ -369,15 +375,18 @@ fn each_interest_is_the_hybrid_list_of_its_events() {
             timestamp_ms: None,
         })
         .collect();
+    let labels = r.interest_labels(&events, &ProfileConfig::default());
     let options = RecommendOptions {
         k: 6,
-        interests: true,
+        interests: Some(labels.clone()),
         ..RecommendOptions::default()
     };
     let RecommendPlan::Interests(plans) = r.plan_recommend(&events, &options).unwrap() else {
         panic!("two interests");
     };
-    let groups = r.interest_weights(&events, &options.profile);
+    let groups = r
+        .interest_weights(&events, &options.profile, &labels)
+        .unwrap();
     assert_eq!(plans.len(), groups.len());
     let spec = history_spec(&events, &options);
     for (plan, weights) in plans.iter().zip(&groups) {

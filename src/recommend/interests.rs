@@ -7,10 +7,14 @@
 //! ([`MIN_SEPARATION`]); otherwise the history is one interest (and the answer is the plain
 //! single-vector one). Each interest needs at least [`MIN_ITEMS_PER_INTEREST`] items.
 //!
-//! `RecommendOptions::interests` turns it on in [`Recommender::recommend`] (and so in the
-//! browser's `recommend({ interests: true })`): `plan_recommend` plans one scan per
-//! interest and `finish_interests` interleaves the lists. Off by default, because
-//! `shopwindow eval --models ials-interests` finds no recall gain on Online Retail.
+//! The split is two steps, so that the k-means need not be in the module every page loads:
+//! [`InterestPoints`] (the history's items and unit vectors, in the engine) and
+//! [`split_interests`] (their labels; in the browser a module of its own, fetched on the
+//! first `recommend({ interests: true })`). `RecommendOptions::interests` carries the labels
+//! into [`Recommender::recommend`] ([`Recommender::interest_labels`] computes them
+//! natively): `plan_recommend` plans one scan per interest and `finish_interests`
+//! interleaves the lists. Off by default, because `shopwindow eval --models
+//! ials-interests` finds no recall gain on Online Retail.
 
 use super::plan::ScanPlan;
 use super::{Recommended, Recommender};
@@ -36,30 +40,114 @@ pub const MIN_SEPARATION: f64 = 0.5;
 /// Most recent distinct items clustered (keeps the O(n²) silhouette small).
 pub const MAX_CLUSTERED_ITEMS: usize = 200;
 
-/// The history items of each interest (catalog indices), largest interest first.
-pub fn interest_clusters(catalog: &Catalog, history: &[Event], seed: u64) -> Vec<Vec<u32>> {
-    // Distinct items, most recent last occurrence first.
-    let mut items: Vec<u32> = Vec::new();
-    for event in history.iter().rev() {
-        if !items.contains(&event.item) {
-            items.push(event.item);
+/// The history items a multi-interest request clusters: its distinct items, most recent
+/// first (at most [`MAX_CLUSTERED_ITEMS`]), and the unit vectors of those that have a
+/// direction. The engine module computes these; the k-means that labels them
+/// ([`split_interests`]) is a module of its own in the browser, loaded only by pages that
+/// ask for interests, so the split crosses between them as plain data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InterestPoints {
+    /// Distinct history items, most recent last occurrence first.
+    items: Vec<u32>,
+    /// The items of `items` with a direction (a non-zero vector), in the same order.
+    kept: Vec<u32>,
+    /// `kept`'s unit vectors, row after row.
+    data: Vec<f32>,
+}
+
+impl InterestPoints {
+    pub fn new(catalog: &Catalog, history: &[Event]) -> InterestPoints {
+        let mut items: Vec<u32> = Vec::new();
+        for event in history.iter().rev() {
+            if !items.contains(&event.item) {
+                items.push(event.item);
+            }
         }
-    }
-    items.truncate(MAX_CLUSTERED_ITEMS);
-    let mut kept = Vec::with_capacity(items.len());
-    let mut data = Vec::with_capacity(items.len() * catalog.dim());
-    for &item in &items {
-        if let Some(unit) = unit_vector(&catalog.row(item as usize)) {
-            kept.push(item);
-            data.extend(unit);
+        items.truncate(MAX_CLUSTERED_ITEMS);
+        let mut kept = Vec::with_capacity(items.len());
+        let mut data = Vec::with_capacity(items.len() * catalog.dim());
+        for &item in &items {
+            if let Some(unit) = unit_vector(&catalog.row(item as usize)) {
+                kept.push(item);
+                data.extend(unit);
+            }
         }
+        InterestPoints { items, kept, data }
     }
-    let single = || vec![items.clone()];
-    let Ok(points) = Points::new(&data, catalog.dim()) else {
-        return single();
+
+    /// How many points there are to cluster.
+    pub fn len(&self) -> usize {
+        self.kept.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+
+    /// Whether there are enough points for two interests; with fewer the history is one
+    /// interest and [`split_interests`] need not run (nor its module load).
+    pub fn can_split(&self) -> bool {
+        self.kept.len() >= 2 * MIN_ITEMS_PER_INTEREST
+    }
+
+    /// The points' unit vectors, row after row (what [`split_interests`] reads).
+    pub fn data(&self) -> &[f32] {
+        &self.data
+    }
+
+    /// The history items of each interest, largest first, from [`split_interests`]'s
+    /// labels of these points (empty: one interest of every item). Items without a
+    /// direction join the largest interest. Labels that do not fit these points (another
+    /// history's, a label with no points) are an error, not a guess.
+    pub fn group(&self, labels: &[u8]) -> Result<Vec<Vec<u32>>, RecommendError> {
+        if labels.is_empty() {
+            return Ok(vec![self.items.clone()]);
+        }
+        let invalid = |reason: String| RecommendError::InvalidOption {
+            name: "interests",
+            reason,
+        };
+        if labels.len() != self.kept.len() {
+            return Err(invalid(format!(
+                "{} interest labels for a history with {} points to cluster",
+                labels.len(),
+                self.kept.len()
+            )));
+        }
+        let k = labels.iter().max().map_or(0, |&l| l as usize + 1);
+        if k > MAX_INTERESTS {
+            return Err(invalid(format!(
+                "interest label {} is over the most interests, {MAX_INTERESTS}",
+                k - 1
+            )));
+        }
+        let mut clusters: Vec<Vec<u32>> = vec![Vec::new(); k];
+        for (&item, &label) in self.kept.iter().zip(labels) {
+            clusters[label as usize].push(item);
+        }
+        if clusters.iter().any(Vec::is_empty) {
+            return Err(invalid(
+                "every interest label up to the largest needs a point".into(),
+            ));
+        }
+        // Stable: interests of equal size keep their labels' order.
+        clusters.sort_by_key(|c| std::cmp::Reverse(c.len()));
+        clusters[0].extend(self.items.iter().filter(|i| !self.kept.contains(i)));
+        Ok(clusters)
+    }
+}
+
+/// The interest of each point (`data`: unit vectors of `dim` values, row after row), or
+/// none (empty) when the points are one interest: k-means for each k of 2..=4 with `seed`,
+/// kept only if every interest has [`MIN_ITEMS_PER_INTEREST`] points, the interests are
+/// [`MIN_SEPARATION`] apart and the mean silhouette reaches [`MIN_SILHOUETTE`]; the best
+/// silhouette wins.
+pub fn split_interests(data: &[f32], dim: usize, seed: u64) -> Vec<u8> {
+    let Ok(points) = Points::new(data, dim) else {
+        return Vec::new();
     };
-    let mut best: Option<(f64, Vec<u32>, usize)> = None;
-    for k in 2..=MAX_INTERESTS.min(kept.len() / MIN_ITEMS_PER_INTEREST) {
+    let mut best: Option<(f64, Vec<u32>)> = None;
+    for k in 2..=MAX_INTERESTS.min(points.len() / MIN_ITEMS_PER_INTEREST) {
         let params = KMeansParams {
             n_init: 3,
             ..KMeansParams::new(k)
@@ -75,20 +163,25 @@ pub fn interest_clusters(catalog: &Catalog, history: &[Event], seed: u64) -> Vec
         }
         let score = silhouette(&points, &model.assignments);
         if score >= MIN_SILHOUETTE && best.as_ref().is_none_or(|b| score > b.0) {
-            best = Some((score, model.assignments, k));
+            best = Some((score, model.assignments));
         }
     }
-    let Some((_, labels, k)) = best else {
-        return single();
-    };
-    let mut clusters: Vec<Vec<u32>> = vec![Vec::new(); k];
-    for (&item, &label) in kept.iter().zip(&labels) {
-        clusters[label as usize].push(item);
-    }
-    // Items without a direction (zero vectors) join the largest interest.
-    clusters.sort_by_key(|c| std::cmp::Reverse(c.len()));
-    clusters[0].extend(items.iter().filter(|i| !kept.contains(i)));
-    clusters
+    // Labels are below MAX_INTERESTS (4), so each fits a byte.
+    best.map_or_else(Vec::new, |(_, labels)| {
+        labels.into_iter().map(|l| l as u8).collect()
+    })
+}
+
+/// The history items of each interest (catalog indices), largest interest first: the
+/// points of `history` split where they are (native callers; the browser splits in the
+/// interests module and hands the labels over).
+pub fn interest_clusters(catalog: &Catalog, history: &[Event], seed: u64) -> Vec<Vec<u32>> {
+    let points = InterestPoints::new(catalog, history);
+    let labels = split_interests(points.data(), catalog.dim(), seed);
+    // Labels split from these points always fit them.
+    points
+        .group(&labels)
+        .unwrap_or_else(|_| vec![points.items.clone()])
 }
 
 /// Whether every two centroids point in clearly different directions.
@@ -105,16 +198,38 @@ fn separated(model: &KMeansModel) -> bool {
 }
 
 impl Recommender {
-    /// One fold-in vector per interest of the history (largest interest first): the
-    /// fold-in of the history's events on that interest's items. Only items the profile
-    /// weighs above 0 are clustered, so every interest has a vector. One vector means the
-    /// history is one interest.
+    /// The points a multi-interest request for `history` clusters: its items the profile
+    /// weighs above 0 (so every interest has a vector), as [`InterestPoints`].
+    /// None when the catalog's model scores no vectors (a hybrid without them), which
+    /// leaves interests nothing to split.
+    pub fn interest_points(&self, history: &[Event], profile: &ProfileConfig) -> InterestPoints {
+        let history = match self.catalog.hybrid() {
+            Some(hybrid) if !hybrid.params.vectors => &[][..],
+            _ => history,
+        };
+        InterestPoints::new(&self.catalog, &self.weighed_events(history, profile))
+    }
+
+    /// The interest labels of `history`'s points, split here (native callers; what the
+    /// browser's interests module returns for the same points). Empty: one interest.
+    pub fn interest_labels(&self, history: &[Event], profile: &ProfileConfig) -> Vec<u8> {
+        let points = self.interest_points(history, profile);
+        if !points.can_split() {
+            return Vec::new();
+        }
+        split_interests(points.data(), self.catalog.dim(), INTEREST_SEED)
+    }
+
+    /// One fold-in vector per interest of the history (largest interest first), from the
+    /// interest labels of its points: the fold-in of the history's events on that
+    /// interest's items. One vector means the history is one interest.
     pub fn interest_vectors(
         &self,
         history: &[Event],
         profile: &ProfileConfig,
+        labels: &[u8],
     ) -> Result<Vec<Vec<f32>>, RecommendError> {
-        self.interest_weights(history, profile)
+        self.interest_weights(history, profile, labels)?
             .iter()
             .map(|weights| fold_in(&self.catalog, weights))
             .collect()
@@ -122,25 +237,16 @@ impl Recommender {
 
     /// The item weights of each interest of the history (largest interest first): the
     /// `item_weights` of the history's events on that interest's items, each with at least
-    /// one weight above 0.
+    /// one weight above 0. `labels` are the interest labels of the history's points.
     pub(super) fn interest_weights(
         &self,
         history: &[Event],
         profile: &ProfileConfig,
-    ) -> Vec<Vec<(u32, f64)>> {
-        let weights = item_weights(history, profile);
-        // `item_weights` is sorted by item.
-        let weighed = |item: u32| {
-            weights
-                .binary_search_by_key(&item, |&(i, _)| i)
-                .is_ok_and(|at| weights[at].1 > 0.0)
-        };
-        let weighted: Vec<Event> = history
-            .iter()
-            .filter(|e| weighed(e.item))
-            .copied()
-            .collect();
-        interest_clusters(&self.catalog, &weighted, INTEREST_SEED)
+        labels: &[u8],
+    ) -> Result<Vec<Vec<(u32, f64)>>, RecommendError> {
+        let weighted = self.weighed_events(history, profile);
+        Ok(InterestPoints::new(&self.catalog, &weighted)
+            .group(labels)?
             .iter()
             .map(|items| {
                 let events: Vec<Event> = weighted
@@ -150,6 +256,22 @@ impl Recommender {
                     .collect();
                 item_weights(&events, profile)
             })
+            .collect())
+    }
+
+    /// The events of `history` on items the profile weighs above 0.
+    fn weighed_events(&self, history: &[Event], profile: &ProfileConfig) -> Vec<Event> {
+        let weights = item_weights(history, profile);
+        // `item_weights` is sorted by item.
+        let weighed = |item: u32| {
+            weights
+                .binary_search_by_key(&item, |&(i, _)| i)
+                .is_ok_and(|at| weights[at].1 > 0.0)
+        };
+        history
+            .iter()
+            .filter(|e| weighed(e.item))
+            .copied()
             .collect()
     }
 
@@ -244,10 +366,13 @@ mod tests {
             .collect()
     }
 
-    fn with_interests(k: usize) -> RecommendOptions {
+    /// Options with the interest labels `rec` splits `history` into.
+    fn with_interests(rec: &Recommender, history: &[Event], k: usize) -> RecommendOptions {
+        let profile = ProfileConfig::default();
         RecommendOptions {
             k,
-            interests: true,
+            interests: Some(rec.interest_labels(history, &profile)),
+            profile,
             ..RecommendOptions::default()
         }
     }
@@ -265,9 +390,9 @@ mod tests {
         let three = interest_clusters(rec.catalog(), &views(&[0, 1, 2, 21, 22, 23, 41, 42]), 1);
         assert_eq!(three.len(), 3, "{three:?}");
         let profile = ProfileConfig::default();
-        let vectors = rec
-            .interest_vectors(&views(&[0, 1, 2, 21, 22, 23, 41, 42]), &profile)
-            .unwrap();
+        let history = views(&[0, 1, 2, 21, 22, 23, 41, 42]);
+        let labels = rec.interest_labels(&history, &profile);
+        let vectors = rec.interest_vectors(&history, &profile, &labels).unwrap();
         assert_eq!(vectors.len(), 3);
     }
 
@@ -292,10 +417,12 @@ mod tests {
     fn empty_and_one_item_histories_get_the_single_vector_answer() {
         let rec = three_taste_catalog();
         for history in [vec![], views(&[3]), views(&[0, 1, 2, 3])] {
-            let plain = rec.recommend(&history, &with_interests(5)).unwrap();
+            let plain = rec
+                .recommend(&history, &with_interests(&rec, &history, 5))
+                .unwrap();
             let single = RecommendOptions {
-                interests: false,
-                ..with_interests(5)
+                interests: None,
+                ..with_interests(&rec, &history, 5)
             };
             assert_eq!(plain, rec.recommend(&history, &single).unwrap());
             assert!(plain.items.iter().all(|r| r.interest.is_none()));
@@ -311,17 +438,26 @@ mod tests {
             ..e
         }));
         let mut profile = ProfileConfig::default();
+        let interests = |profile: &ProfileConfig| {
+            let labels = rec.interest_labels(&history, profile);
+            rec.interest_vectors(&history, profile, &labels)
+                .unwrap()
+                .len()
+        };
         profile.weights.view = 0.0;
-        assert_eq!(rec.interest_vectors(&history, &profile).unwrap().len(), 1);
+        assert_eq!(interests(&profile), 1);
         profile.weights.view = 1.0;
-        assert_eq!(rec.interest_vectors(&history, &profile).unwrap().len(), 2);
+        assert_eq!(interests(&profile), 2);
     }
 
     #[test]
     fn interleaved_lists_alternate_interests_without_repeats_or_history() {
         let rec = three_taste_catalog();
         let history = views(&[0, 1, 2, 21, 22, 23, 24]);
-        let list = rec.recommend(&history, &with_interests(6)).unwrap().items;
+        let list = rec
+            .recommend(&history, &with_interests(&rec, &history, 6))
+            .unwrap()
+            .items;
         assert_eq!(list.len(), 6);
         let interests: Vec<Option<u8>> = list.iter().map(|r| r.interest).collect();
         assert_eq!(interests, [0, 1, 0, 1, 0, 1].map(Some));
@@ -349,7 +485,7 @@ mod tests {
             exclude_history: HistoryExclusion::Purchased,
             diversity: 0.5,
             probabilities: true,
-            ..with_interests(10)
+            ..with_interests(&rec, &history, 10)
         };
         let list = rec.recommend(&history, &options).unwrap().items;
         assert_eq!(list.len(), 10);
@@ -359,6 +495,73 @@ mod tests {
         assert!(list
             .iter()
             .any(|r| history.iter().any(|e| e.item == r.index)));
+    }
+
+    #[test]
+    fn labels_split_elsewhere_give_the_same_interests() {
+        let rec = three_taste_catalog();
+        let history = views(&[0, 1, 2, 21, 22, 23, 41, 42]);
+        let points = rec.interest_points(&history, &ProfileConfig::default());
+        assert_eq!(points.len(), 8);
+        assert_eq!(points.data().len(), 8 * rec.catalog().dim());
+        assert!(points.can_split());
+        // What the interests module does with the points, as plain data.
+        let labels = split_interests(points.data(), rec.catalog().dim(), INTEREST_SEED);
+        assert_eq!(
+            points.group(&labels).unwrap(),
+            interest_clusters(rec.catalog(), &history, INTEREST_SEED)
+        );
+        assert_eq!(
+            points.group(&[]).unwrap().len(),
+            1,
+            "no labels: one interest"
+        );
+    }
+
+    #[test]
+    fn labels_that_do_not_fit_the_history_are_refused() {
+        let rec = three_taste_catalog();
+        let history = views(&[0, 1, 2, 21, 22, 23, 24]);
+        let reason = |labels: Vec<u8>| {
+            let options = RecommendOptions {
+                interests: Some(labels),
+                ..RecommendOptions::default()
+            };
+            match rec.recommend(&history, &options) {
+                Err(RecommendError::InvalidOption { name, reason }) => {
+                    assert_eq!(name, "interests");
+                    reason
+                }
+                other => panic!("{other:?}"),
+            }
+        };
+        assert!(reason(vec![0, 1, 0]).contains("3 interest labels for a history with 7"));
+        assert!(reason(vec![0, 0, 0, 4, 4, 4, 4]).contains("over the most interests"));
+        assert!(reason(vec![0, 0, 0, 2, 2, 2, 2]).contains("needs a point"));
+        // Labels that fit are taken as given, even a split the k-means would not make.
+        let options = RecommendOptions {
+            k: 4,
+            interests: Some(vec![0, 1, 0, 1, 0, 1, 0]),
+            ..RecommendOptions::default()
+        };
+        let list = rec.recommend(&history, &options).unwrap().items;
+        assert_eq!(
+            list.iter().map(|r| r.interest).collect::<Vec<_>>(),
+            [0, 1, 0, 1].map(Some)
+        );
+    }
+
+    #[test]
+    fn too_few_points_need_no_split() {
+        let rec = three_taste_catalog();
+        let profile = ProfileConfig::default();
+        let points = rec.interest_points(&views(&[0, 1, 21]), &profile);
+        assert!(!points.can_split());
+        assert!(split_interests(points.data(), 3, INTEREST_SEED).is_empty());
+        assert!(rec
+            .interest_labels(&views(&[0, 1, 21]), &profile)
+            .is_empty());
+        assert!(rec.interest_points(&[], &profile).is_empty());
     }
 
     fn item(index: u32, score: f32) -> Recommended {

@@ -31,10 +31,13 @@ pub struct RecommendOptions {
     /// Category of the page being viewed; ranks that category first on cold start.
     pub context_category: Option<u32>,
     pub profile: ProfileConfig,
-    /// Multi-interest: split the history into interests and interleave one list per
-    /// interest (see [`Recommender::finish_interests`]). Off by default: on Online Retail it
-    /// does not raise recall@20 (BENCHMARKS.md).
-    pub interests: bool,
+    /// Multi-interest: the interest labels of the history's points
+    /// ([`Recommender::interest_labels`], or the browser's interests module on
+    /// [`Recommender::interest_points`]); one list per interest, interleaved (see
+    /// [`Recommender::finish_interests`]). Empty labels: the history is one interest.
+    /// `None` (the default): one list. On Online Retail it does not raise recall@20
+    /// (BENCHMARKS.md).
+    pub interests: Option<Vec<u8>>,
     /// Merchandising rules (`rules.rs`); `hide_bought` reads the request's history.
     pub rules: Rules,
     /// A share of the places for content-derived products (`fresh.rs`).
@@ -51,7 +54,7 @@ impl Default for RecommendOptions {
             probabilities: false,
             context_category: None,
             profile: ProfileConfig::default(),
-            interests: false,
+            interests: None,
             rules: Rules::default(),
             fresh: None,
         }

@@ -228,8 +228,8 @@ impl Recommender {
             return self.plan_hybrid(&hybrid, history, weights, filter, options);
         }
         let user = fold_in(&self.catalog, weights)?;
-        if options.interests {
-            let interests = self.interest_vectors(history, &options.profile)?;
+        if let Some(labels) = &options.interests {
+            let interests = self.interest_vectors(history, &options.profile, labels)?;
             if interests.len() >= 2 {
                 return Ok(RecommendPlan::Interests(
                     interests

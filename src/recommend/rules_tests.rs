@@ -712,7 +712,7 @@ fn interleaved_interests_place_the_pins_once() {
         .collect();
     let options = RecommendOptions {
         k: 8,
-        interests: true,
+        interests: Some(r.interest_labels(&events, &ProfileConfig::default())),
         rules: Rules {
             pins: vec![Pin {
                 item: 31,

@@ -9,11 +9,12 @@
  * wasm glue) is created and begins downloading and compiling the wasm at once, so that the
  * wasm and the catalog arrive in parallel instead of one after the other. `start` then
  * hands over the catalog bytes.
- * @param {{worker: boolean, wasmUrl?: string, gpuWasmUrl?: string, workerUrl?: string | URL}} options
+ * @param {{worker: boolean, wasmUrl?: string, gpuWasmUrl?: string, interestsWasmUrl?: string,
+ *   workerUrl?: string | URL}} options
  * @returns {{start: (options: {bytes: ArrayBuffer, backend?: string}) =>
  *   Promise<{engine: Engine, description: object, workerError: string | null}>, close: () => void}}
  */
-export function prepareEngine({ worker, wasmUrl, gpuWasmUrl, workerUrl }) {
+export function prepareEngine({ worker, wasmUrl, gpuWasmUrl, interestsWasmUrl, workerUrl }) {
   let workerError = null;
   let engine = null;
   if (worker) {
@@ -53,14 +54,14 @@ export function prepareEngine({ worker, wasmUrl, gpuWasmUrl, workerUrl }) {
       if (ready) {
         // Transfer, not copy: the page keeps no second copy of a large catalog. Errors from
         // here on (a corrupt catalog) would fail on the page too, so they are thrown.
-        const description = await ready.call({ transfer: [bytes] }, 'init', { bytes, wasmUrl, gpuWasmUrl, backend }).catch((error) => {
+        const description = await ready.call({ transfer: [bytes] }, 'init', { bytes, wasmUrl, gpuWasmUrl, interestsWasmUrl, backend }).catch((error) => {
           ready.close();
           throw error;
         });
         return { engine: ready, description, workerError };
       }
       const { Host } = await onPage();
-      const pageEngine = new LocalEngine(await Host.create({ bytes, wasmUrl, gpuWasmUrl, backend }));
+      const pageEngine = new LocalEngine(await Host.create({ bytes, wasmUrl, gpuWasmUrl, interestsWasmUrl, backend }));
       return { engine: pageEngine, description: pageEngine.host.describe(), workerError };
     },
     close() {

@@ -82,6 +82,15 @@ const loadCampaigns = onDemand(() => import('../pkg/shopwindow_campaigns.js'));
 const loadGpuEngine = onDemand(() => import('../pkg/shopwindow_gpu.js'));
 
 /**
+ * Multi-interest clustering (k-means and its silhouette test) is a module of its own as
+ * well (`shopwindow_interests`), fetched on the first `recommend({ interests: true })`
+ * whose history has enough items to split: the engine hands over the history's points
+ * (`interestPoints`) and takes the interests module's labels back with the request.
+ * @type {(wasmUrl?: string) => Promise<typeof import('../pkg/shopwindow_interests.js')>}
+ */
+const loadInterests = onDemand(() => import('../pkg/shopwindow_interests.js'));
+
+/**
  * Whether a GPU choice is worth fetching the WebGPU module for here: `null` when it is,
  * else what the page is told instead (`backendError`; `undefined`: the engine module's own
  * status says it). Only where the browser offers an adapter, and for "auto" not only a
@@ -108,9 +117,10 @@ export class Host {
   /**
    * Loads the catalog into the engine module, or into the WebGPU one when a GPU would score
    * it (decided from the catalog's header, so the catalog is handed to one module only).
-   * @param {{bytes: ArrayBuffer, wasmUrl?: string, gpuWasmUrl?: string, backend?: string}} options
+   * @param {{bytes: ArrayBuffer, wasmUrl?: string, gpuWasmUrl?: string, interestsWasmUrl?: string,
+   *   backend?: string}} options
    */
-  static async create({ bytes, wasmUrl, gpuWasmUrl, backend = 'auto' }) {
+  static async create({ bytes, wasmUrl, gpuWasmUrl, interestsWasmUrl, backend = 'auto' }) {
     await loadWasm(wasmUrl);
     // The engine module's answers from the catalog's header, kept for later switches.
     const view = new Uint8Array(bytes);
@@ -118,12 +128,12 @@ export class Host {
     const refusal = gpuChoices.includes(backend) ? await gpuRefusal(backend) : { backendError: undefined };
     if (refusal === null) {
       const gpu = await Host.#gpuRecommender(view, backend, gpuWasmUrl).catch((error) => error);
-      if (!(gpu instanceof Error)) return new Host(gpu, { gpuChoices, gpuWasmUrl, gpu: true });
-      const host = new Host(new Recommender(view), { gpuChoices, gpuWasmUrl });
+      if (!(gpu instanceof Error)) return new Host(gpu, { gpuChoices, gpuWasmUrl, interestsWasmUrl, gpu: true });
+      const host = new Host(new Recommender(view), { gpuChoices, gpuWasmUrl, interestsWasmUrl });
       host.#noGpuModule(backend, gpu);
       return host;
     }
-    const host = new Host(new Recommender(view), { gpuChoices, gpuWasmUrl });
+    const host = new Host(new Recommender(view), { gpuChoices, gpuWasmUrl, interestsWasmUrl });
     try {
       host.#onCpu(backend, refusal);
     } catch (error) {
@@ -140,14 +150,15 @@ export class Host {
 
   /**
    * @param {Recommender | import('../pkg/shopwindow_gpu.js').Recommender} recommender
-   * @param {{gpuChoices: string[], gpuWasmUrl?: string, gpu?: boolean}} options
+   * @param {{gpuChoices: string[], gpuWasmUrl?: string, interestsWasmUrl?: string, gpu?: boolean}} options
    *   `gpuChoices`: the backend names that would try a GPU for this catalog; `gpu`: the
    *   recommender is the WebGPU module's (it has the async methods)
    */
-  constructor(recommender, { gpuChoices, gpuWasmUrl, gpu = false }) {
+  constructor(recommender, { gpuChoices, gpuWasmUrl, interestsWasmUrl, gpu = false }) {
     this.recommender = recommender;
     this.gpuChoices = gpuChoices;
     this.gpuWasmUrl = gpuWasmUrl;
+    this.interestsWasmUrl = interestsWasmUrl;
     this.gpu = false;
     /** @type {string | null} */
     this.backendError = null;
@@ -182,7 +193,25 @@ export class Host {
 
   // In the WebGPU module the async methods score on the GPU when it is the backend.
   recommend(history, options) {
-    return timed(async () => (this.gpu ? this.recommender.recommendAsync(history, options) : this.recommender.recommend(history, options)));
+    return timed(async () => {
+      const labels = await this.#interestLabels(history, options);
+      return this.gpu
+        ? this.recommender.recommendAsync(history, options, labels)
+        : this.recommender.recommend(history, options, labels);
+    });
+  }
+
+  /**
+   * With `interests: true`, the interests module's labels of the history's points (none
+   * to compute, and no module to load, when there are too few to split); otherwise
+   * `undefined`. Options the engine would refuse are left to its `recommend` to refuse.
+   */
+  async #interestLabels(history, options) {
+    if (options?.interests !== true) return undefined;
+    const points = this.recommender.interestPoints(history, options);
+    if (points.length === 0) return new Uint8Array(0);
+    const { splitInterests } = await loadInterests(this.interestsWasmUrl);
+    return splitInterests(points, this.recommender.info().dim);
   }
 
   similar(itemId, options) {

@@ -108,7 +108,7 @@ describe('the packed package in bundled apps', { skip: !installed && 'bundlers n
   });
 
   test('npm pack ships the built package, its README, licences and metadata', () => {
-    for (const file of ['package.json', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'index.js', 'index.d.ts', 'worker.js', 'element.js', 'element.d.ts', 'pkg/shopwindow.js', 'pkg/shopwindow_bg.wasm', 'pkg/shopwindow_gpu.js', 'pkg/shopwindow_gpu_bg.wasm', 'pkg/shopwindow_campaigns.js', 'pkg/shopwindow_campaigns_bg.wasm']) {
+    for (const file of ['package.json', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'index.js', 'index.d.ts', 'worker.js', 'element.js', 'element.d.ts', 'pkg/shopwindow.js', 'pkg/shopwindow_bg.wasm', 'pkg/shopwindow_gpu.js', 'pkg/shopwindow_gpu_bg.wasm', 'pkg/shopwindow_campaigns.js', 'pkg/shopwindow_campaigns_bg.wasm', 'pkg/shopwindow_interests.js', 'pkg/shopwindow_interests_bg.wasm']) {
       assert.ok(files.includes(file), `${file} is not in the tarball: ${files.join(', ')}`);
     }
     assert.ok(!files.some((f) => f.startsWith('tests/') || f.startsWith('demo/')), files.join(', '));

@@ -152,6 +152,45 @@ describe('loading', () => {
     await context.close();
   });
 
+  test('only a request for interests with enough history fetches the interests module', async () => {
+    for (const worker of [true, false]) {
+      const context = await env.browser.newContext();
+      const { page, errors } = await spiedPage(context);
+      const fetched = await recordRequests(context, '**/pkg/shopwindow_interests*');
+      await page.goto(`${env.server.origin}/demo/catalog.json`);
+      const steps = await page.evaluate(async (worker) => {
+        const { Shopwindow } = await import('/index.js');
+        const shop = await Shopwindow.open({ catalogUrl: '/demo/catalog.safetensors', storageName: `interests-${worker}`, worker });
+        const steps = {};
+        steps.cold = (await shop.recommend({ k: 4, interests: true })).strategy;
+        const popular = (await shop.popular({ k: 6 })).items.map((item) => item.id);
+        await shop.track({ type: 'view', itemId: popular[0] });
+        await shop.track({ type: 'view', itemId: popular[1] });
+        // Two items are too few to split: the engine says so without the module.
+        steps.short = (await shop.recommend({ k: 4, interests: true })).items.length;
+        steps.plain = (await shop.recommend({ k: 4 })).items.length;
+        for (const itemId of popular.slice(2)) await shop.track({ type: 'view', itemId });
+        const split = await shop.recommend({ k: 6, interests: true });
+        steps.split = split.items.length;
+        steps.tags = split.items.map((item) => item.interest ?? null);
+        steps.again = (await shop.recommend({ k: 6, interests: true })).items.map((item) => item.id);
+        steps.ids = split.items.map((item) => item.id);
+        shop.close();
+        return steps;
+      }, worker);
+      assert.equal(steps.cold, 'popular');
+      assert.equal(steps.short, 4);
+      assert.equal(steps.plain, 4);
+      assert.equal(steps.split, 6);
+      assert.ok(steps.tags.every((t) => t === null || (Number.isInteger(t) && t >= 0 && t < 4)), JSON.stringify(steps.tags));
+      assert.deepEqual(steps.again, steps.ids, 'the same history gives the same interests');
+      // Fetched once, for the first request with six items, not for the cold or short ones.
+      assert.deepEqual(fetched.sort(), ['/pkg/shopwindow_interests.js', '/pkg/shopwindow_interests_bg.wasm'], `worker: ${worker}`);
+      assert.deepEqual(errors, []);
+      await context.close();
+    }
+  });
+
   test('only a shop that will score on a GPU fetches the WebGPU module, and it answers the same', async () => {
     const context = await env.browser.newContext();
     const { page, errors } = await spiedPage(context);
@@ -262,6 +301,8 @@ describe('loading', () => {
     const glue = (name) => readFileSync(join(WWW, 'pkg', name), 'utf8');
     assert.doesNotMatch(glue('shopwindow.js'), /getRandomValues/);
     assert.doesNotMatch(glue('shopwindow_gpu.js'), /getRandomValues/);
+    // The interests' k-means is seeded by a constant: the same history, the same interests.
+    assert.doesNotMatch(glue('shopwindow_interests.js'), /getRandomValues/);
     // And only the WebGPU module talks to a GPU.
     assert.doesNotMatch(glue('shopwindow.js'), /requestAdapter/);
     assert.match(glue('shopwindow_gpu.js'), /requestAdapter/);

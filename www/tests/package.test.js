@@ -46,6 +46,31 @@ test('the WebGPU module is the same engine: same lists, and the catalog is hande
   assert.equal(typeof cpu.recommendAsync, 'undefined', 'the engine module has no async methods');
 });
 
+test('the interests module labels the engine module\'s points, and the engine takes them back', async () => {
+  const engine = await import('../pkg/shopwindow.js');
+  engine.initSync({ module: readFileSync(join(WWW, 'pkg/shopwindow_bg.wasm')) });
+  const interests = await import('../pkg/shopwindow_interests.js');
+  interests.initSync({ module: readFileSync(join(WWW, 'pkg/shopwindow_interests_bg.wasm')) });
+  const recommender = new engine.Recommender(readFileSync(join(WWW, 'demo/catalog.safetensors')));
+  const history = recommender.recommend([], { k: 8 }).items.map((item) => ({ itemId: item.id, type: 'view' }));
+  const options = { k: 6, interests: true };
+  const points = recommender.interestPoints(history, options);
+  const dim = recommender.info().dim;
+  assert.equal(points.length, history.length * dim, 'one unit vector per history item');
+  const labels = interests.splitInterests(points, dim);
+  assert.ok(labels.length === 0 || labels.length === history.length);
+  assert.deepEqual(Array.from(interests.splitInterests(points, dim)), Array.from(labels), 'the same points, the same labels');
+  const list = recommender.recommend(history, options, labels);
+  assert.equal(list.items.length, 6);
+  // Without labels the engine cannot split by itself, and says what it needs.
+  assert.throws(() => recommender.recommend(history, options), /interest labels are missing/);
+  assert.throws(() => recommender.recommend(history, options, new Uint8Array([0, 1])), /2 interest labels for a history with 8/);
+  // Too few items: no points, and empty labels are the one-interest answer.
+  const short = history.slice(0, 3);
+  assert.equal(recommender.interestPoints(short, options).length, 0);
+  assert.deepEqual(recommender.recommend(short, options, new Uint8Array(0)).items, recommender.recommend(short, { k: 6 }).items);
+});
+
 test('the campaigns module completes a decision with the engine module\'s standing', async () => {
   const engine = await import('../pkg/shopwindow.js');
   engine.initSync({ module: readFileSync(join(WWW, 'pkg/shopwindow_bg.wasm')) });

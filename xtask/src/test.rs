@@ -38,6 +38,8 @@ const STEPS: [Step; 9] = [
                 "-p",
                 "shopwindow-web-campaigns",
                 "-p",
+                "shopwindow-web-interests",
+                "-p",
                 "shopwindow-webgpu",
                 "--target",
                 "wasm32-unknown-unknown",
@@ -50,8 +52,8 @@ const STEPS: [Step; 9] = [
         }
         Ok(())
     }),
-    // The workspace's default members leave out crates/web, crates/web-campaigns and
-    // crates/webgpu, hence --workspace.
+    // The workspace's default members leave out crates/web, crates/web-campaigns,
+    // crates/web-interests and crates/webgpu, hence --workspace.
     (
         "native tests",
         |ctx| run(ctx.cargo(["test", "--workspace"])),
@@ -59,13 +61,16 @@ const STEPS: [Step; 9] = [
     // The committed fuzz corpus replayed on stable, then seconds of fuzzing with nightly.
     ("fuzz corpus and smoke run", fuzz::smoke),
     // The wasm crates' suites: the engine's with its WebGPU backend (the GPU parity tests
-    // need it), the campaigns', then what differs in the engine module without it.
+    // need it), the campaigns', the interests', then what differs in the engine module
+    // without it.
     ("browser tests", |ctx| {
         run(browser_test(
             ctx,
             &[
                 "-p",
                 "shopwindow-web-campaigns",
+                "-p",
+                "shopwindow-web-interests",
                 "--features",
                 "shopwindow-web/webgpu",
             ],

@@ -126,14 +126,19 @@ pub fn item_result(
     }
 }
 
+///
+/// `interest_labels`: with `interests: true`, the interests module's labels of this
+/// request's [`interest_points`] (the package loads that module and passes them).
 pub fn recommend(
     engine: &Recommender,
     history: &[dto::HistoryEvent],
     options: &dto::RecommendOptions,
+    interest_labels: Option<&[u8]>,
 ) -> Result<dto::Recommendations, RecommendError> {
     let catalog = engine.catalog();
     let (events, unknown_items) = resolve_history(catalog, history);
-    let result = engine.recommend(&events, &recommend_options(catalog, options)?)?;
+    let core_options = recommend_options(catalog, options, interest_labels)?;
+    let result = engine.recommend(&events, &core_options)?;
     Ok(recommendations(
         catalog,
         &result,
@@ -142,10 +147,44 @@ pub fn recommend(
     ))
 }
 
-/// The core's options for a `recommend` request.
+/// The points `recommend({ interests: true })` clusters for this request: unit vectors of
+/// the catalog's dimension, row after row, for the interests module to label. Empty when
+/// there are too few to split (the history is one interest, and the labels are empty).
+pub fn interest_points(
+    engine: &Recommender,
+    history: &[dto::HistoryEvent],
+    options: &dto::RecommendOptions,
+) -> Result<Vec<f32>, RecommendError> {
+    let (events, _) = resolve_history(engine.catalog(), history);
+    let profile = profile_config(options);
+    profile.validate()?;
+    let points = engine.interest_points(&events, &profile);
+    Ok(if points.can_split() {
+        points.data().to_vec()
+    } else {
+        Vec::new()
+    })
+}
+
+/// The core's `interests` from the request's flag and the labels given with it.
+fn interests(wanted: bool, labels: Option<&[u8]>) -> Result<Option<Vec<u8>>, RecommendError> {
+    match (wanted, labels) {
+        (false, _) => Ok(None),
+        (true, Some(labels)) => Ok(Some(labels.to_vec())),
+        (true, None) => Err(RecommendError::InvalidOption {
+            name: "interests",
+            reason: "the history's interest labels are missing: `interestPoints`, then the \
+                     interests module's `splitInterests` (the npm package does both)"
+                .into(),
+        }),
+    }
+}
+
+/// The core's options for a `recommend` request (`interest_labels` as in [`recommend`]).
 pub fn recommend_options(
     catalog: &Catalog,
     options: &dto::RecommendOptions,
+    interest_labels: Option<&[u8]>,
 ) -> Result<recommend::RecommendOptions, RecommendError> {
     Ok(recommend::RecommendOptions {
         k: options.k.unwrap_or(DEFAULT_K),
@@ -167,7 +206,7 @@ pub fn recommend_options(
             .map(|name| category_index(catalog, name))
             .transpose()?,
         profile: profile_config(options),
-        interests: options.interests.unwrap_or(false),
+        interests: interests(options.interests.unwrap_or(false), interest_labels)?,
         rules: rules(catalog, options.rules.as_ref(), options.now)?,
         fresh: options.fresh.map(fresh),
     })

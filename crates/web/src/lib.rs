@@ -158,14 +158,39 @@ impl Recommender {
 
     /// "Recommended for you" from `history` (oldest first or in any order).
     #[wasm_bindgen(unchecked_return_type = "Recommendations")]
+    ///
+    /// With `interests: true`, `interestLabels` are the interests module's labels of
+    /// `interestPoints` for the same history and options (the npm package passes them).
     pub fn recommend(
         &self,
         #[wasm_bindgen(unchecked_param_type = "HistoryEvent[]")] history: JsValue,
         #[wasm_bindgen(unchecked_param_type = "RecommendOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(js_name = interestLabels)] interest_labels: Option<Vec<u8>>,
     ) -> Result<JsValue, JsError> {
         let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
         let options = with_clock(from_js(options, "recommend options")?);
-        to_js(&api::recommend(&self.engine(), &history, &options).map_err(error)?)
+        let answer = api::recommend(
+            &self.engine(),
+            &history,
+            &options,
+            interest_labels.as_deref(),
+        );
+        to_js(&answer.map_err(error)?)
+    }
+
+    /// The points `recommend({ interests: true })` splits into interests for `history`:
+    /// unit vectors of the catalog's dimension, row after row, for the interests module
+    /// (`shopwindow_interests`, which only pages asking for interests load) to label.
+    /// Empty when there are too few to split: the labels are then empty too.
+    #[wasm_bindgen(js_name = interestPoints)]
+    pub fn interest_points(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "HistoryEvent[]")] history: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "RecommendOptions | undefined")] options: JsValue,
+    ) -> Result<Vec<f32>, JsError> {
+        let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
+        let options = with_clock(from_js(options, "recommend options")?);
+        api::interest_points(&self.engine(), &history, &options).map_err(error)
     }
 
     /// Items most similar to `itemId` (cosine of their vectors), excluding the item itself.

@@ -273,12 +273,14 @@ impl Recommender {
         self.shared.on_fallback.replace(callback);
     }
 
-    /// `recommend`, scored on the GPU when the backend is "webgpu".
+    /// `recommend`, scored on the GPU when the backend is "webgpu" (`interestLabels` as in
+    /// `recommend`).
     #[wasm_bindgen(js_name = recommendAsync, unchecked_return_type = "Promise<Recommendations>")]
     pub fn recommend_async(
         &self,
         #[wasm_bindgen(unchecked_param_type = "HistoryEvent[]")] history: JsValue,
         #[wasm_bindgen(unchecked_param_type = "RecommendOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(js_name = interestLabels)] interest_labels: Option<Vec<u8>>,
     ) -> Promise {
         let parsed = crate::required_from_js::<Vec<dto::HistoryEvent>>(history, "history")
             .and_then(|h| Ok((h, with_clock(from_js(options, "recommend options")?))));
@@ -293,7 +295,9 @@ impl Recommender {
             let engine = shared.engine.borrow();
             let catalog = engine.catalog();
             let (events, unknown) = api::resolve_history(catalog, &history);
-            let core_options = api::recommend_options(catalog, &options).map_err(error)?;
+            let core_options =
+                api::recommend_options(catalog, &options, interest_labels.as_deref())
+                    .map_err(error)?;
             let plan = engine
                 .plan_recommend(&events, &core_options)
                 .map_err(error)?;

@@ -14,7 +14,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 mod browser_common;
-use browser_common::{js, message};
+use browser_common::{js, message, recommend};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -99,7 +99,7 @@ fn replay(
     key: &str,
 ) -> Answer {
     let result = match call {
-        Call::Recommend => rec.recommend(js(history), js(options)),
+        Call::Recommend => recommend(rec, js(history), js(options)),
         Call::Similar => rec.similar(item_id, js(options)),
     };
     let result = result.unwrap_or_else(|e| panic!("{key}: {}", message(e.into())));
@@ -134,7 +134,7 @@ fn results_are_plain_objects_with_display_fields() {
     let history = js(
         &serde_json::json!([{ "itemId": "sku-0000", "type": "view" }, { "itemId": "gone", "type": "cart" }]),
     );
-    let result = rec.recommend(history, JsValue::UNDEFINED).unwrap();
+    let result = rec.recommend(history, JsValue::UNDEFINED, None).unwrap();
     let get = |obj: &JsValue, key: &str| Reflect::get(obj, &key.into()).unwrap();
     assert_eq!(
         get(&result, "strategy").as_string().unwrap(),
@@ -205,27 +205,33 @@ fn bad_requests_throw_errors_that_say_why() {
     assert!(message(err.into()).contains("no-such-sku"));
 
     let typo = js(&serde_json::json!({ "kk": 3 }));
-    let err = rec.recommend(js(&serde_json::json!([])), typo).unwrap_err();
+    let err = rec
+        .recommend(js(&serde_json::json!([])), typo, None)
+        .unwrap_err();
     assert!(message(err.into()).contains("kk"));
 
     let bad_kind = js(&serde_json::json!([{ "itemId": "sku-0001", "type": "like" }]));
-    let err = rec.recommend(bad_kind, JsValue::UNDEFINED).unwrap_err();
+    let err = rec
+        .recommend(bad_kind, JsValue::UNDEFINED, None)
+        .unwrap_err();
     assert!(message(err.into()).contains("like"));
 
     let bad_category = js(&serde_json::json!({ "filters": { "categories": ["spaceships"] } }));
     let err = rec
-        .recommend(js(&serde_json::json!([])), bad_category)
+        .recommend(js(&serde_json::json!([])), bad_category, None)
         .unwrap_err();
     assert!(message(err.into()).contains("spaceships"));
 
     let not_a_flag = js(&serde_json::json!({ "interests": "yes" }));
     let err = rec
-        .recommend(js(&serde_json::json!([])), not_a_flag)
+        .recommend(js(&serde_json::json!([])), not_a_flag, None)
         .unwrap_err();
     assert!(message(err.into()).contains("invalid recommend options"));
 
     let zero_k = js(&serde_json::json!({ "k": 0 }));
-    assert!(rec.recommend(js(&serde_json::json!([])), zero_k).is_err());
+    assert!(rec
+        .recommend(js(&serde_json::json!([])), zero_k, None)
+        .is_err());
 
     let err = rec.set_backend("webgl").unwrap_err();
     assert!(message(err.into()).contains("webgl"));
@@ -237,7 +243,7 @@ fn bad_requests_throw_errors_that_say_why() {
 fn empty_history_falls_back_to_popular_items() {
     let rec = recommender(VectorDtype::F16);
     let result = rec
-        .recommend(js(&serde_json::json!([])), JsValue::NULL)
+        .recommend(js(&serde_json::json!([])), JsValue::NULL, None)
         .unwrap();
     let answer: Answer = serde_wasm_bindgen::from_value(result).unwrap();
     assert_eq!(answer.strategy.as_deref(), Some("popular"));

@@ -97,7 +97,7 @@ fn the_catalog_handed_over_is_the_same_catalog() {
     let options = js(&serde_json::json!({ "k": 5 }));
     let list = |r: &Recommender| -> String {
         let value = r
-            .recommend(history.clone(), options.clone())
+            .recommend(history.clone(), options.clone(), None)
             .unwrap_or_else(|_| panic!("recommends"));
         String::from(js_sys::JSON::stringify(&value).unwrap())
     };

@@ -12,7 +12,7 @@ use shopwindow_web::Recommender;
 use wasm_bindgen_test::*;
 
 mod browser_common;
-use browser_common::{js, message};
+use browser_common::{js, message, recommend};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -25,7 +25,7 @@ fn fresh_matches_the_native_answers_on_every_backend() {
         for case in fresh_golden::cases() {
             let result = match &case.call {
                 RulesCall::Recommend { history, options } => {
-                    rec.recommend(js(history), js(options))
+                    recommend(&rec, js(history), js(options))
                 }
                 RulesCall::Similar { item_id, options } => rec.similar(item_id, js(options)),
                 other => panic!("fresh has no {other:?}"),

@@ -62,7 +62,7 @@ fn wasm_top20_equals_the_cli_for_every_golden_user() {
     let options = js(&golden.options);
     for user in &golden.users {
         let result = rec
-            .recommend(js(&user.history), options.clone())
+            .recommend(js(&user.history), options.clone(), None)
             .unwrap_or_else(|_| panic!("user {}: recommend failed", user.user));
         let answer: Answer = serde_wasm_bindgen::from_value(result).unwrap();
         let ids: Vec<&str> = answer.items.iter().map(|i| i.id.as_str()).collect();

@@ -186,7 +186,7 @@ fn rerank_scores_are_the_recommend_scores() {
             exclude_history: Some(dto::ExcludeHistory::None),
             ..Default::default()
         };
-        let recommended = api::recommend(&engine, &history, &all).unwrap();
+        let recommended = api::recommend(&engine, &history, &all, None).unwrap();
         let reranked = api::rerank(&engine, &history, &ids, &Default::default()).unwrap();
         for item in reranked.items.iter().filter(|i| i.score.is_some()) {
             let want = recommended

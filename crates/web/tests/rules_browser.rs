@@ -11,7 +11,7 @@ use shopwindow_web::Recommender;
 use wasm_bindgen_test::*;
 
 mod browser_common;
-use browser_common::{js, message};
+use browser_common::{js, message, recommend};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -24,7 +24,7 @@ fn rules_match_the_native_answers_on_every_backend() {
         for case in rules_golden::cases() {
             let result = match &case.call {
                 RulesCall::Recommend { history, options } => {
-                    rec.recommend(js(history), js(options))
+                    recommend(&rec, js(history), js(options))
                 }
                 RulesCall::Similar { item_id, options } => rec.similar(item_id, js(options)),
                 RulesCall::Together { item_ids, options } => {

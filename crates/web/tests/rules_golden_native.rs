@@ -147,7 +147,7 @@ fn rejects(rules: Value) -> String {
     let options = json!({ "now": NOW, "rules": rules });
     match serde_json::from_value::<dto::RecommendOptions>(options) {
         Err(e) => e.to_string(),
-        Ok(o) => api::recommend(&engine, &history, &o)
+        Ok(o) => api::recommend(&engine, &history, &o, None)
             .expect_err("rejected")
             .to_string(),
     }

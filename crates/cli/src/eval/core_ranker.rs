@@ -111,10 +111,12 @@ impl Ranker for InterestRanker<'_> {
     fn rank(&self, row: usize, k: usize) -> Result<Vec<u32>> {
         let (columns, weights) = self.0.train.row(row);
         let history = history_events(columns, weights)?;
-        let options = RecommendOptions {
-            interests: true,
-            ..CoreRanker::options(k)
-        };
+        let mut options = CoreRanker::options(k);
+        options.interests = Some(
+            self.0
+                .recommender
+                .interest_labels(&history, &options.profile),
+        );
         let result = self
             .0
             .recommender

@@ -3,7 +3,9 @@
 // Each suite is its own test binary and uses the part it needs.
 #![allow(dead_code)]
 
-use js_sys::JSON;
+use js_sys::{Reflect, JSON};
+use shopwindow::recommend::interests::{split_interests, INTEREST_SEED};
+use shopwindow_web::Recommender;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// `value` as the JS object a page would pass.
@@ -16,4 +18,33 @@ pub fn message(err: JsValue) -> String {
     err.dyn_into::<js_sys::Error>()
         .map(|e| String::from(e.message()))
         .unwrap_or_else(|v| format!("not an Error: {v:?}"))
+}
+
+/// With `interests: true` in `options`, the labels a page gets from the interests module:
+/// the engine's points, split by the core function that module exports.
+pub fn interest_labels(rec: &Recommender, history: &JsValue, options: &JsValue) -> Option<Vec<u8>> {
+    let wanted = Reflect::get(options, &"interests".into()).ok()?.as_bool()?;
+    if !wanted {
+        return None;
+    }
+    let points = rec
+        .interest_points(history.clone(), options.clone())
+        .unwrap_or_else(|e| panic!("interestPoints: {}", message(e.into())));
+    let info = rec.info().unwrap_or_else(|_| panic!("info"));
+    let dim = Reflect::get(&info, &"dim".into())
+        .unwrap()
+        .as_f64()
+        .unwrap() as usize;
+    Some(split_interests(&points, dim, INTEREST_SEED))
+}
+
+/// `recommend` as the package calls it: with the interest labels when the options ask
+/// for interests.
+pub fn recommend(
+    rec: &Recommender,
+    history: JsValue,
+    options: JsValue,
+) -> Result<JsValue, wasm_bindgen::JsError> {
+    let labels = interest_labels(rec, &history, &options);
+    rec.recommend(history, options, labels)
 }

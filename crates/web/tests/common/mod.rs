@@ -7,6 +7,9 @@ use shopwindow::Recommender;
 use shopwindow_testkit::golden::{Answer, Call};
 use shopwindow_web::{api, dto};
 
+pub mod interests;
+use interests::interest_labels;
+
 /// The answer to `call` with the case's JSON `history` / `item_id` / `options`.
 pub fn replay(
     engine: &Recommender,
@@ -19,7 +22,9 @@ pub fn replay(
         Call::Recommend => {
             let history: Vec<dto::HistoryEvent> = serde_json::from_value(history.clone()).unwrap();
             let options: dto::RecommendOptions = serde_json::from_value(options.clone()).unwrap();
-            serde_json::to_value(api::recommend(engine, &history, &options).unwrap()).unwrap()
+            let labels = interest_labels(engine, &history, &options);
+            let answer = api::recommend(engine, &history, &options, labels.as_deref());
+            serde_json::to_value(answer.unwrap()).unwrap()
         }
         Call::Similar => {
             let options: dto::SimilarOptions = serde_json::from_value(options.clone()).unwrap();

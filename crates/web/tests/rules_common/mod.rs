@@ -7,6 +7,10 @@ use shopwindow::Recommender;
 use shopwindow_testkit::rules_golden::RulesCall;
 use shopwindow_web::{api, dto};
 
+#[path = "../common/interests.rs"]
+mod interests;
+use interests::interest_labels;
+
 /// The answer to `call` as JSON, or the engine's error as text.
 pub fn call(engine: &Recommender, call: &RulesCall) -> Result<Value, String> {
     let answer = match call {
@@ -17,7 +21,9 @@ pub fn call(engine: &Recommender, call: &RulesCall) -> Result<Value, String> {
             let history: Vec<dto::HistoryEvent> = serde_json::from_value(history.clone()).unwrap();
             let o: dto::RecommendOptions =
                 serde_json::from_value(o.clone()).map_err(|e| e.to_string())?;
-            serde_json::to_value(api::recommend(engine, &history, &o).map_err(|e| e.to_string())?)
+            let labels = interest_labels(engine, &history, &o);
+            let answer = api::recommend(engine, &history, &o, labels.as_deref());
+            serde_json::to_value(answer.map_err(|e| e.to_string())?)
         }
         RulesCall::Similar {
             item_id,
