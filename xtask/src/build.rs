@@ -175,7 +175,7 @@ const CAMPAIGNS_CEILING_KB: u64 = 202;
 /// Ceiling of www/pkg/shopwindow_interests_bg.wasm, multi-interest clustering (k-means,
 /// silhouette), which a page fetches only on its first `recommend({ interests: true })`
 /// with enough history to split. Measured when it was split off: 31,439 bytes (30.7 KB) raw
-/// / 14,941 gzip, of which the allocator and core::fmt (panic messages) are about half.
+/// / 14,941 gzip: the k-means and silhouette, plus the module's own allocator and core::fmt.
 const INTERESTS_CEILING_KB: u64 = 32;
 
 /// Ceiling of www/pkg/shopwindow_gpu_bg.wasm: the engine with its WebGPU backend and the

@@ -126,9 +126,9 @@ pub fn item_result(
     }
 }
 
-///
-/// `interest_labels`: with `interests: true`, the interests module's labels of this
-/// request's [`interest_points`] (the package loads that module and passes them).
+/// "Recommended for you" for the JS class. `interest_labels`: with `interests: true`, the
+/// interests module's labels of this request's [`interest_points`] (the package loads that
+/// module and passes them).
 pub fn recommend(
     engine: &Recommender,
     history: &[dto::HistoryEvent],

@@ -157,10 +157,10 @@ impl Recommender {
     }
 
     /// "Recommended for you" from `history` (oldest first or in any order).
-    #[wasm_bindgen(unchecked_return_type = "Recommendations")]
     ///
     /// With `interests: true`, `interestLabels` are the interests module's labels of
     /// `interestPoints` for the same history and options (the npm package passes them).
+    #[wasm_bindgen(unchecked_return_type = "Recommendations")]
     pub fn recommend(
         &self,
         #[wasm_bindgen(unchecked_param_type = "HistoryEvent[]")] history: JsValue,
