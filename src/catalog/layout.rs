@@ -4,10 +4,11 @@
 
 use std::ops::Range;
 
-use safetensors::{Dtype, SafeTensors};
+use safetensors::Dtype;
 
+use super::container::{dtype_name, Container};
 use super::hybrid::{self, HybridLayout};
-use super::meta::{file_metadata, parse_meta, CatalogMeta};
+use super::meta::{parse_meta, CatalogMeta};
 use super::placements::{self, PlacementLayout};
 use super::segments::{self, SegmentLayout};
 use super::strings::{self, StringTable};
@@ -98,32 +99,33 @@ pub(crate) type Find<'f> =
 
 impl Layout {
     pub(super) fn parse(buffer: &[u8], limits: &Limits) -> Result<Layout, CatalogError> {
-        let file = SafeTensors::deserialize(buffer).map_err(|e| container_error(e, buffer))?;
-        let base = buffer.as_ptr() as usize;
+        let Container { tensors, metadata } = Container::parse(buffer)?;
         let mut aligned = true;
         // Byte range of a tensor inside `buffer`, with dtype and shape checks.
         let mut find = |name: &'static str,
                         allowed: &[Dtype],
                         expected: &'static str|
          -> Result<Option<Found>, CatalogError> {
-            let view = match file.tensor(name) {
-                Ok(view) => view,
-                Err(safetensors::SafeTensorError::TensorNotFound(_)) => return Ok(None),
-                Err(other) => return Err(other.into()),
+            let Some(tensor) = tensors.iter().find(|t| t.name == name) else {
+                return Ok(None);
             };
-            if !allowed.contains(&view.dtype()) {
+            if !allowed.contains(&tensor.dtype) {
                 return Err(CatalogError::Dtype {
                     name: name.to_string(),
-                    found: format!("{:?}", view.dtype()),
+                    found: dtype_name(tensor.dtype).to_string(),
                     expected,
                 });
             }
-            let start = view.data().as_ptr() as usize - base;
-            let range = start..start + view.data().len();
-            if start % (view.dtype().bitsize() / 8).max(1) != 0 {
+            // The buffer is 8-byte aligned (`Storage`), so an offset into it tells the
+            // alignment of the address.
+            if tensor.data.start % (tensor.dtype.bitsize() / 8).max(1) != 0 {
                 aligned = false;
             }
-            Ok(Some((range, view.dtype(), view.shape().to_vec())))
+            Ok(Some((
+                tensor.data.clone(),
+                tensor.dtype,
+                tensor.shape.clone(),
+            )))
         };
 
         let (vectors, vdtype, vshape) = find(
@@ -224,7 +226,7 @@ impl Layout {
         // their checks to the wasm rather than an inlined lookup each.
         let (segments, rfm) = segments::parse(buffer, &mut find, dim)?;
 
-        let mut meta = parse_meta(file_metadata(buffer)?)?;
+        let mut meta = parse_meta(metadata)?;
         let hybrid = hybrid::parse(&mut find, &mut meta.extra, len, limits)?;
         if let Some(k) = hybrid.as_ref().and_then(HybridLayout::k) {
             check_neighbour_slots(len, k, limits)?;
@@ -469,30 +471,4 @@ fn header_json(buffer: &[u8]) -> Option<(usize, serde_json::Value)> {
     let n = usize::try_from(u64::from_le_bytes(buffer.get(..8)?.try_into().ok()?)).ok()?;
     let header = serde_json::from_slice(buffer.get(8..8usize.checked_add(n)?)?).ok()?;
     Some((n, header))
-}
-
-/// safetensors reports a file that does not end where its tensor data ends with one error,
-/// whether bytes are missing or left over; only missing bytes are a truncation.
-fn container_error(err: safetensors::SafeTensorError, buffer: &[u8]) -> CatalogError {
-    if matches!(err, safetensors::SafeTensorError::MetadataIncompleteBuffer) {
-        if let Some(end) = declared_end(buffer).filter(|&end| buffer.len() > end) {
-            return CatalogError::Header(format!(
-                "{} bytes follow the tensor data, which ends at byte {end}",
-                buffer.len() - end
-            ));
-        }
-    }
-    err.into()
-}
-
-/// Where the header says the file ends (only called once safetensors parsed the header).
-fn declared_end(buffer: &[u8]) -> Option<usize> {
-    let (n, header) = header_json(buffer)?;
-    let mut data_end = 0u64;
-    for (name, info) in header.as_object()? {
-        if name != "__metadata__" {
-            data_end = data_end.max(info.get("data_offsets")?.get(1)?.as_u64()?);
-        }
-    }
-    (8 + n).checked_add(usize::try_from(data_end).ok()?)
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use safetensors::SafeTensors;
+use super::container::Container;
 
 use super::{names, CatalogError, FORMAT_VERSION};
 
@@ -69,14 +69,9 @@ pub struct CatalogMeta {
     pub extra: BTreeMap<String, String>,
 }
 
-/// `__metadata__` of the file (the safetensors crate parses it; we only read it).
+/// `__metadata__` of the file.
 pub(super) fn file_metadata(buffer: &[u8]) -> Result<BTreeMap<String, String>, CatalogError> {
-    let (_, metadata) = SafeTensors::read_metadata(buffer)?;
-    Ok(metadata
-        .metadata()
-        .as_ref()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default())
+    Ok(Container::parse(buffer)?.metadata)
 }
 
 pub(super) fn parse_meta(mut raw: BTreeMap<String, String>) -> Result<CatalogMeta, CatalogError> {

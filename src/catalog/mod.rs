@@ -13,6 +13,7 @@
 //! the bytes aligned, `gram` accumulates YᵀY, `writer` writes the format; this file is the
 //! validated `Catalog` and its accessors.
 
+mod container;
 mod error;
 mod gram;
 mod hybrid;
@@ -46,8 +47,9 @@ pub use writer::{
 pub(crate) use gram::Gram;
 pub(crate) use layout::{Find, Found};
 
+use container::relayout;
 use layout::{f32s, CategoryColumn, Layout};
-use storage::{relayout, Storage};
+use storage::Storage;
 use strings::StringTable;
 
 use crate::rfm::RfmThresholds;

@@ -1,10 +1,5 @@
-//! The catalog's bytes, kept 8-byte aligned so every tensor can be viewed in place, and
-//! the one-time re-serialization of a file whose tensors are not aligned inside it.
-
-use safetensors::SafeTensors;
-
-use super::meta::file_metadata;
-use super::CatalogError;
+//! The catalog's bytes, kept 8-byte aligned so every tensor can be viewed in place (a file
+//! whose tensors are not aligned inside it is laid out again: `container::relayout`).
 
 /// The catalog's bytes, 8-byte aligned so every tensor can be viewed in place.
 #[derive(Debug)]
@@ -34,13 +29,4 @@ impl Storage {
             Storage::Words { words, len } => &bytemuck::cast_slice::<u64, u8>(words)[..*len],
         }
     }
-}
-
-/// Re-serializes a file whose tensors are unaligned; safetensors' writer aligns them.
-pub(super) fn relayout(buffer: &[u8]) -> Result<Vec<u8>, CatalogError> {
-    let file = SafeTensors::deserialize(buffer)?;
-    let metadata = file_metadata(buffer)?;
-    let tensors: Vec<(String, safetensors::tensor::TensorView<'_>)> = file.tensors();
-    let info = (!metadata.is_empty()).then(|| metadata.into_iter().collect());
-    Ok(safetensors::serialize(tensors, info)?)
 }
