@@ -96,7 +96,12 @@ fn required_from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T
         .map_err(|_| invalid("not JSON-serializable".into()))?
         .as_string()
         .ok_or_else(|| invalid("not JSON-serializable".into()))?;
-    serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))
+    // Through a `Value`: the derived option parsers then run over serde_json's `Value`
+    // deserializer, which the catalog header already brings, instead of each carrying its
+    // own copy of the text parser.
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+    T::deserialize(value).map_err(|e| invalid(e.to_string()))
 }
 
 /// Plain objects (not `Map`s) so results read naturally in JS and JSON.stringify them.
