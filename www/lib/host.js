@@ -204,7 +204,7 @@ export class Host {
   /**
    * With `interests: true`, the interests module's labels of the history's points (none
    * to compute, and no module to load, when there are too few to split); otherwise
-   * `undefined`. Options the engine would refuse are left to its `recommend` to refuse.
+   * `undefined`. `interestPoints` refuses bad options with the message `recommend` would.
    */
   async #interestLabels(history, options) {
     if (options?.interests !== true) return undefined;
