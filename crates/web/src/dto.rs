@@ -101,7 +101,9 @@ pub struct RecommendOptions {
     pub now: Option<f64>,
     /// Multi-interest (default false): split the history into up to 4 interests and
     /// interleave one list per interest; each item then says its `interest`. A history
-    /// that is one interest gets the usual list.
+    /// that is one interest gets the usual list. The wasm class takes the split as
+    /// `recommend`'s third argument (`interestPoints`, then the interests module's
+    /// `splitInterests`); the npm package does that itself.
     #[tsify(optional)]
     pub interests: Option<bool>,
     /// Merchandising rules (boost / bury, pins, never show, hide recently bought).
