@@ -76,24 +76,31 @@ pub(crate) struct Container {
     pub metadata: BTreeMap<String, String>,
 }
 
+/// The header's length n and its JSON, read from the file's first 8 + n bytes: all the
+/// full parse starts from, and all `vector_shape` reads before the data has arrived.
+pub(crate) fn read_header(buffer: &[u8]) -> Result<(usize, Value), CatalogError> {
+    let Some(length) = buffer.get(..LENGTH_BYTES) else {
+        return Err(CatalogError::Truncated("header too small".into()));
+    };
+    let length = u64::from_le_bytes(length.try_into().expect("8 bytes"));
+    let header_len = usize::try_from(length)
+        .ok()
+        .filter(|&n| n <= MAX_HEADER_BYTES)
+        .ok_or_else(|| CatalogError::Header("header too large".into()))?;
+    let header = buffer
+        .get(LENGTH_BYTES..LENGTH_BYTES + header_len)
+        .ok_or_else(|| CatalogError::Truncated("invalid header length".into()))?;
+    let text = std::str::from_utf8(header)
+        .map_err(|e| CatalogError::Header(format!("invalid UTF-8 in header: {e}")))?;
+    let header = serde_json::from_str(text)
+        .map_err(|e| CatalogError::Header(format!("invalid JSON in header: {e}")))?;
+    Ok((header_len, header))
+}
+
 impl Container {
     pub(crate) fn parse(buffer: &[u8]) -> Result<Container, CatalogError> {
-        let Some(length) = buffer.get(..LENGTH_BYTES) else {
-            return Err(CatalogError::Truncated("header too small".into()));
-        };
-        let length = u64::from_le_bytes(length.try_into().expect("8 bytes"));
-        let header_len = usize::try_from(length)
-            .ok()
-            .filter(|&n| n <= MAX_HEADER_BYTES)
-            .ok_or_else(|| CatalogError::Header("header too large".into()))?;
+        let (header_len, header) = read_header(buffer)?;
         let data_start = LENGTH_BYTES + header_len;
-        let header = buffer
-            .get(LENGTH_BYTES..data_start)
-            .ok_or_else(|| CatalogError::Truncated("invalid header length".into()))?;
-        let text = std::str::from_utf8(header)
-            .map_err(|e| CatalogError::Header(format!("invalid UTF-8 in header: {e}")))?;
-        let header: Value = serde_json::from_str(text)
-            .map_err(|e| CatalogError::Header(format!("invalid JSON in header: {e}")))?;
         let Value::Object(fields) = header else {
             return Err(header_error("the header is not a JSON object"));
         };
@@ -119,13 +126,13 @@ impl Container {
                 )));
             }
             end = stop;
-            if stop - start != byte_size(tensor)? {
+            let size = byte_size(tensor)?;
+            if stop - start != size {
                 return Err(CatalogError::Header(format!(
-                    "tensor `{}`: shape {:?} of {} takes {} bytes, its data_offsets give {}",
+                    "tensor `{}`: shape {:?} of {} takes {size} bytes, its data_offsets give {}",
                     tensor.name,
                     tensor.shape,
                     dtype_name(tensor.dtype),
-                    byte_size(tensor)?,
                     stop - start
                 )));
             }

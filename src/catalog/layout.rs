@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use safetensors::Dtype;
 
-use super::container::{dtype_name, Container};
+use super::container::{dtype_name, read_header, Container};
 use super::hybrid::{self, HybridLayout};
 use super::meta::{parse_meta, CatalogMeta};
 use super::placements::{self, PlacementLayout};
@@ -444,7 +444,7 @@ fn check_non_negative(name: &str, values: &[f32]) -> Result<(), CatalogError> {
 /// catalog is handed to an engine. Nothing else is checked; `None` for a header that cannot
 /// be read this way (the full parse then reports what is wrong).
 pub fn vector_shape(header: &[u8]) -> Option<(usize, usize)> {
-    let (_, header) = header_json(header)?;
+    let (_, header) = read_header(header).ok()?;
     let vectors = header.get(names::VECTORS)?;
     // The dtype's name compared as text: deserializing safetensors' `Dtype` here would add
     // 3 KB of derived parser to the engine module.
@@ -465,10 +465,3 @@ pub fn vector_shape(header: &[u8]) -> Option<(usize, usize)> {
 /// Vector values per byte of a U8 `item.vectors` (two 4-bit values), so its second axis
 /// is d/2.
 const U8_VALUES_PER_BYTE: usize = 2;
-
-/// The header's length n and its JSON, read from the file's first 8 + n bytes.
-fn header_json(buffer: &[u8]) -> Option<(usize, serde_json::Value)> {
-    let n = usize::try_from(u64::from_le_bytes(buffer.get(..8)?.try_into().ok()?)).ok()?;
-    let header = serde_json::from_slice(buffer.get(8..8usize.checked_add(n)?)?).ok()?;
-    Some((n, header))
-}
