@@ -4,7 +4,6 @@
 //! multi-interest cases must give the recorded answers on every storage type.
 #![cfg(target_arch = "wasm32")]
 
-use js_sys::Reflect;
 use shopwindow::VectorDtype;
 use shopwindow_testkit::fixtures::golden_catalog;
 use shopwindow_testkit::golden::{self, Answer, Call};
@@ -15,17 +14,9 @@ use wasm_bindgen_test::*;
 
 #[path = "../../web/tests/browser_common/mod.rs"]
 mod browser_common;
-use browser_common::{js, message};
+use browser_common::{dim, js, message, two_tastes};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn dim(rec: &Recommender) -> usize {
-    let info = rec.info().unwrap_or_else(|_| panic!("info"));
-    Reflect::get(&info, &"dim".into())
-        .unwrap()
-        .as_f64()
-        .unwrap() as usize
-}
 
 /// The labels this module gives the engine's points for `history` and `options`.
 fn labels(rec: &Recommender, history: &JsValue, options: &JsValue) -> Vec<u8> {
@@ -67,14 +58,7 @@ fn golden_interest_cases_pass_through_both_modules() {
 #[wasm_bindgen_test]
 fn the_engine_refuses_interests_without_fitting_labels() {
     let rec = Recommender::new(golden_catalog(VectorDtype::F32)).unwrap_or_else(|_| panic!());
-    let history = js(&serde_json::json!([
-        { "itemId": "sku-0000", "type": "view" },
-        { "itemId": "sku-0006", "type": "view" },
-        { "itemId": "sku-0012", "type": "view" },
-        { "itemId": "sku-0001", "type": "view" },
-        { "itemId": "sku-0007", "type": "view" },
-        { "itemId": "sku-0013", "type": "view" },
-    ]));
+    let history = js(&two_tastes());
     let options = js(&serde_json::json!({ "k": 5, "interests": true }));
     let missing = rec
         .recommend(history.clone(), options.clone(), None)

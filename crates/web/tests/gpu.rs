@@ -18,7 +18,6 @@ use std::rc::Rc;
 
 use js_sys::{Object, Promise, Reflect, JSON};
 use serde_json::{json, Value};
-use shopwindow::recommend::interests::{split_interests, INTEREST_SEED};
 use shopwindow::VectorDtype;
 use shopwindow_testkit::catalogs::clustered_catalog;
 use shopwindow_testkit::fixtures::{golden_catalog, golden_hybrid_catalog, HybridFixture};
@@ -32,25 +31,16 @@ use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
+#[path = "browser_common/mod.rs"]
+mod browser_common;
+use browser_common::{interest_labels, two_tastes};
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 const DTYPES: [VectorDtype; 4] = VectorDtype::ALL;
 
 fn js(value: &Value) -> JsValue {
     JSON::parse(&value.to_string()).expect("valid JSON")
-}
-
-/// With `interests: true`, the labels a page gets from the interests module: the engine's
-/// points, split by the core function that module exports.
-fn labels(rec: &Recommender, history: &Value, options: &Value) -> Option<Vec<u8>> {
-    options["interests"].as_bool().filter(|&wanted| wanted)?;
-    let points = rec
-        .interest_points(js(history), js(options))
-        .unwrap_or_else(|_| panic!("interestPoints"));
-    let dim = json_of(&rec.info().unwrap_or_else(|_| panic!("info")))["dim"]
-        .as_u64()
-        .unwrap() as usize;
-    Some(split_interests(&points, dim, INTEREST_SEED))
 }
 
 fn json_of(value: &JsValue) -> Value {
@@ -106,9 +96,11 @@ impl Call {
 
     fn run_sync(&self, rec: &Recommender) -> Value {
         let result = match self {
-            Call::Recommend { history, options } => {
-                rec.recommend(js(history), js(options), labels(rec, history, options))
-            }
+            Call::Recommend { history, options } => rec.recommend(
+                js(history),
+                js(options),
+                interest_labels(rec, &js(history), &js(options)),
+            ),
             Call::Similar { item, options } => rec.similar(item, js(options)),
         };
         json_of(&result.unwrap_or_else(|e| panic!("reference failed: {:?}", JsValue::from(e))))
@@ -116,9 +108,11 @@ impl Call {
 
     async fn run_async(&self, rec: &Recommender) -> Value {
         settle(match self {
-            Call::Recommend { history, options } => {
-                rec.recommend_async(js(history), js(options), labels(rec, history, options))
-            }
+            Call::Recommend { history, options } => rec.recommend_async(
+                js(history),
+                js(options),
+                interest_labels(rec, &js(history), &js(options)),
+            ),
             Call::Similar { item, options } => rec.similar_async(item.clone(), js(options)),
         })
         .await
@@ -443,16 +437,9 @@ async fn requests_the_gpu_does_not_serve_are_scored_on_the_cpu() {
     let result = settle(gpu.recommend_async(js(&history), js(&options), None)).await;
     assert_eq!(result["backend"], "simd128", "{options}");
     // So do the interests' scans, and the answer says so.
-    let two_tastes = json!([
-        { "itemId": "sku-0000", "type": "view" },
-        { "itemId": "sku-0006", "type": "view" },
-        { "itemId": "sku-0012", "type": "view" },
-        { "itemId": "sku-0001", "type": "view" },
-        { "itemId": "sku-0007", "type": "view" },
-        { "itemId": "sku-0013", "type": "view" },
-    ]);
+    let two_tastes = two_tastes();
     let options = json!({ "k": 300, "interests": true });
-    let interests = labels(&gpu, &two_tastes, &options);
+    let interests = interest_labels(&gpu, &js(&two_tastes), &js(&options));
     let result = settle(gpu.recommend_async(js(&two_tastes), js(&options), interests)).await;
     assert_eq!(result["backend"], "simd128", "{options}");
     assert!(result["items"][0]["interest"].is_number(), "{result}");
@@ -644,7 +631,11 @@ async fn a_lost_device_falls_back_to_the_cpu_with_the_same_results() {
     let Call::Recommend { history, options } = call else {
         unreachable!("the first call recommends")
     };
-    let pending = rec.recommend_async(js(history), js(options), labels(&rec, history, options));
+    let pending = rec.recommend_async(
+        js(history),
+        js(options),
+        interest_labels(&rec, &js(history), &js(options)),
+    );
     rec.gpu_device().expect("a device").destroy();
     let got = settle(pending).await;
     assert_eq!(got["backend"], "simd128", "{got}");

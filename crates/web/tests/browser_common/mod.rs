@@ -30,12 +30,28 @@ pub fn interest_labels(rec: &Recommender, history: &JsValue, options: &JsValue) 
     let points = rec
         .interest_points(history.clone(), options.clone())
         .unwrap_or_else(|e| panic!("interestPoints: {}", message(e.into())));
+    Some(split_interests(&points, dim(rec), INTEREST_SEED))
+}
+
+/// The catalog's dimension, as a page reads it from `info()`.
+pub fn dim(rec: &Recommender) -> usize {
     let info = rec.info().unwrap_or_else(|_| panic!("info"));
-    let dim = Reflect::get(&info, &"dim".into())
+    Reflect::get(&info, &"dim".into())
         .unwrap()
         .as_f64()
-        .unwrap() as usize;
-    Some(split_interests(&points, dim, INTEREST_SEED))
+        .unwrap() as usize
+}
+
+/// Six views over two tastes of the golden catalog: a history that splits into interests.
+pub fn two_tastes() -> serde_json::Value {
+    serde_json::json!([
+        { "itemId": "sku-0000", "type": "view" },
+        { "itemId": "sku-0006", "type": "view" },
+        { "itemId": "sku-0012", "type": "view" },
+        { "itemId": "sku-0001", "type": "view" },
+        { "itemId": "sku-0007", "type": "view" },
+        { "itemId": "sku-0013", "type": "view" },
+    ])
 }
 
 /// `recommend` as the package calls it: with the interest labels when the options ask
