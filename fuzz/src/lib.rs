@@ -29,6 +29,7 @@ use shopwindow::{Catalog, RecommendError, Recommender};
 use shopwindow_testkit::fixtures::{self, HybridFixture};
 use shopwindow_web::api;
 use shopwindow_web::dto;
+use shopwindow_web::read;
 use shopwindow_web_campaigns::session::{CampaignSession, ChooseContext};
 
 /// The campaign definitions [`policy_state`] and [`history`] decide with: one campaign of
@@ -289,6 +290,12 @@ fn list_length(byte: u8) -> usize {
     }
 }
 
+/// `json` read as the engine module reads an argument: parsed to a `Value`, then `read`'s
+/// field-by-field checks.
+fn as_a_page_reads<T>(json: &[u8], read: fn(&Value) -> Result<T, read::ReadError>) -> Option<T> {
+    read(&serde_json::from_slice::<Value>(json).ok()?).ok()
+}
+
 /// The options object of an API call as JSON; the first byte picks the call.
 pub fn options(data: &[u8]) {
     let Some((&call, json)) = data.split_first() else {
@@ -306,7 +313,7 @@ pub fn options(data: &[u8]) {
         .collect();
     match call % 8 {
         0 => {
-            if let Ok(options) = serde_json::from_slice::<dto::RecommendOptions>(json) {
+            if let Some(options) = as_a_page_reads(json, read::recommend_options) {
                 let k = options.k.unwrap_or(10);
                 if let Ok(list) = recommend_like_a_page(engine, &history, &options) {
                     check_items(&list.items, k);
@@ -315,7 +322,7 @@ pub fn options(data: &[u8]) {
             }
         }
         1 => {
-            if let Ok(options) = serde_json::from_slice::<dto::SimilarOptions>(json) {
+            if let Some(options) = as_a_page_reads(json, read::similar_options) {
                 let k = options.k.unwrap_or(10);
                 if let Ok(list) = api::similar(engine, catalog.id(0), &options) {
                     check_items(&list.items, k);
@@ -323,7 +330,7 @@ pub fn options(data: &[u8]) {
             }
         }
         2 => {
-            if let Ok(options) = serde_json::from_slice::<dto::SegmentOptions>(json) {
+            if let Some(options) = as_a_page_reads(json, read::segment_options) {
                 let _ = api::segment(engine, &history, &options);
             }
         }
@@ -343,12 +350,12 @@ pub fn options(data: &[u8]) {
             }
         }
         4 => {
-            if let Ok(ids) = serde_json::from_slice::<Vec<String>>(json) {
+            if let Some(ids) = as_a_page_reads(json, read::item_ids) {
                 let _ = api::probability(engine, &history, &ids, &Default::default());
             }
         }
         5 => {
-            if let Ok(history) = serde_json::from_slice::<Vec<dto::HistoryEvent>>(json) {
+            if let Some(history) = as_a_page_reads(json, read::history) {
                 let _ = recommend_like_a_page(engine, &history, &Default::default());
             }
         }
@@ -356,7 +363,7 @@ pub fn options(data: &[u8]) {
             let _ = serde_json::from_slice::<dto::BackendOptions>(json);
         }
         _ => {
-            if let Ok(options) = serde_json::from_slice::<dto::RecommendOptions>(json) {
+            if let Some(options) = as_a_page_reads(json, read::recommend_options) {
                 let _ = api::segment(
                     engine,
                     &history,

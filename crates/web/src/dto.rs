@@ -530,76 +530,22 @@ pub struct ShopperSegment {
     pub unknown_items: Vec<String>,
 }
 
-/// The option names the npm package's `method` forwards to the engine, read from the types
-/// above (`optionNames(method)`); `None` for a method without options. The package checks
-/// its callers' options against these, so they cannot drift from this file the way a
-/// hand-kept copy in JS did.
-///
-/// Asking serde rather than generating a JS module at build time: the names are already
-/// in the wasm (serde_json's "expected one of" errors list them), so the export costs a few
-/// hundred bytes of code and needs no build step or agreement test; the worker protocol
-/// carries them in the description the page gets at start-up (no extra round trip).
+/// The option names the npm package's `method` forwards to the engine (`optionNames(method)`),
+/// from the lists the engine reads the options with (`read`, which a test holds to these
+/// types' fields); `None` for a method without options. The package checks its callers'
+/// options against these, so they cannot drift from this file the way a hand-kept copy in
+/// JS did; the worker protocol carries them in the description the page gets at start-up.
 pub fn option_names(method: &str) -> Option<&'static [&'static str]> {
+    use crate::read;
     Some(match method {
-        "recommend" | "probability" => field_names::<RecommendOptions>(),
-        "similar" => field_names::<SimilarOptions>(),
-        "segment" => field_names::<SegmentOptions>(),
-        "together" | "trending" => field_names::<PlacementOptions>(),
-        "rerank" => field_names::<RerankOptions>(),
+        "recommend" | "probability" => read::RECOMMEND_FIELDS,
+        "similar" => read::SIMILAR_FIELDS,
+        "segment" => read::SEGMENT_FIELDS,
+        "together" | "trending" => read::PLACEMENT_FIELDS,
+        "rerank" => read::RERANK_FIELDS,
         "choose" => shopwindow::campaign::CONTEXT_FIELDS,
         _ => return None,
     })
-}
-
-/// The field names a derived `Deserialize` accepts, as serde itself lists them: the derive
-/// hands them to `Deserializer::deserialize_struct`, which [`FieldNames`] answers with an
-/// error carrying them. Empty for a type that is not a plain struct.
-pub fn field_names<T: for<'de> Deserialize<'de>>() -> &'static [&'static str] {
-    T::deserialize(FieldNames)
-        .err()
-        .map_or(&[], |Fields(names)| names)
-}
-
-struct FieldNames;
-
-#[derive(Debug)]
-struct Fields(&'static [&'static str]);
-
-impl std::fmt::Display for Fields {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "fields {:?}", self.0)
-    }
-}
-
-impl std::error::Error for Fields {}
-
-impl serde::de::Error for Fields {
-    fn custom<T: std::fmt::Display>(_: T) -> Self {
-        Fields(&[])
-    }
-}
-
-impl<'de> serde::Deserializer<'de> for FieldNames {
-    type Error = Fields;
-
-    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Fields> {
-        Err(Fields(&[]))
-    }
-
-    fn deserialize_struct<V: serde::de::Visitor<'de>>(
-        self,
-        _name: &'static str,
-        fields: &'static [&'static str],
-        _visitor: V,
-    ) -> Result<V::Value, Fields> {
-        Err(Fields(fields))
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
-        ignored_any
-    }
 }
 
 #[cfg(test)]
@@ -631,10 +577,10 @@ mod tests {
         assert_eq!(names("probability"), names("recommend"));
         let recommend = names("recommend");
         assert!(recommend.contains(&"excludeHistory") && recommend.contains(&"interests"));
-        // Every name is one the type accepts (serde reads `{name: null}` as its default).
+        // Every name is one the engine accepts (`{name: null}` reads as its default).
         for name in recommend {
-            let json = format!(r#"{{"{name}":null}}"#);
-            serde_json::from_str::<RecommendOptions>(&json).unwrap();
+            let json = serde_json::json!({ *name: null });
+            crate::read::recommend_options(&json).unwrap();
         }
         assert_eq!(option_names("item"), None);
     }

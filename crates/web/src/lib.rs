@@ -8,13 +8,13 @@
 pub mod api;
 pub mod backend;
 pub mod dto;
+pub mod read;
 #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 mod webgpu;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use shopwindow::campaign::StandingRequest;
 use shopwindow::{Backend, Catalog, Recommender as Engine};
@@ -83,25 +83,28 @@ impl Shared {
 /// Input goes through `JSON.stringify` and serde_json (already in the module for the
 /// catalog header) rather than serde-wasm-bindgen, because only serde_json reports unknown
 /// fields: a misspelt option must be an error, not a silently ignored default.
-fn from_js<T: DeserializeOwned + Default>(value: JsValue, what: &str) -> Result<T, JsError> {
+/// How the engine reads one kind of argument from its JSON (`read`).
+type Reader<T> = fn(&serde_json::Value) -> Result<T, read::ReadError>;
+
+fn from_js<T: Default>(value: JsValue, what: &str, read: Reader<T>) -> Result<T, JsError> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
-    required_from_js(value, what)
+    required_from_js(value, what, read)
 }
 
-fn required_from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
+fn required_from_js<T>(value: JsValue, what: &str, read: Reader<T>) -> Result<T, JsError> {
     let invalid = |reason: String| JsError::new(&format!("invalid {what}: {reason}"));
     let text = js_sys::JSON::stringify(&value)
         .map_err(|_| invalid("not JSON-serializable".into()))?
         .as_string()
         .ok_or_else(|| invalid("not JSON-serializable".into()))?;
-    // Through a `Value`: the derived option parsers then run over serde_json's `Value`
-    // deserializer, which the catalog header already brings, instead of each carrying its
-    // own copy of the text parser.
+    // Through a `Value` and `read`'s field-by-field checks: serde_json's `Value` parser is
+    // in the wasm anyway for the catalog's header, and derived deserializers would add a
+    // visitor per option type.
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-    T::deserialize(value).map_err(|e| invalid(e.to_string()))
+    read(&value).map_err(|e| invalid(e.to_string()))
 }
 
 /// Plain objects (not `Map`s) so results read naturally in JS and JSON.stringify them.
@@ -172,8 +175,12 @@ impl Recommender {
         #[wasm_bindgen(unchecked_param_type = "RecommendOptions | undefined")] options: JsValue,
         #[wasm_bindgen(js_name = interestLabels)] interest_labels: Option<Vec<u8>>,
     ) -> Result<JsValue, JsError> {
-        let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
-        let options = with_clock(from_js(options, "recommend options")?);
+        let history: Vec<dto::HistoryEvent> = from_js(history, "history", read::history)?;
+        let options = with_clock(from_js(
+            options,
+            "recommend options",
+            read::recommend_options,
+        )?);
         let answer = api::recommend(
             &self.engine(),
             &history,
@@ -193,8 +200,12 @@ impl Recommender {
         #[wasm_bindgen(unchecked_param_type = "HistoryEvent[]")] history: JsValue,
         #[wasm_bindgen(unchecked_param_type = "RecommendOptions | undefined")] options: JsValue,
     ) -> Result<Vec<f32>, JsError> {
-        let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
-        let options = with_clock(from_js(options, "recommend options")?);
+        let history: Vec<dto::HistoryEvent> = from_js(history, "history", read::history)?;
+        let options = with_clock(from_js(
+            options,
+            "recommend options",
+            read::recommend_options,
+        )?);
         api::interest_points(&self.engine(), &history, &options).map_err(error)
     }
 
@@ -205,7 +216,8 @@ impl Recommender {
         #[wasm_bindgen(js_name = itemId)] item_id: &str,
         #[wasm_bindgen(unchecked_param_type = "SimilarOptions | undefined")] options: JsValue,
     ) -> Result<JsValue, JsError> {
-        let mut options: dto::SimilarOptions = from_js(options, "similar options")?;
+        let mut options: dto::SimilarOptions =
+            from_js(options, "similar options", read::similar_options)?;
         rules_clock(options.rules.as_ref(), &mut options.now);
         to_js(&api::similar(&self.engine(), item_id, &options).map_err(error)?)
     }
@@ -220,8 +232,9 @@ impl Recommender {
         #[wasm_bindgen(js_name = itemIds, unchecked_param_type = "string[]")] item_ids: JsValue,
         #[wasm_bindgen(unchecked_param_type = "PlacementOptions | undefined")] options: JsValue,
     ) -> Result<JsValue, JsError> {
-        let item_ids: Vec<String> = required_from_js(item_ids, "item ids")?;
-        let mut options: dto::PlacementOptions = from_js(options, "together options")?;
+        let item_ids: Vec<String> = required_from_js(item_ids, "item ids", read::item_ids)?;
+        let mut options: dto::PlacementOptions =
+            from_js(options, "together options", read::placement_options)?;
         rules_clock(options.rules.as_ref(), &mut options.now);
         to_js(&api::together(&self.engine(), &item_ids, &options).map_err(error)?)
     }
@@ -233,7 +246,8 @@ impl Recommender {
         &self,
         #[wasm_bindgen(unchecked_param_type = "PlacementOptions | undefined")] options: JsValue,
     ) -> Result<JsValue, JsError> {
-        let mut options: dto::PlacementOptions = from_js(options, "trending options")?;
+        let mut options: dto::PlacementOptions =
+            from_js(options, "trending options", read::placement_options)?;
         rules_clock(options.rules.as_ref(), &mut options.now);
         to_js(&api::trending(&self.engine(), &options).map_err(error)?)
     }
@@ -250,9 +264,10 @@ impl Recommender {
         #[wasm_bindgen(js_name = itemIds, unchecked_param_type = "string[]")] item_ids: JsValue,
         #[wasm_bindgen(unchecked_param_type = "RerankOptions | undefined")] options: JsValue,
     ) -> Result<JsValue, JsError> {
-        let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
-        let item_ids: Vec<String> = required_from_js(item_ids, "item ids")?;
-        let mut options: dto::RerankOptions = from_js(options, "rerank options")?;
+        let history: Vec<dto::HistoryEvent> = from_js(history, "history", read::history)?;
+        let item_ids: Vec<String> = required_from_js(item_ids, "item ids", read::item_ids)?;
+        let mut options: dto::RerankOptions =
+            from_js(options, "rerank options", read::rerank_options)?;
         decay_clock(options.half_life_days, &mut options.now);
         to_js(&api::rerank(&self.engine(), &history, &item_ids, &options).map_err(error)?)
     }
@@ -265,9 +280,9 @@ impl Recommender {
         #[wasm_bindgen(js_name = itemIds, unchecked_param_type = "string[]")] item_ids: JsValue,
         #[wasm_bindgen(unchecked_param_type = "RecommendOptions | undefined")] options: JsValue,
     ) -> Result<JsValue, JsError> {
-        let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
-        let item_ids: Vec<String> = required_from_js(item_ids, "item ids")?;
-        let options = with_clock(from_js(options, "options")?);
+        let history: Vec<dto::HistoryEvent> = from_js(history, "history", read::history)?;
+        let item_ids: Vec<String> = required_from_js(item_ids, "item ids", read::item_ids)?;
+        let options = with_clock(from_js(options, "options", read::recommend_options)?);
         to_js(&api::probability(&self.engine(), &history, &item_ids, &options).map_err(error)?)
     }
 
@@ -280,8 +295,9 @@ impl Recommender {
         #[wasm_bindgen(unchecked_param_type = "HistoryEvent[]")] history: JsValue,
         #[wasm_bindgen(unchecked_param_type = "SegmentOptions | undefined")] options: JsValue,
     ) -> Result<JsValue, JsError> {
-        let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
-        let mut options: dto::SegmentOptions = from_js(options, "segment options")?;
+        let history: Vec<dto::HistoryEvent> = from_js(history, "history", read::history)?;
+        let mut options: dto::SegmentOptions =
+            from_js(options, "segment options", read::segment_options)?;
         options.now = Some(options.now.unwrap_or_else(js_sys::Date::now));
         to_js(&api::segment(&self.engine(), &history, &options).map_err(error)?)
     }
@@ -294,7 +310,7 @@ impl Recommender {
         #[wasm_bindgen(unchecked_param_type = "HistoryEvent[]")] history: JsValue,
         dims: usize,
     ) -> Result<Vec<f32>, JsError> {
-        let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
+        let history: Vec<dto::HistoryEvent> = from_js(history, "history", read::history)?;
         api::user_features(&self.engine(), &history, dims).map_err(error)
     }
 
@@ -313,10 +329,12 @@ impl Recommender {
         #[wasm_bindgen(unchecked_param_type = "SegmentOptions | undefined")] options: JsValue,
         #[wasm_bindgen(unchecked_param_type = "StandingRequest")] request: JsValue,
     ) -> Result<JsValue, JsError> {
-        let history: Vec<dto::HistoryEvent> = from_js(history, "history")?;
-        let mut options: dto::SegmentOptions = from_js(options, "segment options")?;
+        let history: Vec<dto::HistoryEvent> = from_js(history, "history", read::history)?;
+        let mut options: dto::SegmentOptions =
+            from_js(options, "segment options", read::segment_options)?;
         options.now.get_or_insert_with(js_sys::Date::now);
-        let request: StandingRequest = required_from_js(request, "standing request")?;
+        let request: StandingRequest =
+            required_from_js(request, "standing request", read::standing_request)?;
         match api::shopper_standing(&self.engine(), &history, &options, request).map_err(error)? {
             Some(standing) => to_js(&standing),
             None => Ok(JsValue::UNDEFINED),

@@ -21,7 +21,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::backend::{self, Decision};
 use crate::dto::{self, BackendChoice, BackendStatus};
-use crate::{api, error, from_js, rules_clock, to_js, with_clock, Recommender, Shared};
+use crate::{api, error, from_js, read, rules_clock, to_js, with_clock, Recommender, Shared};
 
 /// Reads `BackendOptions` (`{ backend?, maxChunkBytes? }`). By hand rather than with
 /// serde: a serde_json deserializer per type costs kilobytes of wasm, and this object has
@@ -282,8 +282,18 @@ impl Recommender {
         #[wasm_bindgen(unchecked_param_type = "RecommendOptions | undefined")] options: JsValue,
         #[wasm_bindgen(js_name = interestLabels)] interest_labels: Option<Vec<u8>>,
     ) -> Promise {
-        let parsed = crate::required_from_js::<Vec<dto::HistoryEvent>>(history, "history")
-            .and_then(|h| Ok((h, with_clock(from_js(options, "recommend options")?))));
+        let parsed =
+            crate::required_from_js::<Vec<dto::HistoryEvent>>(history, "history", read::history)
+                .and_then(|h| {
+                    Ok((
+                        h,
+                        with_clock(from_js(
+                            options,
+                            "recommend options",
+                            read::recommend_options,
+                        )?),
+                    ))
+                });
         let (history, options) = match parsed {
             Ok(p) => p,
             Err(e) => return rejected(e),
@@ -326,10 +336,11 @@ impl Recommender {
         #[wasm_bindgen(js_name = itemId)] item_id: String,
         #[wasm_bindgen(unchecked_param_type = "SimilarOptions | undefined")] options: JsValue,
     ) -> Promise {
-        let mut options: dto::SimilarOptions = match from_js(options, "similar options") {
-            Ok(options) => options,
-            Err(e) => return rejected(e),
-        };
+        let mut options: dto::SimilarOptions =
+            match from_js(options, "similar options", read::similar_options) {
+                Ok(options) => options,
+                Err(e) => return rejected(e),
+            };
         rules_clock(options.rules.as_ref(), &mut options.now);
         let shared = self.shared.clone();
         // See `Shared::select` on holding the engine across the GPU wait.

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use shopwindow::{Catalog, Recommender};
 use shopwindow_testkit::fresh_golden::{self, golden_fresh_catalog, is_content_derived};
 use shopwindow_testkit::rules_golden::{golden_rules_history, RulesCall};
-use shopwindow_web::{api, dto};
+use shopwindow_web::{api, dto, read};
 
 fn engine() -> Recommender {
     Recommender::new(Catalog::from_bytes(golden_fresh_catalog()).unwrap())
@@ -105,10 +105,10 @@ fn the_recorded_answers_show_the_fresh_places() {
 #[test]
 fn probability_refuses_fresh_instead_of_ignoring_it() {
     let engine = engine();
-    let history: Vec<dto::HistoryEvent> = serde_json::from_value(golden_rules_history()).unwrap();
+    let history: Vec<dto::HistoryEvent> = read::history(&golden_rules_history()).unwrap();
     let ids = ["sku-0201".to_string()];
     let with_fresh: dto::RecommendOptions =
-        serde_json::from_value(json!({ "fresh": { "share": 0.2 } })).unwrap();
+        read::recommend_options(&json!({ "fresh": { "share": 0.2 } })).unwrap();
     let err = api::probability(&engine, &history, &ids, &with_fresh)
         .unwrap_err()
         .to_string();

@@ -10,18 +10,18 @@ use shopwindow_testkit::fixtures::golden_catalog;
 use shopwindow_testkit::placement_golden::{
     self, golden_placement_catalog, rerank_grid, PlacementCall, PlacementCase,
 };
-use shopwindow_web::{api, dto};
+use shopwindow_web::{api, dto, read};
 
 fn run(case: &PlacementCase) -> Value {
     let engine = &Recommender::new(Catalog::from_bytes(case.call.catalog()).unwrap());
     let answer = match &case.call {
         PlacementCall::Together { item_ids, options } => {
-            let ids: Vec<String> = serde_json::from_value(item_ids.clone()).unwrap();
-            let options: dto::PlacementOptions = serde_json::from_value(options.clone()).unwrap();
+            let ids: Vec<String> = read::item_ids(item_ids).unwrap();
+            let options: dto::PlacementOptions = read::placement_options(options).unwrap();
             api::together(engine, &ids, &options)
         }
         PlacementCall::Trending { options } => {
-            let options: dto::PlacementOptions = serde_json::from_value(options.clone()).unwrap();
+            let options: dto::PlacementOptions = read::placement_options(options).unwrap();
             api::trending(engine, &options)
         }
         PlacementCall::Rerank {
@@ -30,9 +30,9 @@ fn run(case: &PlacementCase) -> Value {
             options,
             ..
         } => {
-            let history: Vec<dto::HistoryEvent> = serde_json::from_value(history.clone()).unwrap();
-            let ids: Vec<String> = serde_json::from_value(item_ids.clone()).unwrap();
-            let options: dto::RerankOptions = serde_json::from_value(options.clone()).unwrap();
+            let history: Vec<dto::HistoryEvent> = read::history(history).unwrap();
+            let ids: Vec<String> = read::item_ids(item_ids).unwrap();
+            let options: dto::RerankOptions = read::rerank_options(options).unwrap();
             let answer = api::rerank(engine, &history, &ids, &options);
             return serde_json::to_value(answer.unwrap_or_else(|e| panic!("{}: {e}", case.name)))
                 .unwrap();
@@ -132,7 +132,7 @@ fn the_recorded_reranks_say_something() {
             .map(|i| i["score"].as_f64().unwrap())
             .collect()
     };
-    let grid: Vec<String> = serde_json::from_value(rerank_grid()).unwrap();
+    let grid: Vec<String> = read::item_ids(&rerank_grid()).unwrap();
     // Strength 1: the model's order, scores descending, and the hats (index % 6 = 2) first.
     let model = ids("rerank, a hat shopper, model order");
     assert!(scores("rerank, a hat shopper, model order")
@@ -176,11 +176,11 @@ fn rerank_scores_are_the_recommend_scores() {
             continue;
         };
         let engine = Recommender::new(Catalog::from_bytes(case.call.catalog()).unwrap());
-        let history: Vec<dto::HistoryEvent> = serde_json::from_value(history.clone()).unwrap();
+        let history: Vec<dto::HistoryEvent> = read::history(history).unwrap();
         if history.is_empty() {
             continue;
         }
-        let ids: Vec<String> = serde_json::from_value(item_ids.clone()).unwrap();
+        let ids: Vec<String> = read::item_ids(item_ids).unwrap();
         let all = dto::RecommendOptions {
             k: Some(engine.catalog().len()),
             exclude_history: Some(dto::ExcludeHistory::None),

@@ -14,7 +14,7 @@ use shopwindow::{Catalog, Recommender};
 use shopwindow_testkit::rules_golden::{
     self, golden_rules_catalog, golden_rules_history, RulesCall, RulesCase, NOW,
 };
-use shopwindow_web::{api, dto};
+use shopwindow_web::{api, dto, read};
 
 fn engine() -> Recommender {
     Recommender::new(Catalog::from_bytes(golden_rules_catalog()).unwrap())
@@ -143,9 +143,9 @@ fn the_recorded_answers_show_each_rule_at_work() {
 /// A `recommend` with these rules; the error's text.
 fn rejects(rules: Value) -> String {
     let engine = engine();
-    let history: Vec<dto::HistoryEvent> = serde_json::from_value(golden_rules_history()).unwrap();
+    let history: Vec<dto::HistoryEvent> = read::history(&golden_rules_history()).unwrap();
     let options = json!({ "now": NOW, "rules": rules });
-    match serde_json::from_value::<dto::RecommendOptions>(options) {
+    match read::recommend_options(&options) {
         Err(e) => e.to_string(),
         Ok(o) => api::recommend(&engine, &history, &o, None)
             .expect_err("rejected")
@@ -156,10 +156,11 @@ fn rejects(rules: Value) -> String {
 #[test]
 fn probability_refuses_rules_instead_of_ignoring_them() {
     let engine = engine();
-    let history: Vec<dto::HistoryEvent> = serde_json::from_value(golden_rules_history()).unwrap();
+    let history: Vec<dto::HistoryEvent> = read::history(&golden_rules_history()).unwrap();
     let ids = vec![engine.catalog().id(0).to_string()];
     let with_rules: dto::RecommendOptions =
-        serde_json::from_value(json!({ "now": NOW, "rules": { "neverShow": [ids[0]] } })).unwrap();
+        read::recommend_options(&json!({ "now": NOW, "rules": { "neverShow": [ids[0]] } }))
+            .unwrap();
     let err = api::probability(&engine, &history, &ids, &with_rules)
         .expect_err("rules are refused")
         .to_string();
@@ -167,7 +168,7 @@ fn probability_refuses_rules_instead_of_ignoring_them() {
         err.contains("rules") && err.contains("probability"),
         "{err}"
     );
-    let without: dto::RecommendOptions = serde_json::from_value(json!({ "now": NOW })).unwrap();
+    let without: dto::RecommendOptions = read::recommend_options(&json!({ "now": NOW })).unwrap();
     assert_eq!(
         api::probability(&engine, &history, &ids, &without)
             .unwrap()
@@ -247,14 +248,15 @@ fn out_of_range_rules_are_errors_naming_the_field() {
         Catalog::from_bytes(shopwindow_testkit::placement_golden::golden_placement_catalog())
             .unwrap(),
     );
-    let options: dto::PlacementOptions =
-        serde_json::from_value(json!({ "rules": { "boosts": [{ "tags": ["sale"], "add": 1 }] } }))
-            .unwrap();
+    let options: dto::PlacementOptions = read::placement_options(
+        &json!({ "rules": { "boosts": [{ "tags": ["sale"], "add": 1 }] } }),
+    )
+    .unwrap();
     let err = api::trending(&plain, &options).unwrap_err().to_string();
     assert!(err.contains("tags"), "{err}");
     // Hiding purchases natively needs "now" (the browser defaults it to Date.now()).
     let options: dto::PlacementOptions =
-        serde_json::from_value(json!({ "rules": { "hideBoughtDays": 3 } })).unwrap();
+        read::placement_options(&json!({ "rules": { "hideBoughtDays": 3 } })).unwrap();
     let err = api::trending(&engine(), &options).unwrap_err().to_string();
     assert!(err.contains("now"), "{err}");
 }

@@ -10,11 +10,11 @@ use shopwindow_testkit::fixtures::{
     golden_catalog, golden_rfm_segment_catalog, golden_segment_catalog,
 };
 use shopwindow_testkit::segment_golden::{self, SegmentCase};
-use shopwindow_web::{api, dto};
+use shopwindow_web::{api, dto, read};
 
 fn run(engine: &Recommender, case: &SegmentCase) -> Result<Value, shopwindow::RecommendError> {
-    let history: Vec<dto::HistoryEvent> = serde_json::from_value(case.history.clone()).unwrap();
-    let options: dto::SegmentOptions = serde_json::from_value(case.options.clone()).unwrap();
+    let history: Vec<dto::HistoryEvent> = read::history(&case.history).unwrap();
+    let options: dto::SegmentOptions = read::segment_options(&case.options).unwrap();
     Ok(serde_json::to_value(api::segment(engine, &history, &options)?).unwrap())
 }
 

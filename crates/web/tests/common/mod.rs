@@ -5,7 +5,7 @@
 use serde_json::Value;
 use shopwindow::Recommender;
 use shopwindow_testkit::golden::{Answer, Call};
-use shopwindow_web::{api, dto};
+use shopwindow_web::{api, dto, read};
 
 pub mod interests;
 use interests::interest_labels;
@@ -20,14 +20,14 @@ pub fn replay(
 ) -> Answer {
     let answer = match call {
         Call::Recommend => {
-            let history: Vec<dto::HistoryEvent> = serde_json::from_value(history.clone()).unwrap();
-            let options: dto::RecommendOptions = serde_json::from_value(options.clone()).unwrap();
+            let history: Vec<dto::HistoryEvent> = read::history(history).unwrap();
+            let options: dto::RecommendOptions = read::recommend_options(options).unwrap();
             let labels = interest_labels(engine, &history, &options);
             let answer = api::recommend(engine, &history, &options, labels.as_deref());
             serde_json::to_value(answer.unwrap()).unwrap()
         }
         Call::Similar => {
-            let options: dto::SimilarOptions = serde_json::from_value(options.clone()).unwrap();
+            let options: dto::SimilarOptions = read::similar_options(options).unwrap();
             serde_json::to_value(api::similar(engine, item_id, &options).unwrap()).unwrap()
         }
     };

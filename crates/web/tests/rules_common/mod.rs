@@ -5,7 +5,7 @@
 use serde_json::Value;
 use shopwindow::Recommender;
 use shopwindow_testkit::rules_golden::RulesCall;
-use shopwindow_web::{api, dto};
+use shopwindow_web::{api, dto, read};
 
 #[path = "../common/interests.rs"]
 mod interests;
@@ -18,7 +18,7 @@ pub fn call(engine: &Recommender, call: &RulesCall) -> Result<Value, String> {
             history,
             options: o,
         } => {
-            let history: Vec<dto::HistoryEvent> = serde_json::from_value(history.clone()).unwrap();
+            let history: Vec<dto::HistoryEvent> = read::history(history).unwrap();
             let o: dto::RecommendOptions =
                 serde_json::from_value(o.clone()).map_err(|e| e.to_string())?;
             let labels = interest_labels(engine, &history, &o);
@@ -37,7 +37,7 @@ pub fn call(engine: &Recommender, call: &RulesCall) -> Result<Value, String> {
             item_ids,
             options: o,
         } => {
-            let ids: Vec<String> = serde_json::from_value(item_ids.clone()).unwrap();
+            let ids: Vec<String> = read::item_ids(item_ids).unwrap();
             let o: dto::PlacementOptions =
                 serde_json::from_value(o.clone()).map_err(|e| e.to_string())?;
             serde_json::to_value(api::together(engine, &ids, &o).map_err(|e| e.to_string())?)
