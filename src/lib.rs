@@ -4,7 +4,7 @@
 //!
 //! The modules form layers that only point down; `tests/layering.rs` holds the order and
 //! fails the build's tests when a module imports one above it:
-//! `rng`, `rfm` → `catalog` → `error` → `event` → `kernels` → `topk` → `profile` →
+//! `number` → `rng`, `rfm`, `sort` → `catalog` → `error` → `event` → `kernels` → `topk` → `profile` →
 //! `cluster` → `segment` → `recommend` | `campaign`.
 
 pub mod campaign;
@@ -13,11 +13,13 @@ pub mod cluster;
 pub mod error;
 pub mod event;
 pub mod kernels;
+pub mod number;
 pub mod profile;
 pub mod recommend;
 pub mod rfm;
 pub mod rng;
 pub mod segment;
+pub mod sort;
 pub mod topk;
 
 pub use catalog::{Catalog, CatalogBuilder, CatalogError, ItemRecord, VectorDtype};

@@ -15,6 +15,7 @@ use crate::catalog::{Catalog, LambdaScaling};
 use crate::error::RecommendError;
 use crate::kernels::normal_equations::NormalEquations;
 use crate::kernels::Backend;
+use crate::number::Num;
 // Re-exported: the history's types were defined here before they moved down to `event`.
 pub use crate::event::{Event, EventKind};
 
@@ -65,7 +66,7 @@ impl ProfileConfig {
             if !v.is_finite() || v < 0.0 {
                 return Err(RecommendError::InvalidOption {
                     name: "eventWeights",
-                    reason: format!("the {name} weight {v} must be a non-negative number"),
+                    reason: format!("the {name} weight {} must be a non-negative number", Num(v)),
                 });
             }
         }
@@ -73,7 +74,7 @@ impl ProfileConfig {
             if !h.is_finite() || h <= 0.0 {
                 return Err(RecommendError::InvalidOption {
                     name: "halfLifeDays",
-                    reason: format!("{h} must be a positive number of days"),
+                    reason: format!("{} must be a positive number of days", Num(h)),
                 });
             }
         }

@@ -14,6 +14,8 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::number::Num;
+
 /// Raw RFM values of one shopper.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RfmValues {
@@ -25,10 +27,9 @@ pub struct RfmValues {
 /// Why a set of thresholds is unusable.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum RfmError {
-    #[error("RFM {row} thresholds must be finite and non-negative, found {value}")]
+    #[error("RFM {row} thresholds must be finite and non-negative, found {}", Num(*.value))]
     InvalidValue { row: &'static str, value: f32 },
-    // No values in the message: formatting an f32 array would add float formatting code to
-    // the wasm for one error message.
+    // No values in the message: a list of four numbers says less than the row's name.
     #[error("RFM {row} thresholds must not decrease")]
     Decreasing { row: &'static str, values: [f32; 4] },
 }

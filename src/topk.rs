@@ -10,6 +10,7 @@ use std::collections::BinaryHeap;
 use crate::catalog::Catalog;
 use crate::error::RecommendError;
 use crate::kernels::{add_assign, score_rows, threshold, Backend, Query};
+use crate::number::Num;
 
 /// Items scored per kernel call: large enough to amortize the call, small enough that the
 /// scores stay in L1 for the selection pass over them.
@@ -199,7 +200,7 @@ impl<'c> ItemFilter<'c> {
             if min.is_nan() || max.is_nan() || min > max {
                 return Err(RecommendError::InvalidOption {
                     name: "price range",
-                    reason: format!("[{min}, {max}] is not a range"),
+                    reason: format!("[{}, {}] is not a range", Num(min), Num(max)),
                 });
             }
             filter.price = Some((prices, min, max));

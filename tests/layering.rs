@@ -13,8 +13,11 @@ use std::path::Path;
 /// The layers, bottom first. A module may import the modules of earlier rows only; modules
 /// in one row may not import each other.
 const LAYERS: &[&[&str]] = &[
-    // Leaves: seeded randomness; RFM as plain data (values, thresholds, scores).
-    &["rng", "rfm"],
+    // Numbers in messages, for every module's errors.
+    &["number"],
+    // Leaves: seeded randomness; RFM as plain data (values, thresholds, scores); the short
+    // lists' sort.
+    &["rng", "rfm", "sort"],
     // The catalog file format: reads, validates and writes; depends on no domain logic.
     &["catalog"],
     // `RecommendError` (wraps `CatalogError`).

@@ -19,12 +19,18 @@ use safetensors::Dtype;
 use serde_json::Value;
 
 use super::CatalogError;
+use crate::sort::sort_short_by;
 
 /// Bytes of the header length that starts the file.
 const LENGTH_BYTES: usize = 8;
 
 /// The safetensors format's largest header (the crate refuses longer ones too).
 const MAX_HEADER_BYTES: usize = 100_000_000;
+
+/// The most tensors a catalog file may list. A catalog has a few dozen (every optional
+/// part included); the limit keeps the data-order sort of a hostile header short
+/// (`sort::sort_short_by`, quadratic).
+pub(crate) const MAX_TENSORS: usize = 4096;
 
 /// Every dtype of the format, by its name in the header. Tensors of dtypes a catalog never
 /// uses must still be read (and their sizes checked): a newer writer may add them.
@@ -115,7 +121,15 @@ impl Container {
         }
         // Offsets relative to the data section until checked; data order, as the format
         // requires the ranges to follow each other in it.
-        tensors.sort_by_key(|t| (t.data.start, t.data.end));
+        if tensors.len() > MAX_TENSORS {
+            return Err(CatalogError::Header(format!(
+                "the header lists {} tensors; a catalog has at most {MAX_TENSORS}",
+                tensors.len()
+            )));
+        }
+        sort_short_by(&mut tensors, |a, b| {
+            (a.data.start, a.data.end).cmp(&(b.data.start, b.data.end))
+        });
         let mut end = 0usize;
         for tensor in &tensors {
             let Range { start, end: stop } = tensor.data;
@@ -168,15 +182,20 @@ fn header_error(reason: &str) -> CatalogError {
 fn read_metadata(value: Value) -> Result<BTreeMap<String, String>, CatalogError> {
     match value {
         Value::Null => Ok(BTreeMap::new()),
-        Value::Object(map) => map
-            .into_iter()
-            .map(|(key, value)| match value {
-                Value::String(text) => Ok((key, text)),
-                _ => Err(header_error(&format!(
-                    "`__metadata__` value of {key:?} is not a string"
-                ))),
-            })
-            .collect(),
+        Value::Object(map) => {
+            // Inserted one by one: collecting into a `BTreeMap` sorts first, with a sort
+            // instantiation of its own (see `sort`).
+            let mut metadata = BTreeMap::new();
+            for (key, value) in map {
+                let Value::String(text) = value else {
+                    return Err(header_error(&format!(
+                        "`__metadata__` value of {key:?} is not a string"
+                    )));
+                };
+                metadata.insert(key, text);
+            }
+            Ok(metadata)
+        }
         _ => Err(header_error("`__metadata__` is not an object")),
     }
 }
@@ -250,14 +269,15 @@ fn byte_size(tensor: &Entry) -> Result<usize, CatalogError> {
 pub(crate) fn relayout(buffer: &[u8]) -> Result<Vec<u8>, CatalogError> {
     let container = Container::parse(buffer)?;
     let mut order: Vec<&Entry> = container.tensors.iter().collect();
-    order.sort_by(|a, b| b.dtype.cmp(&a.dtype).then_with(|| a.name.cmp(&b.name)));
+    sort_short_by(&mut order, |a, b| {
+        b.dtype.cmp(&a.dtype).then_with(|| a.name.cmp(&b.name))
+    });
     let mut header = serde_json::Map::new();
     if !container.metadata.is_empty() {
-        let metadata = container
-            .metadata
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
+        let mut metadata = serde_json::Map::new();
+        for (key, value) in &container.metadata {
+            metadata.insert(key.clone(), Value::String(value.clone()));
+        }
         header.insert("__metadata__".into(), Value::Object(metadata));
     }
     let mut offset = 0usize;

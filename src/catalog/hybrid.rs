@@ -25,6 +25,7 @@ use std::ops::Range;
 use safetensors::Dtype;
 
 use super::{names, CatalogError, Find, Limits};
+use crate::number::Num;
 
 /// The id of an unused neighbour slot.
 pub const EMPTY_NEIGHBOUR: u32 = u32::MAX;
@@ -237,10 +238,10 @@ pub(crate) fn parse(
         let text = extra
             .remove(key)
             .ok_or_else(|| CatalogError::metadata(key, "missing from a hybrid catalog".into()))?;
-        // serde_json's parser, as for the other numbers (see `meta`): the value read back
-        // is the f32 whose shortest decimal the writer stored.
-        match serde_json::from_str::<f32>(text.trim()) {
-            Ok(v) if v.is_finite() => Ok(v),
+        // As the other numbers (see `meta::number`): the value read back is the f32 whose
+        // shortest decimal the writer stored.
+        match super::meta::number(&text) {
+            Some(v) if v.is_finite() => Ok(v),
             _ => Err(CatalogError::metadata(
                 key,
                 format!("{text:?} is not a finite number"),
@@ -251,7 +252,7 @@ pub(crate) fn parse(
     if v != 0.0 && v != 1.0 {
         return Err(CatalogError::metadata(
             names::META_HYBRID_VECTOR_WEIGHT,
-            format!("{v} is neither 1 (vectors on) nor 0 (off)"),
+            format!("{} is neither 1 (vectors on) nor 0 (off)", Num(v)),
         ));
     }
     let vectors = v == 1.0;
@@ -372,7 +373,7 @@ pub(crate) fn tensors(spec: &NeighbourSpec, items: usize) -> Result<[Tensor; 2],
             return Err(CatalogError::InvalidValue {
                 name: names::NEIGHBOUR_WEIGHTS.into(),
                 index,
-                reason: format!("{w} is not a finite f16 (max 65504)"),
+                reason: format!("{} is not a finite f16 (max 65504)", Num(w)),
             });
         }
         bits.push(h.to_bits());

@@ -13,6 +13,7 @@ use super::placements::{self, PlacementLayout};
 use super::segments::{self, SegmentLayout};
 use super::strings::{self, StringTable};
 use super::{names, CatalogError, VectorDtype};
+use crate::number::Num;
 use crate::rfm::RfmThresholds;
 
 /// Largest magnitude of a served vector value (an f32 element, or an int8 row's
@@ -274,8 +275,9 @@ impl Layout {
                         name: names::VECTORS.into(),
                         index,
                         reason: format!(
-                            "{} is larger in magnitude than {MAX_VECTOR_VALUE:e}: scores would overflow",
-                            values[index]
+                            "{} is larger in magnitude than {}: scores would overflow",
+                            Num(values[index]),
+                            Num(MAX_VECTOR_VALUE)
                         ),
                     });
                 }
@@ -305,8 +307,9 @@ impl Layout {
                     name: names::SCALE.into(),
                     index,
                     reason: format!(
-                        "scale × 128 = {} is larger than {MAX_VECTOR_VALUE:e}: scores would overflow",
-                        scales[index] * 128.0
+                        "scale × 128 = {} is larger than {}: scores would overflow",
+                        Num(scales[index] * 128.0),
+                        Num(MAX_VECTOR_VALUE)
                     ),
                 });
             }

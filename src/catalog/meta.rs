@@ -91,10 +91,8 @@ pub(super) fn parse_meta(mut raw: BTreeMap<String, String>) -> Result<CatalogMet
     let mut number = |key: &str, default: f32, allow_zero: bool| -> Result<f32, CatalogError> {
         match raw.remove(key) {
             None => Ok(default),
-            // serde_json's number parser is already in the module (the header is JSON);
-            // `str::parse::<f32>` would add core's float parser and its ~10 KB table.
-            Some(text) => match serde_json::from_str::<f32>(text.trim()) {
-                Ok(v) if v.is_finite() && (v > 0.0 || (allow_zero && v == 0.0)) => Ok(v),
+            Some(text) => match number(&text) {
+                Some(v) if v.is_finite() && (v > 0.0 || (allow_zero && v == 0.0)) => Ok(v),
                 _ => Err(CatalogError::Metadata {
                     key: key.into(),
                     reason: format!(
@@ -139,4 +137,17 @@ pub(super) fn parse_meta(mut raw: BTreeMap<String, String>) -> Result<CatalogMet
         source: raw.remove(names::META_SOURCE),
         extra: raw,
     })
+}
+
+/// A metadata number (JSON number syntax) as f32: `None` when `text` is not one.
+///
+/// Through serde_json's `Value`, whose parser is in the wasm anyway (the header is JSON):
+/// `str::parse::<f32>` would add core's float parser and its ~10 KB table, and
+/// `serde_json::from_str::<f32>` the typed path's error messages, whose float formatting
+/// is ~18 KB more (see `crate::number`). The value is the f64 serde_json reads, rounded
+/// to f32, as `from_str::<f32>` gives it; like it, a number beyond f32's range is none.
+pub(super) fn number(text: &str) -> Option<f32> {
+    let value: serde_json::Value = serde_json::from_str(text.trim()).ok()?;
+    let number = value.as_f64()? as f32;
+    number.is_finite().then_some(number)
 }

@@ -22,6 +22,7 @@ use safetensors::Dtype;
 
 use super::layout::f32s;
 use super::{names, CatalogError, Find, Limits};
+use crate::number::Num;
 
 /// The id of an unused bought-together slot.
 pub const EMPTY_SLOT: u32 = u32::MAX;
@@ -180,7 +181,7 @@ impl PlacementLayout {
                     return Err(CatalogError::InvalidValue {
                         name: names::TOGETHER_WEIGHT.into(),
                         index,
-                        reason: format!("weight {lift} of a used slot must be > 0"),
+                        reason: format!("weight {} of a used slot must be > 0", Num(lift)),
                     });
                 }
             }
@@ -301,8 +302,8 @@ pub(crate) fn parse(
                     expected: format!("[{items}] (one per item)"),
                 });
             }
-            let half_life_days = match serde_json::from_str::<f32>(text.trim()) {
-                Ok(v) if v.is_finite() && v > 0.0 => v,
+            let half_life_days = match super::meta::number(&text) {
+                Some(v) if v.is_finite() && v > 0.0 => v,
                 _ => {
                     return Err(CatalogError::metadata(
                         names::META_TRENDING_HALF_LIFE_DAYS,

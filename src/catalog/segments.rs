@@ -23,6 +23,7 @@ use safetensors::Dtype;
 
 use super::strings::{find_table, StringTable};
 use super::{names, CatalogError, Find, Found};
+use crate::number::Num;
 use crate::rfm::{RfmError, RfmThresholds, RFM_FEATURES, RFM_ROWS};
 
 /// Where the segment tensors live, after the shape checks.
@@ -157,7 +158,7 @@ impl SegmentLayout {
             return Err(CatalogError::InvalidValue {
                 name: names::SEGMENT_TEMPERATURE.into(),
                 index: 0,
-                reason: format!("{temperature} is not a positive number"),
+                reason: format!("{} is not a positive number", Num(temperature)),
             });
         }
         let per_segment = |name: &'static str, found: Option<Found>| match found {
@@ -223,7 +224,7 @@ fn parse_rfm_weight(buffer: &[u8], (range, _, shape): Found) -> Result<f32, Cata
         return Err(CatalogError::InvalidValue {
             name: names::SEGMENT_RFM_WEIGHT.into(),
             index: 0,
-            reason: format!("{weight} is not a positive number"),
+            reason: format!("{} is not a positive number", Num(weight)),
         });
     }
     Ok(weight)

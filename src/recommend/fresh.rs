@@ -13,6 +13,7 @@
 
 use super::rules::place_pins;
 use crate::error::RecommendError;
+use crate::number::Num;
 
 /// Largest share: at most half the places go to products without feedback, so an
 /// ordinary item always leads and every other place at least is the model's choice.
@@ -31,7 +32,11 @@ impl Fresh {
         if !(self.share.is_finite() && (0.0..=MAX_FRESH_SHARE).contains(&self.share)) {
             return Err(RecommendError::InvalidOption {
                 name: "fresh.share",
-                reason: format!("{} is not a number in [0, {MAX_FRESH_SHARE}]", self.share),
+                reason: format!(
+                    "{} is not a number in [0, {}]",
+                    Num(self.share),
+                    Num(MAX_FRESH_SHARE)
+                ),
             });
         }
         Ok(())

@@ -25,6 +25,7 @@ use crate::cluster::{
 use crate::error::RecommendError;
 use crate::profile::{fold_in, item_weights, Event, ProfileConfig};
 use crate::rng::SplitMix64;
+use crate::sort::sort_short_by;
 use crate::topk::ScanResult;
 
 pub const MAX_INTERESTS: usize = 4;
@@ -131,7 +132,7 @@ impl InterestPoints {
             ));
         }
         // Stable: interests of equal size keep their labels' order.
-        clusters.sort_by_key(|c| std::cmp::Reverse(c.len()));
+        sort_short_by(&mut clusters, |a, b| b.len().cmp(&a.len()));
         clusters[0].extend(self.items.iter().filter(|i| !self.kept.contains(i)));
         Ok(clusters)
     }

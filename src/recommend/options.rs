@@ -3,6 +3,7 @@
 use super::fresh::Fresh;
 use super::rules::Rules;
 use crate::error::RecommendError;
+use crate::number::Num;
 use crate::profile::{Event, ProfileConfig};
 use crate::topk::FilterSpec;
 
@@ -142,7 +143,7 @@ pub(super) fn check_diversity(diversity: f32) -> Result<(), RecommendError> {
     if !(0.0..=1.0).contains(&diversity) {
         return Err(RecommendError::InvalidOption {
             name: "diversity",
-            reason: format!("{diversity} is not between 0 and 1"),
+            reason: format!("{} is not between 0 and 1", Num(diversity)),
         });
     }
     Ok(())

@@ -32,6 +32,7 @@ use crate::profile::{fold_in, Event, ProfileConfig};
 use crate::topk::{Scored, Scoring, TopK};
 
 use super::hybrid::HybridScores;
+use crate::number::Num;
 
 /// The longest list [`Recommender::rerank`] takes: a page's list, not a catalog. Each item
 /// costs one kernel call, so 1,000 stays well under a frame.
@@ -171,7 +172,7 @@ fn check_rerank_options(len: usize, strength: f32) -> Result<(), RecommendError>
     if !(0.0..=1.0).contains(&strength) {
         return Err(RecommendError::InvalidOption {
             name: "strength",
-            reason: format!("{strength} is not a number between 0 and 1"),
+            reason: format!("{} is not a number between 0 and 1", Num(strength)),
         });
     }
     if len > MAX_RERANK_ITEMS {

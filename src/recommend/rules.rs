@@ -18,6 +18,7 @@ use super::options::MAX_K;
 use super::Recommender;
 use crate::catalog::Catalog;
 use crate::error::RecommendError;
+use crate::number::Num;
 use crate::profile::{Event, EventKind};
 use crate::topk::{ItemFilter, Scored, Scoring, TopK};
 
@@ -131,8 +132,9 @@ impl Rules {
                 return Err(invalid(
                     "rules.boosts.add",
                     format!(
-                        "rule {r}: {} is not a number in [-{MAX_ADD}, {MAX_ADD}]",
-                        rule.add
+                        "rule {r}: {} is not a number in [-{max}, {max}]",
+                        Num(rule.add),
+                        max = Num(MAX_ADD)
                     ),
                 ));
             }
@@ -163,7 +165,11 @@ impl Rules {
                 if min.is_nan() || max.is_nan() || min > max {
                     return Err(invalid(
                         "rules.boosts.price",
-                        format!("rule {r}: [{min}, {max}] is not a price range"),
+                        format!(
+                            "rule {r}: [{}, {}] is not a price range",
+                            Num(min),
+                            Num(max)
+                        ),
                     ));
                 }
             }
@@ -216,13 +222,17 @@ impl Rules {
                 return Err(invalid(
                     "rules.hideBoughtDays",
                     format!(
-                        "{} is not a number of days in (0, {MAX_HIDE_DAYS}]",
-                        hide.days
+                        "{} is not a number of days in (0, {}]",
+                        Num(hide.days),
+                        Num(MAX_HIDE_DAYS)
                     ),
                 ));
             }
             if !hide.now_ms.is_finite() {
-                return Err(invalid("now", format!("{} is not a time", hide.now_ms)));
+                return Err(invalid(
+                    "now",
+                    format!("{} is not a time", Num(hide.now_ms)),
+                ));
             }
         }
         Ok(())

@@ -3,6 +3,7 @@
 use crate::catalog::Catalog;
 use crate::error::RecommendError;
 use crate::event::Event;
+use crate::number::Num;
 use crate::rfm::{RfmScores, RfmSegment, RfmValues};
 use crate::segment::assign::{assign_vector, SegmentAssignment};
 use crate::segment::rfm::rfm;
@@ -37,7 +38,7 @@ pub fn check_history(
     if !now_ms.is_finite() {
         return Err(RecommendError::InvalidOption {
             name: "now",
-            reason: format!("{now_ms} is not a time in ms since the epoch"),
+            reason: format!("{} is not a time in ms since the epoch", Num(now_ms)),
         });
     }
     // RFM reads prices by item index: check them even when no fold-in runs.

@@ -1,7 +1,7 @@
 //! Truncated files and container-level errors.
 
 use super::*;
-use crate::catalog::container::{Container, Entry};
+use crate::catalog::container::{Container, Entry, MAX_TENSORS};
 
 // ---------------------------------------------------------------------------------------
 // Truncation and container errors
@@ -155,6 +155,24 @@ fn overlapping_tensor_offsets_are_rejected() {
     let err = Catalog::from_bytes(bytes).unwrap_err();
     assert!(matches!(err, CatalogError::Header(_)), "{err:?}");
     assert_names(&err, names::VECTORS);
+}
+
+#[test]
+fn a_header_listing_more_tensors_than_a_catalog_has_is_refused() {
+    // Empty tensors, all at offset 0: valid safetensors, but no catalog lists this many,
+    // and sorting them into data order would take quadratic time.
+    let header: serde_json::Map<String, serde_json::Value> = (0..=MAX_TENSORS)
+        .map(|i| {
+            let entry = serde_json::json!({ "dtype": "U8", "shape": [0], "data_offsets": [0, 0] });
+            (format!("t{i}"), entry)
+        })
+        .collect();
+    let json = serde_json::Value::Object(header).to_string();
+    let mut bytes = (json.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(json.as_bytes());
+    let err = Catalog::from_bytes(bytes).unwrap_err();
+    assert!(matches!(err, CatalogError::Header(_)), "{err:?}");
+    assert_names(&err, "at most 4096");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -221,3 +221,31 @@ fn too_many_vector_elements_are_rejected() {
 fn limits_are_inclusive() {
     assert!(Catalog::from_bytes_with_limits(Spec::valid().bytes(), &limits(N, D, N * D)).is_ok());
 }
+
+// ---------------------------------------------------------------------------------------
+// Numbers in metadata
+// ---------------------------------------------------------------------------------------
+
+proptest! {
+    /// `meta::number` reads what serde_json's typed f32 parser reads, and refuses what it
+    /// refuses: number text in every JSON form, and text that is not a number.
+    #[test]
+    fn metadata_numbers_read_as_serde_json_reads_f32(
+        text in prop_oneof![
+            any::<f32>().prop_map(|v| v.to_string()),
+            any::<f64>().prop_map(|v| format!("{v:e}")),
+            any::<i64>().prop_map(|v| v.to_string()),
+            "[ -]{0,2}[0-9]{0,4}(\\.[0-9]{0,3})?([eE][+-]?[0-9]{0,3})?[ ]?",
+            "[a-z\"\\[\\]{}:,]{0,6}",
+            // Around f32's largest value, where rounding and the range check meet.
+            prop::sample::select(vec![
+                "3.4028235e38", "3.40282356e38", "3.4028236e38", "3.402824e38", "-3.4028236e38",
+                "1e-46", "1.4e-45", "0.0", "-0", "1e400", "NaN", "inf",
+            ]).prop_map(str::to_string),
+        ]
+    ) {
+        let typed = serde_json::from_str::<f32>(text.trim()).ok();
+        let ours = super::super::meta::number(&text);
+        prop_assert_eq!(typed.map(f32::to_bits), ours.map(f32::to_bits), "{:?}", text);
+    }
+}

@@ -1,0 +1,45 @@
+//! Numbers in messages, written without `core::fmt`'s float code.
+//!
+//! `{}` on an `f32` or `f64` brings the standard library's float formatting (Grisu with a
+//! Dragon4 fallback, their tables and the exact-precision paths, about 18 KB of the engine
+//! module by twiggy) into the wasm, for the few error messages that quote a number. [`Num`]
+//! writes them with zmij instead, the shortest round-trip formatter serde_json already
+//! brings in for its own floats: the same shortest digits, in zmij's notation (`0.5`,
+//! `1e-7`, `1e+30`) less the `.0` of whole numbers (`2`, as `{}` writes them), and `NaN`,
+//! `inf`, `-inf`.
+
+use std::fmt;
+
+/// `x` as messages show it: `format!("{} is not between 0 and 1", Num(x))`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Num<F>(pub F);
+
+impl<F: zmij::Float + Copy> fmt::Display for Num<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buffer = zmij::Buffer::new();
+        let text = buffer.format(self.0);
+        f.write_str(text.strip_suffix(".0").unwrap_or(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shortest_digits_that_read_back_as_the_same_value() {
+        assert_eq!(Num(0.1f32).to_string(), "0.1");
+        assert_eq!(Num(0.1f64).to_string(), "0.1");
+        assert_eq!(Num(2.0f32).to_string(), "2");
+        assert_eq!(Num(3650.0f64).to_string(), "3650");
+        assert_eq!(Num(-1.5f64).to_string(), "-1.5");
+        assert_eq!(Num(1e6f32).to_string(), "1000000");
+        assert_eq!(Num(1e30f32).to_string(), "1e+30");
+        assert_eq!(Num(f64::NAN).to_string(), "NaN");
+        assert_eq!(Num(f32::INFINITY).to_string(), "inf");
+        assert_eq!(Num(f64::NEG_INFINITY).to_string(), "-inf");
+        for x in [0.3f32, 1e-7, 123.456, f32::MAX, f32::MIN_POSITIVE] {
+            assert_eq!(Num(x).to_string().parse::<f32>().unwrap(), x);
+        }
+    }
+}
