@@ -78,14 +78,14 @@ impl Shared {
     }
 }
 
+/// How the engine reads one kind of argument from its JSON (`read`).
+type Reader<T> = fn(&serde_json::Value) -> Result<T, read::ReadError>;
+
 /// Reads an optional JS argument (`undefined`/`null` = defaults) into a DTO.
 ///
 /// Input goes through `JSON.stringify` and serde_json (already in the module for the
 /// catalog header) rather than serde-wasm-bindgen, because only serde_json reports unknown
 /// fields: a misspelt option must be an error, not a silently ignored default.
-/// How the engine reads one kind of argument from its JSON (`read`).
-type Reader<T> = fn(&serde_json::Value) -> Result<T, read::ReadError>;
-
 fn from_js<T: Default>(value: JsValue, what: &str, read: Reader<T>) -> Result<T, JsError> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
@@ -94,17 +94,25 @@ fn from_js<T: Default>(value: JsValue, what: &str, read: Reader<T>) -> Result<T,
 }
 
 fn required_from_js<T>(value: JsValue, what: &str, read: Reader<T>) -> Result<T, JsError> {
-    let invalid = |reason: String| JsError::new(&format!("invalid {what}: {reason}"));
+    let value = json_from_js(value, what)?;
+    read(&value).map_err(|e| invalid_argument(what, &e.to_string()))
+}
+
+/// `value` as JSON, parsed to a `Value`: the part of reading an argument that does not
+/// depend on its type, kept out of the generic functions so that it is in the wasm once.
+/// Through a `Value` and `read`'s field-by-field checks: serde_json's `Value` parser is in
+/// the wasm anyway for the catalog's header, and derived deserializers would add a visitor
+/// per option type.
+fn json_from_js(value: JsValue, what: &str) -> Result<serde_json::Value, JsError> {
     let text = js_sys::JSON::stringify(&value)
-        .map_err(|_| invalid("not JSON-serializable".into()))?
-        .as_string()
-        .ok_or_else(|| invalid("not JSON-serializable".into()))?;
-    // Through a `Value` and `read`'s field-by-field checks: serde_json's `Value` parser is
-    // in the wasm anyway for the catalog's header, and derived deserializers would add a
-    // visitor per option type.
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-    read(&value).map_err(|e| invalid(e.to_string()))
+        .ok()
+        .and_then(|text| text.as_string())
+        .ok_or_else(|| invalid_argument(what, "not JSON-serializable"))?;
+    serde_json::from_str(&text).map_err(|e| invalid_argument(what, &e.to_string()))
+}
+
+fn invalid_argument(what: &str, reason: &str) -> JsError {
+    JsError::new(&format!("invalid {what}: {reason}"))
 }
 
 /// Plain objects (not `Map`s) so results read naturally in JS and JSON.stringify them.

@@ -65,6 +65,10 @@ impl std::error::Error for ReadError {}
 
 type Read<T> = Result<T, ReadError>;
 
+/// A reader of one kind of value. Function pointers rather than closures: the generic
+/// helpers below are then instantiated once per result type, not once per call site.
+type Reader<T> = fn(&Value) -> Read<T>;
+
 /// serde's words for what was found, so messages read as before.
 fn invalid_type(found: &Value, expected: &str) -> ReadError {
     let found = match found {
@@ -111,7 +115,7 @@ fn fields<'a>(value: &'a Value, names: &[&str]) -> Read<Fields<'a>> {
 
 impl Fields<'_> {
     /// An optional field: absent or `null` is `None`.
-    fn optional<T>(&self, name: &str, read: impl Fn(&Value) -> Read<T>) -> Read<Option<T>> {
+    fn optional<T>(&self, name: &str, read: Reader<T>) -> Read<Option<T>> {
         match self.map.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(value) => read(value).map(Some).map_err(|e| e.inside(name)),
@@ -119,7 +123,7 @@ impl Fields<'_> {
     }
 
     /// A field that must be there (`null` is a wrong type, as for serde).
-    fn required<T>(&self, name: &str, read: impl Fn(&Value) -> Read<T>) -> Read<T> {
+    fn required<T>(&self, name: &str, read: Reader<T>) -> Read<T> {
         match self.map.get(name) {
             None => Err(ReadError::new(format!("missing field `{name}`"))),
             Some(value) => read(value).map_err(|e| e.inside(name)),
@@ -127,7 +131,7 @@ impl Fields<'_> {
     }
 
     /// A field that defaults when absent (but not when `null`, as serde's `default`).
-    fn or_default<T: Default>(&self, name: &str, read: impl Fn(&Value) -> Read<T>) -> Read<T> {
+    fn or_default<T: Default>(&self, name: &str, read: Reader<T>) -> Read<T> {
         match self.map.get(name) {
             None => Ok(T::default()),
             Some(value) => read(value).map_err(|e| e.inside(name)),
@@ -175,7 +179,7 @@ fn usize(value: &Value) -> Read<usize> {
     }
 }
 
-fn list<T>(value: &Value, read: impl Fn(&Value) -> Read<T>) -> Read<Vec<T>> {
+fn list<T>(value: &Value, read: Reader<T>) -> Read<Vec<T>> {
     let items = value
         .as_array()
         .ok_or_else(|| invalid_type(value, "a list"))?;
@@ -253,13 +257,16 @@ pub const STANDING_FIELDS: &[&str] = &["segment", "rfm", "userDims"];
 const EVENT_TYPES: &[&str] = &["view", "cart", "purchase"];
 const EXCLUDE_HISTORY: &[&str] = &["all", "purchased", "none"];
 
+fn event_type(value: &Value) -> Read<EventType> {
+    let all = [EventType::View, EventType::Cart, EventType::Purchase];
+    Ok(all[variant(value, EVENT_TYPES)?])
+}
+
 pub fn history_event(value: &Value) -> Read<HistoryEvent> {
     let f = fields(value, HISTORY_EVENT_FIELDS)?;
     Ok(HistoryEvent {
         item_id: f.required("itemId", string)?,
-        kind: f.required("type", |v| {
-            Ok([EventType::View, EventType::Cart, EventType::Purchase][variant(v, EVENT_TYPES)?])
-        })?,
+        kind: f.required("type", event_type)?,
         timestamp: f.optional("timestamp", f64)?,
     })
 }
@@ -328,11 +335,19 @@ fn pin(value: &Value) -> Read<PinRule> {
     })
 }
 
+fn boosts(value: &Value) -> Read<Vec<Boost>> {
+    list(value, boost)
+}
+
+fn pins(value: &Value) -> Read<Vec<PinRule>> {
+    list(value, pin)
+}
+
 fn rules(value: &Value) -> Read<Rules> {
     let f = fields(value, RULES_FIELDS)?;
     Ok(Rules {
-        boosts: f.optional("boosts", |v| list(v, boost))?,
-        pins: f.optional("pins", |v| list(v, pin))?,
+        boosts: f.optional("boosts", boosts)?,
+        pins: f.optional("pins", pins)?,
         never_show: f.optional("neverShow", strings)?,
         never_show_categories: f.optional("neverShowCategories", strings)?,
         hide_bought_days: f.optional("hideBoughtDays", f64)?,
