@@ -6,6 +6,7 @@
 //! the segment, which selects the store's priors.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use crate::rfm::RfmScores;
 use crate::rng::SplitMix64;
@@ -76,6 +77,77 @@ pub struct ShopperStanding {
     /// [`project_user`] of the fold-in vector.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<Vec<f32>>,
+}
+
+impl ShopperStanding {
+    /// Reads a standing the catalog's module returned (`null`: none) from its JSON, as the
+    /// derived `Deserialize` reads it (a test holds the two together) but field by field:
+    /// the derive's typed number paths would bring `core::fmt`'s float code, about 17 KB,
+    /// into the campaigns' wasm module for their error messages (see `crate::number`).
+    pub fn from_json(value: &Value) -> Result<Option<ShopperStanding>, String> {
+        const FIELDS: &[&str] = &["segment", "rfm", "user"];
+        let map = match value {
+            Value::Null => return Ok(None),
+            Value::Object(map) => map,
+            _ => return Err("must be an object or null".into()),
+        };
+        if let Some(key) = map.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(format!(
+                "unknown field `{key}`, expected one of `{}`",
+                FIELDS.join("`, `")
+            ));
+        }
+        // Absent or null: none; otherwise `read` must accept it.
+        fn field<T>(
+            map: &Map<String, Value>,
+            key: &str,
+            read: fn(&Value) -> Option<T>,
+            expected: &str,
+        ) -> Result<Option<T>, String> {
+            match map.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => read(v)
+                    .map(Some)
+                    .ok_or_else(|| format!("`{key}` must be {expected}")),
+            }
+        }
+        fn rfm(value: &Value) -> Option<RfmScores> {
+            let map = value.as_object()?;
+            if map.len() != 3 {
+                return None;
+            }
+            let score = |key| {
+                map.get(key)
+                    .and_then(Value::as_u64)
+                    .and_then(|s| u8::try_from(s).ok())
+            };
+            Some(RfmScores {
+                r: score("r")?,
+                f: score("f")?,
+                m: score("m")?,
+            })
+        }
+        Ok(Some(ShopperStanding {
+            segment: field(
+                map,
+                "segment",
+                |v| v.as_u64().and_then(|s| u32::try_from(s).ok()),
+                "a segment index",
+            )?,
+            rfm: field(map, "rfm", rfm, "{r, f, m} with whole scores")?,
+            user: field(
+                map,
+                "user",
+                |v| {
+                    v.as_array()?
+                        .iter()
+                        .map(|x| x.as_f64().map(|x| x as f32))
+                        .collect()
+                },
+                "a list of numbers",
+            )?,
+        }))
+    }
 }
 
 /// The layout of LinUCB's feature vector: `[1, user…, r, f, m, page one-hot…]`.
@@ -165,6 +237,70 @@ fn sign(i: usize, j: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// A standing as JSON: mostly well formed, with wrong types, out-of-range numbers,
+    /// `null`s and unknown fields mixed in. Never a list where an object belongs: serde also
+    /// reads a struct from a list of its values, which no module writes.
+    fn standing_json() -> impl Strategy<Value = Value> {
+        let number = prop_oneof![
+            8 => (0u64..6).prop_map(Value::from),
+            1 => (0u64..300).prop_map(Value::from),
+            1 => Just(Value::from(u64::from(u32::MAX) + 1)),
+            1 => (-3i64..0).prop_map(Value::from),
+            1 => (-2.0f64..2.0).prop_map(Value::from),
+        ];
+        let junk = prop_oneof![
+            Just(Value::Null),
+            Just(Value::from("3")),
+            Just(Value::Bool(true)),
+            Just(serde_json::json!({})),
+        ];
+        let field = |value: BoxedStrategy<Value>| prop_oneof![4 => value.prop_map(Some), 1 => junk.clone().prop_map(Some), 1 => Just(None)];
+        let rfm = prop::collection::btree_map(
+            prop::sample::select(vec!["r", "f", "m", "x"]),
+            prop_oneof![8 => number.clone(), 1 => junk.clone()],
+            2..5,
+        )
+        .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.into(), v)).collect()));
+        let user = prop::collection::vec(prop_oneof![4 => number.clone(), 1 => junk.clone()], 0..4)
+            .prop_map(Value::Array);
+        let object = (
+            field(number.clone().boxed()),
+            field(rfm.boxed()),
+            field(user.boxed()),
+            prop::option::weighted(0.05, Just(Value::Null)),
+        )
+            .prop_map(|(segment, rfm, user, unknown)| {
+                let mut map = Map::new();
+                for (key, value) in [
+                    ("segment", segment),
+                    ("rfm", rfm),
+                    ("user", user),
+                    ("bogus", unknown),
+                ] {
+                    if let Some(value) = value {
+                        map.insert(key.into(), value);
+                    }
+                }
+                Value::Object(map)
+            });
+        prop_oneof![8 => object, 1 => junk]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        #[test]
+        fn standings_read_as_the_derive_reads_them(value in standing_json()) {
+            let derived = serde_json::from_value::<Option<ShopperStanding>>(value.clone());
+            match (derived, ShopperStanding::from_json(&value)) {
+                (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+                (Err(_), Err(_)) => {}
+                (a, b) => prop_assert!(false, "derive {:?}, reader {:?}, on {}", a, b, value),
+            }
+        }
+    }
 
     #[test]
     fn features_follow_the_documented_layout() {

@@ -26,6 +26,7 @@ use super::limits::{
     MAX_ID_LENGTH, MAX_PENDING, MAX_SEGMENTS, MAX_STATE_NUMBERS, MAX_VARIANTS,
 };
 use super::raw::{RawCampaign, RawFile, RawPolicy, RawPrior, RawPrivacy};
+use crate::number::Num;
 
 /// Format version of campaigns.json this reader understands.
 pub const FORMAT_VERSION: u32 = 1;
@@ -160,7 +161,7 @@ impl Campaign {
                 id,
                 format!(
                     "floor {} must be from 0 to 1/{k} (1 / number of variants)",
-                    self.floor
+                    Num(self.floor)
                 ),
             ));
         }
@@ -168,7 +169,7 @@ impl Campaign {
             PolicyKind::EpsilonGreedy { epsilon } if !(0.0..=1.0).contains(&epsilon) => {
                 return Err(invalid(
                     id,
-                    format!("epsilon {epsilon} must be from 0 to 1"),
+                    format!("epsilon {} must be from 0 to 1", Num(epsilon)),
                 ));
             }
             PolicyKind::Thompson { draws } if !(1..=MAX_DRAWS).contains(&draws) => {
@@ -180,7 +181,7 @@ impl Campaign {
             PolicyKind::LinUcb { alpha } if !(alpha.is_finite() && alpha >= 0.0) => {
                 return Err(invalid(
                     id,
-                    format!("alpha {alpha} must be a non-negative number"),
+                    format!("alpha {} must be a non-negative number", Num(alpha)),
                 ));
             }
             _ => {}
@@ -209,7 +210,11 @@ fn check_prior(id: &str, prior: &VariantPrior, policy: PolicyKind) -> Result<(),
             if !(positive(alpha) && positive(beta) && alpha + beta <= 1e9) {
                 return Err(invalid(
                     id,
-                    format!("Beta({alpha}, {beta}) needs positive parameters"),
+                    format!(
+                        "Beta({}, {}) needs positive parameters",
+                        Num(alpha),
+                        Num(beta)
+                    ),
                 ));
             }
         }
@@ -217,7 +222,11 @@ fn check_prior(id: &str, prior: &VariantPrior, policy: PolicyKind) -> Result<(),
             if !(mean.is_finite() && positive(precision)) {
                 return Err(invalid(
                     id,
-                    format!("prior mean {mean} / precision {precision}: need a number and a positive precision"),
+                    format!(
+                        "prior mean {} / precision {}: need a number and a positive precision",
+                        Num(mean),
+                        Num(precision)
+                    ),
                 ));
             }
         }
@@ -447,17 +456,20 @@ fn prior_table(
 fn checked_privacy(raw: RawPrivacy) -> Result<PrivacyConfig, CampaignError> {
     let bad = |reason: String| CampaignError::Parse(format!("privacy: {reason}"));
     if !(raw.epsilon.is_finite() && raw.epsilon > 0.0 && raw.epsilon <= 10.0) {
-        return Err(bad(format!("epsilon {} must be in (0, 10]", raw.epsilon)));
+        return Err(bad(format!(
+            "epsilon {} must be in (0, 10]",
+            Num(raw.epsilon)
+        )));
     }
     if !(raw.lifetime_budget.is_finite() && raw.lifetime_budget >= raw.epsilon) {
         return Err(bad(format!(
             "lifetimeBudget {} must be a number at least epsilon",
-            raw.lifetime_budget
+            Num(raw.lifetime_budget)
         )));
     }
     let hours = raw.epoch_hours.unwrap_or(24.0);
     if !(hours.is_finite() && hours >= 1.0) {
-        return Err(bad(format!("epochHours {hours} must be at least 1")));
+        return Err(bad(format!("epochHours {} must be at least 1", Num(hours))));
     }
     Ok(PrivacyConfig {
         epsilon: raw.epsilon,

@@ -2,6 +2,8 @@
 
 use thiserror::Error;
 
+use crate::number::Num;
+
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum CampaignError {
     /// campaigns.json is not valid JSON or has the wrong shape (serde's message says where).
@@ -26,7 +28,7 @@ pub enum CampaignError {
     #[error("invalid context: {0}")]
     Context(String),
 
-    #[error("invalid reward {0}: rewards are numbers from 0 to 1")]
+    #[error("invalid reward {}: rewards are numbers from 0 to 1", Num(*.0))]
     Reward(f64),
 
     /// Stored policy state that cannot be used (corrupt, or from another format).

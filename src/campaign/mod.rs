@@ -35,6 +35,7 @@ pub use random::Rng;
 pub use crate::rfm::RfmScores;
 pub use state::{CampaignState, PolicyState};
 
+use crate::number::Num;
 use limits::MAX_PENDING;
 use state::{EpochObservation, Pending};
 
@@ -181,7 +182,8 @@ pub fn privacy_report(
     if ledger.spent + privacy.epsilon > privacy.lifetime_budget * (1.0 + 1e-12) {
         return Err(CampaignError::Privacy(format!(
             "the lifetime privacy budget is spent (ε {} of {})",
-            ledger.spent, privacy.lifetime_budget
+            Num(ledger.spent),
+            Num(privacy.lifetime_budget)
         )));
     }
     let domain = 2 * campaign.variants.len();

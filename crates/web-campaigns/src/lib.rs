@@ -135,7 +135,7 @@ impl Campaigns {
     ) -> Result<JsValue, JsError> {
         let context = context_from_js(&context)?;
         let standing = json_from_js(&standing, "shopper standing")?;
-        let standing: Option<ShopperStanding> = serde_json::from_value(standing)
+        let standing = ShopperStanding::from_json(&standing)
             .map_err(|e| JsError::new(&format!("invalid shopper standing: {e}")))?;
         let decision = self
             .session
