@@ -79,6 +79,35 @@ pub struct ShopperStanding {
     pub user: Option<Vec<f32>>,
 }
 
+/// A segment index as a context or a standing gives it in JSON; `None` if it is not one.
+pub fn segment_from_json(value: &Value) -> Option<u32> {
+    value.as_u64().and_then(|s| u32::try_from(s).ok())
+}
+
+/// RFM scores `{r, f, m}` (whole numbers 0..=255; other keys are not looked at) from JSON.
+pub fn rfm_from_json(value: &Value) -> Option<RfmScores> {
+    let map = value.as_object()?;
+    let score = |key| {
+        map.get(key)
+            .and_then(Value::as_u64)
+            .and_then(|s| u8::try_from(s).ok())
+    };
+    Some(RfmScores {
+        r: score("r")?,
+        f: score("f")?,
+        m: score("m")?,
+    })
+}
+
+/// A projected user vector (a list of numbers) from JSON.
+pub fn user_from_json(value: &Value) -> Option<Vec<f32>> {
+    value
+        .as_array()?
+        .iter()
+        .map(|x| x.as_f64().map(|x| x as f32))
+        .collect()
+}
+
 impl ShopperStanding {
     /// Reads a standing the catalog's module returned (`null`: none) from its JSON, as the
     /// derived `Deserialize` reads it (a test holds the two together) but field by field:
@@ -111,41 +140,14 @@ impl ShopperStanding {
                     .ok_or_else(|| format!("`{key}` must be {expected}")),
             }
         }
-        fn rfm(value: &Value) -> Option<RfmScores> {
-            let map = value.as_object()?;
-            if map.len() != 3 {
-                return None;
-            }
-            let score = |key| {
-                map.get(key)
-                    .and_then(Value::as_u64)
-                    .and_then(|s| u8::try_from(s).ok())
-            };
-            Some(RfmScores {
-                r: score("r")?,
-                f: score("f")?,
-                m: score("m")?,
-            })
+        // Exactly `r`, `f` and `m`, as the derive (which refuses unknown fields) reads them.
+        fn exact_rfm(value: &Value) -> Option<RfmScores> {
+            (value.as_object()?.len() == 3).then(|| rfm_from_json(value))?
         }
         Ok(Some(ShopperStanding {
-            segment: field(
-                map,
-                "segment",
-                |v| v.as_u64().and_then(|s| u32::try_from(s).ok()),
-                "a segment index",
-            )?,
-            rfm: field(map, "rfm", rfm, "{r, f, m} with whole scores")?,
-            user: field(
-                map,
-                "user",
-                |v| {
-                    v.as_array()?
-                        .iter()
-                        .map(|x| x.as_f64().map(|x| x as f32))
-                        .collect()
-                },
-                "a list of numbers",
-            )?,
+            segment: field(map, "segment", segment_from_json, "a segment index")?,
+            rfm: field(map, "rfm", exact_rfm, "{r, f, m} with whole scores")?,
+            user: field(map, "user", user_from_json, "a list of numbers")?,
         }))
     }
 }

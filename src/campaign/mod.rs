@@ -25,7 +25,8 @@ mod raw;
 pub mod state;
 
 pub use context::{
-    project_user, FeatureSpec, PolicyContext, ShopperStanding, StandingRequest, CONTEXT_FIELDS,
+    project_user, rfm_from_json, segment_from_json, user_from_json, FeatureSpec, PolicyContext,
+    ShopperStanding, StandingRequest, CONTEXT_FIELDS,
 };
 pub use definition::{Campaign, CampaignBook, PolicyKind, PrivacyConfig, Variant, VariantPrior};
 pub use error::CampaignError;

@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use shopwindow::campaign::{
-    self, CampaignBook, CampaignError, LdpReport, PolicyContext, PolicyState, Rng, ShopperStanding,
-    StandingRequest, CONTEXT_FIELDS,
+    self, rfm_from_json, segment_from_json, user_from_json, CampaignBook, CampaignError, LdpReport,
+    PolicyContext, PolicyState, Rng, ShopperStanding, StandingRequest, CONTEXT_FIELDS,
 };
 use tsify::Tsify;
 
@@ -40,6 +40,16 @@ pub struct RfmScores {
     pub r: u8,
     pub f: u8,
     pub m: u8,
+}
+
+impl From<campaign::RfmScores> for RfmScores {
+    fn from(s: campaign::RfmScores) -> RfmScores {
+        RfmScores {
+            r: s.r,
+            f: s.f,
+            m: s.m,
+        }
+    }
 }
 
 /// The context of a decision, completed for the shopper with what the catalog's engine
@@ -103,43 +113,16 @@ impl ChooseContext {
                     .ok_or_else(|| format!("`{key}` must be {expected}")),
             }
         }
-        let score = |rfm: &Map<String, Value>, key| {
-            rfm.get(key)
-                .and_then(Value::as_u64)
-                .and_then(|s| u8::try_from(s).ok())
-        };
         Ok(ChooseContext {
             page: given(map, "page", |v| v.as_str().map(str::to_string), "a string")?.flatten(),
-            segment: given(
-                map,
-                "segment",
-                |v| v.as_u64().and_then(|s| u32::try_from(s).ok()),
-                "a segment index",
-            )?,
+            segment: given(map, "segment", segment_from_json, "a segment index")?,
             rfm: given(
                 map,
                 "rfm",
-                |v| {
-                    let rfm = v.as_object()?;
-                    Some(RfmScores {
-                        r: score(rfm, "r")?,
-                        f: score(rfm, "f")?,
-                        m: score(rfm, "m")?,
-                    })
-                },
+                |v| rfm_from_json(v).map(RfmScores::from),
                 "{r, f, m} with scores 1 to 5",
             )?,
-            user: given(
-                map,
-                "user",
-                |v| {
-                    v.as_array()?
-                        .iter()
-                        .map(|x| x.as_f64().map(|x| x as f32))
-                        .collect()
-                },
-                "an array of numbers",
-            )?,
+            user: given(map, "user", user_from_json, "an array of numbers")?,
         })
     }
 }
@@ -169,11 +152,7 @@ impl ChooseContext {
         let standing = standing.cloned().unwrap_or_default();
         CampaignContext {
             segment: segment.unwrap_or(standing.segment),
-            rfm: rfm.unwrap_or(standing.rfm.map(|s| RfmScores {
-                r: s.r,
-                f: s.f,
-                m: s.m,
-            })),
+            rfm: rfm.unwrap_or(standing.rfm.map(RfmScores::from)),
             user: user.unwrap_or(standing.user),
             page,
         }

@@ -127,6 +127,16 @@ fn error(err: impl std::fmt::Display) -> JsError {
     JsError::new(&err.to_string())
 }
 
+/// The history and options of `recommend`, as `recommend` and `interestPoints` read them.
+fn recommend_args(
+    history: JsValue,
+    options: JsValue,
+) -> Result<(Vec<dto::HistoryEvent>, dto::RecommendOptions), JsError> {
+    let history = from_js(history, "history", read::history)?;
+    let options = from_js(options, "recommend options", read::recommend_options)?;
+    Ok((history, with_clock(options)))
+}
+
 /// Options whose "now" defaults to the page's clock.
 fn with_clock(mut options: dto::RecommendOptions) -> dto::RecommendOptions {
     decay_clock(options.half_life_days, &mut options.now);
@@ -183,12 +193,7 @@ impl Recommender {
         #[wasm_bindgen(unchecked_param_type = "RecommendOptions | undefined")] options: JsValue,
         #[wasm_bindgen(js_name = interestLabels)] interest_labels: Option<Vec<u8>>,
     ) -> Result<JsValue, JsError> {
-        let history: Vec<dto::HistoryEvent> = from_js(history, "history", read::history)?;
-        let options = with_clock(from_js(
-            options,
-            "recommend options",
-            read::recommend_options,
-        )?);
+        let (history, options) = recommend_args(history, options)?;
         let answer = api::recommend(
             &self.engine(),
             &history,
@@ -208,12 +213,7 @@ impl Recommender {
         #[wasm_bindgen(unchecked_param_type = "HistoryEvent[]")] history: JsValue,
         #[wasm_bindgen(unchecked_param_type = "RecommendOptions | undefined")] options: JsValue,
     ) -> Result<Vec<f32>, JsError> {
-        let history: Vec<dto::HistoryEvent> = from_js(history, "history", read::history)?;
-        let options = with_clock(from_js(
-            options,
-            "recommend options",
-            read::recommend_options,
-        )?);
+        let (history, options) = recommend_args(history, options)?;
         api::interest_points(&self.engine(), &history, &options).map_err(error)
     }
 
