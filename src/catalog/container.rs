@@ -12,13 +12,12 @@
 //! the file. The crate still writes catalogs (`writer.rs`, native); `tests/container.rs`
 //! holds this reader to the crate's verdict on random headers, valid and broken.
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 
 use safetensors::Dtype;
 use serde_json::Value;
 
-use super::CatalogError;
+use super::{CatalogError, Metadata};
 use crate::sort::sort_short_by;
 
 /// Bytes of the header length that starts the file.
@@ -79,7 +78,7 @@ pub(crate) struct Entry {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Container {
     pub tensors: Vec<Entry>,
-    pub metadata: BTreeMap<String, String>,
+    pub metadata: Metadata,
 }
 
 /// The header's length n and its JSON, read from the file's first 8 + n bytes: all the
@@ -110,7 +109,7 @@ impl Container {
         let Value::Object(fields) = header else {
             return Err(header_error("the header is not a JSON object"));
         };
-        let mut metadata = BTreeMap::new();
+        let mut metadata = Metadata::new();
         let mut tensors = Vec::with_capacity(fields.len());
         for (name, value) in fields {
             if name == "__metadata__" {
@@ -179,13 +178,11 @@ fn header_error(reason: &str) -> CatalogError {
 }
 
 /// `__metadata__`: string keys to string values (`null` is none).
-fn read_metadata(value: Value) -> Result<BTreeMap<String, String>, CatalogError> {
+fn read_metadata(value: Value) -> Result<Metadata, CatalogError> {
     match value {
-        Value::Null => Ok(BTreeMap::new()),
+        Value::Null => Ok(Metadata::new()),
         Value::Object(map) => {
-            // Inserted one by one: collecting into a `BTreeMap` sorts first, with a sort
-            // instantiation of its own (see `sort`).
-            let mut metadata = BTreeMap::new();
+            let mut metadata = Metadata::new();
             for (key, value) in map {
                 let Value::String(text) = value else {
                     return Err(header_error(&format!(

@@ -19,12 +19,11 @@
 //! [`Limits::max_neighbours`](super::Limits). Older readers ignore the tensors and keep the
 //! keys as free text, so a hybrid catalog still loads there (scored by its vectors alone).
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 
 use safetensors::Dtype;
 
-use super::{names, CatalogError, Find, Limits};
+use super::{names, CatalogError, Find, Limits, Metadata};
 use crate::number::Num;
 
 /// The id of an unused neighbour slot.
@@ -202,7 +201,7 @@ impl HybridLayout {
 /// item count `items`.
 pub(crate) fn parse(
     find: &mut Find<'_>,
-    extra: &mut BTreeMap<String, String>,
+    extra: &mut Metadata,
     items: usize,
     limits: &Limits,
 ) -> Result<Option<HybridLayout>, CatalogError> {

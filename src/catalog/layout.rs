@@ -9,6 +9,7 @@ use safetensors::Dtype;
 use super::container::{dtype_name, read_header, Container};
 use super::hybrid::{self, HybridLayout};
 use super::meta::{parse_meta, CatalogMeta};
+use super::metadata::Metadata;
 use super::placements::{self, PlacementLayout};
 use super::segments::{self, SegmentLayout};
 use super::strings::{self, StringTable};
@@ -392,10 +393,7 @@ fn check_limits(len: usize, dim: usize, limits: &Limits) -> Result<(), CatalogEr
 }
 
 /// `content.items` when present: a whole number of items, at most N.
-fn content_items(
-    extra: &std::collections::BTreeMap<String, String>,
-    len: usize,
-) -> Result<usize, CatalogError> {
+fn content_items(extra: &Metadata, len: usize) -> Result<usize, CatalogError> {
     match extra.get(names::META_CONTENT_ITEMS) {
         None => Ok(0),
         Some(v) => match v.parse::<usize>() {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::container::Container;
 
-use super::{names, CatalogError, FORMAT_VERSION};
+use super::{names, CatalogError, Metadata, FORMAT_VERSION};
 
 /// How the fold-in regularization grows with the user's history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,15 +66,15 @@ pub struct CatalogMeta {
     pub created: Option<String>,
     pub source: Option<String>,
     /// Keys this build does not interpret, kept for `inspect`.
-    pub extra: BTreeMap<String, String>,
+    pub extra: Metadata,
 }
 
 /// `__metadata__` of the file.
 pub(super) fn file_metadata(buffer: &[u8]) -> Result<BTreeMap<String, String>, CatalogError> {
-    Ok(Container::parse(buffer)?.metadata)
+    Ok(Container::parse(buffer)?.metadata.into_iter().collect())
 }
 
-pub(super) fn parse_meta(mut raw: BTreeMap<String, String>) -> Result<CatalogMeta, CatalogError> {
+pub(super) fn parse_meta(mut raw: Metadata) -> Result<CatalogMeta, CatalogError> {
     let version = raw
         .remove(names::META_FORMAT_VERSION)
         .ok_or_else(|| CatalogError::Version {

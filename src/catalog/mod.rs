@@ -19,6 +19,7 @@ mod gram;
 mod hybrid;
 mod layout;
 mod meta;
+mod metadata;
 pub mod names;
 mod placements;
 mod segments;
@@ -34,6 +35,7 @@ pub use hybrid::{
 };
 pub use layout::{vector_shape, Limits, MAX_VECTOR_VALUE};
 pub use meta::{CatalogMeta, LambdaScaling, ModelParams};
+pub use metadata::Metadata;
 pub use placements::{
     PlacementSpec, Together, TogetherMeasure, TogetherSpec, Trending, TrendingSpec, EMPTY_SLOT,
 };

@@ -15,13 +15,12 @@
 //! readers that predate them ignore them and the file still loads there; a catalog without
 //! them loads here (the placements that need them say so when asked).
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 
 use safetensors::Dtype;
 
 use super::layout::f32s;
-use super::{names, CatalogError, Find, Limits};
+use super::{names, CatalogError, Find, Limits, Metadata};
 use crate::number::Num;
 
 /// The id of an unused bought-together slot.
@@ -209,7 +208,7 @@ impl PlacementLayout {
 /// half-life is taken out of `extra` (the metadata no other reader interpreted).
 pub(crate) fn parse(
     find: &mut Find<'_>,
-    extra: &mut BTreeMap<String, String>,
+    extra: &mut Metadata,
     items: usize,
     limits: &Limits,
 ) -> Result<PlacementLayout, CatalogError> {
