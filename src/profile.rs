@@ -16,6 +16,7 @@ use crate::error::RecommendError;
 use crate::kernels::normal_equations::NormalEquations;
 use crate::kernels::Backend;
 use crate::number::Num;
+use crate::sort::sort_ids_by;
 // Re-exported: the history's types were defined here before they moved down to `event`.
 pub use crate::event::{Event, EventKind};
 
@@ -97,15 +98,17 @@ impl ProfileConfig {
 
 /// `(item, w_i)` per distinct item, sorted by item index.
 pub fn item_weights(events: &[Event], config: &ProfileConfig) -> Vec<(u32, f64)> {
-    let mut pairs: Vec<(u32, f64)> = events
-        .iter()
-        .map(|e| (e.item, config.event_weight(e)))
-        .collect();
-    // Unstable sort: one sort instantiation less in the wasm; equal items are summed in
-    // the same (deterministic) order on every platform.
-    pairs.sort_unstable_by_key(|&(item, _)| item);
-    let mut merged: Vec<(u32, f64)> = Vec::with_capacity(pairs.len());
-    for (item, w) in pairs {
+    // The events by item, ties in history order, so that an item's weights are summed in
+    // the order they happened on every platform (through the shared id sort: see `sort`).
+    let mut order: Vec<u32> = (0..events.len() as u32).collect();
+    sort_ids_by(&mut order, &mut |a, b| {
+        let item = |i: u32| events[i as usize].item;
+        item(a).cmp(&item(b)).then(a.cmp(&b))
+    });
+    let mut merged: Vec<(u32, f64)> = Vec::with_capacity(order.len());
+    for i in order {
+        let event = &events[i as usize];
+        let (item, w) = (event.item, config.event_weight(event));
         match merged.last_mut() {
             Some((last, sum)) if *last == item => *sum += w,
             _ => merged.push((item, w)),

@@ -11,6 +11,7 @@ use crate::catalog::Catalog;
 use crate::error::RecommendError;
 use crate::kernels::{add_assign, score_rows, threshold, Backend, Query};
 use crate::number::Num;
+use crate::sort::sort_ids;
 
 /// Items scored per kernel call: large enough to amortize the call, small enough that the
 /// scores stay in L1 for the selection pass over them.
@@ -210,7 +211,7 @@ impl<'c> ItemFilter<'c> {
             filter.available = catalog.availability();
         }
         filter.exclude = spec.exclude.clone();
-        filter.exclude.sort_unstable();
+        sort_ids(&mut filter.exclude);
         filter.exclude.dedup();
         Ok(filter)
     }

@@ -55,6 +55,7 @@ use storage::Storage;
 use strings::StringTable;
 
 use crate::rfm::RfmThresholds;
+use crate::sort::sort_ids_by;
 
 #[cfg(target_endian = "big")]
 compile_error!("safetensors stores little-endian data; shopwindow reads it in place and so needs a little-endian target");
@@ -395,7 +396,7 @@ impl Catalog {
 /// Sorted id permutation; rejects empty and duplicate ids.
 fn unique_id_order(ids: &StringTable, buffer: &[u8]) -> Result<Vec<u32>, CatalogError> {
     let mut order: Vec<u32> = (0..ids.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| {
+    sort_ids_by(&mut order, &mut |a, b| {
         ids.get_bytes(buffer, a as usize)
             .cmp(ids.get_bytes(buffer, b as usize))
             .then(a.cmp(&b))

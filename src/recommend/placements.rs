@@ -9,6 +9,7 @@ use super::rules::{place_pins, ResolvedRules, Rules};
 use super::Recommender;
 use crate::error::RecommendError;
 use crate::profile::Event;
+use crate::sort::sort_ids;
 use crate::topk::{FilterSpec, ItemFilter, Scored, TopK};
 
 /// Options of [`Recommender::together`] and [`Recommender::trending`].
@@ -54,7 +55,7 @@ impl Recommender {
         let (filter, rules) = self.placement_filter(options, items)?;
         let pinned = rules.pinned_items();
         let mut sources = items.to_vec();
-        sources.sort_unstable();
+        sort_ids(&mut sources);
         sources.dedup();
         // (candidate, summed lift) in first-seen order: a cart names at most cart × K
         // candidates, so a linear search beats building a map per request.

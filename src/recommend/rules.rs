@@ -20,6 +20,7 @@ use crate::catalog::Catalog;
 use crate::error::RecommendError;
 use crate::number::Num;
 use crate::profile::{Event, EventKind};
+use crate::sort::sort_ids;
 use crate::topk::{ItemFilter, Scored, Scoring, TopK};
 
 /// At most this many boost / bury rules per request.
@@ -265,7 +266,7 @@ impl Rules {
                     .map(|e| e.item),
             );
         }
-        hidden.sort_unstable();
+        sort_ids(&mut hidden);
         hidden.dedup();
         Ok(ResolvedRules {
             hidden,
@@ -287,7 +288,7 @@ impl Rules {
                 .iter()
                 .flat_map(|r| r.select.items.iter().flatten().copied())
                 .collect();
-            items.sort_unstable();
+            sort_ids(&mut items);
             items.dedup();
             items
         } else {
@@ -385,7 +386,7 @@ impl ResolvedRules {
     /// Every pinned item, ascending: the organic ranking never holds them.
     pub(super) fn pinned_items(&self) -> Vec<u32> {
         let mut items: Vec<u32> = self.pins.iter().map(|p| p.item).collect();
-        items.sort_unstable();
+        sort_ids(&mut items);
         items
     }
 
@@ -401,7 +402,7 @@ impl ResolvedRules {
             .collect();
         let mut excluded: Vec<u32> = adjusted.iter().map(|&(i, _)| i).collect();
         excluded.extend(self.pinned_items());
-        excluded.sort_unstable();
+        sort_ids(&mut excluded);
         excluded.dedup();
         let pins = pins
             .into_iter()
