@@ -1,6 +1,9 @@
 //! The plain JS objects the API takes and returns. Field names are camelCase as JS code
 //! expects; unknown fields are rejected so a typo in an option is an error, not a silent
-//! default. `Tsify` writes each type into the generated `.d.ts`.
+//! default. `Tsify` writes each type into the generated `.d.ts`. The engine reads the
+//! option types with [`crate::read`] (field by field, to the derives' verdict); the derived
+//! `Deserialize` serves native callers and that reader's tests, and `Serialize` writes the
+//! results.
 
 use serde::{Deserialize, Serialize};
 use tsify::Tsify;

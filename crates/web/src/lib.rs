@@ -1,7 +1,8 @@
 //! shopwindow's WebAssembly façade: the `Recommender` class JS code uses.
 //!
-//! This crate is deliberately thin. It moves plain JS objects across the boundary with
-//! serde-wasm-bindgen, calls [`api`] (plain Rust, shared with the native tests), and turns
+//! This crate is deliberately thin. It reads the JS arguments as JSON ([`read`]), returns
+//! plain JS objects through serde-wasm-bindgen, calls [`api`] (plain Rust, shared with the
+//! native tests), and turns
 //! every core error into a JS `Error` with the core's message. Nothing here panics on bad
 //! input: malformed options, unknown ids and corrupt catalogs all come back as errors.
 
@@ -83,9 +84,9 @@ type Reader<T> = fn(&serde_json::Value) -> Result<T, read::ReadError>;
 
 /// Reads an optional JS argument (`undefined`/`null` = defaults) into a DTO.
 ///
-/// Input goes through `JSON.stringify` and serde_json (already in the module for the
-/// catalog header) rather than serde-wasm-bindgen, because only serde_json reports unknown
-/// fields: a misspelt option must be an error, not a silently ignored default.
+/// Input goes through `JSON.stringify`, serde_json's `Value` (already in the module for the
+/// catalog header) and [`read`], which refuses unknown fields: a misspelt option must be an
+/// error, not a silently ignored default.
 fn from_js<T: Default>(value: JsValue, what: &str, read: Reader<T>) -> Result<T, JsError> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
