@@ -180,7 +180,7 @@ fn interests(wanted: bool, labels: Option<&[u8]>) -> Result<Option<Vec<u8>>, Rec
     }
 }
 
-/// The core's options for a `recommend` request (`interest_labels` as in [`recommend`]).
+/// The core's options for a `recommend` request (`interest_labels` as in [`recommend()`]).
 pub fn recommend_options(
     catalog: &Catalog,
     options: &dto::RecommendOptions,
