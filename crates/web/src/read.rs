@@ -5,9 +5,9 @@
 //! below, measured side by side), while the checks are the same few everywhere: an object
 //! whose keys are all known, and fields that are strings, numbers, booleans, lists or
 //! nested objects. Here each type is a short function over one shared set of checks. The
-//! derives stay on the types:
-//! they write the TypeScript declarations, the native tests build options with them, and a
-//! property test (`tests`) holds this reader to their verdict on every input it generates.
+//! derives stay on the types: they write the TypeScript declarations, the native tests
+//! build options with them, and a property test (`tests`) holds this reader to their
+//! verdict on every input it generates.
 //!
 //! What it accepts is what the derive accepts, less two forms no page writes by accident:
 //! serde also reads a struct from a list of its fields' values (`"filters": []`,
