@@ -88,7 +88,8 @@ pub(super) fn parse_meta(mut raw: Metadata) -> Result<CatalogMeta, CatalogError>
         });
     }
     let defaults = ModelParams::default();
-    let mut number = |key: &str, default: f32, allow_zero: bool| -> Result<f32, CatalogError> {
+    // A model parameter from `raw` (taken out of it), or its default when absent.
+    let mut parameter = |key: &str, default: f32, allow_zero: bool| -> Result<f32, CatalogError> {
         match raw.remove(key) {
             None => Ok(default),
             Some(text) => match number(&text) {
@@ -107,8 +108,8 @@ pub(super) fn parse_meta(mut raw: Metadata) -> Result<CatalogMeta, CatalogError>
             },
         }
     };
-    let alpha = number(names::META_ALPHA, defaults.alpha, true)?;
-    let lambda = number(names::META_LAMBDA, defaults.lambda, false)?;
+    let alpha = parameter(names::META_ALPHA, defaults.alpha, true)?;
+    let lambda = parameter(names::META_LAMBDA, defaults.lambda, false)?;
     let lambda_scaling = match raw.remove(names::META_LAMBDA_SCALING) {
         None => defaults.lambda_scaling,
         Some(text) => text.parse().map_err(|reason| CatalogError::Metadata {

@@ -58,7 +58,7 @@ impl Metadata {
 
     /// The entries in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.entries.iter().map(|(k, v)| (k, v))
+        self.into_iter()
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &String> {

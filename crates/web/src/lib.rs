@@ -2,9 +2,9 @@
 //!
 //! This crate is deliberately thin. It reads the JS arguments as JSON ([`read`]), returns
 //! plain JS objects through serde-wasm-bindgen, calls [`api`] (plain Rust, shared with the
-//! native tests), and turns
-//! every core error into a JS `Error` with the core's message. Nothing here panics on bad
-//! input: malformed options, unknown ids and corrupt catalogs all come back as errors.
+//! native tests), and turns every core error into a JS `Error` with the core's message.
+//! Nothing here panics on bad input: malformed options, unknown ids and corrupt catalogs
+//! all come back as errors.
 
 pub mod api;
 pub mod backend;
