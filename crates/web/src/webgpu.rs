@@ -282,18 +282,11 @@ impl Recommender {
         #[wasm_bindgen(unchecked_param_type = "RecommendOptions | undefined")] options: JsValue,
         #[wasm_bindgen(js_name = interestLabels)] interest_labels: Option<Vec<u8>>,
     ) -> Promise {
-        let parsed =
-            crate::required_from_js::<Vec<dto::HistoryEvent>>(history, "history", read::history)
-                .and_then(|h| {
-                    Ok((
-                        h,
-                        with_clock(from_js(
-                            options,
-                            "recommend options",
-                            read::recommend_options,
-                        )?),
-                    ))
-                });
+        // The history is required here (the sync `recommend` takes a missing one as empty).
+        let parsed = crate::required_from_js(history, "history", read::history).and_then(|h| {
+            let options = from_js(options, "recommend options", read::recommend_options)?;
+            Ok((h, with_clock(options)))
+        });
         let (history, options) = match parsed {
             Ok(p) => p,
             Err(e) => return rejected(e),
