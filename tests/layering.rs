@@ -444,16 +444,21 @@ fn the_kernels_crate_names_no_other_shopwindow_crate() {
 
 /// The package's wasm modules know nothing of each other: a module that depended on
 /// another would carry all of that one's exports. The campaigns module knows the core
-/// (its `campaign` layer); the engine's module knows the core and the WebGPU backend. What
-/// passes between them goes through JS as plain objects (`StandingRequest`,
-/// `ShopperStanding`). The interests module knows the core (its interest split) and takes
-/// and returns plain numbers. The campaigns' and the interests' tests may use the engine's
-/// crate (dev-dependency).
+/// (its `campaign` layer); the engine's module knows the core and the WebGPU backend's
+/// plain-Rust half (`wire`, `layout`). What passes between them goes through JS as plain
+/// objects (`StandingRequest`, `ShopperStanding`) or numbers. The interests module knows the
+/// core (its interest split) and takes and returns plain numbers; the WebGPU module knows
+/// the WebGPU backend and calls the engine's `Recommender` as a JS object. The other
+/// modules' tests may use the engine's crate (dev-dependency).
 #[test]
 fn the_wasm_modules_do_not_depend_on_each_other() {
     for (crate_dir, other) in [
         ("crates/web", "shopwindow_web_campaigns"),
         ("crates/web", "shopwindow_web_interests"),
+        ("crates/web", "shopwindow_web_gpu"),
+        ("crates/web-gpu", "shopwindow_web"),
+        ("crates/web-gpu", "shopwindow_web_campaigns"),
+        ("crates/web-gpu", "shopwindow_web_interests"),
         ("crates/web-campaigns", "shopwindow_web"),
         ("crates/web-campaigns", "shopwindow_webgpu"),
         ("crates/web-campaigns", "shopwindow_web_interests"),

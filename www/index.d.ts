@@ -67,9 +67,10 @@ export interface OpenOptions {
   /** Where shopwindow_bg.wasm is, if a bundler moved it. */
   wasmUrl?: string | URL;
   /**
-   * Where shopwindow_gpu_bg.wasm is, if a bundler moved it: the engine with its WebGPU
-   * backend, fetched instead of shopwindow_bg.wasm's engine only when a GPU would score
-   * (`backend: "webgpu"`, or "auto" with a large catalog and a hardware GPU adapter).
+   * Where shopwindow_gpu_bg.wasm is, if a bundler moved it: the WebGPU backend, which
+   * scans the engine's catalog on the GPU, fetched beside shopwindow_bg.wasm only when a
+   * GPU would score (`backend: "webgpu"`, or "auto" with a large catalog and a hardware GPU
+   * adapter).
    */
   gpuWasmUrl?: string | URL;
   /**

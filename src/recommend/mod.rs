@@ -43,7 +43,7 @@ pub use options::{
     MAX_K,
 };
 pub use placements::PlacementOptions;
-pub use plan::{DenseMerge, RecommendPlan, ScanPlan};
+pub use plan::{DenseMerge, RecommendPlan, ScanColumn, ScanPlan};
 pub use rerank::{RerankOptions, RerankStrategy, Reranked, RerankedItem, MAX_RERANK_ITEMS};
 pub use rules::{
     Adjustment, HideBought, Pin, Rules, Selector, MAX_ADD, MAX_ADJUSTMENTS, MAX_HIDE_DAYS, MAX_PINS,
@@ -194,7 +194,7 @@ impl Recommender {
             .collect())
     }
 
-    fn inverse_norms(&self) -> &[f32] {
+    pub(crate) fn inverse_norms(&self) -> &[f32] {
         self.inverse_norms.get_or_init(|| {
             let mut row = vec![0.0f32; self.catalog.dim()];
             (0..self.catalog.len())

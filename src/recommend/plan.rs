@@ -59,6 +59,17 @@ impl<'r> ScanPlan<'r> {
         }
     }
 
+    /// The per-item column the scan reads beside the vectors, if any: a backend that keeps
+    /// the catalog elsewhere (the WebGPU module) fetches it once by this name, through
+    /// [`Recommender::scan_column`].
+    pub fn column(&self) -> Option<ScanColumn> {
+        match (self.weights, self.bias) {
+            (Some(_), _) => Some(ScanColumn::InverseNorms),
+            (None, Some(_)) => Some(ScanColumn::PopularityTerm),
+            (None, None) => None,
+        }
+    }
+
     /// Whether some items' scores carry a term of their own ([`ScanPlan::scoring`]'s
     /// `sparse`), which a backend scoring every item alike cannot add.
     pub fn has_sparse_terms(&self) -> bool {
@@ -85,6 +96,26 @@ impl<'r> ScanPlan<'r> {
             pool: self.pool,
         };
         (dense, merge)
+    }
+}
+
+/// The per-item columns a scan may read besides the vectors ([`ScanPlan::weights`] and
+/// [`ScanPlan::bias`]); each is computed once per recommender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanColumn {
+    /// 1/|y_i|: `similar`'s multipliers, which turn dot products into cosines.
+    InverseNorms,
+    /// The hybrid model's popularity term `t_i`, added to each item's score.
+    PopularityTerm,
+}
+
+impl Recommender {
+    /// The values of `column` for every item, as the scans that read it see them.
+    pub fn scan_column(&self, column: ScanColumn) -> &[f32] {
+        match column {
+            ScanColumn::InverseNorms => self.inverse_norms(),
+            ScanColumn::PopularityTerm => self.popularity_bias(),
+        }
     }
 }
 

@@ -73,13 +73,14 @@ function onDemand(importModule) {
 const loadCampaigns = onDemand(() => import('../pkg/shopwindow_campaigns.js'));
 
 /**
- * The engine with its WebGPU backend is a module of its own too (`shopwindow_gpu`, the same
- * engine plus the GPU scan and the async methods), fetched instead of using the engine
- * module only when a GPU would score: `backend: "webgpu"`, or "auto" with a catalog large
- * enough, where the browser offers a GPU adapter the module would use (`gpuRefusal`).
+ * The WebGPU backend is a module of its own too (`shopwindow_gpu`: the GPU scorer, no
+ * engine), fetched only when a GPU would score: `backend: "webgpu"`, or "auto" with a catalog
+ * large enough, where the browser offers a GPU adapter the module would use (`gpuRefusal`).
+ * Its `GpuRecommender` scans the engine module's catalog on the GPU; the engine plans and
+ * answers every request as before.
  * @type {(wasmUrl?: string) => Promise<typeof import('../pkg/shopwindow_gpu.js')>}
  */
-const loadGpuEngine = onDemand(() => import('../pkg/shopwindow_gpu.js'));
+const loadGpu = onDemand(() => import('../pkg/shopwindow_gpu.js'));
 
 /**
  * Multi-interest clustering (k-means and its silhouette test) is a module of its own as
@@ -115,8 +116,8 @@ const GPU_CHOICES = ['auto', 'webgpu'];
 
 export class Host {
   /**
-   * Loads the catalog into the engine module, or into the WebGPU one when a GPU would score
-   * it (decided from the catalog's header, so the catalog is handed to one module only).
+   * Loads the catalog into the engine module, and starts the WebGPU module beside it when a
+   * GPU would score it (decided from the catalog's header).
    * @param {{bytes: ArrayBuffer, wasmUrl?: string, gpuWasmUrl?: string, interestsWasmUrl?: string,
    *   backend?: string}} options
    */
@@ -125,55 +126,26 @@ export class Host {
     // The engine module's answers from the catalog's header, kept for later switches.
     const view = new Uint8Array(bytes);
     const gpuChoices = GPU_CHOICES.filter((name) => triesGpu(view, name));
-    const refusal = gpuChoices.includes(backend) ? await gpuRefusal(backend) : { backendError: undefined };
-    if (refusal === null) {
-      const gpu = await Host.#gpuRecommender(view, backend, gpuWasmUrl).catch((error) => error);
-      if (!(gpu instanceof Error)) return new Host(gpu, { gpuChoices, gpuWasmUrl, interestsWasmUrl, gpu: true });
-      const host = new Host(new Recommender(view), { gpuChoices, gpuWasmUrl, interestsWasmUrl });
-      host.#noGpuModule(backend, gpu);
-      return host;
-    }
     const host = new Host(new Recommender(view), { gpuChoices, gpuWasmUrl, interestsWasmUrl });
-    try {
-      host.#onCpu(backend, refusal);
-    } catch (error) {
-      host.backendError = error.message; // an unknown name: reported, not fatal, as in setBackend
-    }
+    await host.setBackend(backend);
     return host;
   }
 
-  /** A recommender of the WebGPU module, with `backend` applied (a GPU failure is its status). */
-  static async #gpuRecommender(bytes, backend, gpuWasmUrl) {
-    const { Recommender: GpuRecommender } = await loadGpuEngine(gpuWasmUrl);
-    return GpuRecommender.create(bytes, { backend });
-  }
-
   /**
-   * @param {Recommender | import('../pkg/shopwindow_gpu.js').Recommender} recommender
-   * @param {{gpuChoices: string[], gpuWasmUrl?: string, interestsWasmUrl?: string, gpu?: boolean}} options
-   *   `gpuChoices`: the backend names that would try a GPU for this catalog; `gpu`: the
-   *   recommender is the WebGPU module's (it has the async methods)
+   * @param {Recommender} recommender  the engine module's, holding the catalog
+   * @param {{gpuChoices: string[], gpuWasmUrl?: string, interestsWasmUrl?: string}} options
+   *   `gpuChoices`: the backend names that would try a GPU for this catalog
    */
-  constructor(recommender, { gpuChoices, gpuWasmUrl, interestsWasmUrl, gpu = false }) {
+  constructor(recommender, { gpuChoices, gpuWasmUrl, interestsWasmUrl }) {
     this.recommender = recommender;
     this.gpuChoices = gpuChoices;
     this.gpuWasmUrl = gpuWasmUrl;
     this.interestsWasmUrl = interestsWasmUrl;
-    this.gpu = false;
+    /** The WebGPU module's recommender once a GPU choice loaded it (it keeps any backend after).
+     * @type {import('../pkg/shopwindow_gpu.js').GpuRecommender | null} */
+    this.gpu = null;
     /** @type {string | null} */
     this.backendError = null;
-    if (gpu) this.#adoptGpu(recommender);
-  }
-
-  /** Scores with `recommender`, the WebGPU module's, from now on (with its status). */
-  #adoptGpu(recommender) {
-    this.recommender = recommender;
-    this.gpu = true;
-    this.backendError = statusError(recommender.backendStatus);
-    // A lost GPU device falls back to the CPU by itself; keep the reason for the page.
-    recommender.onfallback = (status) => {
-      this.backendError = status.reason;
-    };
   }
 
   /**
@@ -191,12 +163,13 @@ export class Host {
     return this[method](...args);
   }
 
-  // In the WebGPU module the async methods score on the GPU when it is the backend.
+  // Once the WebGPU module is loaded, its async methods run the scans (on the GPU when it
+  // is the backend) and the engine answers.
   recommend(history, options) {
     return timed(async () => {
       const labels = await this.#interestLabels(history, options);
       return this.gpu
-        ? this.recommender.recommendAsync(history, options, labels)
+        ? this.gpu.recommendAsync(history, options, labels)
         : this.recommender.recommend(history, options, labels);
     });
   }
@@ -215,7 +188,7 @@ export class Host {
   }
 
   similar(itemId, options) {
-    return timed(async () => (this.gpu ? this.recommender.similarAsync(itemId, options) : this.recommender.similar(itemId, options)));
+    return timed(async () => (this.gpu ? this.gpu.similarAsync(itemId, options) : this.recommender.similar(itemId, options)));
   }
 
   // Bought together and trending read the catalog's offline tables: no scan, no GPU.
@@ -256,20 +229,20 @@ export class Host {
   /**
    * Switches to "auto", "webgpu", "simd128" or "scalar". A backend this device cannot run is
    * reported in `backendError`, not fatal: WebGPU failures fall back to the CPU with the
-   * same results, and the switch can be retried later. A switch to a GPU moves the catalog
-   * into the WebGPU module (loading it first); once there it stays, on whatever backend.
+   * same results, and the switch can be retried later. The first switch to a GPU loads the
+   * WebGPU module; once loaded, it makes every later switch.
    */
   async setBackend(name) {
     try {
       if (this.gpu) {
-        this.backendError = statusError(await this.recommender.setBackendAsync(name));
+        this.backendError = statusError(await this.gpu.setBackendAsync(name));
       } else {
         const refusal = this.gpuChoices.includes(name) ? await gpuRefusal(name) : { backendError: undefined };
-        if (refusal === null) await this.#moveToGpu(name);
+        if (refusal === null) await this.#startGpu(name);
         else this.#onCpu(name, refusal);
       }
     } catch (error) {
-      this.backendError = error.message;
+      this.backendError = error.message; // an unknown name: reported, not fatal
     }
     return { backend: this.backend(), backendError: this.backendError };
   }
@@ -280,21 +253,22 @@ export class Host {
     this.backendError = backendError === undefined ? statusError(this.recommender.backendStatus) : backendError;
   }
 
-  async #moveToGpu(name) {
+  /** Loads the WebGPU module and has it take `name` (a GPU failure is its status). */
+  async #startGpu(name) {
     let gpu;
     try {
-      gpu = await Host.#gpuRecommender(this.recommender.catalogBytes(), name, this.gpuWasmUrl);
+      const { GpuRecommender } = await loadGpu(this.gpuWasmUrl);
+      gpu = await GpuRecommender.create(this.recommender, { backend: name });
     } catch (error) {
-      this.#noGpuModule(name, error);
+      this.#onCpu(name, { backendError: `WebGPU unavailable, using the CPU: could not load the WebGPU module: ${error.message}` });
       return;
     }
-    this.recommender.free();
-    this.#adoptGpu(gpu);
-  }
-
-  /** The WebGPU module could not be loaded: `name`'s CPU backend, and why. */
-  #noGpuModule(name, error) {
-    this.#onCpu(name, { backendError: `WebGPU unavailable, using the CPU: could not load the WebGPU module: ${error.message}` });
+    this.gpu = gpu;
+    this.backendError = statusError(gpu.backendStatus);
+    // A lost GPU device falls back to the CPU by itself; keep the reason for the page.
+    gpu.onfallback = (status) => {
+      this.backendError = status.reason;
+    };
   }
 
   /** Why the requested backend is not the one scoring, if it is not. */
@@ -303,7 +277,7 @@ export class Host {
   }
 
   backend() {
-    return this.recommender.backend;
+    return (this.gpu ?? this.recommender).backend;
   }
 
   // ---- campaigns: the policies live in their own module, beside the catalog's (the shopper's

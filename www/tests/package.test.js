@@ -27,7 +27,7 @@ test('the built wasm package loads and recommends', async () => {
   assert.throws(() => new Recommender(new Uint8Array([1, 2, 3])), /catalog/);
 });
 
-test('the WebGPU module is the same engine: same lists, and the catalog is handed over whole', async () => {
+test('the WebGPU module scans for the engine module: the engine\'s lists, the engine\'s errors', async () => {
   const engine = await import('../pkg/shopwindow.js');
   engine.initSync({ module: readFileSync(join(WWW, 'pkg/shopwindow_bg.wasm')) });
   const gpu = await import('../pkg/shopwindow_gpu.js');
@@ -37,13 +37,21 @@ test('the WebGPU module is the same engine: same lists, and the catalog is hande
   assert.equal(engine.triesGpu(bytes, 'auto'), false);
   assert.equal(engine.triesGpu(bytes, 'webgpu'), true);
   const cpu = new engine.Recommender(bytes);
-  // Node has no navigator.gpu: the GPU module's CPU path, reporting why.
-  const other = await gpu.Recommender.create(cpu.catalogBytes(), { backend: 'webgpu' });
+  // Node has no navigator.gpu: every scan runs on the engine's CPU backend, and the status says why.
+  const other = await gpu.GpuRecommender.create(cpu, { backend: 'webgpu' });
   assert.equal(other.backendStatus.fallback, true);
+  assert.match(other.backendStatus.reason, /navigator\.gpu/);
+  assert.equal(other.backend, 'simd128');
   const history = [{ itemId: cpu.recommend([], { k: 1 }).items[0].id, type: 'purchase' }];
-  const ids = (list) => list.items.map((item) => item.id);
-  assert.deepEqual(ids(await other.recommendAsync(history, { k: 10 })), ids(cpu.recommend(history, { k: 10 })));
+  assert.deepEqual(await other.recommendAsync(history, { k: 10 }), cpu.recommend(history, { k: 10 }));
+  const item = history[0].itemId;
+  assert.deepEqual(await other.similarAsync(item, { k: 5 }), cpu.similar(item, { k: 5 }));
+  await assert.rejects(other.recommendAsync(history, { k: 10, colour: 'red' }), /colour/);
+  await assert.rejects(other.similarAsync('no-such-item'), /no-such-item/);
   assert.equal(typeof cpu.recommendAsync, 'undefined', 'the engine module has no async methods');
+  // A CPU choice goes to the engine: the GPU module keeps no copy of the catalog.
+  assert.equal((await other.setBackendAsync('scalar')).backend, 'scalar');
+  assert.equal(cpu.backend, 'scalar');
 });
 
 test('the interests module labels the engine module\'s points, and the engine takes them back', async () => {

@@ -25,57 +25,55 @@ const STEPS: [Step; 9] = [
             "warnings",
         ]))
     }),
-    // Twice: the engine crate makes two modules, without and with its WebGPU backend, and
-    // one run unifies features (the first would never see the code the second leaves out).
     ("clippy (wasm32)", |ctx| {
-        for features in [None, Some("shopwindow-web/webgpu")] {
-            let mut cargo = ctx.cargo([
-                "clippy",
-                "-p",
-                "shopwindow",
-                "-p",
-                "shopwindow-web",
-                "-p",
-                "shopwindow-web-campaigns",
-                "-p",
-                "shopwindow-web-interests",
-                "-p",
-                "shopwindow-webgpu",
-                "--target",
-                "wasm32-unknown-unknown",
-                "--all-targets",
-            ]);
-            if let Some(features) = features {
-                cargo.args(["--features", features]);
-            }
-            run(cargo.args(["--", "-D", "warnings"]))?;
-        }
-        Ok(())
+        run(ctx.cargo([
+            "clippy",
+            "-p",
+            "shopwindow",
+            "-p",
+            "shopwindow-web",
+            "-p",
+            "shopwindow-web-campaigns",
+            "-p",
+            "shopwindow-web-interests",
+            "-p",
+            "shopwindow-web-gpu",
+            "-p",
+            "shopwindow-webgpu",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--features",
+            "shopwindow-web-gpu/bench",
+            "--",
+            "-D",
+            "warnings",
+        ]))
     }),
     // The workspace's default members leave out crates/web, crates/web-campaigns,
-    // crates/web-interests and crates/webgpu, hence --workspace.
+    // crates/web-interests, crates/web-gpu and crates/webgpu, hence --workspace.
     (
         "native tests",
         |ctx| run(ctx.cargo(["test", "--workspace"])),
     ),
     // The committed fuzz corpus replayed on stable, then seconds of fuzzing with nightly.
     ("fuzz corpus and smoke run", fuzz::smoke),
-    // The wasm crates' suites: the engine's with its WebGPU backend (the GPU parity tests
-    // need it), the campaigns', the interests', then what differs in the engine module
-    // without it.
+    // The wasm crates' suites: the engine's, the WebGPU module's over it (GPU parity and
+    // fallbacks, on SwiftShader), the campaigns', the interests'.
     ("browser tests", |ctx| {
         run(browser_test(
             ctx,
             &[
                 "-p",
+                "shopwindow-web-gpu",
+                "-p",
                 "shopwindow-web-campaigns",
                 "-p",
                 "shopwindow-web-interests",
                 "--features",
-                "shopwindow-web/webgpu",
+                "shopwindow-web-gpu/bench",
             ],
-        ))?;
-        run(browser_test(ctx, &["--test", "cpu_module"]))
+        ))
     }),
     ("browser equals CLI on real data", parity),
     ("wasm build and size budget", |ctx| {

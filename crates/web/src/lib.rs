@@ -9,16 +9,14 @@
 pub mod api;
 pub mod backend;
 pub mod dto;
+pub mod gpu_scans;
 pub mod read;
-#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
-mod webgpu;
 
 use std::cell::RefCell;
-use std::rc::Rc;
 
 use serde::Serialize;
 use shopwindow::campaign::StandingRequest;
-use shopwindow::{Backend, Catalog, Recommender as Engine};
+use shopwindow::{Catalog, Recommender as Engine};
 use wasm_bindgen::prelude::*;
 
 use crate::dto::{BackendChoice, BackendStatus};
@@ -36,47 +34,11 @@ export interface ShopperStanding { segment?: number; rfm?: { r: number; f: numbe
 /// Recommendations computed on this device from a catalog file and the shopper's history.
 #[wasm_bindgen]
 pub struct Recommender {
-    /// Shared with the futures of the async methods, which outlive a `&self` borrow.
-    shared: Rc<Shared>,
-}
-
-struct Shared {
-    /// Borrowed mutably only to switch the CPU backend; async requests hold a shared
-    /// borrow across their GPU wait, so a switch during one is refused, not a panic.
+    /// Borrowed mutably only to switch the CPU backend.
     engine: RefCell<Engine>,
     status: RefCell<BackendStatus>,
-    #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
-    gpu: RefCell<Option<Rc<shopwindow_webgpu::GpuScorer>>>,
-    #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
-    on_fallback: RefCell<Option<js_sys::Function>>,
-}
-
-impl Shared {
-    fn new(engine: Engine) -> Shared {
-        let status = backend::on_cpu(
-            BackendChoice::Simd,
-            "the synchronous constructor scores on the CPU".into(),
-        );
-        Shared {
-            engine: RefCell::new(engine),
-            status: RefCell::new(status),
-            #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
-            gpu: RefCell::new(None),
-            #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
-            on_fallback: RefCell::new(None),
-        }
-    }
-
-    /// Switches the CPU backend (the GPU, if any, stays as it is).
-    fn set_cpu(&self, backend: Backend) -> Result<(), JsError> {
-        let mut engine = self.engine.try_borrow_mut().map_err(|_| {
-            JsError::new(
-                "cannot change the backend while an async request or backend switch is running",
-            )
-        })?;
-        engine.set_backend(backend);
-        Ok(())
-    }
+    /// Requests the WebGPU module is scanning for (`gpu_scans`).
+    pending: gpu_scans::PendingRequests,
 }
 
 /// How the engine reads one kind of argument from its JSON (`read`).
@@ -179,7 +141,12 @@ impl Recommender {
     pub fn new(catalog: Vec<u8>) -> Result<Recommender, JsError> {
         let catalog = Catalog::from_bytes(catalog).map_err(error)?;
         Ok(Recommender {
-            shared: Rc::new(Shared::new(Engine::new(catalog))),
+            engine: RefCell::new(Engine::new(catalog)),
+            status: RefCell::new(backend::on_cpu(
+                BackendChoice::Simd,
+                "the synchronous constructor scores on the CPU".into(),
+            )),
+            pending: gpu_scans::PendingRequests::default(),
         })
     }
 
@@ -373,58 +340,45 @@ impl Recommender {
         }
     }
 
-    /// The backend in use: "webgpu", "simd128" or "scalar". The synchronous methods always
-    /// score on the CPU; with "webgpu" only the async ones use the GPU.
+    /// The backend in use: "simd128" or "scalar". This module scores on the CPU; the
+    /// WebGPU module (`shopwindow_gpu`) scores its scans on a GPU and reports its own.
     #[wasm_bindgen(getter)]
     pub fn backend(&self) -> String {
-        self.shared.status.borrow().backend.clone()
+        self.status.borrow().backend.clone()
     }
 
     /// Which backend scores, why, and whether WebGPU fell back to the CPU.
     #[wasm_bindgen(getter, js_name = backendStatus, unchecked_return_type = "BackendStatus")]
     pub fn backend_status(&self) -> Result<JsValue, JsError> {
-        to_js(&*self.shared.status.borrow())
+        to_js(&*self.status.borrow())
     }
 
-    /// Forces a CPU backend ("simd", "simd128" or "scalar") and releases the GPU if one was
-    /// in use; every backend returns the same lists. In the module with WebGPU
-    /// (`shopwindow_gpu`), "auto" and "webgpu" need `setBackendAsync`; in the one without it
-    /// (`shopwindow`) they are accepted and score on the CPU, and `backendStatus` says why
-    /// (a catalog too small for `auto`, or no WebGPU in this module or browser).
+    /// Sets the CPU backend ("simd", "simd128" or "scalar"); every backend returns the same
+    /// lists. "auto" and "webgpu" are accepted and score on the CPU here, and
+    /// `backendStatus` says why (a catalog too small for `auto`, or no GPU in this module:
+    /// the WebGPU module's `GpuRecommender` is what scores on one, and it sets this
+    /// module's CPU backend through this method, reading the status back to decide).
     #[wasm_bindgen(js_name = setBackend)]
-    pub fn set_backend(&mut self, name: &str) -> Result<(), JsError> {
+    pub fn set_backend(&self, name: &str) -> Result<(), JsError> {
         let choice = BackendChoice::parse(name).map_err(|e| JsError::new(&e))?;
         let status = if matches!(choice, BackendChoice::Simd | BackendChoice::Scalar) {
             backend::on_cpu(choice, "requested".into())
-        } else if cfg!(feature = "webgpu") {
-            return Err(JsError::new(&format!(
-                "backend {name:?} may use the GPU: use `await setBackendAsync({name:?})`"
-            )));
         } else {
             let engine = self.engine();
             let catalog = engine.catalog();
             backend::without_gpu(choice, catalog.len(), catalog.dim(), browser_has_webgpu())
         };
-        self.shared.set_cpu(choice.cpu())?;
-        #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
-        self.shared.gpu.replace(None);
-        self.shared.status.replace(status);
+        self.engine.borrow_mut().set_backend(choice.cpu());
+        self.status.replace(status);
         Ok(())
-    }
-
-    /// The catalog file this recommender holds (a copy): what a page hands to the WebGPU
-    /// module (`shopwindow_gpu`) when it switches to it after loading the catalog here.
-    #[wasm_bindgen(js_name = catalogBytes)]
-    pub fn catalog_bytes(&self) -> Vec<u8> {
-        self.engine().catalog().as_bytes().to_vec()
     }
 }
 
 /// Whether `backend` would try WebGPU for `catalog` (a catalog file, or its first bytes),
 /// read from its header alone: "webgpu" always, "auto" from `backend::AUTO_MIN_ELEMENTS`
-/// scored values up, CPU choices never. Read before the catalog is handed to an engine, so
-/// a page loads the WebGPU module (`shopwindow_gpu`) only when it will try it and holds the
-/// catalog in one module only. Only the header (8 + n bytes) is copied into this module's
+/// scored values up, CPU choices never. Read before the catalog is handed to the engine, so
+/// a page loads the WebGPU module (`shopwindow_gpu`) only when it will try it. Only the
+/// header (8 + n bytes) is copied into this module's
 /// memory, not the file. `false` for a header that cannot be read: the engine's constructor
 /// then says what is wrong with the file.
 #[wasm_bindgen(js_name = triesGpu)]
@@ -468,6 +422,6 @@ fn browser_has_webgpu() -> bool {
 
 impl Recommender {
     fn engine(&self) -> std::cell::Ref<'_, Engine> {
-        self.shared.engine.borrow()
+        self.engine.borrow()
     }
 }

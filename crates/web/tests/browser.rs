@@ -54,7 +54,7 @@ fn biased_scan_is_bit_identical_to_the_reference() {
 fn hybrid_golden_cases_match_native_answers_on_every_backend() {
     for fixture in HybridFixture::all() {
         for backend in Backend::all() {
-            let mut rec = Recommender::new(golden_hybrid_catalog(fixture))
+            let rec = Recommender::new(golden_hybrid_catalog(fixture))
                 .unwrap_or_else(|_| panic!("hybrid catalog loads"));
             rec.set_backend(backend.name()).unwrap();
             for case in hybrid_golden::cases()
@@ -110,7 +110,7 @@ fn replay(
 fn golden_cases_match_native_answers_on_every_backend() {
     for backend in Backend::all() {
         for dtype in VectorDtype::ALL {
-            let mut rec = recommender(dtype);
+            let rec = recommender(dtype);
             rec.set_backend(backend.name()).unwrap();
             for case in golden::cases().iter().filter(|c| c.catalog == dtype) {
                 let answer = replay(
@@ -200,7 +200,7 @@ fn corrupt_catalogs_throw_errors_that_say_why() {
 
 #[wasm_bindgen_test]
 fn bad_requests_throw_errors_that_say_why() {
-    let mut rec = recommender(VectorDtype::I8);
+    let rec = recommender(VectorDtype::I8);
     let err = rec.similar("no-such-sku", JsValue::UNDEFINED).unwrap_err();
     assert!(message(err.into()).contains("no-such-sku"));
 

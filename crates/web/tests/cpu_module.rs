@@ -1,9 +1,9 @@
-//! The engine module built without WebGPU (`www/pkg/shopwindow`, the one every page loads),
-//! in headless Chromium: it reads from a catalog's header whether a backend choice would
-//! try a GPU, hands its catalog over, and takes every backend name with a status that says
-//! why it scores on the CPU. `cargo xtask test` runs this suite on its own, without the
-//! `webgpu` feature that the other suites are built with.
-#![cfg(all(target_arch = "wasm32", not(feature = "webgpu")))]
+//! The engine module's backends (`www/pkg/shopwindow`, the one every page loads, which has
+//! no GPU code), in headless Chromium: it reads from a catalog's header whether a backend
+//! choice would try a GPU, takes every backend name with a status that says why it scores
+//! on the CPU, and serves the WebGPU module its rows. The GPU itself is tested with that
+//! module (`crates/web-gpu/tests/gpu.rs`).
+#![cfg(target_arch = "wasm32")]
 
 use js_sys::Uint8Array;
 use shopwindow::VectorDtype;
@@ -62,7 +62,7 @@ fn a_gpu_is_tried_for_webgpu_always_and_for_auto_from_the_size_line() {
 
 #[wasm_bindgen_test]
 fn every_backend_name_is_taken_and_the_status_says_why_it_is_the_cpu() {
-    let mut rec = Recommender::new(golden_catalog(VectorDtype::F32)).unwrap_or_else(|_| panic!());
+    let rec = Recommender::new(golden_catalog(VectorDtype::F32)).unwrap_or_else(|_| panic!());
     rec.set_backend("auto").unwrap_or_else(|_| panic!("auto"));
     let auto = status(&rec);
     assert_eq!(auto["backend"], "simd128");
@@ -90,16 +90,41 @@ fn every_backend_name_is_taken_and_the_status_says_why_it_is_the_cpu() {
 }
 
 #[wasm_bindgen_test]
-fn the_catalog_handed_over_is_the_same_catalog() {
+fn the_rows_for_the_gpu_module_are_checked_against_the_catalog() {
     let rec = Recommender::new(golden_catalog(VectorDtype::I8)).unwrap_or_else(|_| panic!());
-    let again = Recommender::new(rec.catalog_bytes()).unwrap_or_else(|_| panic!("reloads"));
-    let history = js(&serde_json::json!([{ "itemId": "sku-0003", "type": "purchase" }]));
-    let options = js(&serde_json::json!({ "k": 5 }));
-    let list = |r: &Recommender| -> String {
-        let value = r
-            .recommend(history.clone(), options.clone(), None)
-            .unwrap_or_else(|_| panic!("recommends"));
-        String::from(js_sys::JSON::stringify(&value).unwrap())
-    };
-    assert_eq!(list(&rec), list(&again));
+    let part = |part: u32, start: u32, end: u32| rec.gpu_upload(part, start, end);
+    let shape = part(0, 0, 0).unwrap_or_else(|_| panic!("shape"));
+    assert_eq!(shape.len(), 12, "storage, dim and items as three words");
+    assert_eq!(&shape[4..], &[13, 0, 0, 0, 240, 0, 0, 0], "dim and items");
+    // int8 rows padded to whole words: 13 values in 16 bytes.
+    assert_eq!(part(1, 0, 10).unwrap_or_else(|_| panic!()).len(), 160);
+    assert_eq!(part(2, 230, 240).unwrap_or_else(|_| panic!()).len(), 160);
+    let err = part(1, 200, 241).map(|_| ()).unwrap_err();
+    assert!(message(err.into()).contains("240 items"));
+    let err = part(7, 0, 0).map(|_| ()).unwrap_err();
+    assert!(message(err.into()).contains("part 7"));
+    // A token no plan gave out is refused, not guessed at.
+    let err = rec.complete_scans(99, vec![0]).map(|_| ()).unwrap_err();
+    assert!(message(err.into()).contains("no request 99"));
+    let planned = rec
+        .plan_recommend_scans(
+            js(&serde_json::json!([{ "itemId": "sku-0003", "type": "purchase" }])),
+            js(&serde_json::json!({ "k": 5 })),
+            None,
+        )
+        .unwrap_or_else(|_| panic!("plans"));
+    // Completed with empty slots: the CPU's answer, as `recommend` gives it.
+    let answer = rec
+        .complete_scans(planned[0], vec![1, 0])
+        .unwrap_or_else(|_| panic!("completes"));
+    let list =
+        |value: &wasm_bindgen::JsValue| String::from(js_sys::JSON::stringify(value).unwrap());
+    let direct = rec
+        .recommend(
+            js(&serde_json::json!([{ "itemId": "sku-0003", "type": "purchase" }])),
+            js(&serde_json::json!({ "k": 5 })),
+            None,
+        )
+        .unwrap_or_else(|_| panic!("recommends"));
+    assert_eq!(list(&answer), list(&direct));
 }

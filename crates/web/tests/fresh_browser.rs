@@ -19,7 +19,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[wasm_bindgen_test]
 fn fresh_matches_the_native_answers_on_every_backend() {
     for backend in Backend::all() {
-        let mut rec =
+        let rec =
             Recommender::new(golden_fresh_catalog()).unwrap_or_else(|_| panic!("catalog loads"));
         rec.set_backend(backend.name()).unwrap();
         for case in fresh_golden::cases() {

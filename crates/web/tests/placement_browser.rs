@@ -20,7 +20,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 fn placements_match_the_native_answers_on_every_backend() {
     for backend in Backend::all() {
         for case in placement_golden::cases() {
-            let mut rec =
+            let rec =
                 Recommender::new(case.call.catalog()).unwrap_or_else(|_| panic!("catalog loads"));
             rec.set_backend(backend.name()).unwrap();
             let result = match &case.call {

@@ -7,6 +7,7 @@ use shopwindow::recommend::{RecommendOptions, RecommendPlan};
 use shopwindow::{Catalog, Recommender};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::wire::{CatalogSource, ScanRequest, Shape};
 use crate::{GpuScorer, StartOptions};
 
 /// One benchmark row: WebGPU scan times, and the CPU's (SIMD128) on the same request.
@@ -82,7 +83,7 @@ pub async fn webgpu_top_k(
     else {
         return Err("a one-item history always scans".into());
     };
-    if !GpuScorer::supports(&plan) {
+    if ScanRequest::of(&plan, engine.catalog().dtype()).is_none() {
         return Err(format!("k = {k} is more than the GPU path serves"));
     }
 
@@ -91,12 +92,15 @@ pub async fn webgpu_top_k(
         max_chunk_bytes,
         refuse_software: false,
     };
-    let scorer = GpuScorer::start(engine.catalog(), options)
+    let scorer = GpuScorer::start(Shape::of(&engine), &CatalogSource(&engine), options)
         .await
         .map_err(|e| e.to_string())?;
     let setup_ms = now_ms() - started;
 
-    let warm = scorer.scan(&plan).await.map_err(|e| e.to_string())?;
+    let warm = scorer
+        .run(&engine, &plan)
+        .await
+        .map_err(|e| e.to_string())?;
     let cpu = engine.run_scan(&plan);
     let ids = |top: &[shopwindow::Scored]| top.iter().map(|s| s.index).collect::<Vec<_>>();
     let same_ids = ids(&warm.top) == ids(&cpu.top);
@@ -104,7 +108,10 @@ pub async fn webgpu_top_k(
     let mut gpu_ms = Vec::with_capacity(runs);
     for _ in 0..runs {
         let t = now_ms();
-        scorer.scan(&plan).await.map_err(|e| e.to_string())?;
+        scorer
+            .run(&engine, &plan)
+            .await
+            .map_err(|e| e.to_string())?;
         gpu_ms.push(now_ms() - t);
     }
     let mut cpu_ms = Vec::with_capacity(runs);

@@ -1,27 +1,30 @@
 //! The WebGPU backend of shopwindow: scoring and top-k in WGSL compute shaders, with the
 //! catalog uploaded once.
 //!
-//! The whole surface is [`GpuScorer`]: [`GpuScorer::start`] gets a device and uploads a
-//! catalog, [`GpuScorer::supports`] says whether a `ScanPlan` can run here,
-//! [`GpuScorer::scan`] runs one and returns the core's `ScanResult`, and a few accessors
-//! report what the page's backend status needs (adapter, chunks, int8 lanes, device loss).
-//! Everything JS-shaped (options, status objects, promises, the choice of backend) belongs
-//! to the binding crate; this one knows the core and WebGPU only, so it can later be
-//! loaded as a module of its own, only where a GPU is there.
+//! The GPU side is [`GpuScorer`]: [`GpuScorer::start`] gets a device and uploads a catalog
+//! from a [`wire::Source`], [`GpuScorer::scan`] runs one [`wire::ScanRequest`] and returns
+//! the read-back words, and a few accessors report what the page's backend status needs
+//! (adapter, chunks, int8 lanes, device loss). The engine's side is [`wire`]: it turns a
+//! core `ScanPlan` into a request, serves the catalog's rows and columns, and merges the
+//! read-back into the core's `ScanResult`. The two sides meet only through `wire`'s words,
+//! so the WebGPU module (`shopwindow-web-gpu`) scores for the engine module without either
+//! holding the other's memory, and is loaded only where a GPU scores. Everything JS-shaped
+//! (options, status objects, promises, the choice of backend) belongs to the binding
+//! crates.
 //!
 //! WebGPU is an accelerator on top of the CPU path, never a requirement: every way it can
 //! fail (no `navigator.gpu`, no adapter, a refused device, a pipeline error, a lost device)
 //! comes back as an error the caller answers by scoring on the CPU.
 //!
 //! Inside: device acquisition (`device`) is separate from the kernels (`scorer`); the
-//! host-side data layout (`layout`) and the shader sources ([`shaders`]) are plain Rust,
-//! built and tested natively too; the rest is `cfg(target_arch = "wasm32")`.
+//! host-side data layout ([`layout`]), the wire format ([`wire`]) and the shader sources
+//! ([`shaders`]) are plain Rust, built and tested natively too; the rest is
+//! `cfg(target_arch = "wasm32")`.
 
 mod error;
-// The layout is used by the browser-only scorer; natively only its unit tests run.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-mod layout;
+pub mod layout;
 pub mod shaders;
+pub mod wire;
 
 #[cfg(all(target_arch = "wasm32", feature = "bench"))]
 pub mod bench;

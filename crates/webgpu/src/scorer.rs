@@ -6,9 +6,9 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 
 use js_sys::Uint32Array;
-use shopwindow::recommend::ScanPlan;
+use shopwindow::recommend::{ScanColumn, ScanPlan};
 use shopwindow::topk::ScanResult;
-use shopwindow::{Catalog, VectorDtype};
+use shopwindow::Recommender;
 use web_sys::{
     gpu_buffer_usage as usage, GpuAutoLayoutMode, GpuBindGroupDescriptor, GpuBindGroupEntry,
     GpuBindGroupLayout, GpuBuffer, GpuBufferBinding, GpuBufferDescriptor, GpuComputePipeline,
@@ -17,8 +17,9 @@ use web_sys::{
 };
 
 use crate::device::{self, Device};
-use crate::layout::{self, Chunk, Request, MAX_POOL, PARAMS_BYTES, PARAMS_STRIDE};
+use crate::layout::{self, Chunk, PARAMS_BYTES, PARAMS_STRIDE};
 use crate::shaders;
+use crate::wire::{self, CatalogSource, ScanRequest, Shape, Source};
 use crate::{GpuError, StartError};
 
 /// Per-item columns kept on the GPU: the two a catalog has (inverse norms, popularity term).
@@ -42,10 +43,9 @@ struct ChunkBuffers {
 }
 
 /// A per-item column (the inverse norms `similar` multiplies by, or the hybrid model's
-/// popularity term a recommendation adds), uploaded on first use. Keyed by the slice's
-/// address and length: the core always passes the same cached slice.
+/// popularity term a recommendation adds), uploaded on first use.
 struct Weights {
-    key: (usize, usize),
+    column: ScanColumn,
     chunks: Vec<GpuBuffer>,
 }
 
@@ -67,7 +67,6 @@ pub struct GpuScorer {
     queue: GpuQueue,
     pipeline: GpuComputePipeline,
     layout: GpuBindGroupLayout,
-    dtype: VectorDtype,
     dim: usize,
     chunks: Vec<Chunk>,
     buffers: Vec<ChunkBuffers>,
@@ -87,8 +86,12 @@ fn js_message(err: &wasm_bindgen::JsValue) -> String {
 
 impl GpuScorer {
     /// Gets a device, compiles the pipeline for the catalog's vector type and uploads the
-    /// catalog.
-    pub async fn start(catalog: &Catalog, options: StartOptions) -> Result<GpuScorer, StartError> {
+    /// catalog of `shape`, chunk by chunk, from `source`.
+    pub async fn start(
+        shape: Shape,
+        source: &dyn Source,
+        options: StartOptions,
+    ) -> Result<GpuScorer, StartError> {
         let device = device::acquire()
             .await
             .map_err(|why| StartError::NoDevice(why.into()))?;
@@ -97,7 +100,7 @@ impl GpuScorer {
             device.device.destroy();
             return Err(StartError::Software { adapter });
         }
-        GpuScorer::new(device, catalog, options.max_chunk_bytes)
+        GpuScorer::new(device, shape, source, options.max_chunk_bytes)
             .await
             .map_err(|why| StartError::Failed {
                 adapter,
@@ -108,17 +111,18 @@ impl GpuScorer {
     /// The rest of [`GpuScorer::start`], once there is a device.
     async fn new(
         device: Device,
-        catalog: &Catalog,
+        shape: Shape,
+        source: &dyn Source,
         max_chunk_bytes: Option<u64>,
     ) -> Result<GpuScorer, String> {
         let gpu = &device.device;
-        let dtype = layout::gpu_dtype(catalog.dtype());
-        let dim = catalog.dim();
-        let mut source = shaders::module(dtype, device.i8_dot);
+        let dtype = layout::gpu_dtype(shape.dtype);
+        let dim = shape.dim;
+        let mut wgsl = shaders::module(dtype, device.i8_dot);
         if BREAK_SHADERS.with(Cell::get) {
-            source.push_str("\nthis is not WGSL");
+            wgsl.push_str("\nthis is not WGSL");
         }
-        let module = gpu.create_shader_module(&GpuShaderModuleDescriptor::new(&source));
+        let module = gpu.create_shader_module(&GpuShaderModuleDescriptor::new(&wgsl));
         let stage = GpuProgrammableStage::new(&module);
         stage.set_entry_point("main");
         let descriptor = GpuComputePipelineDescriptor::new_with_gpu_auto_layout_mode(
@@ -135,15 +139,25 @@ impl GpuScorer {
         let limit =
             max_chunk_bytes.map_or(device.max_buffer_bytes, |m| m.min(device.max_buffer_bytes));
         let per_chunk = layout::chunk_items(dtype, dim, limit)?;
-        let chunks = Chunk::layout(layout::chunk_ranges(catalog.len(), per_chunk));
+        let chunks = Chunk::layout(layout::chunk_ranges(shape.items, per_chunk));
 
         gpu.push_error_scope(GpuErrorFilter::OutOfMemory);
         gpu.push_error_scope(GpuErrorFilter::Validation);
         let queue = gpu.queue();
         let mut buffers = Vec::with_capacity(chunks.len());
         for chunk in &chunks {
-            let vectors = layout::vector_bytes(catalog.vectors(), dim, chunk.items.clone());
-            let columns = layout::columns(catalog, chunk.items.clone());
+            let vectors = source.rows(chunk.items.clone())?;
+            let columns = source.columns(chunk.items.clone())?;
+            // Rows padded to a whole word, as `layout::vector_bytes` lays them out.
+            let expected = (chunk.items.len() * layout::row_bytes(dtype, dim)).next_multiple_of(4);
+            if vectors.len() != expected || columns.len() != chunk.items.len() * 4 {
+                return Err(format!(
+                    "the engine sent {} bytes of rows and {} column words for {} items",
+                    vectors.len(),
+                    columns.len(),
+                    chunk.items.len()
+                ));
+            }
             buffers.push(ChunkBuffers {
                 vectors: upload(gpu, &queue, &vectors)?,
                 columns: upload(gpu, &queue, bytemuck::cast_slice(&columns))?,
@@ -156,7 +170,6 @@ impl GpuScorer {
             queue,
             pipeline,
             layout,
-            dtype,
             dim,
             chunks,
             buffers,
@@ -207,45 +220,39 @@ impl GpuScorer {
         &self.device.device
     }
 
-    /// Whether this scan can run here: very large candidate pools stay on the CPU (see
-    /// [`MAX_POOL`]), and so does a scan without a query (a hybrid catalog with its vector
-    /// term off ranks by one column, which needs no GPU).
-    pub fn supports(plan: &ScanPlan<'_>) -> bool {
-        plan.pool <= MAX_POOL
-            && plan.query.is_some()
-            && !(plan.weights.is_some() && plan.bias.is_some())
+    /// Runs `plan` on the GPU where it can and on `engine`'s CPU backend otherwise: the
+    /// same result as `Recommender::run_scan`, with scores equal to rounding. For code that
+    /// holds both the engine and the scorer (the tests, the benchmark); the WebGPU module
+    /// goes through [`GpuScorer::scan`] and the engine's half of `wire`.
+    pub async fn run(
+        &self,
+        engine: &Recommender,
+        plan: &ScanPlan<'_>,
+    ) -> Result<ScanResult, GpuError> {
+        let (dense, merge) = plan.dense(engine);
+        let Some(request) = ScanRequest::of(&dense, engine.catalog().dtype()) else {
+            return Ok(engine.run_scan(plan));
+        };
+        let words = self.scan(&request, &CatalogSource(engine)).await?;
+        let result = wire::scan_result(&words, request.pool, request.log_partition())?;
+        Ok(merge.apply(result))
     }
 
-    /// Runs `plan` (which [`GpuScorer::supports`]) on the GPU: the same top list as
-    /// `Recommender::run_scan`, with scores equal to rounding.
-    pub async fn scan(&self, plan: &ScanPlan<'_>) -> Result<ScanResult, GpuError> {
-        if plan.has_sparse_terms() {
-            return Err(
-                "a scan with per-item sparse terms runs as ScanPlan::dense on the GPU".into(),
-            );
-        }
+    /// Runs `request`: the read-back words [`wire::scan_result`] turns into the scan's
+    /// result. A per-item column the request reads comes from `source` on first use.
+    pub async fn scan(
+        &self,
+        request: &ScanRequest,
+        source: &dyn Source,
+    ) -> Result<Vec<u32>, GpuError> {
         let gpu = &self.device.device;
-        let k = plan.pool;
-        let query = plan
-            .query
-            .as_ref()
-            .ok_or("a scan without a query is not served on the GPU")?;
-        let mut request = Request::new(
-            self.dtype,
-            query.values(),
-            plan.filter.parts(),
-            plan.weights.is_some(),
-        );
-        if plan.log_partition {
-            request.flags |= layout::LOG_PARTITION;
-        }
-        if plan.bias.is_some() {
-            request.flags |= layout::ADD_BIAS;
-        }
-        let weights = match plan.weights.or(plan.bias) {
-            Some(w) => Some(self.weight_buffers(w)?),
+        let k = request.pool;
+        let log_partition = request.log_partition();
+        let weights = match request.column() {
+            Some(column) => Some(self.weight_buffers(column, source)?),
             None => None,
         };
+        let request = &request.request;
 
         gpu.push_error_scope(GpuErrorFilter::Validation);
         let request_buffer = upload(gpu, &self.queue, bytemuck::cast_slice(&request.words))?;
@@ -257,7 +264,7 @@ impl GpuScorer {
         }
         let params_buffer = create(gpu, params.len(), usage::UNIFORM | usage::COPY_DST)?;
         write(&self.queue, &params_buffer, &params)?;
-        let lse_pairs = if plan.log_partition { groups } else { 0 };
+        let lse_pairs = if log_partition { groups } else { 0 };
         let out_bytes = ((groups * k + lse_pairs) * 8).max(8);
         let out = create(gpu, out_bytes, usage::STORAGE | usage::COPY_SRC)?;
         let readback = create(gpu, out_bytes, usage::MAP_READ | usage::COPY_DST)?;
@@ -309,22 +316,32 @@ impl GpuScorer {
         for buffer in [&request_buffer, &params_buffer, &out, &readback] {
             buffer.destroy();
         }
-        let words = result?;
-        let (candidates, lse) = words.split_at((groups * k * 2).min(words.len()));
-        Ok(ScanResult {
-            top: layout::merge(candidates, k),
-            log_partition: plan.log_partition.then(|| layout::log_partition(lse)),
-        })
+        let mut words = result?;
+        // The read-back is padded to at least two words; keep what the scan wrote.
+        words.truncate(groups * k * 2 + 2 * lse_pairs);
+        words.insert(0, groups as u32);
+        Ok(words)
     }
 
-    fn weight_buffers(&self, weights: &[f32]) -> Result<Vec<GpuBuffer>, String> {
-        let key = (weights.as_ptr() as usize, weights.len());
+    fn weight_buffers(
+        &self,
+        column: ScanColumn,
+        source: &dyn Source,
+    ) -> Result<Vec<GpuBuffer>, String> {
         let mut cached = self.weights.borrow_mut();
-        if let Some(at) = cached.iter().position(|w| w.key == key) {
+        if let Some(at) = cached.iter().position(|w| w.column == column) {
             let hit = cached.remove(at);
             let chunks = hit.chunks.clone();
             cached.push(hit);
             return Ok(chunks);
+        }
+        let weights = source.scan_column(column)?;
+        let items = self.chunks.last().map_or(0, |c| c.items.end);
+        if weights.len() != items {
+            return Err(format!(
+                "the engine sent a column of {} values for {items} items",
+                weights.len()
+            ));
         }
         let chunks = self
             .chunks
@@ -342,7 +359,7 @@ impl GpuScorer {
             cached.remove(0);
         }
         cached.push(Weights {
-            key,
+            column,
             chunks: chunks.clone(),
         });
         Ok(chunks)

@@ -1,6 +1,7 @@
 //! WebGPU in headless Chromium (SwiftShader here: a software adapter, correct but slow), for
-//! real, through the `Recommender` class: every vector type, filters and exclusions, forced
-//! chunking, and every fallback.
+//! real, as a page uses it: the WebGPU module's `GpuRecommender` scanning for an engine
+//! module's `Recommender` (a JS object, called through JS as the page's would be). Every
+//! vector type, filters and exclusions, forced chunking, and every fallback.
 //!
 //! Parity: the GPU's top-k ids must equal the scalar reference's exactly, and its scores
 //! must be within `tolerance` of the reference's. f32/f16 kernels sum in the reference
@@ -25,15 +26,16 @@ use shopwindow_testkit::fresh_golden::{self, golden_fresh_catalog};
 use shopwindow_testkit::hybrid_golden::long_history;
 use shopwindow_testkit::rules_golden::RulesCall;
 use shopwindow_web::Recommender;
+use shopwindow_web_gpu::GpuRecommender;
 use shopwindow_webgpu::testing::{break_shaders_for_tests, override_i8_dot_for_tests};
 use shopwindow_webgpu::I8Dot;
 use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
-#[path = "browser_common/mod.rs"]
+#[path = "../../web/tests/browser_common/mod.rs"]
 mod browser_common;
-use browser_common::{interest_labels, two_tastes};
+use browser_common::{interest_labels, message, two_tastes};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -52,6 +54,37 @@ async fn settle(promise: Promise) -> Value {
     match promise.await {
         Ok(value) => json_of(&value),
         Err(e) => panic!("promise rejected: {e:?}"),
+    }
+}
+
+/// A page's pair: the engine module's `Recommender` (handed to JS, where the WebGPU module
+/// calls it) and the WebGPU module's `GpuRecommender` over it; `twin` is a second engine on
+/// the same catalog, in Rust, for the interest labels a page would compute.
+struct Gpu {
+    rec: GpuRecommender,
+    twin: Recommender,
+}
+
+impl Gpu {
+    /// `GpuRecommender.create(engine, options)`, which never rejects because of the GPU.
+    async fn new(bytes: Vec<u8>, options: Value) -> Gpu {
+        let engine = Recommender::new(bytes.clone()).unwrap_or_else(|_| panic!("catalog loads"));
+        let created = GpuRecommender::create(JsValue::from(engine).unchecked_into(), js(&options))
+            .await
+            .unwrap_or_else(|e| panic!("create rejected: {e:?}"));
+        Gpu {
+            rec: GpuRecommender::try_from_js_value(created).unwrap(),
+            twin: Recommender::new(bytes).unwrap_or_else(|_| panic!("catalog loads")),
+        }
+    }
+
+    /// `setBackendAsync(name)`'s status.
+    async fn set(&self, name: &str, options: Value) -> Value {
+        settle(self.rec.set_backend_async(name.into(), js(&options))).await
+    }
+
+    fn status(&self) -> Value {
+        json_of(&self.rec.backend_status())
     }
 }
 
@@ -106,14 +139,14 @@ impl Call {
         json_of(&result.unwrap_or_else(|e| panic!("reference failed: {:?}", JsValue::from(e))))
     }
 
-    async fn run_async(&self, rec: &Recommender) -> Value {
+    async fn run_async(&self, gpu: &Gpu) -> Value {
         settle(match self {
-            Call::Recommend { history, options } => rec.recommend_async(
+            Call::Recommend { history, options } => gpu.rec.recommend_async(
                 js(history),
                 js(options),
-                interest_labels(rec, &js(history), &js(options)),
+                interest_labels(&gpu.twin, &js(history), &js(options)),
             ),
-            Call::Similar { item, options } => rec.similar_async(item.clone(), js(options)),
+            Call::Similar { item, options } => gpu.rec.similar_async(item, js(options)),
         })
         .await
     }
@@ -251,7 +284,7 @@ fn tolerance(scores: &[(String, f32)]) -> f32 {
 }
 
 /// Checks `call` on `gpu` against the scalar reference; returns the largest score error.
-async fn check_parity(name: &str, call: &Call, gpu: &Recommender, reference: &Recommender) -> f32 {
+async fn check_parity(name: &str, call: &Call, gpu: &Gpu, reference: &Recommender) -> f32 {
     let want_result = call.run_sync(reference);
     let want = items(&want_result);
     let got_result = call.run_async(gpu).await;
@@ -305,16 +338,16 @@ async fn check_parity(name: &str, call: &Call, gpu: &Recommender, reference: &Re
 }
 
 fn scalar(bytes: Vec<u8>) -> Recommender {
-    let mut rec = Recommender::new(bytes).unwrap_or_else(|_| panic!("catalog loads"));
+    let rec = Recommender::new(bytes).unwrap_or_else(|_| panic!("catalog loads"));
     rec.set_backend("scalar").unwrap();
     rec
 }
 
-async fn webgpu(bytes: Vec<u8>, max_chunk_bytes: Option<u64>) -> (Recommender, Value) {
-    let rec = Recommender::new(bytes).unwrap_or_else(|_| panic!("catalog loads"));
-    let status =
-        settle(rec.set_backend_async("webgpu", js(&json!({ "maxChunkBytes": max_chunk_bytes }))))
-            .await;
+async fn webgpu(bytes: Vec<u8>, max_chunk_bytes: Option<u64>) -> (Gpu, Value) {
+    let rec = Gpu::new(bytes, json!({ "backend": "simd" })).await;
+    let status = rec
+        .set("webgpu", json!({ "maxChunkBytes": max_chunk_bytes }))
+        .await;
     assert_eq!(
         status["backend"], "webgpu",
         "WebGPU should work here: {status}"
@@ -434,25 +467,40 @@ async fn requests_the_gpu_does_not_serve_are_scored_on_the_cpu() {
     // Pools over 256 candidates stay on the CPU (`probabilities` is served on the GPU:
     // see the parity tests).
     let options = json!({ "k": 300 });
-    let result = settle(gpu.recommend_async(js(&history), js(&options), None)).await;
+    let result = settle(gpu.rec.recommend_async(js(&history), js(&options), None)).await;
     assert_eq!(result["backend"], "simd128", "{options}");
     // So do the interests' scans, and the answer says so.
     let two_tastes = two_tastes();
     let options = json!({ "k": 300, "interests": true });
-    let interests = interest_labels(&gpu, &js(&two_tastes), &js(&options));
-    let result = settle(gpu.recommend_async(js(&two_tastes), js(&options), interests)).await;
+    let interests = interest_labels(&gpu.twin, &js(&two_tastes), &js(&options));
+    let result = settle(
+        gpu.rec
+            .recommend_async(js(&two_tastes), js(&options), interests),
+    )
+    .await;
     assert_eq!(result["backend"], "simd128", "{options}");
     assert!(result["items"][0]["interest"].is_number(), "{result}");
     // Cold start needs no scoring at all.
-    let result = settle(gpu.recommend_async(js(&json!([])), JsValue::UNDEFINED, None)).await;
+    let result = settle(
+        gpu.rec
+            .recommend_async(js(&json!([])), JsValue::UNDEFINED, None),
+    )
+    .await;
     assert_eq!(result["strategy"], "popular");
-    assert_eq!(gpu.backend(), "webgpu");
-    // The synchronous methods keep working, on the CPU.
-    let result = json_of(
-        &gpu.recommend(js(&history), JsValue::UNDEFINED, None)
-            .unwrap(),
-    );
-    assert_eq!(result["backend"], "simd128");
+    assert_eq!(gpu.rec.backend(), "webgpu");
+    // Bad input is the engine's error, as a rejection.
+    let bad = gpu
+        .rec
+        .recommend_async(js(&history), js(&json!({ "k": "ten" })), None)
+        .await
+        .unwrap_err();
+    assert!(message(bad).contains("`k`"));
+    let bad = gpu
+        .rec
+        .similar_async("no-such-sku", JsValue::UNDEFINED)
+        .await
+        .unwrap_err();
+    assert!(message(bad).contains("no-such-sku"));
 }
 
 /// The hybrid model on the GPU: the popularity term is a per-item column added after the
@@ -501,7 +549,7 @@ async fn a_hybrid_without_vectors_is_scored_on_the_cpu() {
         assert_eq!(got["backend"], "simd128", "{name}: {got}");
         assert_eq!(items(&got), items(&call.run_sync(&reference)), "{name}");
     }
-    assert_eq!(gpu.backend(), "webgpu");
+    assert_eq!(gpu.rec.backend(), "webgpu");
 }
 
 /// Resolves after `ms` milliseconds (lets browser events such as `device.lost` run).
@@ -548,30 +596,27 @@ async fn without_navigator_gpu_webgpu_falls_back_to_the_cpu() {
     let reference = scalar(bytes.clone());
     {
         let _stub = NoWebGpu::install();
-        let rec = Recommender::new(bytes.clone()).unwrap_or_else(|_| panic!("loads"));
-        let status = settle(rec.set_backend_async("webgpu", JsValue::UNDEFINED)).await;
+        let rec = Gpu::new(bytes.clone(), json!({ "backend": "simd" })).await;
+        let status = rec.set("webgpu", json!({})).await;
         assert_eq!(status["backend"], "simd128", "{status}");
         assert_eq!(status["fallback"], true);
         assert!(
             status["reason"].as_str().unwrap().contains("navigator.gpu"),
             "{status}"
         );
-        assert_eq!(json_of(&rec.backend_status().unwrap()), status);
+        assert_eq!(rec.status(), status);
         for (name, call) in calls(|i| format!("sku-{i:04}"), ["shoes", "coats"]) {
             let got = call.run_async(&rec).await;
             assert_eq!(got["backend"], "simd128", "{name}");
             assert_eq!(items(&got), items(&call.run_sync(&reference)), "{name}");
         }
         // `create` resolves too, never rejects.
-        let created = Recommender::create(bytes.clone(), js(&json!({ "backend": "webgpu" })))
-            .await
-            .unwrap();
-        let created = Recommender::try_from_js_value(created).unwrap();
-        assert_eq!(created.backend(), "simd128");
+        let created = Gpu::new(bytes.clone(), json!({ "backend": "webgpu" })).await;
+        assert_eq!(created.rec.backend(), "simd128");
     }
     // With WebGPU back, the same recommender can retry.
-    let rec = Recommender::new(bytes).unwrap_or_else(|_| panic!("loads"));
-    let status = settle(rec.set_backend_async("webgpu", JsValue::UNDEFINED)).await;
+    let rec = Gpu::new(bytes, json!({ "backend": "simd" })).await;
+    let status = rec.set("webgpu", json!({})).await;
     assert_eq!(status["backend"], "webgpu", "{status}");
 }
 
@@ -586,11 +631,11 @@ async fn a_lost_device_falls_back_to_the_cpu_with_the_same_results() {
         assert_eq!(json_of(&status)["fallback"], true);
         seen.set(seen.get() + 1);
     });
-    rec.set_onfallback(Some(
+    rec.rec.set_onfallback(Some(
         handler.as_ref().unchecked_ref::<js_sys::Function>().clone(),
     ));
 
-    rec.gpu_device().expect("a device").destroy();
+    rec.rec.gpu_device().expect("a device").destroy();
     // The page hears of the loss when it happens, before any request.
     for _ in 0..100 {
         if calls_seen.get() > 0 {
@@ -599,14 +644,14 @@ async fn a_lost_device_falls_back_to_the_cpu_with_the_same_results() {
         sleep_ms(10).await;
     }
     assert_eq!(calls_seen.get(), 1, "onfallback fires on the loss");
-    assert_eq!(rec.backend(), "simd128");
+    assert_eq!(rec.rec.backend(), "simd128");
     let calls = calls(|i| format!("sku-{i:04}"), ["shoes", "coats"]);
     for (name, call) in &calls {
         let got = call.run_async(&rec).await;
         assert_eq!(got["backend"], "simd128", "{name}: {got}");
         assert_eq!(items(&got), items(&call.run_sync(&reference)), "{name}");
     }
-    let status = json_of(&rec.backend_status().unwrap());
+    let status = rec.status();
     assert_eq!(status["backend"], "simd128");
     assert_eq!(status["fallback"], true);
     assert!(
@@ -618,10 +663,10 @@ async fn a_lost_device_falls_back_to_the_cpu_with_the_same_results() {
         1,
         "onfallback fires once, not again per request"
     );
-    assert!(rec.gpu_device().is_none());
+    assert!(rec.rec.gpu_device().is_none());
 
     // Retrying gets a fresh device.
-    let status = settle(rec.set_backend_async("webgpu", JsValue::UNDEFINED)).await;
+    let status = rec.set("webgpu", json!({})).await;
     assert_eq!(status["backend"], "webgpu", "{status}");
     let (name, call) = &calls[0];
     check_parity(name, call, &rec, &reference).await;
@@ -631,31 +676,28 @@ async fn a_lost_device_falls_back_to_the_cpu_with_the_same_results() {
     let Call::Recommend { history, options } = call else {
         unreachable!("the first call recommends")
     };
-    let pending = rec.recommend_async(
+    let pending = rec.rec.recommend_async(
         js(history),
         js(options),
-        interest_labels(&rec, &js(history), &js(options)),
+        interest_labels(&rec.twin, &js(history), &js(options)),
     );
-    rec.gpu_device().expect("a device").destroy();
+    rec.rec.gpu_device().expect("a device").destroy();
     let got = settle(pending).await;
     assert_eq!(got["backend"], "simd128", "{got}");
     assert_eq!(items(&got), items(&call.run_sync(&reference)));
     sleep_ms(20).await;
     assert_eq!(calls_seen.get(), 2, "once per loss");
     // Either the request's read-back or the `lost` event noticed first; both fall back.
-    console_log!(
-        "second loss: {}",
-        json_of(&rec.backend_status().unwrap())["reason"]
-    );
+    console_log!("second loss: {}", rec.status()["reason"]);
 }
 
 #[wasm_bindgen_test]
 async fn a_pipeline_error_falls_back_to_the_cpu() {
     let bytes = golden_catalog(VectorDtype::F32);
     let reference = scalar(bytes.clone());
-    let rec = Recommender::new(bytes).unwrap_or_else(|_| panic!("loads"));
+    let rec = Gpu::new(bytes, json!({ "backend": "simd" })).await;
     break_shaders_for_tests(true);
-    let status = settle(rec.set_backend_async("webgpu", JsValue::UNDEFINED)).await;
+    let status = rec.set("webgpu", json!({})).await;
     break_shaders_for_tests(false);
     assert_eq!(status["backend"], "simd128", "{status}");
     assert_eq!(status["fallback"], true);
@@ -672,19 +714,19 @@ async fn a_pipeline_error_falls_back_to_the_cpu() {
 #[wasm_bindgen_test]
 async fn forced_and_automatic_backend_choices() {
     let bytes = golden_catalog(VectorDtype::F32);
-    let mut rec = Recommender::new(bytes.clone()).unwrap_or_else(|_| panic!("loads"));
+    let rec = Gpu::new(bytes, json!({ "backend": "simd" })).await;
     for (asked, backend) in [
         ("scalar", "scalar"),
         ("simd", "simd128"),
         ("webgpu", "webgpu"),
         ("simd128", "simd128"),
     ] {
-        let status = settle(rec.set_backend_async(asked, JsValue::UNDEFINED)).await;
+        let status = rec.set(asked, json!({})).await;
         assert_eq!(status["backend"], backend, "{asked}: {status}");
-        assert_eq!(rec.backend(), backend);
+        assert_eq!(rec.rec.backend(), backend);
     }
     // auto on a small catalog never asks for a GPU.
-    let status = settle(rec.set_backend_async("auto", JsValue::UNDEFINED)).await;
+    let status = rec.set("auto", json!({})).await;
     assert_eq!(status["backend"], "simd128");
     assert!(
         status["reason"].as_str().unwrap().contains("too small"),
@@ -692,11 +734,8 @@ async fn forced_and_automatic_backend_choices() {
     );
     // auto on a catalog big enough to gain refuses a software adapter (SwiftShader here).
     let big = clustered_catalog(VectorDtype::I8, 32_768, 64, 3);
-    let created = Recommender::create(big, js(&json!({ "backend": "auto" })))
-        .await
-        .unwrap();
-    let created = Recommender::try_from_js_value(created).unwrap();
-    let status = json_of(&created.backend_status().unwrap());
+    let created = Gpu::new(big, json!({ "backend": "auto" })).await;
+    let status = created.status();
     assert_eq!(status["requested"], "auto");
     console_log!("auto on 32768 × 64: {status}");
     match status["backend"].as_str().unwrap() {
@@ -707,12 +746,13 @@ async fn forced_and_automatic_backend_choices() {
         ),
         other => panic!("auto chose {other}"),
     }
-    // Sync setBackend refuses GPU choices and bad names; a failed upload falls back.
-    assert!(rec.set_backend("webgpu").is_err());
-    assert!(rec.set_backend("webgl").is_err());
-    let rejected = rec.set_backend_async("webgl", JsValue::UNDEFINED).await;
-    assert!(rejected.is_err());
-    let status = settle(rec.set_backend_async("webgpu", js(&json!({ "maxChunkBytes": 8 })))).await;
+    // A bad name is rejected with the engine's message; a failed upload falls back.
+    let rejected = rec
+        .rec
+        .set_backend_async("webgl".into(), JsValue::UNDEFINED)
+        .await;
+    assert!(message(rejected.unwrap_err()).contains("webgl"));
+    let status = rec.set("webgpu", json!({ "maxChunkBytes": 8 })).await;
     assert_eq!(status["backend"], "simd128");
     assert_eq!(status["fallback"], true);
     assert!(
