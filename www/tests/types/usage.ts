@@ -7,7 +7,7 @@ import type { CampaignDecision, CampaignStatus, ChooseContext, Recommendations }
 import type { ShopwindowRecs } from '../../element.js';
 import initEngine, { Recommender, triesGpu } from '../../pkg/shopwindow.js';
 import initCampaigns, { Campaigns } from '../../pkg/shopwindow_campaigns.js';
-import initGpu, { Recommender as GpuRecommender } from '../../pkg/shopwindow_gpu.js';
+import initGpu, { GpuRecommender } from '../../pkg/shopwindow_gpu.js';
 import type { ShopperStanding, StandingRequest } from '../../pkg/shopwindow.js';
 
 export async function storefront(): Promise<string> {
@@ -43,9 +43,12 @@ export async function direct(bytes: Uint8Array, definitions: string): Promise<st
 /** The WebGPU module used directly, after reading from the header whether to load it. */
 export async function onGpu(bytes: Uint8Array): Promise<string> {
   await initEngine();
-  if (!triesGpu(bytes, 'auto')) return new Recommender(bytes).backend;
+  const engine = new Recommender(bytes);
+  if (!triesGpu(bytes, 'auto')) return engine.backend;
   await initGpu();
-  const engine = await GpuRecommender.create(bytes, { backend: 'auto' });
-  const list = await engine.recommendAsync([], { k: 4 });
-  return `${engine.backendStatus.reason} ${list.items.length}`;
+  const gpu = await GpuRecommender.create(engine, { backend: 'auto' });
+  gpu.onfallback = (status) => console.warn(status.reason);
+  const list = await gpu.recommendAsync([], { k: 4 });
+  const similar = await gpu.similarAsync(list.items[0].id, { k: 3 });
+  return `${gpu.backendStatus.reason} ${list.items.length} ${similar.items.length}`;
 }
