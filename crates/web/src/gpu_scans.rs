@@ -17,7 +17,7 @@
 
 use std::cell::{Cell, RefCell};
 
-use shopwindow::recommend::ScanPlan;
+use shopwindow::recommend::{RecommendPlan, ScanPlan};
 use shopwindow::topk::ScanResult;
 use shopwindow::Recommender as Engine;
 use shopwindow_webgpu::wire::{self, CatalogSource, ScanRequest};
@@ -52,32 +52,52 @@ fn request(engine: &Engine, scan: &ScanPlan<'_>) -> Option<Vec<u32>> {
     ScanRequest::of(&dense, engine.catalog().dtype()).map(|r| r.encode())
 }
 
-/// `pending`'s scans, [`wire::frame`]d: what the WebGPU module runs.
-pub fn plan(engine: &Engine, pending: &Pending) -> Result<Vec<u32>, String> {
+/// A waiting request's plan: the same each time it is made, for the same inputs.
+enum Planned<'e> {
+    Recommend {
+        plan: RecommendPlan<'e>,
+        unknown: Vec<String>,
+    },
+    Similar(ScanPlan<'e>),
+}
+
+fn planned<'e>(engine: &'e Engine, pending: &Pending) -> Result<Planned<'e>, String> {
     let catalog = engine.catalog();
-    match pending {
+    let planned = match pending {
         Pending::Recommend {
             history,
             options,
             labels,
         } => {
-            let (events, _) = api::resolve_history(catalog, history);
+            let (events, unknown) = api::resolve_history(catalog, history);
             let core = api::recommend_options(catalog, options, labels.as_deref())
                 .map_err(|e| e.to_string())?;
             let plan = engine
                 .plan_recommend(&events, &core)
                 .map_err(|e| e.to_string())?;
-            Ok(wire::frame(plan.scans().iter().map(|s| request(engine, s))))
+            Planned::Recommend { plan, unknown }
         }
         Pending::Similar { item_id, options } => {
             let (item, core) =
                 api::similar_options(catalog, item_id, options).map_err(|e| e.to_string())?;
-            let plan = engine
-                .plan_similar(item, &core)
-                .map_err(|e| e.to_string())?;
-            Ok(wire::frame([request(engine, &plan)]))
+            Planned::Similar(
+                engine
+                    .plan_similar(item, &core)
+                    .map_err(|e| e.to_string())?,
+            )
         }
-    }
+    };
+    Ok(planned)
+}
+
+/// `pending`'s scans, [`wire::frame`]d: what the WebGPU module runs.
+pub fn plan(engine: &Engine, pending: &Pending) -> Result<Vec<u32>, String> {
+    Ok(match planned(engine, pending)? {
+        Planned::Recommend { plan, .. } => {
+            wire::frame(plan.scans().iter().map(|s| request(engine, s)))
+        }
+        Planned::Similar(plan) => wire::frame([request(engine, &plan)]),
+    })
 }
 
 /// The results of `scans` from the read-backs `framed` (an empty slot runs on the CPU), and
@@ -117,30 +137,15 @@ fn results(
 /// `pending` answered with its scans' read-backs (`framed`, as [`plan`] framed them).
 pub fn complete(engine: &Engine, pending: &Pending, framed: &[u32]) -> Result<Answer, String> {
     let catalog = engine.catalog();
-    match pending {
-        Pending::Recommend {
-            history,
-            options,
-            labels,
-        } => {
-            let (events, unknown) = api::resolve_history(catalog, history);
-            let core = api::recommend_options(catalog, options, labels.as_deref())
-                .map_err(|e| e.to_string())?;
-            let plan = engine
-                .plan_recommend(&events, &core)
-                .map_err(|e| e.to_string())?;
+    match planned(engine, pending)? {
+        Planned::Recommend { plan, unknown } => {
             let (scans, backend) = results(engine, plan.scans(), framed)?;
             let result = engine.complete(plan, scans);
             Ok(Answer::Recommendations(api::recommendations(
                 catalog, &result, unknown, backend,
             )))
         }
-        Pending::Similar { item_id, options } => {
-            let (item, core) =
-                api::similar_options(catalog, item_id, options).map_err(|e| e.to_string())?;
-            let plan = engine
-                .plan_similar(item, &core)
-                .map_err(|e| e.to_string())?;
+        Planned::Similar(plan) => {
             let (mut scans, backend) = results(engine, std::slice::from_ref(&plan), framed)?;
             let items: Vec<shopwindow::Scored> = engine
                 .finish(&plan, scans.remove(0))
