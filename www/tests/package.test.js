@@ -48,6 +48,8 @@ test('the WebGPU module scans for the engine module: the engine\'s lists, the en
   assert.deepEqual(await other.similarAsync(item, { k: 5 }), cpu.similar(item, { k: 5 }));
   await assert.rejects(other.recommendAsync(history, { k: 10, colour: 'red' }), /colour/);
   await assert.rejects(other.similarAsync('no-such-item'), /no-such-item/);
+  // The history is required here, where the engine's sync `recommend` takes none as empty.
+  await assert.rejects(other.recommendAsync(undefined, { k: 3 }), /invalid history/);
   assert.equal(typeof cpu.recommendAsync, 'undefined', 'the engine module has no async methods');
   // A CPU choice goes to the engine: the GPU module keeps no copy of the catalog.
   assert.equal((await other.setBackendAsync('scalar')).backend, 'scalar');

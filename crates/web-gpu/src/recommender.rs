@@ -49,6 +49,15 @@ extern "C" {
         item_id: &str,
         options: &JsValue,
     ) -> Result<Vec<u32>, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn recommend(
+        this: &Engine,
+        history: &JsValue,
+        options: &JsValue,
+        labels: Option<Vec<u8>>,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn similar(this: &Engine, item_id: &str, options: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = completeScans)]
     fn complete_scans(this: &Engine, token: u32, results: Vec<u32>) -> Result<JsValue, JsValue>;
 }
@@ -384,11 +393,14 @@ impl GpuRecommender {
         #[wasm_bindgen(unchecked_param_type = "RecommendOptions | undefined")] options: JsValue,
         #[wasm_bindgen(js_name = interestLabels)] interest_labels: Option<Vec<u8>>,
     ) -> Promise {
-        let planned = self
-            .shared
-            .engine
-            .plan_recommend_scans(&history, &options, interest_labels);
-        self.finish(planned)
+        let engine = &self.shared.engine;
+        // Without a GPU the engine answers at once: planning the request for scans that
+        // all run on its CPU would only plan it twice. Its `recommend` takes a missing
+        // history as empty; this method refuses one, through the planner's message.
+        if self.on_cpu() && !(history.is_undefined() || history.is_null()) {
+            return settled(engine.recommend(&history, &options, interest_labels));
+        }
+        self.finish(engine.plan_recommend_scans(&history, &options, interest_labels))
     }
 
     /// The engine's `similar`, its scan on the GPU when it is the backend.
@@ -398,12 +410,28 @@ impl GpuRecommender {
         #[wasm_bindgen(js_name = itemId)] item_id: &str,
         #[wasm_bindgen(unchecked_param_type = "SimilarOptions | undefined")] options: JsValue,
     ) -> Promise {
-        let planned = self.shared.engine.plan_similar_scans(item_id, &options);
-        self.finish(planned)
+        let engine = &self.shared.engine;
+        if self.on_cpu() {
+            return settled(engine.similar(item_id, &options));
+        }
+        self.finish(engine.plan_similar_scans(item_id, &options))
+    }
+}
+
+/// A promise of the engine's answer (or of its error, for bad input).
+fn settled(answer: Result<JsValue, JsValue>) -> Promise {
+    match answer {
+        Ok(value) => Promise::resolve(&value),
+        Err(e) => Promise::reject(&e),
     }
 }
 
 impl GpuRecommender {
+    /// Whether every scan would run on the engine's CPU (no GPU, or it fell back).
+    fn on_cpu(&self) -> bool {
+        self.shared.gpu.borrow().is_none()
+    }
+
     fn finish(&self, planned: Result<Vec<u32>, JsValue>) -> Promise {
         let planned = match planned {
             Ok(planned) => planned,
