@@ -59,17 +59,6 @@ impl<'r> ScanPlan<'r> {
         }
     }
 
-    /// The per-item column the scan reads beside the vectors, if any: a backend that keeps
-    /// the catalog elsewhere (the WebGPU module) fetches it once by this name, through
-    /// [`Recommender::scan_column`].
-    pub fn column(&self) -> Option<ScanColumn> {
-        match (self.weights, self.bias) {
-            (Some(_), _) => Some(ScanColumn::InverseNorms),
-            (None, Some(_)) => Some(ScanColumn::PopularityTerm),
-            (None, None) => None,
-        }
-    }
-
     /// Whether some items' scores carry a term of their own ([`ScanPlan::scoring`]'s
     /// `sparse`), which a backend scoring every item alike cannot add.
     pub fn has_sparse_terms(&self) -> bool {
@@ -84,18 +73,25 @@ impl<'r> ScanPlan<'r> {
         if self.neighbour_terms.is_empty() {
             return (self.clone(), DenseMerge::default());
         }
-        let candidates = Candidates::score(recommender, self);
+        let merge = DenseMerge {
+            candidates: Some(Candidates::score(recommender, self)),
+            pool: self.pool,
+        };
+        (self.dense_scan(), merge)
+    }
+
+    /// [`ScanPlan::dense`]'s scan alone, without scoring the left-out items: what a
+    /// backend's request needs before the scan (the merge is made when its result is in).
+    pub fn dense_scan(&self) -> ScanPlan<'r> {
+        if self.neighbour_terms.is_empty() {
+            return self.clone();
+        }
         let items: Vec<u32> = self.neighbour_terms.iter().map(|&(i, _)| i).collect();
-        let dense = ScanPlan {
+        ScanPlan {
             filter: self.filter.excluding_sorted(&items),
             neighbour_terms: Vec::new(),
             ..self.clone()
-        };
-        let merge = DenseMerge {
-            candidates: Some(candidates),
-            pool: self.pool,
-        };
-        (dense, merge)
+        }
     }
 }
 

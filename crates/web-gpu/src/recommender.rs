@@ -14,7 +14,7 @@ use js_sys::Promise;
 use shopwindow::recommend::ScanColumn;
 use shopwindow::VectorDtype;
 use shopwindow_webgpu::wire::{self, ScanRequest, Shape, Source};
-use shopwindow_webgpu::{GpuScorer, I8Dot, StartError, StartOptions};
+use shopwindow_webgpu::{js_message, GpuScorer, I8Dot, StartError, StartOptions};
 use wasm_bindgen::prelude::*;
 
 use crate::Status;
@@ -62,14 +62,6 @@ extern "C" {
     fn complete_scans(this: &Engine, token: u32, results: Vec<u32>) -> Result<JsValue, JsValue>;
 }
 
-/// The text of a JS error or thrown value.
-fn message(err: &JsValue) -> String {
-    err.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| err.as_string())
-        .unwrap_or_else(|| "unknown error".into())
-}
-
 /// The engine as the scorer's [`Source`].
 struct EngineSource<'a>(&'a Engine);
 
@@ -78,7 +70,7 @@ impl EngineSource<'_> {
         // Catalogs index items with `u32`.
         self.0
             .gpu_upload(part, items.start as u32, items.end as u32)
-            .map_err(|e| message(&e))
+            .map_err(|e| js_message(&e))
     }
 
     fn shape(&self) -> Result<Shape, String> {
@@ -167,7 +159,7 @@ impl Shared {
         self.gpu.replace(None);
         self.engine
             .set_backend(name)
-            .map_err(|e| JsError::new(&message(&e)))?;
+            .map_err(|e| JsError::new(&js_message(&e)))?;
         let cpu = Status::from_js(&self.engine.backend_status());
         let status = if cpu.fallback {
             match self.start_gpu(name, &cpu.backend, max_chunk_bytes).await {

@@ -48,8 +48,7 @@ pub enum Answer {
 
 /// The request of one scan for the GPU, or `None` where the CPU runs it.
 fn request(engine: &Engine, scan: &ScanPlan<'_>) -> Option<Vec<u32>> {
-    let (dense, _) = scan.dense(engine);
-    ScanRequest::of(&dense, engine.catalog().dtype()).map(|r| r.encode())
+    ScanRequest::of(&scan.dense_scan(), engine.catalog().dtype()).map(|r| r.encode())
 }
 
 /// A waiting request's plan: the same each time it is made, for the same inputs.

@@ -50,7 +50,9 @@ fn navigator_gpu() -> Result<Gpu, String> {
     Ok(gpu.unchecked_into())
 }
 
-fn message(err: &JsValue) -> String {
+/// The text of a rejected promise or a thrown value: an `Error`'s message, a string as it
+/// is, anything else "unknown error".
+pub fn js_message(err: &JsValue) -> String {
     err.dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))
         .or_else(|| err.as_string())
@@ -62,7 +64,7 @@ pub async fn acquire() -> Result<Device, String> {
     let adapter = gpu
         .request_adapter()
         .await
-        .map_err(|e| format!("requestAdapter failed: {}", message(&e)))?;
+        .map_err(|e| format!("requestAdapter failed: {}", js_message(&e)))?;
     let adapter: GpuAdapter = adapter
         .into_option()
         .ok_or("requestAdapter returned no adapter (no usable GPU)")?;
@@ -79,14 +81,14 @@ pub async fn acquire() -> Result<Device, String> {
         ("maxBufferSize", buffer),
     ] {
         Reflect::set(&required, &name.into(), &value.into())
-            .map_err(|e| format!("cannot build requiredLimits: {}", message(&e)))?;
+            .map_err(|e| format!("cannot build requiredLimits: {}", js_message(&e)))?;
     }
     let descriptor = GpuDeviceDescriptor::new();
     descriptor.set_required_limits(required.unchecked_ref());
     let device = adapter
         .request_device_with_descriptor(&descriptor)
         .await
-        .map_err(|e| format!("requestDevice failed: {}", message(&e)))?;
+        .map_err(|e| format!("requestDevice failed: {}", js_message(&e)))?;
 
     let info = adapter.info();
     let (vendor, architecture) = (info.vendor(), info.architecture());

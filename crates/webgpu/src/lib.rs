@@ -38,6 +38,8 @@ pub use layout::MAX_POOL;
 pub use shaders::I8Dot;
 
 #[cfg(target_arch = "wasm32")]
+pub use device::js_message;
+#[cfg(target_arch = "wasm32")]
 pub use scorer::{GpuScorer, StartOptions};
 /// The device type, for tests that simulate its loss ([`GpuScorer::device`]).
 #[cfg(target_arch = "wasm32")]

@@ -16,7 +16,7 @@ use web_sys::{
     GpuShaderModuleDescriptor,
 };
 
-use crate::device::{self, Device};
+use crate::device::{self, js_message, Device};
 use crate::layout::{self, Chunk, PARAMS_BYTES, PARAMS_STRIDE};
 use crate::shaders;
 use crate::wire::{self, CatalogSource, ScanRequest, Shape, Source};
@@ -74,14 +74,6 @@ pub struct GpuScorer {
     weights: RefCell<Vec<Weights>>,
     /// Bound as the weights of requests without any (every binding must have a buffer).
     no_weights: GpuBuffer,
-}
-
-fn js_message(err: &wasm_bindgen::JsValue) -> String {
-    use wasm_bindgen::JsCast;
-    err.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| err.as_string())
-        .unwrap_or_else(|| "unknown error".into())
 }
 
 impl GpuScorer {
@@ -316,11 +308,14 @@ impl GpuScorer {
         for buffer in [&request_buffer, &params_buffer, &out, &readback] {
             buffer.destroy();
         }
-        let mut words = result?;
-        // The read-back is padded to at least two words; keep what the scan wrote.
-        words.truncate(groups * k * 2 + 2 * lse_pairs);
-        words.insert(0, groups as u32);
-        Ok(words)
+        let words = result?;
+        // The read-back is padded to at least two words; keep what the scan wrote, after
+        // the count of workgroups that wrote it.
+        let written = (groups * k * 2 + 2 * lse_pairs).min(words.len());
+        let mut out = Vec::with_capacity(written + 1);
+        out.push(groups as u32);
+        out.extend_from_slice(&words[..written]);
+        Ok(out)
     }
 
     fn weight_buffers(
