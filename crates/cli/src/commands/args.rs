@@ -298,6 +298,12 @@ pub struct TuneArgs {
     /// Neighbours per item in the catalog (6 bytes each: u32 id, f16 weight).
     #[arg(long, default_value_t = crate::tune::neighbours::DEFAULT_K)]
     pub neighbours: usize,
+    /// Memory (GB) the full EASE neighbour builder may hold (three items × items f64
+    /// matrices). Above it, or when its inverse would take too long for the budget, each
+    /// item's regression is solved on its strongest co-buys alone (local EASE), whose
+    /// memory grows with the items, not their square; 0 always builds local EASE.
+    #[arg(long, value_name = "GB", default_value_t = 3.0)]
+    pub tune_ease_memory: f64,
 }
 
 impl TuneArgs {
@@ -325,6 +331,7 @@ impl TuneArgs {
                 ..defaults.space
             },
             neighbours_k: self.neighbours,
+            ease_memory: (self.tune_ease_memory.max(0.0) * (1u64 << 30) as f64) as u64,
             ..defaults
         }
     }

@@ -21,6 +21,7 @@
 
 pub mod blend;
 pub mod hybrid;
+pub mod local_ease;
 pub mod neighbours;
 pub mod search;
 pub mod split;
@@ -105,7 +106,8 @@ pub struct TuneConfig {
     pub split: SplitConfig,
     /// Neighbours per item in the catalog.
     pub neighbours_k: usize,
-    /// Most bytes the EASE builder may hold (n × n f64 matrices); above it, RP3β.
+    /// Most bytes the full EASE builder may hold (n × n f64 matrices); above it (or when
+    /// its inverse would take too long), local EASE.
     pub ease_memory: u64,
     /// Most validation scores held at once (users × items f32), which caps the users.
     pub max_scores: usize,
@@ -296,6 +298,27 @@ pub fn ease_fits(n: usize, config: &TuneConfig) -> bool {
         && ease_seconds(n) * 5.0 <= 0.4 * config.budget_s
 }
 
+/// EASE's λ (relative to the mean item degree) searched by validation recall: a coarse
+/// grid, then the geometric midpoint between the best and its better neighbour.
+/// `try_lambda` builds and scores one setting and returns its recall.
+fn search_lambda(mut try_lambda: impl FnMut(f64) -> Result<f64>) -> Result<()> {
+    let grid = [2.0, 8.0, 32.0];
+    let mut recall = [0.0; 3];
+    for (r, &lambda_rel) in recall.iter_mut().zip(&grid) {
+        *r = try_lambda(lambda_rel)?;
+    }
+    let at = (0..3)
+        .max_by(|&a, &b| recall[a].total_cmp(&recall[b]).then(b.cmp(&a)))
+        .expect("three tries");
+    let other = match at {
+        0 | 2 => 1,
+        _ if recall[0] >= recall[2] => 0,
+        _ => 2,
+    };
+    try_lambda((grid[at] * grid[other]).sqrt())?;
+    Ok(())
+}
+
 /// Step 2: the best neighbour builder on validation, with the table's rows.
 fn choose_neighbours(
     x: &Csr,
@@ -346,40 +369,23 @@ fn choose_neighbours(
     });
     let n = x.cols();
     if ease_fits(n, config) {
-        // λ relative to the mean item degree: a coarse grid, then the geometric midpoint
-        // between the best and its better neighbour.
-        let mut tried: Vec<(f64, f64, Metrics)> = Vec::new();
-        type Tried = Vec<(f64, f64, Metrics)>;
-        let try_lambda = |lambda_rel: f64, best: &mut Option<_>, tried: &mut Tried| -> Result<()> {
+        let mut full_by_lambda: Vec<(f64, Metrics)> = Vec::new();
+        search_lambda(|lambda_rel| {
             let p = neighbours::ease_inverse(x, lambda_rel);
-            let full = full_ease_metrics(&p, base, k);
+            full_by_lambda.push((lambda_rel, full_ease_metrics(&p, base, k)));
             let table = neighbours::ease_neighbours(&p, config.neighbours_k);
             drop(p);
-            let refit = neighbours::refit(&neighbours::ease_gram(x, lambda_rel), &table);
-            let plain = consider(Method::Ease { lambda_rel }, table, best)?;
-            let refit = consider(Method::EaseRefit { lambda_rel }, refit, best)?;
-            let recall = plain.max(refit);
-            tried.push((lambda_rel, recall, full));
-            Ok(())
-        };
-        for lambda_rel in [2.0, 8.0, 32.0] {
-            try_lambda(lambda_rel, &mut best, &mut tried)?;
-        }
-        let at = (0..3)
-            .max_by(|&a, &b| tried[a].1.total_cmp(&tried[b].1).then(b.cmp(&a)))
-            .expect("three tries");
-        let other = match at {
-            0 => 1,
-            2 => 1,
-            _ if tried[0].1 >= tried[2].1 => 0,
-            _ => 2,
-        };
-        let midpoint = (tried[at].0 * tried[other].0).sqrt();
-        try_lambda(midpoint, &mut best, &mut tried)?;
-        let (lambda_rel, _, full) = tried
+            let gram = neighbours::ease_gram(x, lambda_rel);
+            let refit = neighbours::refit(|a, b| gram[(a, b)], &table);
+            drop(gram);
+            let plain = consider(Method::Ease { lambda_rel }, table, &mut best)?;
+            let refit = consider(Method::EaseRefit { lambda_rel }, refit, &mut best)?;
+            Ok(plain.max(refit))
+        })?;
+        let (lambda_rel, full) = full_by_lambda
             .iter()
             .copied()
-            .max_by(|a, b| a.2.recall.total_cmp(&b.2.recall))
+            .max_by(|a, b| a.1.recall.total_cmp(&b.1.recall))
             .expect("four tries");
         rows.push(Row {
             model: format!(
@@ -388,32 +394,48 @@ fn choose_neighbours(
             ),
             metrics: full,
         });
-        if let Some((m @ (Method::Ease { .. } | Method::EaseRefit { .. }), _, s)) = &best {
-            rows.push(Row {
-                model: format!(
-                    "EASE top-{} neighbours + popularity ({})",
-                    config.neighbours_k,
-                    m.describe()
-                ),
-                metrics: s.metrics,
-            });
-        }
     } else {
         eprintln!(
-            "tune: EASE skipped for {n} items (needs {:.1} GiB and ~{:.0} s per λ; bound {:.1} \
-             GiB, budget {:.0} s): RP3β neighbours, {:.1} MiB",
+            "tune: full EASE skipped for {n} items (needs {:.1} GiB and ~{:.0} s per λ; bound \
+             {:.1} GiB, budget {:.0} s): local EASE on each item's {} strongest co-buys instead",
             neighbours::ease_memory_bytes(n) as f64 / (1u64 << 30) as f64,
             ease_seconds(n),
             config.ease_memory as f64 / (1u64 << 30) as f64,
             config.budget_s,
-            neighbours::rp3_memory_bytes(
-                n,
-                x.nnz(),
-                config.neighbours_k,
-                rayon::current_num_threads()
-            ) as f64
-                / (1u64 << 20) as f64
+            local_ease::CANDIDATES,
         );
+        let co = local_ease::Cooccurrence::of(x);
+        let degree = neighbours::mean_degree(x);
+        search_lambda(|lambda_rel| {
+            let table =
+                neighbours::local_ease_neighbours(&co, lambda_rel * degree, config.neighbours_k);
+            let refit = neighbours::local_ease_refit(&co, lambda_rel * degree, &table);
+            let plain = consider(Method::LocalEase { lambda_rel }, table, &mut best)?;
+            let refit = consider(Method::LocalEaseRefit { lambda_rel }, refit, &mut best)?;
+            Ok(plain.max(refit))
+        })?;
+    }
+    if let Some((
+        m @ (Method::Ease { .. }
+        | Method::EaseRefit { .. }
+        | Method::LocalEase { .. }
+        | Method::LocalEaseRefit { .. }),
+        _,
+        s,
+    )) = &best
+    {
+        let what = match m {
+            Method::LocalEase { .. } | Method::LocalEaseRefit { .. } => "local EASE",
+            _ => "EASE",
+        };
+        rows.push(Row {
+            model: format!(
+                "{what} top-{} neighbours + popularity ({})",
+                config.neighbours_k,
+                m.describe()
+            ),
+            metrics: s.metrics,
+        });
     }
     Ok(best.expect("at least one builder"))
 }

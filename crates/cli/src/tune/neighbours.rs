@@ -22,6 +22,7 @@ use nalgebra::DMatrix;
 use rayon::prelude::*;
 use shopwindow::topk::{Scored, TopK};
 
+use super::local_ease::{self, Cooccurrence};
 use crate::data::Csr;
 use crate::eval::spd_inverse::spd_inverse;
 
@@ -42,6 +43,11 @@ pub enum Method {
     /// Truncated EASE's sparsity pattern, each target's weights refit by ridge regression
     /// on the sources that keep it ([`refit`]).
     EaseRefit { lambda_rel: f64 },
+    /// EASE's regression solved per target on its strongest co-buys only
+    /// ([`local_ease`](super::local_ease)), for catalogs the full inverse does not fit.
+    LocalEase { lambda_rel: f64 },
+    /// Local EASE truncated to K, each target refit on the sources that keep it.
+    LocalEaseRefit { lambda_rel: f64 },
     /// RP3β with popularity exponent `beta`.
     Rp3 { beta: f64 },
 }
@@ -52,6 +58,10 @@ impl Method {
             Method::Ease { lambda_rel } => format!("ease λ={lambda_rel}·mean-degree"),
             Method::EaseRefit { lambda_rel } => {
                 format!("ease-refit λ={lambda_rel}·mean-degree")
+            }
+            Method::LocalEase { lambda_rel } => format!("local-ease λ={lambda_rel}·mean-degree"),
+            Method::LocalEaseRefit { lambda_rel } => {
+                format!("local-ease-refit λ={lambda_rel}·mean-degree")
             }
             Method::Rp3 { beta } => format!("rp3beta β={beta}"),
         }
@@ -135,10 +145,10 @@ pub const MAX_REFIT_SUPPORT: usize = 1500;
 
 /// Truncation's loss, compensated: `table`'s sparsity pattern kept, and each target i's
 /// weights from its sources S_i = {j : i in row j} refit as EASE's regression restricted to
-/// them, w = (G_SS)⁻¹ G_Si with G = XᵀX + λI (`gram`; i ∉ S_i, so the diagonal constraint
-/// holds). The dropped weights' share of the score moves onto the kept ones. Rows are
-/// re-sorted by the new weights, strongest first.
-pub fn refit(gram: &DMatrix<f64>, table: &Neighbours) -> Neighbours {
+/// them, w = (G_SS)⁻¹ G_Si with G = XᵀX + λI (`gram(a, b)`; i ∉ S_i, so the diagonal
+/// constraint holds). The dropped weights' share of the score moves onto the kept ones.
+/// Rows are re-sorted by the new weights, strongest first.
+pub fn refit(gram: impl Fn(usize, usize) -> f64 + Sync, table: &Neighbours) -> Neighbours {
     let n = table.items();
     let k = table.k;
     let mut sources: Vec<Vec<u32>> = vec![Vec::new(); n];
@@ -156,8 +166,8 @@ pub fn refit(gram: &DMatrix<f64>, table: &Neighbours) -> Neighbours {
                 return None;
             }
             let m = s.len();
-            let a = DMatrix::<f64>::from_fn(m, m, |r, c| gram[(s[r] as usize, s[c] as usize)]);
-            let b = nalgebra::DVector::<f64>::from_fn(m, |r, _| gram[(s[r] as usize, i)]);
+            let a = DMatrix::<f64>::from_fn(m, m, |r, c| gram(s[r] as usize, s[c] as usize));
+            let b = nalgebra::DVector::<f64>::from_fn(m, |r, _| gram(s[r] as usize, i));
             let w = a.cholesky()?.solve(&b);
             Some(w.iter().copied().collect())
         })
@@ -207,6 +217,25 @@ pub fn ease_neighbours(p: &DMatrix<f64>, k: usize) -> Neighbours {
         })
         .collect();
     Neighbours::from_lists(lists, k)
+}
+
+/// Item j's K largest positive local-EASE weights (absolute `lambda`).
+pub fn local_ease_neighbours(co: &Cooccurrence, lambda: f64, k: usize) -> Neighbours {
+    let mut lists = local_ease::weights_by_source(co, lambda.max(1e-6));
+    for list in &mut lists {
+        list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        list.truncate(k);
+    }
+    Neighbours::from_lists(lists, k)
+}
+
+/// [`refit`] of a local-EASE table on the sparse XᵀX + λI.
+pub fn local_ease_refit(co: &Cooccurrence, lambda: f64, table: &Neighbours) -> Neighbours {
+    let lambda = lambda.max(1e-6);
+    refit(
+        |a, b| co.get(a, b) + if a == b { lambda } else { 0.0 },
+        table,
+    )
 }
 
 /// RP3β neighbours of the binary matrix `train` (users × items).
@@ -264,7 +293,18 @@ pub fn build(train: &Csr, method: Method, k: usize) -> Neighbours {
         Method::Ease { lambda_rel } => ease_neighbours(&ease_inverse(train, lambda_rel), k),
         Method::EaseRefit { lambda_rel } => {
             let table = ease_neighbours(&ease_inverse(train, lambda_rel), k);
-            refit(&ease_gram(train, lambda_rel), &table)
+            let gram = ease_gram(train, lambda_rel);
+            refit(|a, b| gram[(a, b)], &table)
+        }
+        Method::LocalEase { lambda_rel } | Method::LocalEaseRefit { lambda_rel } => {
+            let co = Cooccurrence::of(train);
+            let table = local_ease_neighbours(&co, lambda_rel * mean_degree(train), k);
+            match method {
+                Method::LocalEaseRefit { .. } => {
+                    local_ease_refit(&co, lambda_rel * mean_degree(train), &table)
+                }
+                _ => table,
+            }
         }
         Method::Rp3 { beta } => rp3_neighbours(train, beta, k),
     }
@@ -366,7 +406,7 @@ mod tests {
         let lambda_rel = 0.5;
         let table = build(&m, Method::Ease { lambda_rel }, 2);
         let gram = ease_gram(&m, lambda_rel);
-        let got = refit(&gram, &table);
+        let got = refit(|a, b| gram[(a, b)], &table);
         // Same pattern (ids per row, as sets).
         for j in 0..5 {
             let mut a: Vec<u32> = table.row(j).map(|(i, _)| i).collect();
