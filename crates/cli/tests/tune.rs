@@ -25,7 +25,15 @@ fn purchase_log() -> String {
 }
 
 fn train(events: &std::path::Path, out: &std::path::Path) -> std::process::Output {
-    common::shopwindow(&[
+    train_with(events, out, &[])
+}
+
+fn train_with(
+    events: &std::path::Path,
+    out: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec![
         "-q",
         "train",
         "--interactions",
@@ -34,7 +42,9 @@ fn train(events: &std::path::Path, out: &std::path::Path) -> std::process::Outpu
         "3",
         "-o",
         out.to_str().unwrap(),
-    ])
+    ];
+    args.extend_from_slice(extra);
+    common::shopwindow(&args)
 }
 
 #[test]
@@ -119,4 +129,43 @@ fn the_same_data_and_seed_tune_to_the_same_choice() {
         (choice, catalog.hybrid().map(|h| h.params))
     };
     assert_eq!(report(&first), report(&second));
+}
+
+/// A store whose full EASE inverse would not fit the bound still gets EASE's regression,
+/// solved per product on its strongest co-buys; where it fits, both are candidates.
+#[test]
+fn over_the_ease_memory_bound_the_neighbours_come_from_local_ease() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = common::write(dir.path(), "events.csv", &purchase_log());
+    let out = dir.path().join("catalog.safetensors");
+
+    let run = train_with(&events, &out, &["--tune-ease-memory", "0"]);
+    let printed = common::text(&run);
+    assert!(run.status.success(), "{printed}");
+    assert!(
+        printed.contains("full EASE skipped for 60 items"),
+        "{printed}"
+    );
+    assert!(!printed.contains("EASE full"), "{printed}");
+    assert!(
+        printed.contains("local EASE top-10 neighbours"),
+        "{printed}"
+    );
+    let catalog = Catalog::from_bytes(std::fs::read(&out).unwrap()).unwrap();
+    let neighbours = catalog
+        .tune_report()
+        .find(|(k, _)| *k == "tune.neighbours")
+        .map(|(_, v)| v.to_string())
+        .expect("tune.neighbours is written");
+    // "none" when the winner carries no neighbour table (iALS + popularity).
+    assert!(
+        neighbours == "none" || neighbours.contains("local-ease") || neighbours.contains("rp3beta"),
+        "{neighbours}"
+    );
+
+    let run = train(&events, &out);
+    let printed = common::text(&run);
+    assert!(run.status.success(), "{printed}");
+    assert!(printed.contains("EASE full"), "{printed}");
+    assert!(!printed.contains("full EASE skipped"), "{printed}");
 }
