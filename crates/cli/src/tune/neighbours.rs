@@ -1,14 +1,15 @@
 //! The sparse item-to-item component of the hybrid: for each item j, the K items it
 //! recommends most strongly, with weights (what a shopper who has j "votes" for them).
 //!
-//! Three builders; the tuner keeps whichever validates best:
+//! Three builders; the tuner tries RP3β and one of the EASEs, and keeps whichever
+//! validates best:
 //!
 //! - **EASE, truncated** (Steck 2019) when the items × items inverse fits the memory and
 //!   time bounds: B = I − P·diag(1/diag P), P = (XᵀX + λI)⁻¹ with X the binary user × item
 //!   matrix; item j's row keeps its K largest positive B_ji. λ is given relative to the mean
 //!   of diag(XᵀX) (the mean number of users per item), so one setting means the same on a
 //!   small store and a big one.
-//! - **Local EASE** at any size ([`local_ease`](super::local_ease)): the same regression per
+//! - **Local EASE** otherwise ([`local_ease`](super::local_ease)): the same regression per
 //!   target, solved on the target's strongest co-buys only; memory grows with the items.
 //! - **RP3β** (Paudel et al. 2017; Christoffel et al. 2015): a two-step random
 //!   walk item → user → item, W_ji = Σ_u (1/|j|)(1/|u|) / |i|^β over the users u of j, with
