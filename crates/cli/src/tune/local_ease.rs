@@ -66,6 +66,8 @@ impl Cooccurrence {
                         row.truncate(MAX_ROW);
                     }
                     row.sort_unstable_by_key(|&(i, _)| i);
+                    // The bound counts what is kept, not what a long row once held.
+                    row.shrink_to_fit();
                     row
                 },
             )
@@ -77,9 +79,10 @@ impl Cooccurrence {
         self.degree.len()
     }
 
-    /// Bytes held for `n` items whose rows average `mean_row` partners (before the cap).
-    pub fn memory_bytes(n: usize, mean_row: usize) -> u64 {
-        (n as u64) * (mean_row.min(MAX_ROW) as u64) * 8 + (n as u64) * 4
+    /// Bytes the rows and degrees hold (at most `n × MAX_ROW × 8` plus `4n`).
+    pub fn bytes(&self) -> u64 {
+        let pairs: usize = self.rows.iter().map(Vec::len).sum();
+        (pairs * 8 + self.degree.len() * 4) as u64
     }
 
     /// XᵀX at (a, b): the diagonal is the degree; a pair dropped by both rows' caps is 0.

@@ -398,15 +398,20 @@ fn choose_neighbours(
     } else {
         eprintln!(
             "tune: full EASE skipped for {n} items (needs {:.1} GiB and ~{:.0} s per λ; bound \
-             {:.1} GiB, budget {:.0} s): local EASE on each item's {} strongest co-buys instead",
+             {:.1} GiB, budget {:.0} s)",
             neighbours::ease_memory_bytes(n) as f64 / (1u64 << 30) as f64,
             ease_seconds(n),
             config.ease_memory as f64 / (1u64 << 30) as f64,
             config.budget_s,
-            local_ease::CANDIDATES,
         );
         // Full EASE is exact where it fits; local EASE only stands in for it.
         let co = local_ease::Cooccurrence::of(x);
+        eprintln!(
+            "tune: local EASE on each item's {} strongest co-buys ({:.1} MiB of co-occurrence \
+             rows)",
+            local_ease::CANDIDATES,
+            co.bytes() as f64 / (1u64 << 20) as f64
+        );
         let degree = neighbours::mean_degree(x);
         let mut best_local: Option<(Method, Metrics)> = None;
         search_lambda(|lambda_rel| {

@@ -121,12 +121,6 @@ pub fn ease_memory_bytes(n: usize) -> u64 {
     3 * 8 * (n as u64) * (n as u64)
 }
 
-/// Bytes the RP3β builder holds: the item × user transpose, one f32 accumulator and one
-/// touched-list per thread, and the output.
-pub fn rp3_memory_bytes(n: usize, nnz: usize, k: usize, threads: usize) -> u64 {
-    (nnz as u64) * 8 + (threads as u64) * (n as u64) * 8 + (n * k * SLOT_BYTES) as u64
-}
-
 /// Mean diag(XᵀX) of the binary matrix: the mean number of users per item.
 pub fn mean_degree(train: &Csr) -> f64 {
     train.nnz() as f64 / train.cols().max(1) as f64
