@@ -292,7 +292,8 @@ pub struct TuneArgs {
     /// How the validation split is carved from the data.
     #[arg(long, value_enum, default_value_t = TuneSplitArg::Auto)]
     pub tune_split: TuneSplitArg,
-    /// List length the validation recall is measured at.
+    /// List length K of the validation: the search maximises the mean of recall@K/2 and
+    /// recall@K, so the first half of the list (what a short carousel shows) counts twice.
     #[arg(long, default_value_t = 20)]
     pub tune_k: usize,
     /// Neighbours per item in the catalog (6 bytes each: u32 id, f16 weight).

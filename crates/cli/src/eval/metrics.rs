@@ -63,8 +63,19 @@ impl MetricSums {
     }
 
     pub fn add(&mut self, ranked: &[u32], relevant: &HashSet<u32>, k: usize) {
+        self.add_with_recall(ranked, relevant, k, recall_at_k(ranked, relevant, k));
+    }
+
+    /// [`add`](Self::add) with the user's recall computed by the caller.
+    pub fn add_with_recall(
+        &mut self,
+        ranked: &[u32],
+        relevant: &HashSet<u32>,
+        k: usize,
+        recall: f64,
+    ) {
         self.users += 1;
-        self.recall += recall_at_k(ranked, relevant, k);
+        self.recall += recall;
         self.ndcg += ndcg_at_k(ranked, relevant, k);
         for &i in ranked.iter().take(k) {
             self.recommended[i as usize] = true;

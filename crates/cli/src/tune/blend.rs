@@ -42,7 +42,8 @@ impl Scored {
     }
 }
 
-/// Every user's recall@k under `blend` (in `users`' order): what [`choose`] compares.
+/// Every user's validation recall (lists of `k`, [`super::validation_recall`]) under
+/// `blend`, in `users`' order: what [`choose`] compares.
 pub fn per_user_recall(users: &[ValUser], q: &[f32], blend: &Blend, k: usize) -> Vec<f64> {
     users
         .par_iter()
@@ -51,7 +52,7 @@ pub fn per_user_recall(users: &[ValUser], q: &[f32], blend: &Blend, k: usize) ->
                 .into_iter()
                 .map(|s| s.index)
                 .collect();
-            crate::eval::metrics::recall_at_k(&list, &u.relevant, k)
+            super::validation_recall(&list, &u.relevant, k)
         })
         .collect()
 }
@@ -128,7 +129,12 @@ pub fn evaluate(users: &[ValUser], q: &[f32], blend: &Blend, k: usize) -> Scored
     let mut sums = MetricSums::new(q.len());
     let mut overlap = 0.0;
     for (user, list) in users.iter().zip(&lists) {
-        sums.add(list, &user.relevant, k);
+        sums.add_with_recall(
+            list,
+            &user.relevant,
+            k,
+            super::validation_recall(list, &user.relevant, k),
+        );
         if !user.popular.is_empty() {
             let shared = list.iter().filter(|i| user.popular.contains(i)).count();
             overlap += shared as f64 / user.popular.len() as f64;
