@@ -7,7 +7,8 @@ item-kNN, EASE over a small λ grid and `tuned` (train with no hyper-parameter f
 scored as the device will). Every derivation is seeded, so the checks are reproducible.
 
     python3 examples/robustness.py [--bin target/release/shopwindow] \
-        [--data /work/shared/data] [--out /tmp/shopwindow-robustness] [--only NAME,...]
+        [--data /work/shared/data] [--out /tmp/shopwindow-robustness] [--only NAME,...] \
+        [--models LIST] [--k LENGTH]
 
 Checks (all Online Retail ones apply the CLI's own row filters and split at 2011-11-01
 unless said otherwise):
@@ -105,6 +106,9 @@ def main():
     ap.add_argument("--only", default=",".join(CHECKS))
     ap.add_argument("--models", default="popularity,itemknn,ease,tuned")
     ap.add_argument("--untimed-split", default="random", choices=["random", "last-item"])
+    ap.add_argument("--k", type=int, default=None,
+                    help="list length every check is scored at (default: 20, the top-100 "
+                         "store and MovieLens 10)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rows = None
@@ -113,6 +117,8 @@ def main():
             cmd = [args.bin, "-q", "eval", "--movielens", f"{args.data}/movielens-100k",
                    "--models", args.models, "--ease-lambda", EASE_GRID,
                    "--tune-split", args.untimed_split]
+            if args.k is not None:
+                cmd += ["--k", str(args.k)]
         else:
             if rows is None:
                 rows = list(retail_rows(f"{args.data}/uci-online-retail/online_retail.csv.gz"))
@@ -122,7 +128,9 @@ def main():
             test_from = "last-basket" if name == "or-lastbasket" else "2011-11-01"
             cmd = [args.bin, "-q", "eval", "--interactions", path, "--test-from", test_from,
                    "--models", args.models, "--ease-lambda", EASE_GRID]
-            if name == "or-top100":
+            if args.k is not None:
+                cmd += ["--k", str(args.k)]
+            elif name == "or-top100":
                 cmd += ["--k", "10"]
         print(f"## {name}\n$ {' '.join(cmd)}", flush=True)
         start = time.time()
