@@ -10,7 +10,9 @@ use std::collections::HashSet;
 
 use rayon::prelude::*;
 
-use super::hybrid::{rank, Blend, Components, HistoryTransform};
+use shopwindow::topk::Scored as TopScored;
+
+use super::hybrid::{rank, rank_many, Blend, Components, HistoryTransform};
 use crate::eval::metrics::{MetricSums, Metrics};
 
 /// One validation user: components in catalog space and the items to find.
@@ -119,16 +121,49 @@ pub fn choose(recalls: &[Option<&[f64]>]) -> usize {
 pub fn evaluate(users: &[ValUser], q: &[f32], blend: &Blend, k: usize) -> Scored {
     let lists: Vec<Vec<u32>> = users
         .par_iter()
+        .map(|u| indices(rank(&u.components, q, blend, k)))
+        .collect();
+    score_lists(users, q.len(), blend, &lists, k)
+}
+
+/// [`evaluate`] for each of `blends`, the same figures, with the users ranked under all of
+/// them at once ([`rank_many`]).
+pub fn evaluate_many(users: &[ValUser], q: &[f32], blends: &[Blend], k: usize) -> Vec<Scored> {
+    // [user][blend] → [blend][user].
+    let by_user: Vec<Vec<Vec<u32>>> = users
+        .par_iter()
         .map(|u| {
-            rank(&u.components, q, blend, k)
+            rank_many(&u.components, q, blends, k)
                 .into_iter()
-                .map(|s| s.index)
+                .map(indices)
                 .collect()
         })
         .collect();
-    let mut sums = MetricSums::new(q.len());
+    blends
+        .iter()
+        .enumerate()
+        .map(|(b, blend)| {
+            let lists: Vec<Vec<u32>> = by_user.iter().map(|lists| lists[b].clone()).collect();
+            score_lists(users, q.len(), blend, &lists, k)
+        })
+        .collect()
+}
+
+fn indices(list: Vec<TopScored>) -> Vec<u32> {
+    list.into_iter().map(|s| s.index).collect()
+}
+
+/// The figures of `lists` (one per user, in `users`' order), summed in that order.
+fn score_lists(
+    users: &[ValUser],
+    items: usize,
+    blend: &Blend,
+    lists: &[Vec<u32>],
+    k: usize,
+) -> Scored {
+    let mut sums = MetricSums::new(items);
     let mut overlap = 0.0;
-    for (user, list) in users.iter().zip(&lists) {
+    for (user, list) in users.iter().zip(lists) {
         sums.add_with_recall(
             list,
             &user.relevant,
@@ -234,17 +269,20 @@ pub fn fit(users: &[ValUser], q: &[f32], k: usize, family: Family, fine: bool) -
             ),
             (false, false) => (vec![0.0], vec![1.0]),
         };
-        for &w_nb in &nb_grid {
-            for &w_pop in &pop_grid {
-                consider(
-                    Blend {
-                        vectors: family.vectors,
-                        w_nb,
-                        w_pop,
-                        history,
-                    },
-                    &mut best,
-                );
+        let grid: Vec<Blend> = nb_grid
+            .iter()
+            .flat_map(|&w_nb| {
+                pop_grid.iter().map(move |&w_pop| Blend {
+                    vectors: family.vectors,
+                    w_nb,
+                    w_pop,
+                    history,
+                })
+            })
+            .collect();
+        for scored in evaluate_many(users, q, &grid, k) {
+            if best.as_ref().is_none_or(|b| better(&scored, b)) {
+                best = Some(scored);
             }
         }
     }
@@ -310,10 +348,10 @@ mod tests {
                 ValUser {
                     components: Components {
                         vector: Some(vector),
-                        neighbours: vec![
+                        neighbours: std::sync::Arc::new(vec![
                             (HistoryTransform::Linear, list.clone()),
                             (HistoryTransform::Log1p, list),
-                        ],
+                        ]),
                         excluded: vec![((u + 1) % n) as u32],
                     },
                     relevant: HashSet::from([target]),
@@ -387,6 +425,31 @@ mod tests {
             ..scored
         };
         assert!(scored_narrow.is_popularity_like(&narrow));
+    }
+
+    #[test]
+    fn evaluating_many_blends_equals_evaluating_each() {
+        let users = users();
+        let q: Vec<f32> = (0..30).map(|i| 1.0 - i as f32 / 30.0).collect();
+        let mut blends = Vec::new();
+        for history in [HistoryTransform::Linear, HistoryTransform::Log1p] {
+            for w_nb in [0.0, 0.1, 1.0] {
+                for w_pop in [0.0, 0.5] {
+                    for vectors in [true, false] {
+                        blends.push(Blend {
+                            vectors,
+                            w_nb,
+                            w_pop,
+                            history,
+                        });
+                    }
+                }
+            }
+        }
+        for k in [1, 3] {
+            let each: Vec<Scored> = blends.iter().map(|b| evaluate(&users, &q, b, k)).collect();
+            assert_eq!(evaluate_many(&users, &q, &blends, k), each);
+        }
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod split;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -44,7 +45,9 @@ use crate::eval::split::EvalSplit;
 use crate::progress::Progress;
 use blend::{Family, ValUser};
 use hybrid::HistoryTransform;
-use hybrid::{neighbour_scores, popularity_term, rank, vector_scores, Blend, Components};
+use hybrid::{
+    neighbour_scores, popularity_term, rank, vector_scores, Blend, Components, NeighbourLists,
+};
 use neighbours::{Method, Neighbours};
 use search::{DataSize, Space, RUNG_ITERATIONS};
 use split::{SplitConfig, SplitKind};
@@ -206,16 +209,64 @@ fn base_users(split: &EvalSplit) -> Vec<BaseUser> {
         .collect()
 }
 
-/// Every validation user's components under a model (vectors and/or neighbours).
+/// What every configuration of a search shares per validation user: the neighbour
+/// candidates (they depend on the history and the table, not on the vectors) and the
+/// popularity list. Computed once instead of once per configuration.
+struct Shared {
+    neighbours: Option<Vec<NeighbourLists>>,
+    popular: Vec<Vec<u32>>,
+}
+
+impl Shared {
+    fn new(base: &[BaseUser], table: Option<&Neighbours>, q: &[f32], k: usize) -> Shared {
+        let neighbours = table.map(|t| {
+            base.par_iter()
+                .map(|u| {
+                    Arc::new(
+                        [
+                            HistoryTransform::Linear,
+                            HistoryTransform::Log1p,
+                            HistoryTransform::Saturate,
+                        ]
+                        .iter()
+                        .map(|&h| (h, neighbour_scores(t, &u.weights, h)))
+                        .collect(),
+                    )
+                })
+                .collect()
+        });
+        // Popularity ranks by q alone: no vectors, no neighbours.
+        let popular = base
+            .par_iter()
+            .map(|u| {
+                let components = Components {
+                    vector: None,
+                    neighbours: Arc::new(Vec::new()),
+                    excluded: u.excluded.clone(),
+                };
+                rank(&components, q, &Blend::popularity(), k)
+                    .into_iter()
+                    .map(|s| s.index)
+                    .collect()
+            })
+            .collect();
+        Shared {
+            neighbours,
+            popular,
+        }
+    }
+}
+
+/// Every validation user's components under a model (vectors and/or the shared
+/// neighbours).
 fn val_users(
     base: &[BaseUser],
     recommender: Option<&Recommender>,
-    table: Option<&Neighbours>,
-    q: &[f32],
-    k: usize,
+    shared: &Shared,
 ) -> Result<Vec<ValUser>> {
     base.par_iter()
-        .map(|u| {
+        .enumerate()
+        .map(|(i, u)| {
             let vector = match recommender {
                 Some(r) => {
                     let user = shopwindow::profile::fold_in(r.catalog(), &u.weights)
@@ -224,30 +275,18 @@ fn val_users(
                 }
                 None => None,
             };
-            let neighbours = match table {
-                Some(t) => [
-                    HistoryTransform::Linear,
-                    HistoryTransform::Log1p,
-                    HistoryTransform::Saturate,
-                ]
-                .iter()
-                .map(|&h| (h, neighbour_scores(t, &u.weights, h)))
-                .collect(),
-                None => Vec::new(),
+            let neighbours = match &shared.neighbours {
+                Some(lists) => Arc::clone(&lists[i]),
+                None => Arc::new(Vec::new()),
             };
-            let components = Components {
-                vector,
-                neighbours,
-                excluded: u.excluded.clone(),
-            };
-            let popular = rank(&components, q, &Blend::popularity(), k)
-                .into_iter()
-                .map(|s| s.index)
-                .collect();
             Ok(ValUser {
-                components,
+                components: Components {
+                    vector,
+                    neighbours,
+                    excluded: u.excluded.clone(),
+                },
                 relevant: u.relevant.clone(),
-                popular,
+                popular: shared.popular[i].clone(),
             })
         })
         .collect()
@@ -354,7 +393,7 @@ fn choose_neighbours(
     };
     let mut best: Option<(Method, Neighbours, blend::Scored)> = None;
     let consider = |method: Method, table: Neighbours, best: &mut Option<_>| -> Result<Metrics> {
-        let users = val_users(base, None, Some(&table), q, k)?;
+        let users = val_users(base, None, &Shared::new(base, Some(&table), q, k))?;
         let scored = blend::fit(&users, q, k, family, true);
         let metrics = scored.metrics;
         let recall = metrics.recall;
@@ -513,7 +552,7 @@ pub fn tune(log: &EventLog, config: &TuneConfig, progress: &Progress) -> Result<
     let mut rows = Vec::new();
 
     // Baselines for the table.
-    let pop_users = val_users(&base, None, None, &q, k)?;
+    let pop_users = val_users(&base, None, &Shared::new(&base, None, &q, k))?;
     let popularity = blend::evaluate(&pop_users, &q, &Blend::popularity(), k);
     rows.push(Row {
         model: "popularity".into(),
@@ -549,6 +588,7 @@ pub fn tune(log: &EventLog, config: &TuneConfig, progress: &Progress) -> Result<
     let count = search::affordable(&config.space, search_budget, &size, config.seed);
     let configs = search::sample(&config.space, count, config.seed);
     let search_start = WorkClock::start();
+    let shared = Shared::new(&base, Some(&table), &q, k);
     let hybrid_family = Family {
         vectors: true,
         neighbours: true,
@@ -556,7 +596,7 @@ pub fn tune(log: &EventLog, config: &TuneConfig, progress: &Progress) -> Result<
     let run = |als_config: &AlsConfig, fine: bool| -> Result<(blend::Scored, Vec<ValUser>)> {
         let model = als::train(x, als_config, |_, _| {})?;
         let recommender = recommender_for(train, &model, als_config)?;
-        let users = val_users(&base, Some(&recommender), Some(&table), &q, k)?;
+        let users = val_users(&base, Some(&recommender), &shared)?;
         Ok((blend::fit(&users, &q, k, hybrid_family, fine), users))
     };
     let mut alive: Vec<AlsConfig> = configs.clone();
@@ -684,7 +724,7 @@ pub fn tune(log: &EventLog, config: &TuneConfig, progress: &Progress) -> Result<
     // Families, simplest first: the best, unless a simpler one is within the validation
     // noise of it (blend::choose).
     let pop_recall = blend::per_user_recall(&pop_users, &q, &Blend::popularity(), k);
-    let nb_users = val_users(&base, None, Some(&table), &q, k)?;
+    let nb_users = val_users(&base, None, &shared)?;
     let nb_recall = blend::per_user_recall(&nb_users, &q, &nb_scored.blend, k);
     drop(nb_users);
     let families = [
