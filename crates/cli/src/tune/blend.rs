@@ -50,10 +50,7 @@ pub fn per_user_recall(users: &[ValUser], q: &[f32], blend: &Blend, k: usize) ->
     users
         .par_iter()
         .map(|u| {
-            let list: Vec<u32> = rank(&u.components, q, blend, k)
-                .into_iter()
-                .map(|s| s.index)
-                .collect();
+            let list = indices(rank(&u.components, q, blend, k));
             super::validation_recall(&list, &u.relevant, k)
         })
         .collect()
@@ -123,7 +120,7 @@ pub fn evaluate(users: &[ValUser], q: &[f32], blend: &Blend, k: usize) -> Scored
         .par_iter()
         .map(|u| indices(rank(&u.components, q, blend, k)))
         .collect();
-    score_lists(users, q.len(), blend, &lists, k)
+    score_lists(users, q.len(), blend, lists.iter().map(Vec::as_slice), k)
 }
 
 /// [`evaluate`] for each of `blends`, the same figures, with the users ranked under all of
@@ -143,8 +140,8 @@ pub fn evaluate_many(users: &[ValUser], q: &[f32], blends: &[Blend], k: usize) -
         .iter()
         .enumerate()
         .map(|(b, blend)| {
-            let lists: Vec<Vec<u32>> = by_user.iter().map(|lists| lists[b].clone()).collect();
-            score_lists(users, q.len(), blend, &lists, k)
+            let lists = by_user.iter().map(|lists| lists[b].as_slice());
+            score_lists(users, q.len(), blend, lists, k)
         })
         .collect()
 }
@@ -154,11 +151,11 @@ fn indices(list: Vec<TopScored>) -> Vec<u32> {
 }
 
 /// The figures of `lists` (one per user, in `users`' order), summed in that order.
-fn score_lists(
+fn score_lists<'a>(
     users: &[ValUser],
     items: usize,
     blend: &Blend,
-    lists: &[Vec<u32>],
+    lists: impl Iterator<Item = &'a [u32]>,
     k: usize,
 ) -> Scored {
     let mut sums = MetricSums::new(items);
@@ -232,8 +229,7 @@ pub fn fit(users: &[ValUser], q: &[f32], k: usize, family: Family, fine: bool) -
         &[HistoryTransform::Saturate]
     };
     let mut best: Option<Scored> = None;
-    let consider = |blend: Blend, best: &mut Option<Scored>| {
-        let scored = evaluate(users, q, &blend, k);
+    let keep = |scored: Scored, best: &mut Option<Scored>| {
         if best.as_ref().is_none_or(|b| better(&scored, b)) {
             *best = Some(scored);
         }
@@ -281,9 +277,7 @@ pub fn fit(users: &[ValUser], q: &[f32], k: usize, family: Family, fine: bool) -
             })
             .collect();
         for scored in evaluate_many(users, q, &grid, k) {
-            if best.as_ref().is_none_or(|b| better(&scored, b)) {
-                best = Some(scored);
-            }
+            keep(scored, &mut best);
         }
     }
     let mut best = best.expect("the grid is never empty");
@@ -315,7 +309,7 @@ pub fn fit(users: &[ValUser], q: &[f32], k: usize, family: Family, fine: bool) -
             }
             let mut moved = Some(best);
             for blend in moves {
-                consider(blend, &mut moved);
+                keep(evaluate(users, q, &blend, k), &mut moved);
             }
             let moved = moved.expect("seeded with the best");
             if moved.blend == best.blend {

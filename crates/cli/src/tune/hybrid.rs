@@ -144,11 +144,29 @@ pub struct Components {
 }
 
 impl Components {
+    /// The vector scores, when `blend` uses them.
+    fn vector_for(&self, blend: &Blend) -> Option<&[f32]> {
+        match (&self.vector, blend.vectors) {
+            (Some(s), true) => Some(s.as_slice()),
+            _ => None,
+        }
+    }
+
     fn neighbour_list(&self, transform: HistoryTransform) -> &[(u32, f32)] {
         self.neighbours
             .iter()
             .find(|(t, _)| *t == transform)
             .map_or(&[][..], |(_, list)| list.as_slice())
+    }
+}
+
+/// Step 4's `b_i` (one f32 multiply, then one f32 add): what [`rank`] and [`rank_many`]
+/// must compute identically for their lists to agree.
+fn base_score(vector: Option<&[f32]>, w_pop: f32, q: &[f32], i: usize) -> f32 {
+    let t = w_pop * q[i];
+    match vector {
+        Some(s) => s[i] + t,
+        None => t,
     }
 }
 
@@ -166,18 +184,11 @@ pub fn rank(components: &Components, q: &[f32], blend: &Blend, k: usize) -> Vec<
     } else {
         &[]
     };
-    let vector = match (&components.vector, blend.vectors) {
-        (Some(s), true) => Some(s.as_slice()),
-        _ => None,
-    };
+    let vector = components.vector_for(blend);
     let mut top = TopK::new(k);
     let mut next = candidates.iter().peekable();
-    for (i, &q_i) in q.iter().enumerate() {
-        let t = blend.w_pop * q_i;
-        let b = match vector {
-            Some(s) => s[i] + t,
-            None => t,
-        };
+    for i in 0..q.len() {
+        let b = base_score(vector, blend.w_pop, q, i);
         let f = match next.next_if(|&&(c, _)| c as usize == i) {
             Some(&(_, nb)) => b + blend.w_nb * nb,
             None => b,
@@ -218,18 +229,8 @@ pub fn rank_many(
         }
         let pass = blends[first];
         let candidates = components.neighbour_list(pass.history);
-        let vector = match (&components.vector, pass.vectors) {
-            (Some(s), true) => Some(s.as_slice()),
-            _ => None,
-        };
-        // Step 4's b, with the same operations as `rank`.
-        let base_score = |i: usize| {
-            let t = pass.w_pop * q[i];
-            match vector {
-                Some(s) => s[i] + t,
-                None => t,
-            }
-        };
+        let vector = components.vector_for(&pass);
+        let base_score = |i: usize| base_score(vector, pass.w_pop, q, i);
         let mut top = TopK::new(k);
         let mut next = candidates.iter().peekable();
         for i in 0..q.len() {
