@@ -261,8 +261,9 @@ pub fn solver(cg_steps: usize) -> crate::als::Solver {
 /// How the tuner's validation split is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TuneSplitArg {
-    /// Temporal when every row has a time (recent if that leaves too few users),
-    /// otherwise random.
+    /// Temporal when every row has a time; if that leaves too few users, recent, or
+    /// random when most customers made all their events in one visit (no pause over 30
+    /// minutes). Random without times.
     Auto,
     /// The last slice of time (the last 10% of the events).
     Temporal,
