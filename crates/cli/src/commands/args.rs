@@ -277,6 +277,17 @@ pub enum TuneSplitArg {
     LastItem,
 }
 
+/// How the tuner counts the catalog's popularity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TunePopularityArg {
+    /// All-time counts, or counts halved every 90, 30, 10, 3 or 1 days of age, whichever
+    /// finds the validation purchases best (all-time unless a half-life wins by more than
+    /// the validation noise; all-time without times).
+    Auto,
+    /// Every customer who bought an item counts once, however long ago.
+    AllTime,
+}
+
 /// The self-tuning trainer's settings.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Self-tuning")]
@@ -293,6 +304,10 @@ pub struct TuneArgs {
     /// How the validation split is carved from the data.
     #[arg(long, value_enum, default_value_t = TuneSplitArg::Auto)]
     pub tune_split: TuneSplitArg,
+    /// How the catalog's popularity (a first visit's list, the hybrid's popularity term)
+    /// counts purchases.
+    #[arg(long, value_enum, default_value_t = TunePopularityArg::Auto)]
+    pub tune_popularity: TunePopularityArg,
     /// List length K of the validation: the search maximises the mean of recall@K/2 and
     /// recall@K, so the first half of the list (what a short carousel shows) counts twice.
     #[arg(long, default_value_t = 20)]
@@ -333,6 +348,7 @@ impl TuneArgs {
                 ..defaults.space
             },
             neighbours_k: self.neighbours,
+            choose_half_life: self.tune_popularity == TunePopularityArg::Auto,
             ease_memory: (self.tune_ease_memory.max(0.0) * (1u64 << 30) as f64) as u64,
             ..defaults
         }

@@ -197,6 +197,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         let dtype = storage_for(args.dtype, m.cols() + cold.len(), config.factors);
         let start = Instant::now();
         let bytes = crate::tune::fit_final(
+            &log,
             &interactions,
             &items,
             &new_items,

@@ -259,6 +259,7 @@ pub fn tuned_catalog(
     let tuned = crate::tune::tune(log, config, progress)?;
     eprint!("{}", crate::tune::table(&tuned, config.k));
     crate::tune::fit_final(
+        log,
         &split.train,
         &ItemTable::new(),
         &crate::content::NewItems::default(),

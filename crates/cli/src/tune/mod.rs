@@ -23,6 +23,7 @@ pub mod blend;
 pub mod hybrid;
 pub mod local_ease;
 pub mod neighbours;
+pub mod recency;
 pub mod search;
 pub mod split;
 
@@ -124,6 +125,9 @@ pub struct TuneConfig {
     pub split: SplitConfig,
     /// Neighbours per item in the catalog.
     pub neighbours_k: usize,
+    /// Whether the popularity may be counted with a half-life ([`recency`]); otherwise
+    /// all-time counts.
+    pub choose_half_life: bool,
     /// Most bytes the full EASE builder may hold (n × n f64 matrices); above it (or when
     /// its inverse would take too long), local EASE.
     pub ease_memory: u64,
@@ -140,6 +144,7 @@ impl Default for TuneConfig {
             k: 20,
             split: SplitConfig::default(),
             neighbours_k: neighbours::DEFAULT_K,
+            choose_half_life: true,
             ease_memory: 3 << 30,
             max_scores: 50_000_000,
             space: Space::default(),
@@ -165,6 +170,8 @@ pub struct Choice {
     /// The winning family's name ("hybrid", "ials+popularity", "neighbours+popularity",
     /// "popularity").
     pub winner: String,
+    /// The popularity's half-life in days ([`recency`]); `None`: all-time counts.
+    pub popularity_half_life_days: Option<f64>,
     pub validation: Metrics,
 }
 
@@ -522,6 +529,45 @@ struct Trial {
 }
 
 /// Runs the whole search on `log` (the store's training data).
+/// The popularity the tuner's models use: all-time counts (`pop_users`, ranked by
+/// `all_time`), or the counts of the [`recency::HALF_LIVES_DAYS`] half-life whose
+/// popularity lists validate best, when they beat all-time counts by more than the
+/// validation noise ([`blend::choose`], all-time taking popularity's place). Returns the
+/// half-life, its popularity term, the validation users ranked by it and its scores.
+#[allow(clippy::type_complexity)]
+fn choose_half_life(
+    log: &EventLog,
+    train: &Interactions,
+    base: &[BaseUser],
+    pop_users: Vec<ValUser>,
+    all_time: Vec<f32>,
+    k: usize,
+) -> Result<(Option<f64>, Vec<f32>, Vec<ValUser>, blend::Scored)> {
+    let n = all_time.len();
+    let mut candidates = vec![(None, all_time, pop_users)];
+    for days in recency::HALF_LIVES_DAYS {
+        let Some(counts) = recency::popularity(log, &train.items, days) else {
+            break;
+        };
+        let q = popularity_term(Some(&counts), n);
+        let users = val_users(base, None, &Shared::new(base, None, &q, k))?;
+        candidates.push((Some(days), q, users));
+    }
+    let recalls: Vec<Vec<f64>> = candidates
+        .iter()
+        .map(|(_, q, users)| blend::per_user_recall(users, q, &Blend::popularity(), k))
+        .collect();
+    let chosen = blend::choose(
+        &recalls
+            .iter()
+            .map(|r| Some(r.as_slice()))
+            .collect::<Vec<_>>(),
+    );
+    let (days, q, users) = candidates.swap_remove(chosen);
+    let scored = blend::evaluate(&users, &q, &Blend::popularity(), k);
+    Ok((days, q, users, scored))
+}
+
 pub fn tune(log: &EventLog, config: &TuneConfig, progress: &Progress) -> Result<Tuned> {
     let start = WorkClock::start();
     let mut split_config = config.split;
@@ -539,7 +585,7 @@ pub fn tune(log: &EventLog, config: &TuneConfig, progress: &Progress) -> Result<
     let x = &train.matrix;
     let k = config.k;
     let base = base_users(&vsplit.split);
-    let q = popularity_term(Some(&train.item_user_counts()), n);
+    let all_time = popularity_term(Some(&train.item_user_counts()), n);
     eprintln!(
         "tune: {} validation split, {} users evaluated; validation training {} users x {} \
          items, {} pairs",
@@ -552,12 +598,26 @@ pub fn tune(log: &EventLog, config: &TuneConfig, progress: &Progress) -> Result<
     let mut rows = Vec::new();
 
     // Baselines for the table.
-    let pop_users = val_users(&base, None, &Shared::new(&base, None, &q, k))?;
-    let popularity = blend::evaluate(&pop_users, &q, &Blend::popularity(), k);
+    let pop_users = val_users(&base, None, &Shared::new(&base, None, &all_time, k))?;
+    let all_time_popularity = blend::evaluate(&pop_users, &all_time, &Blend::popularity(), k);
     rows.push(Row {
         model: "popularity".into(),
-        metrics: popularity.metrics,
+        metrics: all_time_popularity.metrics,
     });
+    // The popularity every model below uses, and ships: all-time, or counted with the
+    // half-life that validates best.
+    let (half_life, q, pop_users, popularity) = match vsplit.split.train_log.as_ref() {
+        Some(log) if config.choose_half_life => {
+            choose_half_life(log, &vsplit.split.train, &base, pop_users, all_time, k)?
+        }
+        _ => (None, all_time, pop_users, all_time_popularity),
+    };
+    if let Some(days) = half_life {
+        rows.push(Row {
+            model: format!("popularity, half-life {days} days"),
+            metrics: popularity.metrics,
+        });
+    }
     let knn = ItemKnn::new(x, 100);
     rows.push(Row {
         model: "item-kNN cosine, 100 neighbours".into(),
@@ -783,6 +843,7 @@ pub fn tune(log: &EventLog, config: &TuneConfig, progress: &Progress) -> Result<
             method: if blend.w_nb != 0.0 { method } else { None },
             blend,
             winner: name.to_string(),
+            popularity_half_life_days: half_life,
             validation: scored.metrics,
         },
         rows,
@@ -850,6 +911,11 @@ pub fn metadata(tuned: &Tuned, config: &TuneConfig) -> BTreeMap<String, String> 
         meta.insert(format!("tune.{key}"), value);
     };
     put("winner", c.winner.clone());
+    put(
+        "popularity_half_life_days",
+        c.popularity_half_life_days
+            .map_or("all-time".into(), |d| d.to_string()),
+    );
     put("split", tuned.split_kind.as_str().into());
     put("validation_users", tuned.validation_users.to_string());
     put("k", config.k.to_string());
@@ -884,10 +950,11 @@ pub fn metadata(tuned: &Tuned, config: &TuneConfig) -> BTreeMap<String, String> 
     meta
 }
 
-/// Step 5: the chosen model refit on `interactions` (all the data), as catalog bytes with
-/// the neighbour tensors and the metadata.
+/// Step 5: the chosen model refit on `interactions` (all the data, `log` its events), as
+/// catalog bytes with the neighbour tensors and the metadata.
 #[allow(clippy::too_many_arguments)]
 pub fn fit_final(
+    log: &EventLog,
     interactions: &Interactions,
     items: &ItemTable,
     new_items: &crate::content::NewItems,
@@ -902,7 +969,7 @@ pub fn fit_final(
     let model = als::train(m, &choice.als, |_, _| bar.inc(1))?;
     bar.finish_and_clear();
     let bar = progress.spinner("content vectors");
-    let extended = crate::content::extend(
+    let mut extended = crate::content::extend(
         interactions.items.ids(),
         &model.item_factors,
         model.factors,
@@ -916,6 +983,12 @@ pub fn fit_final(
         choice.als.seed,
     )?;
     bar.finish_and_clear();
+    if let Some(days) = choice.popularity_half_life_days {
+        // The trained items come first; content-derived ones keep popularity 0.
+        let recent = recency::popularity(log, &interactions.items, days)
+            .context("the chosen popularity half-life needs a time on every row")?;
+        extended.popularity[..recent.len()].copy_from_slice(&recent);
+    }
     if let Some(line) = extended.scale_line() {
         eprintln!("{line}");
     }
@@ -1010,5 +1083,148 @@ mod tests {
         assert_eq!(validation_recall(&[1], &relevant, 1), 1.0);
         assert_eq!(validation_recall_name(20), "recall@10/20");
         assert_eq!(validation_recall_name(1), "recall@1/1");
+    }
+
+    /// 600 customers buy three of 30 staples early on; each of the first 300 then buys two
+    /// of 30 new products shortly before the validation slice and two more in it. All-time
+    /// counts rank the staples first, so only a popularity that forgets finds the new
+    /// products. `steady`: every purchase spread over the whole log instead.
+    fn season_log(steady: bool) -> EventLog {
+        const DAY: i64 = 86_400;
+        let mut log = EventLog::default();
+        for u in 0..600 {
+            for j in 0..3 {
+                let staple = (u * 7 + j * 11) % 30;
+                let day = if steady {
+                    (u * 17 + j * 31) % 100
+                } else {
+                    u % 10
+                };
+                log.push(
+                    &format!("u{u}"),
+                    &format!("s{staple}"),
+                    1.0,
+                    Some(day * DAY),
+                );
+            }
+        }
+        for u in 0..300 {
+            for j in 0..4 {
+                let day = if steady {
+                    (u * 13 + j * 29) % 100
+                } else if j < 2 {
+                    95 + j
+                } else {
+                    100 + j
+                };
+                let product = (u + j * 7) % 30;
+                log.push(
+                    &format!("u{u}"),
+                    &format!("n{product}"),
+                    1.0,
+                    Some(day * DAY),
+                );
+            }
+        }
+        log
+    }
+
+    fn half_life_of(log: &EventLog) -> (Option<f64>, f64, f64) {
+        let config = SplitConfig {
+            kind: SplitKind::Temporal,
+            fraction: 0.2,
+            ..SplitConfig::default()
+        };
+        let split = split::validation_split(log, &config).unwrap().split;
+        let base = base_users(&split);
+        let n = split.train.matrix.cols();
+        let all_time = popularity_term(Some(&split.train.item_user_counts()), n);
+        let users = val_users(&base, None, &Shared::new(&base, None, &all_time, 20)).unwrap();
+        let before = blend::evaluate(&users, &all_time, &Blend::popularity(), 20);
+        let (days, _, _, scored) = choose_half_life(
+            split.train_log.as_ref().unwrap(),
+            &split.train,
+            &base,
+            users,
+            all_time,
+            20,
+        )
+        .unwrap();
+        (days, before.metrics.recall, scored.metrics.recall)
+    }
+
+    #[test]
+    fn the_popularity_forgets_when_the_season_turns_and_not_otherwise() {
+        let (days, all_time, chosen) = half_life_of(&season_log(false));
+        assert!(days.is_some(), "a half-life should be chosen");
+        assert!(chosen > all_time + 0.2, "{chosen} vs {all_time}");
+        // Demand that does not move: all-time counts stay (the same figures).
+        let (days, all_time, chosen) = half_life_of(&season_log(true));
+        assert_eq!(days, None);
+        assert_eq!(chosen, all_time);
+        // Without times nothing is counted with a half-life.
+        let timed = season_log(false);
+        let mut untimed = EventLog::default();
+        for e in &timed.events {
+            untimed.push(timed.users.id(e.user), timed.items.id(e.item), 1.0, None);
+        }
+        let config = SplitConfig::default();
+        let split = split::validation_split(&untimed, &config).unwrap().split;
+        let base = base_users(&split);
+        let all_time = popularity_term(
+            Some(&split.train.item_user_counts()),
+            split.train.matrix.cols(),
+        );
+        let users = val_users(&base, None, &Shared::new(&base, None, &all_time, 20)).unwrap();
+        let log = split.train_log.as_ref().unwrap();
+        let (days, ..) = choose_half_life(log, &split.train, &base, users, all_time, 20).unwrap();
+        assert_eq!(days, None);
+    }
+
+    #[test]
+    fn the_refit_ships_the_chosen_half_lifes_popularity() {
+        let log = season_log(false);
+        let interactions = log.to_interactions();
+        let choice = |days| Choice {
+            als: AlsConfig {
+                factors: 4,
+                iterations: 2,
+                ..AlsConfig::default()
+            },
+            method: None,
+            blend: Blend::popularity(),
+            winner: "popularity".into(),
+            popularity_half_life_days: days,
+            validation: Metrics {
+                users: 0,
+                recall: 0.0,
+                ndcg: 0.0,
+                coverage: 0.0,
+            },
+        };
+        let popularity_of = |days| {
+            let bytes = fit_final(
+                &log,
+                &interactions,
+                &ItemTable::new(),
+                &crate::content::NewItems::default(),
+                &choice(days),
+                neighbours::DEFAULT_K,
+                VectorDtype::F32,
+                BTreeMap::new(),
+                &Progress::hidden(),
+            )
+            .unwrap();
+            let catalog = Catalog::from_bytes(bytes).unwrap();
+            let of =
+                |id: &str| catalog.popularity().unwrap()[catalog.index_of(id).unwrap() as usize];
+            (of("s0"), of("n0"))
+        };
+        // All-time: a staple's 60 customers against a new product's 40.
+        assert_eq!(popularity_of(None), (60.0, 40.0));
+        // Three days: the staples, three months old, count for almost nothing; n0's 40
+        // buyers, at days 95, 96, 102 and 103 of a log that ends at day 103, 0.16 to 1 each.
+        let (staple, new) = popularity_of(Some(3.0));
+        assert!(staple < 0.01 && new > 10.0, "{staple} {new}");
     }
 }

@@ -203,9 +203,7 @@ fn temporal(log: &EventLog, fraction: f64) -> EvalSplit {
     // Ties at the cut all go to validation; a cut at the very first time would leave no
     // training data, so it moves one second later.
     let cut = if cut <= times[0] { times[0] + 1 } else { cut };
-    let mut split = temporal_split("validation (temporal)", log, cut);
-    split.train_log = None;
-    split
+    temporal_split("validation (temporal)", log, cut)
 }
 
 /// Each user's events at their latest time are held out (users with an earlier time too).

@@ -1,0 +1,80 @@
+//! Popularity that forgets: the catalog's popularity counted with a half-life.
+//!
+//! The catalog's popularity is what a first-time shopper sees and the hybrid's `w_pop`
+//! term. Counted over all time, a shop's best seller of last year outranks what sells this
+//! week; a store's shoppers buy the season's products (on Online Retail's temporal split a
+//! three-day half-life doubles a bestseller list's recall). How fast a store's demand moves
+//! is the store's own, so the half-life is chosen on the validation split among
+//! [`HALF_LIVES_DAYS`], and all-time counts stay unless a half-life beats them by more
+//! than the validation noise.
+//!
+//! Each (customer, product) pair counts once, as in the all-time count (the number of
+//! customers who bought the product), weighted by `0.5^(age / half-life)` where the age is
+//! that customer's latest event with the product before the log's last time.
+
+use std::collections::HashMap;
+
+use crate::data::{EventLog, IdMap};
+
+/// The half-lives tried, in days (about three apart), besides all-time counts.
+pub const HALF_LIVES_DAYS: [f64; 5] = [90.0, 30.0, 10.0, 3.0, 1.0];
+
+const SECONDS_PER_DAY: f64 = 86_400.0;
+
+/// Each item of `items` (a matrix's columns) weighted by how recently each of its
+/// customers last had it in `log`: `Σ_customers 0.5^(age / half_life)`, the age measured
+/// from the log's latest time. Items of `log` missing from `items` are skipped; items of
+/// `items` the log never mentions get 0. `None` when an event has no time.
+pub fn popularity(log: &EventLog, items: &IdMap, half_life_days: f64) -> Option<Vec<f32>> {
+    let mut latest: HashMap<(u32, u32), i64> = HashMap::new();
+    let mut end = i64::MIN;
+    for e in &log.events {
+        let t = e.timestamp?;
+        end = end.max(t);
+        latest
+            .entry((e.user, e.item))
+            .and_modify(|l| *l = (*l).max(t))
+            .or_insert(t);
+    }
+    // The log's item index → the matrix's column, once per item instead of once per pair.
+    let column: Vec<Option<u32>> = log.items.ids().iter().map(|id| items.get(id)).collect();
+    let half_life = half_life_days * SECONDS_PER_DAY;
+    let mut sums = vec![0.0f64; items.len()];
+    for ((_, item), t) in latest {
+        if let Some(c) = column[item as usize] {
+            sums[c as usize] += 0.5f64.powf((end - t) as f64 / half_life);
+        }
+    }
+    Some(sums.into_iter().map(|s| s as f32).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = 86_400;
+
+    #[test]
+    fn each_customer_counts_once_halved_per_half_life_of_age() {
+        let mut log = EventLog::default();
+        // a: u0 twice (latest at day 10, the log's end), u1 at day 8; b: u1 at day 6;
+        // c is in the log but not in the matrix; d is in the matrix, never in the log.
+        log.push("u0", "a", 1.0, Some(2 * DAY));
+        log.push("u0", "a", 3.0, Some(10 * DAY));
+        log.push("u1", "a", 1.0, Some(8 * DAY));
+        log.push("u1", "b", 1.0, Some(6 * DAY));
+        log.push("u1", "c", 1.0, Some(9 * DAY));
+        let mut items = IdMap::default();
+        for id in ["d", "b", "a"] {
+            items.intern(id);
+        }
+        let p = popularity(&log, &items, 2.0).unwrap();
+        assert_eq!(p, vec![0.0, 0.25, 1.5]);
+        // A very long half-life is the all-time count of customers.
+        let p = popularity(&log, &items, 1e12).unwrap();
+        assert_eq!(p, vec![0.0, 1.0, 2.0]);
+        // No time on a row: no recency.
+        log.push("u2", "a", 1.0, None);
+        assert_eq!(popularity(&log, &items, 2.0), None);
+    }
+}
