@@ -1,6 +1,7 @@
 //! Self-tuning training: `shopwindow train` without hyper-parameter flags.
 //!
-//! 1. Carve a validation split from the store's own data ([`split`]).
+//! 1. Carve a validation split from the store's own data ([`split`]), and choose on it how
+//!    fast the popularity forgets ([`recency`]).
 //! 2. Build the neighbour component on the validation split's training part and choose its
 //!    builder and setting (EASE λ when the inverse fits the memory and time bounds, each λ
 //!    truncated to K and also refit on the kept pattern; RP3β's β always) by validation
@@ -528,7 +529,6 @@ struct Trial {
     degenerate: bool,
 }
 
-/// Runs the whole search on `log` (the store's training data).
 /// The popularity the tuner's models use: all-time counts (`pop_users`, ranked by
 /// `all_time`), or the counts of the [`recency::HALF_LIVES_DAYS`] half-life whose
 /// popularity lists validate best, when they beat all-time counts by more than the
@@ -568,6 +568,7 @@ fn choose_half_life(
     Ok((days, q, users, scored))
 }
 
+/// Runs the whole search on `log` (the store's training data).
 pub fn tune(log: &EventLog, config: &TuneConfig, progress: &Progress) -> Result<Tuned> {
     let start = WorkClock::start();
     let mut split_config = config.split;
@@ -614,7 +615,7 @@ pub fn tune(log: &EventLog, config: &TuneConfig, progress: &Progress) -> Result<
     };
     if let Some(days) = half_life {
         rows.push(Row {
-            model: format!("popularity, half-life {days} days"),
+            model: format!("recent popularity (half-life {days} days)"),
             metrics: popularity.metrics,
         });
     }
