@@ -21,28 +21,42 @@ pub const HALF_LIVES_DAYS: [f64; 5] = [90.0, 30.0, 10.0, 3.0, 1.0];
 
 const SECONDS_PER_DAY: f64 = 86_400.0;
 
+/// Share of the events at or before the time ages are measured from: the log's latest
+/// time, unless a few stray events lie beyond the rest (one mistyped year in an export
+/// would otherwise age every real purchase into nothing).
+pub const NOW_QUANTILE: f64 = 0.999;
+
 /// Each item of `items` (a matrix's columns) weighted by how recently each of its
 /// customers last had it in `log`: `Σ_customers 0.5^(age / half_life)`, the age measured
-/// from the log's latest time. Items of `log` missing from `items` are skipped; items of
+/// from the log's "now" (the time [`NOW_QUANTILE`] of its events are at or before; a
+/// later event has age 0). Items of `log` missing from `items` are skipped; items of
 /// `items` the log never mentions get 0. `None` when an event has no time.
 pub fn popularity(log: &EventLog, items: &IdMap, half_life_days: f64) -> Option<Vec<f32>> {
+    let mut times = Vec::with_capacity(log.events.len());
     let mut latest: HashMap<(u32, u32), i64> = HashMap::new();
-    let mut end = i64::MIN;
     for e in &log.events {
         let t = e.timestamp?;
-        end = end.max(t);
+        times.push(t);
         latest
             .entry((e.user, e.item))
             .and_modify(|l| *l = (*l).max(t))
             .or_insert(t);
     }
+    let now = match times.len() {
+        0 => 0,
+        n => {
+            let at = ((n as f64 * NOW_QUANTILE).ceil() as usize).clamp(1, n) - 1;
+            *times.select_nth_unstable(at).1
+        }
+    };
     // The log's item index → the matrix's column, once per item instead of once per pair.
     let column: Vec<Option<u32>> = log.items.ids().iter().map(|id| items.get(id)).collect();
     let half_life = half_life_days * SECONDS_PER_DAY;
     let mut sums = vec![0.0f64; items.len()];
     for ((_, item), t) in latest {
         if let Some(c) = column[item as usize] {
-            sums[c as usize] += 0.5f64.powf((end - t) as f64 / half_life);
+            let age = (now - t).max(0) as f64;
+            sums[c as usize] += 0.5f64.powf(age / half_life);
         }
     }
     Some(sums.into_iter().map(|s| s as f32).collect())
@@ -73,6 +87,15 @@ mod tests {
         // A very long half-life is the all-time count of customers.
         let p = popularity(&log, &items, 1e12).unwrap();
         assert_eq!(p, vec![0.0, 1.0, 2.0]);
+        // Stray events far beyond the rest (under 0.1% of the log) are not "now": ages
+        // stay measured from day 10, and the strays count in full.
+        let mut late = log.clone();
+        for _ in 0..1000 {
+            late.push("u3", "z", 1.0, Some(5 * DAY));
+        }
+        late.push("u9", "b", 1.0, Some(1000 * DAY));
+        let p = popularity(&late, &items, 2.0).unwrap();
+        assert_eq!(p, vec![0.0, 1.25, 1.5]);
         // No time on a row: no recency.
         log.push("u2", "a", 1.0, None);
         assert_eq!(popularity(&log, &items, 2.0), None);
