@@ -169,15 +169,8 @@ pub fn validation_split(log: &EventLog, config: &SplitConfig) -> Result<Validati
 /// the end of one visit, in the order the store's pages showed things, not what they
 /// came back for, and the recent split would measure that order.
 fn mostly_single_visits(log: &EventLog) -> bool {
-    let mut times: HashMap<u32, Vec<i64>> = HashMap::new();
-    for e in &log.events {
-        times
-            .entry(e.user)
-            .or_default()
-            .push(e.timestamp.expect("checked by the caller"));
-    }
     let (mut single, mut several) = (0usize, 0usize);
-    for mut t in times.into_values() {
+    for mut t in times_by_user(log).into_values() {
         t.sort_unstable();
         t.dedup();
         if t.len() < 2 {
@@ -192,6 +185,18 @@ fn mostly_single_visits(log: &EventLog) -> bool {
         }
     }
     single > several
+}
+
+/// Each user's event times, in log order (every event has a time: checked by the caller).
+fn times_by_user(log: &EventLog) -> HashMap<u32, Vec<i64>> {
+    let mut times: HashMap<u32, Vec<i64>> = HashMap::new();
+    for e in &log.events {
+        times
+            .entry(e.user)
+            .or_default()
+            .push(e.timestamp.expect("checked by the caller"));
+    }
+    times
 }
 
 /// Events at or after the (1 − fraction) quantile of the event times are held out.
@@ -233,14 +238,7 @@ pub fn last_basket(log: &EventLog) -> EvalSplit {
 /// `1 − share` of the user's own events lie, always the whole latest time (a basket),
 /// and never the user's earliest time (so every evaluated user keeps history).
 fn recent(log: &EventLog, share: f64) -> EvalSplit {
-    let mut times: HashMap<u32, Vec<i64>> = HashMap::new();
-    for e in &log.events {
-        times
-            .entry(e.user)
-            .or_default()
-            .push(e.timestamp.expect("checked by the caller"));
-    }
-    let cuts: HashMap<u32, i64> = times
+    let cuts: HashMap<u32, i64> = times_by_user(log)
         .into_iter()
         .filter_map(|(user, mut t)| {
             t.sort_unstable();
