@@ -10,7 +10,7 @@
 //!
 //! Each (customer, product) pair counts once, as in the all-time count (the number of
 //! customers who bought the product), weighted by `0.5^(age / half-life)` where the age is
-//! that customer's latest event with the product before the log's last time.
+//! that customer's latest event with the product before the log's "now" ([`popularity`]).
 
 use std::collections::HashMap;
 
@@ -52,6 +52,10 @@ pub fn popularity(log: &EventLog, items: &IdMap, half_life_days: f64) -> Option<
     // The log's item index → the matrix's column, once per item instead of once per pair.
     let column: Vec<Option<u32>> = log.items.ids().iter().map(|id| items.get(id)).collect();
     let half_life = half_life_days * SECONDS_PER_DAY;
+    // Summed in (customer, product) order, not the map's: the same log gives the same
+    // bits on every run, so the tuner's choice is reproducible.
+    let mut latest: Vec<((u32, u32), i64)> = latest.into_iter().collect();
+    latest.sort_unstable_by_key(|&(pair, _)| pair);
     let mut sums = vec![0.0f64; items.len()];
     for ((_, item), t) in latest {
         if let Some(c) = column[item as usize] {
