@@ -115,9 +115,11 @@ fn the_same_data_and_seed_tune_to_the_same_choice() {
     let events = common::write(dir.path(), "events.csv", &purchase_log());
     let first = dir.path().join("a.safetensors");
     let second = dir.path().join("b.safetensors");
+    let mut printed = Vec::new();
     for out in [&first, &second] {
         let run = train(&events, out);
         assert!(run.status.success(), "{}", common::text(&run));
+        printed.push(common::text(&run));
     }
     let report = |path: &std::path::Path| {
         let catalog = Catalog::from_bytes(std::fs::read(path).unwrap()).unwrap();
@@ -128,7 +130,13 @@ fn the_same_data_and_seed_tune_to_the_same_choice() {
             .collect();
         (choice, catalog.hybrid().map(|h| h.params))
     };
-    assert_eq!(report(&first), report(&second));
+    assert_eq!(
+        report(&first),
+        report(&second),
+        "first run:\n{}\nsecond run:\n{}",
+        printed[0],
+        printed[1]
+    );
 }
 
 /// A store whose full EASE inverse would not fit the bound still gets EASE's regression,
