@@ -544,18 +544,16 @@ fn choose_half_life(
     k: usize,
 ) -> Result<(Option<f64>, Vec<f32>, Vec<ValUser>, blend::Scored)> {
     let n = all_time.len();
-    let mut candidates = vec![(None, all_time, pop_users)];
+    let mut candidates = vec![(None, all_time)];
     for days in recency::HALF_LIVES_DAYS {
         let Some(counts) = recency::popularity(log, &train.items, days) else {
             break;
         };
-        let q = popularity_term(Some(&counts), n);
-        let users = val_users(base, None, &Shared::new(base, None, &q, k))?;
-        candidates.push((Some(days), q, users));
+        candidates.push((Some(days), popularity_term(Some(&counts), n)));
     }
     let recalls: Vec<Vec<f64>> = candidates
         .iter()
-        .map(|(_, q, users)| blend::per_user_recall(users, q, &Blend::popularity(), k))
+        .map(|(_, q)| popularity_recalls(base, q, k))
         .collect();
     let chosen = blend::choose(
         &recalls
@@ -563,9 +561,37 @@ fn choose_half_life(
             .map(|r| Some(r.as_slice()))
             .collect::<Vec<_>>(),
     );
-    let (days, q, users) = candidates.swap_remove(chosen);
+    let (days, q) = candidates.swap_remove(chosen);
+    let users = match days {
+        None => pop_users,
+        Some(_) => val_users(base, None, &Shared::new(base, None, &q, k))?,
+    };
     let scored = blend::evaluate(&users, &q, &Blend::popularity(), k);
     Ok((days, q, users, scored))
+}
+
+/// Each validation user's recall of the popularity list under `q`: the lists
+/// [`blend::per_user_recall`] gives for [`Blend::popularity`], from one order of the
+/// catalog instead of a pass over it per user (the list is that order without the user's
+/// own items), so trying several popularities costs little on a large catalog.
+fn popularity_recalls(base: &[BaseUser], q: &[f32], k: usize) -> Vec<f64> {
+    let scored = |i: usize| shopwindow::topk::Scored {
+        index: i as u32,
+        score: q[i],
+    };
+    let mut order: Vec<usize> = (0..q.len()).collect();
+    order.sort_unstable_by(|&a, &b| shopwindow::topk::rank_order(&scored(a), &scored(b)));
+    base.par_iter()
+        .map(|u| {
+            let list: Vec<u32> = order
+                .iter()
+                .map(|&i| i as u32)
+                .filter(|i| u.excluded.binary_search(i).is_err())
+                .take(k)
+                .collect();
+            validation_recall(&list, &u.relevant, k)
+        })
+        .collect()
 }
 
 /// Runs the whole search on `log` (the store's training data).
@@ -1227,5 +1253,37 @@ mod tests {
         // buyers, at days 95, 96, 102 and 103 of a log that ends at day 103, 0.16 to 1 each.
         let (staple, new) = popularity_of(Some(3.0));
         assert!(staple < 0.01 && new > 10.0, "{staple} {new}");
+    }
+
+    #[test]
+    fn popularity_recalls_from_one_order_equal_ranking_each_user() {
+        let mut rng = crate::als::SplitMix64::new(5);
+        for case in 0..50 {
+            let n = 1 + (rng.next_u64() % 40) as usize;
+            // Coarse values, so ties are common.
+            let q: Vec<f32> = (0..n).map(|_| (rng.next_u64() % 4) as f32 * 0.25).collect();
+            let base: Vec<BaseUser> = (0..8)
+                .map(|_| {
+                    let mut excluded: Vec<u32> =
+                        (0..n as u32).filter(|_| rng.next_u64() % 3 == 0).collect();
+                    excluded.dedup();
+                    let relevant: HashSet<u32> = (0..n as u32)
+                        .filter(|i| excluded.binary_search(i).is_err() && rng.next_u64() % 4 == 0)
+                        .collect();
+                    BaseUser {
+                        weights: excluded.iter().map(|&i| (i, 1.0)).collect(),
+                        relevant,
+                        excluded,
+                    }
+                })
+                .collect();
+            let k = 1 + case % 12;
+            let users = val_users(&base, None, &Shared::new(&base, None, &q, k)).unwrap();
+            assert_eq!(
+                popularity_recalls(&base, &q, k),
+                blend::per_user_recall(&users, &q, &Blend::popularity(), k),
+                "case {case}"
+            );
+        }
     }
 }
