@@ -47,9 +47,7 @@ use crate::eval::split::EvalSplit;
 use crate::progress::Progress;
 use blend::{Family, ValUser};
 use hybrid::HistoryTransform;
-use hybrid::{
-    neighbour_scores, popularity_term, rank, vector_scores, Blend, Components, NeighbourLists,
-};
+use hybrid::{neighbour_scores, popularity_term, vector_scores, Blend, Components, NeighbourLists};
 use neighbours::{Method, Neighbours};
 use search::{DataSize, Space, RUNG_ITERATIONS};
 use split::{SplitConfig, SplitKind};
@@ -243,26 +241,35 @@ impl Shared {
                 })
                 .collect()
         });
-        // Popularity ranks by q alone: no vectors, no neighbours.
-        let popular = base
-            .par_iter()
-            .map(|u| {
-                let components = Components {
-                    vector: None,
-                    neighbours: Arc::new(Vec::new()),
-                    excluded: u.excluded.clone(),
-                };
-                rank(&components, q, &Blend::popularity(), k)
-                    .into_iter()
-                    .map(|s| s.index)
-                    .collect()
-            })
-            .collect();
+        let popular = popular_lists(base, q, k);
         Shared {
             neighbours,
             popular,
         }
     }
+}
+
+/// Each validation user's popularity list under `q`: the list [`rank`] gives for
+/// [`Blend::popularity`] (q alone: no vectors, no neighbours), from one order of the
+/// catalog instead of a pass over it per user, since the list is that order without the
+/// user's own items.
+fn popular_lists(base: &[BaseUser], q: &[f32], k: usize) -> Vec<Vec<u32>> {
+    let scored = |i: usize| shopwindow::topk::Scored {
+        index: i as u32,
+        score: q[i],
+    };
+    let mut order: Vec<usize> = (0..q.len()).collect();
+    order.sort_unstable_by(|&a, &b| shopwindow::topk::rank_order(&scored(a), &scored(b)));
+    base.par_iter()
+        .map(|u| {
+            order
+                .iter()
+                .map(|&i| i as u32)
+                .filter(|i| u.excluded.binary_search(i).is_err())
+                .take(k)
+                .collect()
+        })
+        .collect()
 }
 
 /// Every validation user's components under a model (vectors and/or the shared
@@ -545,11 +552,11 @@ fn choose_half_life(
 ) -> Result<(Option<f64>, Vec<f32>, Vec<ValUser>, blend::Scored)> {
     let n = all_time.len();
     let mut candidates = vec![(None, all_time)];
-    for days in recency::HALF_LIVES_DAYS {
-        let Some(counts) = recency::popularity(log, &train.items, days) else {
-            break;
-        };
-        candidates.push((Some(days), popularity_term(Some(&counts), n)));
+    if let Some(ages) = recency::Ages::new(log, &train.items) {
+        for days in recency::HALF_LIVES_DAYS {
+            let counts = ages.popularity(days);
+            candidates.push((Some(days), popularity_term(Some(&counts), n)));
+        }
     }
     let recalls: Vec<Vec<f64>> = candidates
         .iter()
@@ -570,27 +577,12 @@ fn choose_half_life(
     Ok((days, q, users, scored))
 }
 
-/// Each validation user's recall of the popularity list under `q`: the lists
-/// [`blend::per_user_recall`] gives for [`Blend::popularity`], from one order of the
-/// catalog instead of a pass over it per user (the list is that order without the user's
-/// own items), so trying several popularities costs little on a large catalog.
+/// Each validation user's recall of their popularity list under `q` ([`popular_lists`]).
 fn popularity_recalls(base: &[BaseUser], q: &[f32], k: usize) -> Vec<f64> {
-    let scored = |i: usize| shopwindow::topk::Scored {
-        index: i as u32,
-        score: q[i],
-    };
-    let mut order: Vec<usize> = (0..q.len()).collect();
-    order.sort_unstable_by(|&a, &b| shopwindow::topk::rank_order(&scored(a), &scored(b)));
-    base.par_iter()
-        .map(|u| {
-            let list: Vec<u32> = order
-                .iter()
-                .map(|&i| i as u32)
-                .filter(|i| u.excluded.binary_search(i).is_err())
-                .take(k)
-                .collect();
-            validation_recall(&list, &u.relevant, k)
-        })
+    popular_lists(base, q, k)
+        .iter()
+        .zip(base)
+        .map(|(list, u)| validation_recall(list, &u.relevant, k))
         .collect()
 }
 
@@ -1278,6 +1270,18 @@ mod tests {
                 })
                 .collect();
             let k = 1 + case % 12;
+            for (u, list) in base.iter().zip(popular_lists(&base, &q, k)) {
+                let components = Components {
+                    vector: None,
+                    neighbours: Arc::new(Vec::new()),
+                    excluded: u.excluded.clone(),
+                };
+                let ranked: Vec<u32> = hybrid::rank(&components, &q, &Blend::popularity(), k)
+                    .into_iter()
+                    .map(|s| s.index)
+                    .collect();
+                assert_eq!(list, ranked, "case {case}");
+            }
             let users = val_users(&base, None, &Shared::new(&base, None, &q, k)).unwrap();
             assert_eq!(
                 popularity_recalls(&base, &q, k),

@@ -26,44 +26,69 @@ const SECONDS_PER_DAY: f64 = 86_400.0;
 /// would otherwise age every real purchase into nothing).
 pub const NOW_QUANTILE: f64 = 0.999;
 
-/// Each item of `items` (a matrix's columns) weighted by how recently each of its
-/// customers last had it in `log`: `Σ_customers 0.5^(age / half_life)`, the age measured
-/// from the log's "now" (the time [`NOW_QUANTILE`] of its events are at or before; a
-/// later event has age 0). Items of `log` missing from `items` are skipped; items of
-/// `items` the log never mentions get 0. `None` when an event has no time.
-pub fn popularity(log: &EventLog, items: &IdMap, half_life_days: f64) -> Option<Vec<f32>> {
-    let mut times = Vec::with_capacity(log.events.len());
-    let mut latest: HashMap<(u32, u32), i64> = HashMap::new();
-    for e in &log.events {
-        let t = e.timestamp?;
-        times.push(t);
-        latest
-            .entry((e.user, e.item))
-            .and_modify(|l| *l = (*l).max(t))
-            .or_insert(t);
-    }
-    let now = match times.len() {
-        0 => 0,
-        n => {
-            let at = ((n as f64 * NOW_QUANTILE).ceil() as usize).clamp(1, n) - 1;
-            *times.select_nth_unstable(at).1
+/// Each (customer, item) pair's age, read once from a log, so that trying several
+/// half-lives walks the log once.
+pub struct Ages {
+    /// The item's column and the age (seconds) of the pair's latest event, in (customer,
+    /// item) order: the sums below are then the same bits on every run.
+    pairs: Vec<(u32, f64)>,
+    items: usize,
+}
+
+impl Ages {
+    /// The ages of `log`'s pairs over `items` (a matrix's columns), measured from the log's
+    /// "now" (the time [`NOW_QUANTILE`] of its events are at or before; a later event has
+    /// age 0). Items of `log` missing from `items` are skipped. `None` when an event has
+    /// no time.
+    pub fn new(log: &EventLog, items: &IdMap) -> Option<Ages> {
+        let mut times = Vec::with_capacity(log.events.len());
+        let mut latest: HashMap<(u32, u32), i64> = HashMap::new();
+        for e in &log.events {
+            let t = e.timestamp?;
+            times.push(t);
+            latest
+                .entry((e.user, e.item))
+                .and_modify(|l| *l = (*l).max(t))
+                .or_insert(t);
         }
-    };
-    // The log's item index → the matrix's column, once per item instead of once per pair.
-    let column: Vec<Option<u32>> = log.items.ids().iter().map(|id| items.get(id)).collect();
-    let half_life = half_life_days * SECONDS_PER_DAY;
-    // Summed in (customer, product) order, not the map's: the same log gives the same
-    // bits on every run, so the tuner's choice is reproducible.
-    let mut latest: Vec<((u32, u32), i64)> = latest.into_iter().collect();
-    latest.sort_unstable_by_key(|&(pair, _)| pair);
-    let mut sums = vec![0.0f64; items.len()];
-    for ((_, item), t) in latest {
-        if let Some(c) = column[item as usize] {
-            let age = (now - t).max(0) as f64;
+        let now = match times.len() {
+            0 => 0,
+            n => {
+                let at = ((n as f64 * NOW_QUANTILE).ceil() as usize).clamp(1, n) - 1;
+                *times.select_nth_unstable(at).1
+            }
+        };
+        // The log's item index → the matrix's column, once per item instead of once per
+        // pair.
+        let column: Vec<Option<u32>> = log.items.ids().iter().map(|id| items.get(id)).collect();
+        let mut latest: Vec<((u32, u32), i64)> = latest.into_iter().collect();
+        latest.sort_unstable_by_key(|&(pair, _)| pair);
+        let pairs = latest
+            .into_iter()
+            .filter_map(|((_, item), t)| Some((column[item as usize]?, (now - t).max(0) as f64)))
+            .collect();
+        Some(Ages {
+            pairs,
+            items: items.len(),
+        })
+    }
+
+    /// Each item weighted by how recently each of its customers last had it:
+    /// `Σ_customers 0.5^(age / half_life)`; items no pair mentions get 0.
+    pub fn popularity(&self, half_life_days: f64) -> Vec<f32> {
+        let half_life = half_life_days * SECONDS_PER_DAY;
+        let mut sums = vec![0.0f64; self.items];
+        for &(c, age) in &self.pairs {
             sums[c as usize] += 0.5f64.powf(age / half_life);
         }
+        sums.into_iter().map(|s| s as f32).collect()
     }
-    Some(sums.into_iter().map(|s| s as f32).collect())
+}
+
+/// [`Ages::popularity`] of `log` over `items` for one half-life; `None` when an event has
+/// no time.
+pub fn popularity(log: &EventLog, items: &IdMap, half_life_days: f64) -> Option<Vec<f32>> {
+    Some(Ages::new(log, items)?.popularity(half_life_days))
 }
 
 #[cfg(test)]
