@@ -16,6 +16,9 @@ unless said otherwise):
   or-items50    a random half of the products
   or-top100     the 100 most bought products only, recall@10 (a small store)
   or-sparse     each customer keeps 1-3 random invoices (few events per customer)
+  or-rows20     a seeded fifth of the purchase rows (thin histories, few co-purchases)
+  or-rows5      a twentieth of the rows: item-kNN falls far below a bestseller list, as
+                in a sparse grocery sample
   or-lastbasket every customer's last invoice is the test set (no global cut)
   ml-untimed    MovieLens u1..u5, the tuner's validation split as without times (random:
                 what `auto` picks when rows have no time; --untimed-split last-item
@@ -93,12 +96,17 @@ def derive(rows, name):
             inv = sorted(invoices[c])
             kept.update(rng.sample(inv, min(len(inv), rng.randint(1, 3))))
         return [r for r in rows if r[2] in kept]
+    if name in ("or-rows20", "or-rows5"):
+        share = int(name[len("or-rows"):]) / 100
+        return [r for r in rows if keep("|".join(r[:3]), share, "rows")]
     if name == "or-lastbasket":
         return rows
     raise ValueError(name)
 
 
-CHECKS = ["or-users30", "or-items50", "or-top100", "or-sparse", "or-lastbasket", "ml-untimed",
+CHECKS = ["or-users30", "or-items50", "or-top100", "or-sparse", "or-rows20", "or-rows5",
+          "or-lastbasket",
+          "ml-untimed",
           "ml-temporal"]
 
 
