@@ -191,6 +191,9 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         let tune_config = args.tune.config(args.als.seed, args.als.cg_steps);
         let tuned = crate::tune::tune(&log, &tune_config, progress)?;
         eprint!("{}", crate::tune::table(&tuned, tune_config.k));
+        if let Some(advice) = crate::tune::freshness_advice(&tuned) {
+            eprint!("{advice}");
+        }
         let config = tuned.choice.als;
         let mut metadata = training_metadata(&source, &config, args.als.cg_steps, m);
         metadata.extend(crate::tune::metadata(&tuned, &tune_config));

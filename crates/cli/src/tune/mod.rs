@@ -180,6 +180,8 @@ pub struct Tuned {
     pub choice: Choice,
     pub rows: Vec<Row>,
     pub split_kind: SplitKind,
+    /// Days the temporal validation split held out after its cut (`None`: another split).
+    pub held_out_days: Option<f64>,
     pub validation_users: usize,
     pub configurations: usize,
     pub seconds: f64,
@@ -867,6 +869,7 @@ pub fn tune(log: &EventLog, config: &TuneConfig, progress: &Progress) -> Result<
         },
         rows,
         split_kind: vsplit.kind,
+        held_out_days: vsplit.held_out_days,
         validation_users: base.len(),
         configurations: count,
         seconds: start.seconds(),
@@ -918,6 +921,38 @@ pub fn table(tuned: &Tuned, k: usize) -> String {
         );
     }
     out
+}
+
+/// What a store should know when the shipped popularity forgets ([`recency`]): its
+/// bestseller list was validated only on the weeks right after its data, and goes stale if
+/// the catalog is served much longer (an old catalog's "recent" buys are old). `None` with
+/// all-time counts.
+pub fn freshness_advice(tuned: &Tuned) -> Option<String> {
+    let half_life = tuned.choice.popularity_half_life_days?;
+    let rebuild = match tuned.held_out_days {
+        Some(days) => {
+            let window = if days >= 1.5 {
+                format!("the {days:.0} days")
+            } else {
+                "the day".to_string()
+            };
+            let every = if days >= 1.5 {
+                format!("at least every {days:.0} days")
+            } else {
+                "daily".to_string()
+            };
+            format!(
+                "it was validated on {window} after its training data, so rebuild the \
+                 catalog {every}"
+            )
+        }
+        None => "rebuild the catalog as the log grows".to_string(),
+    };
+    Some(format!(
+        "note: the catalog's popularity halves with every {half_life} days of a purchase's \
+         age; {rebuild}, or train with --tune-popularity all-time for a catalog served \
+         unchanged for longer\n"
+    ))
 }
 
 /// The tuner's choice and figures as catalog metadata (`tune.*`, free text that `inspect`
@@ -1245,6 +1280,49 @@ mod tests {
         // buyers, at days 95, 96, 102 and 103 of a log that ends at day 103, 0.16 to 1 each.
         let (staple, new) = popularity_of(Some(3.0));
         assert!(staple < 0.01 && new > 10.0, "{staple} {new}");
+    }
+
+    #[test]
+    fn a_forgetting_popularity_comes_with_a_rebuild_interval() {
+        let tuned = |days, held_out_days| Tuned {
+            choice: Choice {
+                als: AlsConfig::default(),
+                method: None,
+                blend: Blend::popularity(),
+                winner: "popularity".into(),
+                popularity_half_life_days: days,
+                validation: Metrics {
+                    users: 0,
+                    recall: 0.0,
+                    ndcg: 0.0,
+                    coverage: 0.0,
+                },
+            },
+            rows: Vec::new(),
+            split_kind: SplitKind::Temporal,
+            held_out_days,
+            validation_users: 0,
+            configurations: 0,
+            seconds: 0.0,
+            wall_seconds: 0.0,
+            stopped_early: false,
+        };
+        let advice = freshness_advice(&tuned(Some(3.0), Some(23.6))).unwrap();
+        assert!(advice.contains("every 3 days"), "{advice}");
+        assert!(advice.contains("validated on the 24 days"), "{advice}");
+        assert!(advice.contains("at least every 24 days"), "{advice}");
+        assert!(advice.contains("--tune-popularity all-time"), "{advice}");
+        // A validation window under a day and a half asks for a daily rebuild, not "every 0 days".
+        let short = freshness_advice(&tuned(Some(1.0), Some(0.2))).unwrap();
+        assert!(short.contains("validated on the day after"), "{short}");
+        assert!(short.contains("rebuild the catalog daily"), "{short}");
+        let untimed_window = freshness_advice(&tuned(Some(10.0), None)).unwrap();
+        assert!(
+            untimed_window.contains("as the log grows"),
+            "{untimed_window}"
+        );
+        // All-time counts do not go stale the same way: nothing to say.
+        assert_eq!(freshness_advice(&tuned(None, Some(23.6))), None);
     }
 
     #[test]

@@ -112,6 +112,9 @@ impl Default for SplitConfig {
 pub struct ValidationSplit {
     pub split: EvalSplit,
     pub kind: SplitKind,
+    /// Days from the temporal split's cut to the log's last event: how long after its
+    /// training data the models were validated. `None` for the other splits.
+    pub held_out_days: Option<f64>,
 }
 
 /// Carves a validation split out of `log` (the store's training data).
@@ -161,7 +164,16 @@ pub fn validation_split(log: &EventLog, config: &SplitConfig) -> Result<Validati
         );
     }
     sample_users(&mut split, config.max_users, config.seed);
-    Ok(ValidationSplit { split, kind })
+    let held_out_days = (kind == SplitKind::Temporal).then(|| {
+        let last = log.events.iter().filter_map(|e| e.timestamp).max();
+        let cut = temporal_cut(log, config.fraction);
+        last.map_or(0.0, |last| (last - cut) as f64 / 86_400.0)
+    });
+    Ok(ValidationSplit {
+        split,
+        kind,
+        held_out_days,
+    })
 }
 
 /// Whether most users with two or more distinct times made all their events in one
@@ -201,14 +213,23 @@ fn times_by_user(log: &EventLog) -> HashMap<u32, Vec<i64>> {
 
 /// Events at or after the (1 − fraction) quantile of the event times are held out.
 fn temporal(log: &EventLog, fraction: f64) -> EvalSplit {
+    temporal_split("validation (temporal)", log, temporal_cut(log, fraction))
+}
+
+/// The time from which the temporal split holds events out: the last `fraction` of them
+/// (every event has a time: checked by the caller).
+fn temporal_cut(log: &EventLog, fraction: f64) -> i64 {
     let mut times: Vec<i64> = log.events.iter().filter_map(|e| e.timestamp).collect();
     times.sort_unstable();
     let at = ((times.len() as f64) * (1.0 - fraction)).floor() as usize;
     let cut = times[at.min(times.len() - 1)];
     // Ties at the cut all go to validation; a cut at the very first time would leave no
     // training data, so it moves one second later.
-    let cut = if cut <= times[0] { times[0] + 1 } else { cut };
-    temporal_split("validation (temporal)", log, cut)
+    if cut <= times[0] {
+        times[0] + 1
+    } else {
+        cut
+    }
 }
 
 /// Each user's events at their latest time are held out (users with an earlier time too).
@@ -480,6 +501,40 @@ mod tests {
             e.timestamp = e.timestamp.map(|t| t * 86_400);
         }
         log
+    }
+
+    #[test]
+    fn the_temporal_split_says_how_long_after_its_cut_it_validates() {
+        // daily_log's 8 events, fraction 0.25: the cut is day 9, the log ends on day 9.
+        let config = SplitConfig {
+            kind: SplitKind::Temporal,
+            fraction: 0.25,
+            ..SplitConfig::default()
+        };
+        assert_eq!(
+            validation_split(&daily_log(), &config)
+                .unwrap()
+                .held_out_days,
+            Some(0.0)
+        );
+        // Half the events: the cut is day 3 (u2's basket), six days before the end.
+        let half = SplitConfig {
+            fraction: 0.5,
+            ..config
+        };
+        let split = validation_split(&daily_log(), &half).unwrap();
+        assert_eq!(split.held_out_days, Some(6.0));
+        // Other splits hold no window of time out.
+        let recent = SplitConfig {
+            kind: SplitKind::Recent,
+            ..config
+        };
+        assert_eq!(
+            validation_split(&daily_log(), &recent)
+                .unwrap()
+                .held_out_days,
+            None
+        );
     }
 
     #[test]
