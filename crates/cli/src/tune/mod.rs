@@ -1235,16 +1235,10 @@ mod tests {
         assert_eq!(days, None);
     }
 
-    #[test]
-    fn the_refit_ships_the_chosen_half_lifes_popularity() {
-        let log = season_log(false);
-        let interactions = log.to_interactions();
-        let choice = |days| Choice {
-            als: AlsConfig {
-                factors: 4,
-                iterations: 2,
-                ..AlsConfig::default()
-            },
+    /// A choice of popularity counted with `days`' half-life, shipping `als`' vectors.
+    fn popularity_choice(als: AlsConfig, days: Option<f64>) -> Choice {
+        Choice {
+            als,
             method: None,
             blend: Blend::popularity(),
             winner: "popularity".into(),
@@ -1255,6 +1249,22 @@ mod tests {
                 ndcg: 0.0,
                 coverage: 0.0,
             },
+        }
+    }
+
+    #[test]
+    fn the_refit_ships_the_chosen_half_lifes_popularity() {
+        let log = season_log(false);
+        let interactions = log.to_interactions();
+        let choice = |days| {
+            popularity_choice(
+                AlsConfig {
+                    factors: 4,
+                    iterations: 2,
+                    ..AlsConfig::default()
+                },
+                days,
+            )
         };
         let popularity_of = |days| {
             let bytes = fit_final(
@@ -1285,19 +1295,7 @@ mod tests {
     #[test]
     fn a_forgetting_popularity_comes_with_a_rebuild_interval() {
         let tuned = |days, held_out_days| Tuned {
-            choice: Choice {
-                als: AlsConfig::default(),
-                method: None,
-                blend: Blend::popularity(),
-                winner: "popularity".into(),
-                popularity_half_life_days: days,
-                validation: Metrics {
-                    users: 0,
-                    recall: 0.0,
-                    ndcg: 0.0,
-                    coverage: 0.0,
-                },
-            },
+            choice: popularity_choice(AlsConfig::default(), days),
             rows: Vec::new(),
             split_kind: SplitKind::Temporal,
             held_out_days,
