@@ -930,22 +930,13 @@ pub fn table(tuned: &Tuned, k: usize) -> String {
 pub fn freshness_advice(tuned: &Tuned) -> Option<String> {
     let half_life = tuned.choice.popularity_half_life_days?;
     let rebuild = match tuned.held_out_days {
-        Some(days) => {
-            let window = if days >= 1.5 {
-                format!("the {days:.0} days")
-            } else {
-                "the day".to_string()
-            };
-            let every = if days >= 1.5 {
-                format!("at least every {days:.0} days")
-            } else {
-                "daily".to_string()
-            };
-            format!(
-                "it was validated on {window} after its training data, so rebuild the \
-                 catalog {every}"
-            )
-        }
+        Some(days) if days >= 1.5 => format!(
+            "it was validated on the {days:.0} days after its training data, so rebuild the \
+             catalog at least every {days:.0} days"
+        ),
+        Some(_) => "it was validated on the day after its training data, so rebuild the \
+                    catalog daily"
+            .to_string(),
         None => "rebuild the catalog as the log grows".to_string(),
     };
     Some(format!(
@@ -1310,7 +1301,7 @@ mod tests {
         assert!(advice.contains("validated on the 24 days"), "{advice}");
         assert!(advice.contains("at least every 24 days"), "{advice}");
         assert!(advice.contains("--tune-popularity all-time"), "{advice}");
-        // A validation window under a day and a half asks for a daily rebuild, not "every 0 days".
+        // Under a day and a half: a daily rebuild, not "every 0 days".
         let short = freshness_advice(&tuned(Some(1.0), Some(0.2))).unwrap();
         assert!(short.contains("validated on the day after"), "{short}");
         assert!(short.contains("rebuild the catalog daily"), "{short}");
