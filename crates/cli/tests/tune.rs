@@ -177,3 +177,52 @@ fn over_the_ease_memory_bound_the_neighbours_come_from_local_ease() {
     assert!(printed.contains("EASE full"), "{printed}");
     assert!(!printed.contains("full EASE skipped"), "{printed}");
 }
+
+/// A season that turns: 600 customers buy staples in the log's first ten days, 300 of them
+/// then buy new products in its last week. The tuner counts popularity with a half-life
+/// there, and `train` says how often such a catalog must be rebuilt; with all-time counts
+/// it has nothing to say.
+#[test]
+fn a_catalog_whose_popularity_forgets_says_how_often_to_rebuild_it() {
+    const START: i64 = 1_700_000_000;
+    const DAY: i64 = 86_400;
+    let mut text = String::from("user,item,weight,timestamp\n");
+    for u in 0..600 {
+        for j in 0..3 {
+            let staple = (u * 7 + j * 11) % 30;
+            let _ = writeln!(text, "u{u},s{staple},1,{}", START + (u % 10) * DAY);
+        }
+    }
+    for u in 0..300 {
+        for j in 0..4 {
+            let day = if j < 2 { 95 + j } else { 100 + j };
+            let product = (u + j * 7) % 30;
+            let _ = writeln!(text, "u{u},n{product},1,{}", START + day * DAY);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let events = common::write(dir.path(), "season.csv", &text);
+    let out = dir.path().join("catalog.safetensors");
+
+    let run = train(&events, &out);
+    let printed = common::text(&run);
+    assert!(run.status.success(), "{printed}");
+    assert!(
+        printed.contains("recent popularity (half-life"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("note: the catalog's popularity halves with every"),
+        "{printed}"
+    );
+    assert!(printed.contains("so rebuild the catalog"), "{printed}");
+    assert!(printed.contains("--tune-popularity all-time"), "{printed}");
+
+    let run = train_with(&events, &out, &["--tune-popularity", "all-time"]);
+    let printed = common::text(&run);
+    assert!(run.status.success(), "{printed}");
+    assert!(
+        !printed.contains("note: the catalog's popularity"),
+        "{printed}"
+    );
+}
