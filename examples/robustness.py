@@ -105,9 +105,7 @@ def derive(rows, name):
 
 
 CHECKS = ["or-users30", "or-items50", "or-top100", "or-sparse", "or-rows20", "or-rows5",
-          "or-lastbasket",
-          "ml-untimed",
-          "ml-temporal"]
+          "or-lastbasket", "ml-untimed", "ml-temporal"]
 
 
 def movielens_rows(path):
