@@ -8,7 +8,7 @@ scored as the device will). Every derivation is seeded, so the checks are reprod
 
     python3 examples/robustness.py [--bin target/release/shopwindow] \
         [--data /work/shared/data] [--out /tmp/shopwindow-robustness] [--only NAME,...] \
-        [--models LIST] [--k LENGTH]
+        [--models LIST] [--k LENGTH] [--seed SEED]
 
 Checks (all Online Retail ones apply the CLI's own row filters and split at 2011-11-01
 unless said otherwise):
@@ -127,6 +127,8 @@ def main():
     ap.add_argument("--k", type=int, default=None,
                     help="list length every check is scored at (default: 20, the top-100 "
                          "store and MovieLens 10)")
+    ap.add_argument("--seed", type=int, default=None,
+                    help="the seed `tuned` trains with (default: eval's own, 42)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rows = None
@@ -162,6 +164,8 @@ def main():
                 cmd += ["--k", str(args.k)]
             elif name == "or-top100":
                 cmd += ["--k", "10"]
+        if args.seed is not None:
+            cmd += ["--seed", str(args.seed)]
         print(f"## {name}\n$ {' '.join(cmd)}", flush=True)
         start = time.time()
         subprocess.run(cmd, check=True, stderr=sys.stdout, stdout=sys.stdout)
