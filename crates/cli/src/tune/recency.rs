@@ -19,7 +19,8 @@ use crate::data::{EventLog, IdMap};
 /// The half-lives tried, in days (about three apart), besides all-time counts.
 pub const HALF_LIVES_DAYS: [f64; 5] = [90.0, 30.0, 10.0, 3.0, 1.0];
 
-const SECONDS_PER_DAY: f64 = 86_400.0;
+/// Seconds in a day: the log's times are Unix seconds.
+pub const SECONDS_PER_DAY: f64 = 86_400.0;
 
 /// Share of the events at or before the time ages are measured from: the log's latest
 /// time, unless a few stray events lie beyond the rest (one mistyped year in an export

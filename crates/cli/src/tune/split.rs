@@ -40,6 +40,7 @@ use std::collections::HashMap;
 
 use anyhow::{bail, Result};
 
+use super::recency::SECONDS_PER_DAY;
 use crate::als::SplitMix64;
 use crate::content::features::fnv1a;
 use crate::data::{EventLog, Interactions};
@@ -120,6 +121,8 @@ pub struct ValidationSplit {
 /// Carves a validation split out of `log` (the store's training data).
 pub fn validation_split(log: &EventLog, config: &SplitConfig) -> Result<ValidationSplit> {
     let timed = !log.events.is_empty() && log.events.iter().all(|e| e.timestamp.is_some());
+    // The temporal split's held-out days; the other splits hold no window of time out.
+    let mut held_out_days = None;
     let (mut split, kind) = match config.kind {
         SplitKind::Temporal if !timed => {
             bail!("a temporal validation split needs a time on every row")
@@ -130,7 +133,11 @@ pub fn validation_split(log: &EventLog, config: &SplitConfig) -> Result<Validati
         SplitKind::LastBasket if !timed => {
             bail!("a last-basket validation split needs a time on every row")
         }
-        SplitKind::Temporal => (temporal(log, config.fraction), SplitKind::Temporal),
+        SplitKind::Temporal => {
+            let (split, days) = temporal(log, config.fraction);
+            held_out_days = Some(days);
+            (split, SplitKind::Temporal)
+        }
         SplitKind::Recent => (recent(log, RECENT_SHARE), SplitKind::Recent),
         SplitKind::LastBasket => (last_basket(log), SplitKind::LastBasket),
         SplitKind::Random => (
@@ -143,8 +150,9 @@ pub fn validation_split(log: &EventLog, config: &SplitConfig) -> Result<Validati
             SplitKind::Random,
         ),
         SplitKind::Auto => {
-            let split = temporal(log, config.fraction);
+            let (split, days) = temporal(log, config.fraction);
             if split.users.len() >= MIN_USERS {
+                held_out_days = Some(days);
                 (split, SplitKind::Temporal)
             } else if mostly_single_visits(log) {
                 (
@@ -164,11 +172,6 @@ pub fn validation_split(log: &EventLog, config: &SplitConfig) -> Result<Validati
         );
     }
     sample_users(&mut split, config.max_users, config.seed);
-    let held_out_days = (kind == SplitKind::Temporal).then(|| {
-        let last = log.events.iter().filter_map(|e| e.timestamp).max();
-        let cut = temporal_cut(log, config.fraction);
-        last.map_or(0.0, |last| (last - cut) as f64 / 86_400.0)
-    });
     Ok(ValidationSplit {
         split,
         kind,
@@ -211,25 +214,20 @@ fn times_by_user(log: &EventLog) -> HashMap<u32, Vec<i64>> {
     times
 }
 
-/// Events at or after the (1 − fraction) quantile of the event times are held out.
-fn temporal(log: &EventLog, fraction: f64) -> EvalSplit {
-    temporal_split("validation (temporal)", log, temporal_cut(log, fraction))
-}
-
-/// The time from which the temporal split holds events out: the last `fraction` of them
-/// (every event has a time: checked by the caller).
-fn temporal_cut(log: &EventLog, fraction: f64) -> i64 {
+/// Events at or after the (1 − fraction) quantile of the event times are held out (every
+/// event has a time: checked by the caller). Also returns the days from that cut to the
+/// last event: how long after its training data the split validates.
+fn temporal(log: &EventLog, fraction: f64) -> (EvalSplit, f64) {
     let mut times: Vec<i64> = log.events.iter().filter_map(|e| e.timestamp).collect();
     times.sort_unstable();
     let at = ((times.len() as f64) * (1.0 - fraction)).floor() as usize;
     let cut = times[at.min(times.len() - 1)];
     // Ties at the cut all go to validation; a cut at the very first time would leave no
     // training data, so it moves one second later.
-    if cut <= times[0] {
-        times[0] + 1
-    } else {
-        cut
-    }
+    let cut = if cut <= times[0] { times[0] + 1 } else { cut };
+    let last = times[times.len() - 1];
+    let days = (last - cut) as f64 / SECONDS_PER_DAY;
+    (temporal_split("validation (temporal)", log, cut), days)
 }
 
 /// Each user's events at their latest time are held out (users with an earlier time too).
@@ -473,7 +471,7 @@ mod tests {
     #[test]
     fn temporal_holds_out_the_last_slice_of_time() {
         // 8 events, fraction 0.25: the cut is the time of the 7th event (9): u1's d and b.
-        let split = temporal(&timed_log(), 0.25);
+        let (split, _) = temporal(&timed_log(), 0.25);
         assert_eq!(split.train.matrix.nnz(), 6);
         assert_eq!(relevant_ids(&split, "u1"), vec!["b"]);
         assert_eq!(split.users.len(), 1);
