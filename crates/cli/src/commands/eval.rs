@@ -8,7 +8,9 @@ use clap::{Args, ValueEnum};
 
 use super::args::{solver, CsvArgs, DtypeArg, RatingWeightArg, ScalingArg, SourceArgs, TuneArgs};
 use crate::als::AlsConfig;
-use crate::eval::protocols::{csv_temporal_split, movielens_splits, online_retail_split};
+use crate::eval::protocols::{
+    csv_temporal_split, movielens_splits, online_retail_split, LAST_BASKET,
+};
 use crate::eval::split::EvalSplit;
 use crate::eval::{run_all, table, ModelSpec};
 use crate::golden;
@@ -59,7 +61,9 @@ pub struct EvalArgs {
     #[command(flatten)]
     pub csv: CsvArgs,
     /// First day of the test period for --interactions (YYYY-MM-DD or Unix seconds), or
-    /// `last-basket`: each customer's events at their latest time are the test set.
+    /// `last-basket`: each customer's events at their latest time are the test set (the
+    /// tuned model then validates on each customer's last training basket too, unless
+    /// --tune-split says otherwise).
     #[arg(long, value_name = "DATE")]
     pub test_from: Option<String>,
     /// MovieLens: how a rating becomes a weight.
@@ -184,6 +188,21 @@ pub struct GoldenArgs {
 }
 
 impl EvalArgs {
+    /// The tuner's settings. A last-basket test holds out each customer's last basket
+    /// wherever it falls in time, so `auto` validates the same way: a temporal validation
+    /// would reward popularity counted at the log's end, which such a test scores months
+    /// before it for most customers. `train` keeps `auto`'s temporal choice, since a
+    /// catalog serves shoppers after it is built.
+    fn tune_config(&self) -> crate::tune::TuneConfig {
+        use crate::tune::split::SplitKind;
+        let mut config = self.tune.config(self.grid.seed, self.grid.cg_steps);
+        let last_basket_test = self.test_from.as_deref() == Some(LAST_BASKET);
+        if last_basket_test && config.split.kind == SplitKind::Auto {
+            config.split.kind = SplitKind::LastBasket;
+        }
+        config
+    }
+
     fn specs(&self) -> Vec<ModelSpec> {
         let mut specs = Vec::new();
         let m = &self.models;
@@ -191,7 +210,7 @@ impl EvalArgs {
             match model {
                 ModelArg::Popularity => specs.push(ModelSpec::Popularity),
                 ModelArg::Tuned => specs.push(ModelSpec::Tuned {
-                    config: self.tune.config(self.grid.seed, self.grid.cg_steps),
+                    config: self.tune_config(),
                     dtype: self.grid.dtype.into(),
                 }),
                 ModelArg::Catalog => specs.extend(
@@ -489,4 +508,30 @@ fn run_cold(args: &EvalArgs, progress: &Progress) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::commands::{Cli, Command};
+    use crate::tune::split::SplitKind;
+
+    fn tuner_split(args: &[&str]) -> SplitKind {
+        let argv = ["shopwindow", "eval", "--interactions", "log.csv"];
+        let cli = Cli::try_parse_from(argv.iter().chain(args)).unwrap();
+        let Command::Eval(eval) = cli.command else {
+            panic!("parsed as another command");
+        };
+        eval.tune_config().split.kind
+    }
+
+    #[test]
+    fn a_last_basket_test_is_tuned_on_last_baskets_unless_told_otherwise() {
+        let last_basket = tuner_split(&["--test-from", "last-basket"]);
+        assert_eq!(last_basket, SplitKind::LastBasket);
+        assert_eq!(tuner_split(&["--test-from", "2011-11-01"]), SplitKind::Auto);
+        let told = ["--test-from", "last-basket", "--tune-split", "temporal"];
+        assert_eq!(tuner_split(&told), SplitKind::Temporal);
+    }
 }
