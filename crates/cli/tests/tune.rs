@@ -226,3 +226,46 @@ fn a_catalog_whose_popularity_forgets_says_how_often_to_rebuild_it() {
         "{printed}"
     );
 }
+
+#[test]
+fn a_log_too_small_to_tune_on_still_gets_a_catalog_with_the_fixed_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    // Three customers, one day: no customer has a later basket to hold out.
+    let log = "user,item,weight,timestamp\nu1,a,1,2024-01-01\nu1,b,1,2024-01-01\n\
+               u2,a,1,2024-01-01\nu2,c,1,2024-01-01\nu3,b,1,2024-01-01\n";
+    let events = common::write(dir.path(), "events.csv", log);
+    let out = dir.path().join("catalog.safetensors");
+    let run = train(&events, &out);
+    let printed = common::text(&run);
+    assert!(run.status.success(), "{printed}");
+    assert!(printed.contains("too little data to tune on"), "{printed}");
+    assert!(printed.contains("fixed defaults"), "{printed}");
+    let catalog = Catalog::from_bytes(std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(catalog.len(), 3);
+    assert!(
+        !catalog
+            .meta()
+            .extra
+            .keys()
+            .any(|key| key.starts_with("tune.")),
+        "a catalog that was not tuned records no tuning: {:?}",
+        catalog.meta().extra.keys().collect::<Vec<_>>()
+    );
+
+    // `eval` still says why it cannot tune: one customer to test, none left to validate.
+    let log = "user,item,weight,timestamp\nu1,a,1,2024-01-01\nu1,b,1,2024-01-02\n\
+               u2,a,1,2024-01-01\nu2,c,1,2024-01-02\nu3,b,1,2024-01-01\n";
+    let events = common::write(dir.path(), "two-days.csv", log);
+    let eval = common::shopwindow(&[
+        "-q",
+        "eval",
+        "--interactions",
+        events.to_str().unwrap(),
+        "--test-from",
+        "last-basket",
+        "--models",
+        "tuned",
+    ]);
+    assert!(!eval.status.success());
+    assert!(common::text(&eval).contains("too little data to tune on"));
+}

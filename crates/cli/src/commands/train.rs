@@ -22,6 +22,7 @@ use crate::data::movielens::read_movies;
 use crate::data::{EventLog, ItemTable};
 use crate::progress::Progress;
 use crate::segments::{customer_histories, default_now_ms, segment_catalog, SegmentConfig};
+use crate::tune::split::TooLittleData;
 
 /// Train item vectors with implicit ALS and write a catalog file.
 ///
@@ -189,55 +190,72 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
 
     if !args.tune.no_tune && !args.als.any_given() {
         let tune_config = args.tune.config(args.als.seed, args.als.cg_steps);
-        let tuned = crate::tune::tune(&log, &tune_config, progress)?;
-        eprint!("{}", crate::tune::table(&tuned, tune_config.k));
-        if let Some(advice) = crate::tune::freshness_advice(&tuned) {
-            eprint!("{advice}");
-        }
-        let config = tuned.choice.als;
-        let mut metadata = training_metadata(&source, &config, args.als.cg_steps, m);
-        metadata.extend(crate::tune::metadata(&tuned, &tune_config));
-        let dtype = storage_for(args.dtype, m.cols() + cold.len(), config.factors);
-        let start = Instant::now();
-        let bytes = crate::tune::fit_final(
-            &log,
-            &interactions,
-            &items,
-            &new_items,
-            &tuned.choice,
-            tune_config.neighbours_k,
-            dtype,
-            metadata,
-            progress,
-        )?;
-        let refit = start.elapsed();
-        let bytes = crate::placements::add_placements(&bytes, &log, &args.placements.config())?;
-        let bytes = match args.segments {
-            None => bytes,
-            Some(k) => with_segments(&bytes, &log, k, args, config.seed)?,
+        let tuned = match crate::tune::tune(&log, &tune_config, progress) {
+            Ok(tuned) => Some(tuned),
+            Err(e) => match e.downcast_ref::<TooLittleData>() {
+                // A shop's first weeks: still a catalog, with the fixed settings.
+                Some(too_little) => {
+                    eprintln!(
+                        "note: too little data to tune on (the {} validation split holds out \
+                         no customer's events): training with the fixed defaults, as \
+                         --no-tune does; train again as the log grows",
+                        too_little.kind.as_str()
+                    );
+                    None
+                }
+                None => return Err(e),
+            },
         };
-        let bytes = args.leave_out.apply(bytes)?;
-        std::fs::write(&args.output, &bytes)
-            .with_context(|| format!("writing {}", args.output.display()))?;
-        crate::preview::write_if_asked(args.popular_json.as_deref(), &bytes)?;
-        println!(
-            "wrote {}: {} items x {} dims ({}), {} bytes; chose {} ({}, neighbours {}) in \
-             {:.1} s of tuning, refit in {:.2} s",
-            args.output.display(),
-            m.cols() + cold.len(),
-            config.factors,
-            dtype.as_str(),
-            bytes.len(),
-            tuned.choice.winner,
-            crate::tune::describe_als(&config),
-            tuned
-                .choice
-                .method
-                .map_or("none".to_string(), |m| m.describe()),
-            tuned.seconds,
-            refit.as_secs_f64()
-        );
-        return Ok(());
+        if let Some(tuned) = tuned {
+            eprint!("{}", crate::tune::table(&tuned, tune_config.k));
+            if let Some(advice) = crate::tune::freshness_advice(&tuned) {
+                eprint!("{advice}");
+            }
+            let config = tuned.choice.als;
+            let mut metadata = training_metadata(&source, &config, args.als.cg_steps, m);
+            metadata.extend(crate::tune::metadata(&tuned, &tune_config));
+            let dtype = storage_for(args.dtype, m.cols() + cold.len(), config.factors);
+            let start = Instant::now();
+            let bytes = crate::tune::fit_final(
+                &log,
+                &interactions,
+                &items,
+                &new_items,
+                &tuned.choice,
+                tune_config.neighbours_k,
+                dtype,
+                metadata,
+                progress,
+            )?;
+            let refit = start.elapsed();
+            let bytes = crate::placements::add_placements(&bytes, &log, &args.placements.config())?;
+            let bytes = match args.segments {
+                None => bytes,
+                Some(k) => with_segments(&bytes, &log, k, args, config.seed)?,
+            };
+            let bytes = args.leave_out.apply(bytes)?;
+            std::fs::write(&args.output, &bytes)
+                .with_context(|| format!("writing {}", args.output.display()))?;
+            crate::preview::write_if_asked(args.popular_json.as_deref(), &bytes)?;
+            println!(
+                "wrote {}: {} items x {} dims ({}), {} bytes; chose {} ({}, neighbours {}) in \
+                 {:.1} s of tuning, refit in {:.2} s",
+                args.output.display(),
+                m.cols() + cold.len(),
+                config.factors,
+                dtype.as_str(),
+                bytes.len(),
+                tuned.choice.winner,
+                crate::tune::describe_als(&config),
+                tuned
+                    .choice
+                    .method
+                    .map_or("none".to_string(), |m| m.describe()),
+                tuned.seconds,
+                refit.as_secs_f64()
+            );
+            return Ok(());
+        }
     }
 
     let config = args.als.config();

@@ -118,6 +118,26 @@ pub struct ValidationSplit {
     pub held_out_days: Option<f64>,
 }
 
+/// The log leaves no customer to validate on: nothing to tune with. `train` then falls
+/// back to the fixed defaults; the other commands report it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLittleData {
+    pub kind: SplitKind,
+}
+
+impl std::fmt::Display for TooLittleData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the {} validation split has no user to evaluate: too little data to tune on \
+             (train with --no-tune)",
+            self.kind.as_str()
+        )
+    }
+}
+
+impl std::error::Error for TooLittleData {}
+
 /// Carves a validation split out of `log` (the store's training data).
 pub fn validation_split(log: &EventLog, config: &SplitConfig) -> Result<ValidationSplit> {
     let timed = !log.events.is_empty() && log.events.iter().all(|e| e.timestamp.is_some());
@@ -165,11 +185,7 @@ pub fn validation_split(log: &EventLog, config: &SplitConfig) -> Result<Validati
         }
     };
     if split.users.is_empty() {
-        bail!(
-            "the {} validation split has no user to evaluate: too little data to tune on \
-             (train with --no-tune)",
-            kind.as_str()
-        );
+        return Err(TooLittleData { kind }.into());
     }
     sample_users(&mut split, config.max_users, config.seed);
     Ok(ValidationSplit {
