@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod cluster;
 pub mod error;
 pub mod event;
+pub mod json;
 pub mod kernels;
 pub mod number;
 pub mod profile;

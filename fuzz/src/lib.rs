@@ -290,10 +290,13 @@ fn list_length(byte: u8) -> usize {
     }
 }
 
-/// `json` read as the engine module reads an argument: parsed to a `Value`, then `read`'s
-/// field-by-field checks.
-fn as_a_page_reads<T>(json: &[u8], read: fn(&Value) -> Result<T, read::ReadError>) -> Option<T> {
-    read(&serde_json::from_slice::<Value>(json).ok()?).ok()
+/// `json` read as the engine module reads an argument: parsed by the core's JSON reader,
+/// then `read`'s field-by-field checks.
+fn as_a_page_reads<T>(
+    json: &[u8],
+    read: fn(&shopwindow::json::Value) -> Result<T, read::ReadError>,
+) -> Option<T> {
+    read(&shopwindow::json::parse(std::str::from_utf8(json).ok()?).ok()?).ok()
 }
 
 /// The options object of an API call as JSON; the first byte picks the call.

@@ -4,7 +4,7 @@
 //! Why not the safetensors crate's reader: it deserializes the header through derived
 //! serde code of its own (the header map, `TensorInfo`, the `Dtype` enum), which was the
 //! largest single part of the catalog reader in the wasm every page loads, while the header
-//! is JSON the engine already parses into `serde_json::Value` (`vector_shape`, the
+//! is JSON the engine already parses into a `json::Value` (`vector_shape`, the
 //! metadata's numbers). So the header is read once, as a `Value`, and checked here as the
 //! crate checks it: header length and size, UTF-8, JSON, string-valued `__metadata__`,
 //! every tensor's dtype, shape and `data_offsets`, offsets contiguous from 0 in offset order,
@@ -14,8 +14,8 @@
 
 use std::ops::Range;
 
+use crate::json::{self, Object, Value};
 use safetensors::Dtype;
-use serde_json::Value;
 
 use super::{CatalogError, Metadata};
 use crate::sort::sort_short_by;
@@ -97,7 +97,7 @@ pub(crate) fn read_header(buffer: &[u8]) -> Result<(usize, Value), CatalogError>
         .ok_or_else(|| CatalogError::Truncated("invalid header length".into()))?;
     let text = std::str::from_utf8(header)
         .map_err(|e| CatalogError::Header(format!("invalid UTF-8 in header: {e}")))?;
-    let header = serde_json::from_str(text)
+    let header = json::parse(text)
         .map_err(|e| CatalogError::Header(format!("invalid JSON in header: {e}")))?;
     Ok((header_len, header))
 }
@@ -269,9 +269,9 @@ pub(crate) fn relayout(buffer: &[u8]) -> Result<Vec<u8>, CatalogError> {
     sort_short_by(&mut order, |a, b| {
         b.dtype.cmp(&a.dtype).then_with(|| a.name.cmp(&b.name))
     });
-    let mut header = serde_json::Map::new();
+    let mut header = Object::new();
     if !container.metadata.is_empty() {
-        let mut metadata = serde_json::Map::new();
+        let mut metadata = Object::new();
         for (key, value) in &container.metadata {
             metadata.insert(key.clone(), Value::String(value.clone()));
         }
@@ -280,12 +280,17 @@ pub(crate) fn relayout(buffer: &[u8]) -> Result<Vec<u8>, CatalogError> {
     let mut offset = 0usize;
     for tensor in &order {
         let len = tensor.data.len();
-        let entry = serde_json::json!({
-            "dtype": dtype_name(tensor.dtype),
-            "shape": tensor.shape,
-            "data_offsets": [offset, offset + len],
-        });
-        header.insert(tensor.name.clone(), entry);
+        let whole = |n: usize| Value::Number(json::Number::PosInt(n as u64));
+        let mut entry = Object::new();
+        entry.insert(
+            "dtype".into(),
+            Value::String(dtype_name(tensor.dtype).into()),
+        );
+        let shape = tensor.shape.iter().map(|&d| whole(d)).collect();
+        entry.insert("shape".into(), Value::Array(shape));
+        let offsets = vec![whole(offset), whole(offset + len)];
+        entry.insert("data_offsets".into(), Value::Array(offsets));
+        header.insert(tensor.name.clone(), Value::Object(entry));
         offset += len;
     }
     let mut text = Value::Object(header).to_string().into_bytes();

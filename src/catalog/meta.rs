@@ -142,13 +142,11 @@ pub(super) fn parse_meta(mut raw: Metadata) -> Result<CatalogMeta, CatalogError>
 
 /// A metadata number (JSON number syntax) as f32: `None` when `text` is not one.
 ///
-/// Through serde_json's `Value`, whose parser is in the wasm anyway (the header is JSON):
-/// `str::parse::<f32>` would add core's float parser and its ~10 KB table, and
-/// `serde_json::from_str::<f32>` the typed path's error messages, whose float formatting
-/// is ~18 KB more (see `crate::number`). The value is the f64 serde_json reads, rounded
-/// to f32, as `from_str::<f32>` gives it; like it, a number beyond f32's range is none.
+/// Through the engine's JSON reader, which the header needs anyway: `str::parse::<f32>`
+/// would add core's float parser and its ~10 KB table. The value is the f64 the reader
+/// gives, rounded to f32; a number beyond f32's range is none.
 pub(super) fn number(text: &str) -> Option<f32> {
-    let value: serde_json::Value = serde_json::from_str(text.trim()).ok()?;
+    let value = crate::json::parse(text.trim()).ok()?;
     let number = value.as_f64()? as f32;
     number.is_finite().then_some(number)
 }

@@ -1,10 +1,10 @@
 //! `__metadata__` as the reader keeps it: string keys to string values, in key order.
 //!
 //! Why not a `BTreeMap<String, String>`: the map's code is generic over its key and value
-//! types, and serde_json's `Map` already brings one instantiation (`String` to `Value`)
-//! into the wasm; a second for a few dozen entries cost the engine module several KB. A
-//! sorted `Vec` does the same job for a catalog's handful of keys with code the module has
-//! anyway (binary search, `Vec::insert` / `remove`).
+//! types and cost the engine module several KB for a few dozen entries. A sorted `Vec`
+//! does the same job for a catalog's handful of keys with code the module has anyway
+//! (binary search, `Vec::insert` / `remove`; the JSON reader's objects are kept the same
+//! way).
 
 use std::ops::Index;
 

@@ -582,7 +582,7 @@ mod tests {
         assert!(recommend.contains(&"excludeHistory") && recommend.contains(&"interests"));
         // Every name is one the engine accepts (`{name: null}` reads as its default).
         for name in recommend {
-            let json = serde_json::json!({ *name: null });
+            let json = shopwindow::json::parse(&format!("{{\"{name}\": null}}")).unwrap();
             crate::read::recommend_options(&json).unwrap();
         }
         assert_eq!(option_names("item"), None);

@@ -273,6 +273,10 @@ mod tests {
     use super::*;
     use shopwindow::VectorDtype;
 
+    fn json(text: &str) -> shopwindow::json::Value {
+        shopwindow::json::parse(text).unwrap()
+    }
+
     fn engine() -> Engine {
         let bytes = shopwindow_testkit::fixtures::golden_catalog(VectorDtype::F32);
         Engine::new(shopwindow::Catalog::from_bytes(bytes).unwrap())
@@ -280,10 +284,9 @@ mod tests {
 
     fn recommend_request(k: u32) -> Pending {
         let options: dto::RecommendOptions =
-            read::recommend_options(&serde_json::json!({ "k": k })).unwrap();
+            read::recommend_options(&json(&format!("{{\"k\": {k}}}"))).unwrap();
         Pending::Recommend {
-            history: read::history(&serde_json::json!([{ "itemId": "sku-0003", "type": "view" }]))
-                .unwrap(),
+            history: read::history(&json(r#"[{ "itemId": "sku-0003", "type": "view" }]"#)).unwrap(),
             options,
             labels: None,
         }

@@ -16,6 +16,7 @@ use std::cell::RefCell;
 
 use serde::Serialize;
 use shopwindow::campaign::StandingRequest;
+use shopwindow::json::{self, Value};
 use shopwindow::{Catalog, Recommender as Engine};
 use wasm_bindgen::prelude::*;
 
@@ -42,12 +43,12 @@ pub struct Recommender {
 }
 
 /// How the engine reads one kind of argument from its JSON (`read`).
-type Reader<T> = fn(&serde_json::Value) -> Result<T, read::ReadError>;
+type Reader<T> = fn(&Value) -> Result<T, read::ReadError>;
 
 /// Reads an optional JS argument (`undefined`/`null` = defaults) into a DTO.
 ///
-/// Input goes through `JSON.stringify`, serde_json's `Value` (already in the module for the
-/// catalog header) and [`read`], which refuses unknown fields: a misspelt option must be an
+/// Input goes through `JSON.stringify`, the core's JSON reader (in the module anyway for
+/// the catalog header) and [`read`], which refuses unknown fields: a misspelt option must be an
 /// error, not a silently ignored default.
 fn from_js<T: Default>(value: JsValue, what: &str, read: Reader<T>) -> Result<T, JsError> {
     if value.is_undefined() || value.is_null() {
@@ -63,15 +64,15 @@ fn required_from_js<T>(value: JsValue, what: &str, read: Reader<T>) -> Result<T,
 
 /// `value` as JSON, parsed to a `Value`: the part of reading an argument that does not
 /// depend on its type, kept out of the generic functions so that it is in the wasm once.
-/// Through a `Value` and `read`'s field-by-field checks: serde_json's `Value` parser is in
-/// the wasm anyway for the catalog's header, and derived deserializers would add a visitor
-/// per option type.
-fn json_from_js(value: JsValue, what: &str) -> Result<serde_json::Value, JsError> {
+/// Through a `Value` and `read`'s field-by-field checks: the JSON reader is in the wasm
+/// anyway for the catalog's header, and derived deserializers would add a visitor per
+/// option type.
+fn json_from_js(value: JsValue, what: &str) -> Result<Value, JsError> {
     let text = js_sys::JSON::stringify(&value)
         .ok()
         .and_then(|text| text.as_string())
         .ok_or_else(|| invalid_argument(what, "not JSON-serializable"))?;
-    serde_json::from_str(&text).map_err(|e| invalid_argument(what, &e.to_string()))
+    json::parse(&text).map_err(|e| invalid_argument(what, &e.to_string()))
 }
 
 fn invalid_argument(what: &str, reason: &str) -> JsError {

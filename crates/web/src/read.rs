@@ -1,4 +1,4 @@
-//! Reads the API's option objects and histories from a `serde_json::Value`, field by field.
+//! Reads the API's option objects and histories from a JSON `Value`, field by field.
 //!
 //! Why not the types' derived `Deserialize`: every derived struct brings its own visitor,
 //! field matcher and sequence path into the wasm (22 KB of the engine module for the types
@@ -16,7 +16,7 @@
 //! "missing field `add`", "invalid type: string \"a\", expected a number") and say where
 //! the field is (`rules.boosts[0].add`), which serde's did not.
 
-use serde_json::{Map, Value};
+use shopwindow::json::{Object, Value};
 
 use crate::dto::{
     Boost, EventType, EventWeights, ExcludeHistory, Filters, Fresh, HistoryEvent, PinRule,
@@ -98,7 +98,7 @@ fn one_of(names: &[&str]) -> String {
 
 /// An object whose keys are all among `names`, read field by field.
 struct Fields<'a> {
-    map: &'a Map<String, Value>,
+    map: &'a Object,
 }
 
 fn fields<'a>(value: &'a Value, names: &[&str]) -> Read<Fields<'a>> {

@@ -105,10 +105,13 @@ fn the_recorded_answers_show_the_fresh_places() {
 #[test]
 fn probability_refuses_fresh_instead_of_ignoring_it() {
     let engine = engine();
-    let history: Vec<dto::HistoryEvent> = read::history(&golden_rules_history()).unwrap();
+    let history: Vec<dto::HistoryEvent> =
+        read::history(&shopwindow_testkit::as_page_json(&golden_rules_history())).unwrap();
     let ids = ["sku-0201".to_string()];
-    let with_fresh: dto::RecommendOptions =
-        read::recommend_options(&json!({ "fresh": { "share": 0.2 } })).unwrap();
+    let with_fresh: dto::RecommendOptions = read::recommend_options(
+        &shopwindow_testkit::as_page_json(&json!({ "fresh": { "share": 0.2 } })),
+    )
+    .unwrap();
     let err = api::probability(&engine, &history, &ids, &with_fresh)
         .unwrap_err()
         .to_string();

@@ -16,12 +16,15 @@ fn run(case: &PlacementCase) -> Value {
     let engine = &Recommender::new(Catalog::from_bytes(case.call.catalog()).unwrap());
     let answer = match &case.call {
         PlacementCall::Together { item_ids, options } => {
-            let ids: Vec<String> = read::item_ids(item_ids).unwrap();
-            let options: dto::PlacementOptions = read::placement_options(options).unwrap();
+            let ids: Vec<String> =
+                read::item_ids(&shopwindow_testkit::as_page_json(item_ids)).unwrap();
+            let options: dto::PlacementOptions =
+                read::placement_options(&shopwindow_testkit::as_page_json(options)).unwrap();
             api::together(engine, &ids, &options)
         }
         PlacementCall::Trending { options } => {
-            let options: dto::PlacementOptions = read::placement_options(options).unwrap();
+            let options: dto::PlacementOptions =
+                read::placement_options(&shopwindow_testkit::as_page_json(options)).unwrap();
             api::trending(engine, &options)
         }
         PlacementCall::Rerank {
@@ -30,9 +33,12 @@ fn run(case: &PlacementCase) -> Value {
             options,
             ..
         } => {
-            let history: Vec<dto::HistoryEvent> = read::history(history).unwrap();
-            let ids: Vec<String> = read::item_ids(item_ids).unwrap();
-            let options: dto::RerankOptions = read::rerank_options(options).unwrap();
+            let history: Vec<dto::HistoryEvent> =
+                read::history(&shopwindow_testkit::as_page_json(history)).unwrap();
+            let ids: Vec<String> =
+                read::item_ids(&shopwindow_testkit::as_page_json(item_ids)).unwrap();
+            let options: dto::RerankOptions =
+                read::rerank_options(&shopwindow_testkit::as_page_json(options)).unwrap();
             let answer = api::rerank(engine, &history, &ids, &options);
             return serde_json::to_value(answer.unwrap_or_else(|e| panic!("{}: {e}", case.name)))
                 .unwrap();
@@ -132,7 +138,8 @@ fn the_recorded_reranks_say_something() {
             .map(|i| i["score"].as_f64().unwrap())
             .collect()
     };
-    let grid: Vec<String> = read::item_ids(&rerank_grid()).unwrap();
+    let grid: Vec<String> =
+        read::item_ids(&shopwindow_testkit::as_page_json(&rerank_grid())).unwrap();
     // Strength 1: the model's order, scores descending, and the hats (index % 6 = 2) first.
     let model = ids("rerank, a hat shopper, model order");
     assert!(scores("rerank, a hat shopper, model order")
@@ -176,11 +183,12 @@ fn rerank_scores_are_the_recommend_scores() {
             continue;
         };
         let engine = Recommender::new(Catalog::from_bytes(case.call.catalog()).unwrap());
-        let history: Vec<dto::HistoryEvent> = read::history(history).unwrap();
+        let history: Vec<dto::HistoryEvent> =
+            read::history(&shopwindow_testkit::as_page_json(history)).unwrap();
         if history.is_empty() {
             continue;
         }
-        let ids: Vec<String> = read::item_ids(item_ids).unwrap();
+        let ids: Vec<String> = read::item_ids(&shopwindow_testkit::as_page_json(item_ids)).unwrap();
         let all = dto::RecommendOptions {
             k: Some(engine.catalog().len()),
             exclude_history: Some(dto::ExcludeHistory::None),

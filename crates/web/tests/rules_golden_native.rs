@@ -143,9 +143,10 @@ fn the_recorded_answers_show_each_rule_at_work() {
 /// A `recommend` with these rules; the error's text.
 fn rejects(rules: Value) -> String {
     let engine = engine();
-    let history: Vec<dto::HistoryEvent> = read::history(&golden_rules_history()).unwrap();
+    let history: Vec<dto::HistoryEvent> =
+        read::history(&shopwindow_testkit::as_page_json(&golden_rules_history())).unwrap();
     let options = json!({ "now": NOW, "rules": rules });
-    match read::recommend_options(&options) {
+    match read::recommend_options(&shopwindow_testkit::as_page_json(&options)) {
         Err(e) => e.to_string(),
         Ok(o) => api::recommend(&engine, &history, &o, None)
             .expect_err("rejected")
@@ -156,11 +157,14 @@ fn rejects(rules: Value) -> String {
 #[test]
 fn probability_refuses_rules_instead_of_ignoring_them() {
     let engine = engine();
-    let history: Vec<dto::HistoryEvent> = read::history(&golden_rules_history()).unwrap();
+    let history: Vec<dto::HistoryEvent> =
+        read::history(&shopwindow_testkit::as_page_json(&golden_rules_history())).unwrap();
     let ids = vec![engine.catalog().id(0).to_string()];
     let with_rules: dto::RecommendOptions =
-        read::recommend_options(&json!({ "now": NOW, "rules": { "neverShow": [ids[0]] } }))
-            .unwrap();
+        read::recommend_options(&shopwindow_testkit::as_page_json(
+            &json!({ "now": NOW, "rules": { "neverShow": [ids[0]] } }),
+        ))
+        .unwrap();
     let err = api::probability(&engine, &history, &ids, &with_rules)
         .expect_err("rules are refused")
         .to_string();
@@ -168,7 +172,8 @@ fn probability_refuses_rules_instead_of_ignoring_them() {
         err.contains("rules") && err.contains("probability"),
         "{err}"
     );
-    let without: dto::RecommendOptions = read::recommend_options(&json!({ "now": NOW })).unwrap();
+    let without: dto::RecommendOptions =
+        read::recommend_options(&shopwindow_testkit::as_page_json(&json!({ "now": NOW }))).unwrap();
     assert_eq!(
         api::probability(&engine, &history, &ids, &without)
             .unwrap()
@@ -248,15 +253,18 @@ fn out_of_range_rules_are_errors_naming_the_field() {
         Catalog::from_bytes(shopwindow_testkit::placement_golden::golden_placement_catalog())
             .unwrap(),
     );
-    let options: dto::PlacementOptions = read::placement_options(
-        &json!({ "rules": { "boosts": [{ "tags": ["sale"], "add": 1 }] } }),
-    )
-    .unwrap();
+    let options: dto::PlacementOptions =
+        read::placement_options(&shopwindow_testkit::as_page_json(
+            &json!({ "rules": { "boosts": [{ "tags": ["sale"], "add": 1 }] } }),
+        ))
+        .unwrap();
     let err = api::trending(&plain, &options).unwrap_err().to_string();
     assert!(err.contains("tags"), "{err}");
     // Hiding purchases natively needs "now" (the browser defaults it to Date.now()).
-    let options: dto::PlacementOptions =
-        read::placement_options(&json!({ "rules": { "hideBoughtDays": 3 } })).unwrap();
+    let options: dto::PlacementOptions = read::placement_options(
+        &shopwindow_testkit::as_page_json(&json!({ "rules": { "hideBoughtDays": 3 } })),
+    )
+    .unwrap();
     let err = api::trending(&engine(), &options).unwrap_err().to_string();
     assert!(err.contains("now"), "{err}");
 }

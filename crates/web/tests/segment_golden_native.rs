@@ -13,8 +13,10 @@ use shopwindow_testkit::segment_golden::{self, SegmentCase};
 use shopwindow_web::{api, dto, read};
 
 fn run(engine: &Recommender, case: &SegmentCase) -> Result<Value, shopwindow::RecommendError> {
-    let history: Vec<dto::HistoryEvent> = read::history(&case.history).unwrap();
-    let options: dto::SegmentOptions = read::segment_options(&case.options).unwrap();
+    let history: Vec<dto::HistoryEvent> =
+        read::history(&shopwindow_testkit::as_page_json(&case.history)).unwrap();
+    let options: dto::SegmentOptions =
+        read::segment_options(&shopwindow_testkit::as_page_json(&case.options)).unwrap();
     Ok(serde_json::to_value(api::segment(engine, &history, &options)?).unwrap())
 }
 

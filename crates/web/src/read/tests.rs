@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::*;
 use crate::dto;
+use shopwindow_testkit::as_page_json as ours;
 
 /// What a JSON value is meant to be, for the generator below. Written from the types'
 /// declarations (`dto.rs`), not from the reader's tables, so that a field the reader
@@ -192,7 +193,9 @@ fn value(shape: &Shape) -> BoxedStrategy<Value> {
             .boxed(),
         Num => prop_oneof![
             (-1000i64..1000).prop_map(Value::from),
-            (-1e6f64..1e6).prop_map(Value::from),
+            // Short decimals, which read exactly: how floats are read is `json`'s own
+            // test; here it is which fields are read.
+            (-1e6f64..1e6).prop_map(|x| Value::from((x * 1e3).round() / 1e3)),
             Just(json!(1e300)),
         ]
         .boxed(),
@@ -242,9 +245,9 @@ fn value(shape: &Shape) -> BoxedStrategy<Value> {
 }
 
 /// The reader and the derive agree: both refuse, or both give the same value.
-fn agrees<T: DeserializeOwned + PartialEq + Debug>(value: &Value, read: fn(&Value) -> Read<T>) {
+fn agrees<T: DeserializeOwned + PartialEq + Debug>(value: &Value, read: Reader<T>) {
     let derived = serde_json::from_value::<T>(value.clone());
-    match (derived, read(value)) {
+    match (derived, read(&ours(value))) {
         (Ok(a), Ok(b)) => assert_eq!(a, b, "{value}"),
         (Err(_), Err(_)) => {}
         (a, b) => panic!("derive {a:?}, reader {b:?}, on {value}"),
@@ -305,14 +308,14 @@ fn a_full_recommend_object_reads_field_for_field() {
         "neverShow": ["n"], "neverShowCategories": ["m"], "hideBoughtDays": 14 },
         "fresh": { "share": 0.25 }
     });
-    let read = recommend_options(&full).unwrap();
+    let read = recommend_options(&ours(&full)).unwrap();
     assert_eq!(read, dto::RecommendOptions::deserialize(&full).unwrap());
     assert_eq!(read.rules.unwrap().pins.unwrap()[0].position, 2);
 }
 
 #[test]
 fn errors_say_which_field_and_why_in_serdes_words() {
-    let err = |v: Value| recommend_options(&v).unwrap_err().to_string();
+    let err = |v: Value| recommend_options(&ours(&v)).unwrap_err().to_string();
     assert_eq!(
         err(json!({ "rules": { "boosts": [{ "tags": ["sale"] }, { "add": "lots" }] } })),
         "`rules.boosts[0]`: missing field `add`"
@@ -336,9 +339,11 @@ fn errors_say_which_field_and_why_in_serdes_words() {
         "`excludeHistory`: unknown variant `some`, expected one of `all`, `purchased`, `none`"
     );
     assert_eq!(err(json!([])), "invalid type: sequence, expected an object");
-    let err = history(&json!([{ "itemId": "a", "type": "view" }, { "itemId": 3 }]))
-        .unwrap_err()
-        .to_string();
+    let err = history(&ours(
+        &json!([{ "itemId": "a", "type": "view" }, { "itemId": 3 }]),
+    ))
+    .unwrap_err()
+    .to_string();
     assert_eq!(
         err,
         "`[1].itemId`: invalid type: integer `3`, expected a string"

@@ -20,14 +20,17 @@ pub fn replay(
 ) -> Answer {
     let answer = match call {
         Call::Recommend => {
-            let history: Vec<dto::HistoryEvent> = read::history(history).unwrap();
-            let options: dto::RecommendOptions = read::recommend_options(options).unwrap();
+            let history: Vec<dto::HistoryEvent> =
+                read::history(&shopwindow_testkit::as_page_json(history)).unwrap();
+            let options: dto::RecommendOptions =
+                read::recommend_options(&shopwindow_testkit::as_page_json(options)).unwrap();
             let labels = interest_labels(engine, &history, &options);
             let answer = api::recommend(engine, &history, &options, labels.as_deref());
             serde_json::to_value(answer.unwrap()).unwrap()
         }
         Call::Similar => {
-            let options: dto::SimilarOptions = read::similar_options(options).unwrap();
+            let options: dto::SimilarOptions =
+                read::similar_options(&shopwindow_testkit::as_page_json(options)).unwrap();
             serde_json::to_value(api::similar(engine, item_id, &options).unwrap()).unwrap()
         }
     };

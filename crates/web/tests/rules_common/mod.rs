@@ -18,7 +18,8 @@ pub fn call(engine: &Recommender, call: &RulesCall) -> Result<Value, String> {
             history,
             options: o,
         } => {
-            let history: Vec<dto::HistoryEvent> = read::history(history).unwrap();
+            let history: Vec<dto::HistoryEvent> =
+                read::history(&shopwindow_testkit::as_page_json(history)).unwrap();
             let o: dto::RecommendOptions =
                 serde_json::from_value(o.clone()).map_err(|e| e.to_string())?;
             let labels = interest_labels(engine, &history, &o);
@@ -37,7 +38,8 @@ pub fn call(engine: &Recommender, call: &RulesCall) -> Result<Value, String> {
             item_ids,
             options: o,
         } => {
-            let ids: Vec<String> = read::item_ids(item_ids).unwrap();
+            let ids: Vec<String> =
+                read::item_ids(&shopwindow_testkit::as_page_json(item_ids)).unwrap();
             let o: dto::PlacementOptions =
                 serde_json::from_value(o.clone()).map_err(|e| e.to_string())?;
             serde_json::to_value(api::together(engine, &ids, &o).map_err(|e| e.to_string())?)
