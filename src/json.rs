@@ -18,6 +18,8 @@
 
 use std::fmt;
 
+use crate::sort::sort_ids_by;
+
 /// A JSON value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -162,6 +164,33 @@ impl Object {
             Ok(i) => self.entries[i].1 = value,
             Err(i) => self.entries.insert(i, (key, value)),
         }
+    }
+
+    /// The object of `entries` in text order: keys sorted, the last of a repeated key
+    /// kept. One sort, so that a hostile header with millions of keys in reverse order
+    /// costs O(n log n), not the O(n²) of inserting each in place.
+    fn from_entries(mut entries: Vec<(String, Value)>) -> Object {
+        // What writers emit (safetensors', serde_json's, `write` below): nothing to do.
+        if entries.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+            return Object { entries };
+        }
+        // Text can hold no more entries than bytes, and a `str` fewer than 2^32 of them
+        // here: the parser's input is one header (at most 100 MB) or one argument.
+        let mut order: Vec<u32> = (0..entries.len() as u32).collect();
+        // By key, the later of equal keys first: the first of each run is the one kept.
+        sort_ids_by(&mut order, &mut |a, b| {
+            let (ka, kb) = (&entries[a as usize].0, &entries[b as usize].0);
+            ka.cmp(kb).then(b.cmp(&a))
+        });
+        let mut sorted: Vec<(String, Value)> = Vec::with_capacity(order.len());
+        for i in order {
+            let entry = &mut entries[i as usize];
+            if sorted.last().is_some_and(|(kept, _)| *kept == entry.0) {
+                continue;
+            }
+            sorted.push(std::mem::replace(entry, (String::new(), Value::Null)));
+        }
+        Object { entries: sorted }
     }
 
     pub fn len(&self) -> usize {
@@ -327,11 +356,11 @@ impl Reader<'_> {
     }
 
     fn object(&mut self) -> Result<Value, Error> {
-        let mut object = Object::new();
+        let mut entries = Vec::new();
         self.skip_whitespace();
         if self.peek() == Some(b'}') {
             self.at += 1;
-            return Ok(Value::Object(object));
+            return Ok(Value::Object(Object::new()));
         }
         loop {
             self.skip_whitespace();
@@ -343,13 +372,13 @@ impl Reader<'_> {
             let key = self.string()?;
             self.expect(b':', "expected `:`")?;
             let value = self.value()?;
-            object.insert(key, value);
+            entries.push((key, value));
             self.skip_whitespace();
             match self.peek() {
                 Some(b',') => self.at += 1,
                 Some(b'}') => {
                     self.at += 1;
-                    return Ok(Value::Object(object));
+                    return Ok(Value::Object(Object::from_entries(entries)));
                 }
                 None => return Err(self.error("EOF while parsing an object")),
                 Some(_) => return Err(self.error("expected `,` or `}`")),

@@ -16,8 +16,10 @@ const LAYERS: &[&[&str]] = &[
     // Numbers in messages, for every module's errors.
     &["number"],
     // Leaves: seeded randomness; RFM as plain data (values, thresholds, scores); the short
-    // lists' sort; the JSON reader (catalog headers, options).
-    &["rng", "rfm", "sort", "json"],
+    // lists' sort.
+    &["rng", "rfm", "sort"],
+    // The JSON reader (catalog headers, options); its objects are sorted with `sort`.
+    &["json"],
     // The catalog file format: reads, validates and writes; depends on no domain logic.
     &["catalog"],
     // `RecommendError` (wraps `CatalogError`).

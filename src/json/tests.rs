@@ -224,3 +224,24 @@ fn written_text_is_compact_and_escaped() {
     let value = parse("{\"k\": [\"a\\u0001\\\"\", 1.5, -2, null, true]}").unwrap();
     assert_eq!(value.to_string(), r#"{"k":["a\u0001\"",1.5,-2,null,true]}"#);
 }
+
+#[test]
+fn many_keys_in_any_order_read_sorted_with_the_last_kept() {
+    // Descending order, each key twice: the case in-place insertion made quadratic.
+    let n = 100_000;
+    let mut text = String::from("{");
+    for pass in 0..2 {
+        for i in (0..n).rev() {
+            if text.len() > 1 {
+                text.push(',');
+            }
+            text.push_str(&format!("\"k{i:06}\":{pass}"));
+        }
+    }
+    text.push('}');
+    let value = parse(&text).unwrap();
+    let object = value.as_object().unwrap();
+    assert_eq!(object.len(), n);
+    assert!(object.keys().zip(object.keys().skip(1)).all(|(a, b)| a < b));
+    assert!(object.iter().all(|(_, v)| v.as_u64() == Some(1)));
+}
