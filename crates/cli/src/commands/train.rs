@@ -228,15 +228,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
                 progress,
             )?;
             let refit = start.elapsed();
-            let bytes = crate::placements::add_placements(&bytes, &log, &args.placements.config())?;
-            let bytes = match args.segments {
-                None => bytes,
-                Some(k) => with_segments(&bytes, &log, k, args, config.seed)?,
-            };
-            let bytes = args.leave_out.apply(bytes)?;
-            std::fs::write(&args.output, &bytes)
-                .with_context(|| format!("writing {}", args.output.display()))?;
-            crate::preview::write_if_asked(args.popular_json.as_deref(), &bytes)?;
+            let bytes = finish_and_write(&bytes, &log, args, config.seed)?;
             println!(
                 "wrote {}: {} items x {} dims ({}), {} bytes; chose {} ({}, neighbours {}) in \
                  {:.1} s of tuning, refit in {:.2} s",
@@ -301,15 +293,7 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         dtype,
         metadata,
     })?;
-    let bytes = crate::placements::add_placements(&bytes, &log, &args.placements.config())?;
-    let bytes = match args.segments {
-        None => bytes,
-        Some(k) => with_segments(&bytes, &log, k, args, config.seed)?,
-    };
-    let bytes = args.leave_out.apply(bytes)?;
-    std::fs::write(&args.output, &bytes)
-        .with_context(|| format!("writing {}", args.output.display()))?;
-    crate::preview::write_if_asked(args.popular_json.as_deref(), &bytes)?;
+    let bytes = finish_and_write(&bytes, &log, args, config.seed)?;
     println!(
         "wrote {}: {} items x {} dims ({}), {} bytes; trained in {:.2} s (per iteration: \
          median {:.1} ms, mean {:.1} ms), content vectors in {:.2} s",
@@ -324,6 +308,22 @@ pub fn run(args: &TrainArgs, progress: &Progress) -> Result<()> {
         content_took.as_secs_f64()
     );
     Ok(())
+}
+
+/// What every catalog `train` writes gets after its vectors, tuned or not: the placement
+/// tables, segments when asked for, the parts the store leaves out; then the file and the
+/// popular-items preview. Returns the bytes written.
+fn finish_and_write(bytes: &[u8], log: &EventLog, args: &TrainArgs, seed: u64) -> Result<Vec<u8>> {
+    let bytes = crate::placements::add_placements(bytes, log, &args.placements.config())?;
+    let bytes = match args.segments {
+        None => bytes,
+        Some(k) => with_segments(&bytes, log, k, args, seed)?,
+    };
+    let bytes = args.leave_out.apply(bytes)?;
+    std::fs::write(&args.output, &bytes)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    crate::preview::write_if_asked(args.popular_json.as_deref(), &bytes)?;
+    Ok(bytes)
 }
 
 /// What every trained catalog records about its training: the source, the settings the
