@@ -8,13 +8,13 @@
 //! `tests` holds the two to the same trees and the same verdicts): objects keep their keys
 //! in sorted order with the last of a repeated key winning (serde_json's default map),
 //! integers stay integers (`u64`, or `i64` when negative) and other numbers are `f64`,
-//! nesting is limited to 128 levels (so a hostile header cannot exhaust the stack), and
+//! nesting deeper than 127 levels is refused (so a hostile header cannot exhaust the stack), and
 //! errors name the line and column. Numbers are read as serde_json reads them without its
 //! `float_roundtrip` feature (as the engine read them before): the decimal significand
 //! times or over the f64 nearest its power of ten. That is exact for up to 15 significant
 //! digits with a power of ten up to 10^22 (the options a page writes), and within two
 //! units in the last place otherwise (the significand, the power and the result each
-//! rounded; a catalog's metadata stores f32 values, which such an f64 still rounds to).
+//! rounded); a catalog's metadata numbers are f32 values, rounded from that f64 as before.
 
 use std::fmt;
 
