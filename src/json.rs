@@ -263,7 +263,7 @@ struct Reader<'t> {
     depth: usize,
 }
 
-impl Reader<'_> {
+impl<'t> Reader<'t> {
     fn error(&self, reason: &'static str) -> Error {
         let before = &self.bytes[..self.at.min(self.bytes.len())];
         let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
@@ -480,7 +480,8 @@ impl Reader<'_> {
         Ok(code)
     }
 
-    fn digits(&mut self) -> &[u8] {
+    /// The run of digits at the reader, borrowed from the text (no copy).
+    fn digits(&mut self) -> &'t [u8] {
         let start = self.at;
         while let Some(b'0'..=b'9') = self.peek() {
             self.at += 1;
@@ -493,14 +494,14 @@ impl Reader<'_> {
         if negative {
             self.at += 1;
         }
-        let integer = self.digits().to_vec();
+        let integer = self.digits();
         if integer.is_empty() || (integer[0] == b'0' && integer.len() > 1) {
             return Err(self.error("invalid number"));
         }
-        let mut fraction = Vec::new();
+        let mut fraction: &[u8] = &[];
         if self.peek() == Some(b'.') {
             self.at += 1;
-            fraction = self.digits().to_vec();
+            fraction = self.digits();
             if fraction.is_empty() {
                 return Err(self.error("invalid number"));
             }
@@ -533,7 +534,7 @@ impl Reader<'_> {
             }
         }
         if fraction.is_empty() && !has_exponent {
-            if let Some(n) = whole(&integer) {
+            if let Some(n) = whole(integer) {
                 if !negative {
                     return Ok(Number::PosInt(n));
                 }
@@ -545,7 +546,7 @@ impl Reader<'_> {
                 }
             }
         }
-        let value = decimal(&integer, &fraction, exponent)
+        let value = decimal(integer, fraction, exponent)
             .ok_or_else(|| self.error("number out of range"))?;
         Ok(Number::Float(if negative { -value } else { value }))
     }

@@ -277,10 +277,10 @@ pub(crate) fn relayout(buffer: &[u8]) -> Result<Vec<u8>, CatalogError> {
         }
         header.insert("__metadata__".into(), Value::Object(metadata));
     }
+    let whole = |n: usize| Value::Number(json::Number::PosInt(n as u64));
     let mut offset = 0usize;
     for tensor in &order {
         let len = tensor.data.len();
-        let whole = |n: usize| Value::Number(json::Number::PosInt(n as u64));
         let mut entry = Object::new();
         entry.insert(
             "dtype".into(),
