@@ -15,6 +15,9 @@
 //! digits with a power of ten up to 10^22 (the options a page writes), and within two
 //! units in the last place otherwise (the significand, the power and the result each
 //! rounded); a catalog's metadata numbers are f32 values, rounded from that f64 as before.
+//! [`parse_round_trip`] reads every float zmij wrote (serde_json's float writer, and so the
+//! campaign policies' stored statistics) back to the very same f64, for data that must
+//! survive being stored as text.
 
 use std::fmt;
 
@@ -48,6 +51,10 @@ pub struct Object {
 }
 
 impl Value {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(text) => Some(text),
@@ -244,26 +251,42 @@ const MAX_DEPTH: usize = 128;
 
 /// Reads `text` as one JSON value (surrounding whitespace allowed).
 pub fn parse(text: &str) -> Result<Value, Error> {
-    let mut reader = Reader {
-        bytes: text.as_bytes(),
-        at: 0,
-        depth: 0,
-    };
-    let value = reader.value()?;
-    reader.skip_whitespace();
-    if reader.at < reader.bytes.len() {
-        return Err(reader.error("trailing characters"));
-    }
-    Ok(value)
+    Reader::<false>::read(text)
 }
 
-struct Reader<'t> {
+/// [`parse`], with every float written as zmij writes it (the shortest digits that read
+/// back, the nearest of them when two are as short) read as exactly that f64, where
+/// `parse` may be up to two units in the last place off past 15 significant digits. Other
+/// floats read as `parse` reads them: longer texts, such as `0.10000000000000001` for 0.1,
+/// and the rare value whose two shortest forms are equally near it, written with the
+/// other one by a writer that breaks the tie the other way (Rust's `{}` does for some). A
+/// separate entry, not a flag, so that a module calling only `parse` carries none of it.
+pub fn parse_round_trip(text: &str) -> Result<Value, Error> {
+    Reader::<true>::read(text)
+}
+
+/// The reader; `ROUND_TRIP` picks [`parse_round_trip`]'s reading of floats.
+struct Reader<'t, const ROUND_TRIP: bool> {
     bytes: &'t [u8],
     at: usize,
     depth: usize,
 }
 
-impl<'t> Reader<'t> {
+impl<'t, const ROUND_TRIP: bool> Reader<'t, ROUND_TRIP> {
+    fn read(text: &'t str) -> Result<Value, Error> {
+        let mut reader = Reader::<ROUND_TRIP> {
+            bytes: text.as_bytes(),
+            at: 0,
+            depth: 0,
+        };
+        let value = reader.value()?;
+        reader.skip_whitespace();
+        if reader.at < reader.bytes.len() {
+            return Err(reader.error("trailing characters"));
+        }
+        Ok(value)
+    }
+
     fn error(&self, reason: &'static str) -> Error {
         let before = &self.bytes[..self.at.min(self.bytes.len())];
         let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
@@ -307,8 +330,8 @@ impl<'t> Reader<'t> {
             Some(b'f') => self.literal("false", Value::Bool(false)),
             Some(b'"') => self.string().map(Value::String),
             Some(b'-' | b'0'..=b'9') => self.number().map(Value::Number),
-            Some(b'[') => self.nested(Reader::array),
-            Some(b'{') => self.nested(Reader::object),
+            Some(b'[') => self.nested(Self::array),
+            Some(b'{') => self.nested(Self::object),
             Some(_) => Err(self.error("expected value")),
         }
     }
@@ -546,8 +569,11 @@ impl<'t> Reader<'t> {
                 }
             }
         }
-        let value = decimal(integer, fraction, exponent)
+        let mut value = decimal(integer, fraction, exponent)
             .ok_or_else(|| self.error("number out of range"))?;
+        if ROUND_TRIP {
+            value = round_trip(value, integer, fraction, exponent);
+        }
         Ok(Number::Float(if negative { -value } else { value }))
     }
 }
@@ -618,6 +644,70 @@ fn decimal(integer: &[u8], fraction: &[u8], exponent: i64) -> Option<f64> {
             }
         }
     }
+}
+
+/// The f64 that zmij writes as integer.fraction × 10^exponent, looked for among `near`
+/// (what [`decimal`] read, within two units in the last place of the correctly rounded
+/// value) and the four doubles nearest it; `near` when zmij writes none of them so. Exact
+/// without big arithmetic: zmij's digits for a double read back as that double, so a match
+/// is the correctly rounded value.
+fn round_trip(near: f64, integer: &[u8], fraction: &[u8], exponent: i64) -> f64 {
+    let Some(wanted) = shortest_form(integer, fraction, exponent) else {
+        return near;
+    };
+    let bits = near.to_bits();
+    let candidates = [Some(bits), bits.checked_add(1), bits.checked_sub(1)]
+        .into_iter()
+        .chain([bits.checked_add(2), bits.checked_sub(2)]);
+    for candidate in candidates.flatten().map(f64::from_bits) {
+        if candidate.is_finite() && candidate.is_sign_positive() {
+            let mut buffer = zmij::Buffer::new();
+            if shortest_form_of(buffer.format_finite(candidate)) == Some(wanted) {
+                return candidate;
+            }
+        }
+    }
+    near
+}
+
+/// integer.fraction × 10^exponent as (significand without trailing zeros, power of ten),
+/// zero as (0, 0); `None` past 17 significant digits, more than any f64's shortest form has.
+fn shortest_form(integer: &[u8], fraction: &[u8], exponent: i64) -> Option<(u64, i64)> {
+    let mut significand: u64 = 0;
+    let mut digits = 0;
+    // Zeros after the last non-zero digit so far: trailing unless another digit follows.
+    let mut zeros: u32 = 0;
+    for &d in integer.iter().chain(fraction) {
+        if d == b'0' {
+            if significand != 0 {
+                zeros += 1;
+            }
+            continue;
+        }
+        digits += zeros + 1;
+        if digits > 17 {
+            return None;
+        }
+        significand = significand * 10u64.pow(zeros + 1) + u64::from(d - b'0');
+        zeros = 0;
+    }
+    if significand == 0 {
+        return Some((0, 0));
+    }
+    Some((
+        significand,
+        exponent - fraction.len() as i64 + i64::from(zeros),
+    ))
+}
+
+/// [`shortest_form`] of a float zmij wrote (`1.5e-7`, `0.1`, `1e+30`, `123.0`).
+fn shortest_form_of(text: &str) -> Option<(u64, i64)> {
+    let (mantissa, exponent) = match text.split_once('e') {
+        Some((mantissa, exponent)) => (mantissa, exponent.parse::<i64>().ok()?),
+        None => (text, 0),
+    };
+    let (integer, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    shortest_form(integer.as_bytes(), fraction.as_bytes(), exponent)
 }
 
 /// Writes `value` as compact JSON text (keys in the object's sorted order).

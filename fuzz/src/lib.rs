@@ -22,7 +22,7 @@
 use std::sync::OnceLock;
 
 use arbitrary::{Arbitrary, Unstructured};
-use serde_json::Value;
+use shopwindow::json::Value;
 use shopwindow::catalog::VectorDtype;
 use shopwindow::recommend::interests::{split_interests, INTEREST_SEED};
 use shopwindow::{Catalog, RecommendError, Recommender};
@@ -109,7 +109,7 @@ pub fn campaigns(data: &[u8]) {
     let state = parts.next().and_then(|s| std::str::from_utf8(s).ok());
     let context = parts
         .next()
-        .and_then(|c| serde_json::from_slice::<Value>(c).ok());
+        .and_then(as_the_campaigns_module_reads);
     let Ok(session) = CampaignSession::new(definitions, state) else {
         return;
     };
@@ -290,6 +290,12 @@ fn list_length(byte: u8) -> usize {
     }
 }
 
+/// `json` read as the campaigns module reads a context: the core's JSON reader, every
+/// float as the f64 that JS stringified.
+fn as_the_campaigns_module_reads(json: &[u8]) -> Option<Value> {
+    shopwindow::json::parse_round_trip(std::str::from_utf8(json).ok()?).ok()
+}
+
 /// `json` read as the engine module reads an argument: parsed by the core's JSON reader,
 /// then `read`'s field-by-field checks.
 fn as_a_page_reads<T>(
@@ -338,7 +344,7 @@ pub fn options(data: &[u8]) {
             }
         }
         3 => {
-            if let Ok(value) = serde_json::from_slice::<Value>(json) {
+            if let Some(value) = as_the_campaigns_module_reads(json) {
                 let session = CampaignSession::new(DEFINITIONS, None).expect("valid definitions");
                 let options = dto::SegmentOptions {
                     now: Some(1.8e12),

@@ -1,14 +1,15 @@
-//! Strict reading of JSON objects through `serde_json::Value`.
+//! Strict reading of JSON objects through the core's `json::Value`.
 //!
-//! The wasm module already parses JSON into `Value` (the catalog header), so walking a
-//! `Value` by hand costs a little code per field, where a serde-derived `Deserialize` per
-//! type costs kilobytes of monomorphized visitors. Unknown fields are errors, as everywhere.
+//! Walking a `Value` by hand costs a little code per field, where a serde-derived
+//! `Deserialize` per type costs kilobytes of monomorphized visitors, and the core's reader
+//! leaves serde_json's parser out of the campaigns module. Unknown fields are errors, as
+//! everywhere.
 
-use serde_json::{Map, Value};
+use crate::json::{Object, Value};
 
 /// One JSON object with a known set of fields.
 pub(crate) struct Obj<'a> {
-    map: &'a Map<String, Value>,
+    map: &'a Object,
     what: &'a str,
 }
 
@@ -134,9 +135,10 @@ impl<'a> Obj<'a> {
     }
 }
 
-/// Parses text into a `Value` with serde_json's message on failure.
+/// Parses text into a `Value` (what went wrong and where on failure). Floats read back
+/// exactly as the state's writer wrote them: the policies' statistics survive being stored.
 pub(crate) fn parse(text: &str) -> Result<Value, String> {
-    serde_json::from_str(text).map_err(|e| e.to_string())
+    crate::json::parse_round_trip(text).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

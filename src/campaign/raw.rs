@@ -1,8 +1,8 @@
 //! campaigns.json as written, before validation: each object read field by field from a
-//! `serde_json::Value` (see `json`), unknown fields refused. [`super::definition`] turns
+//! `json::Value` (see `json`), unknown fields refused. [`super::definition`] turns
 //! these shapes into checked types.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::json::Obj;
 

@@ -8,8 +8,8 @@
 //! adapting). Priors are not stored: they come from campaigns.json at decision time, per
 //! segment. The privacy ledger is device-wide and survives any reset of the statistics.
 
+use crate::json::Value;
 use serde::Serialize;
-use serde_json::Value;
 
 use super::definition::{Campaign, CampaignBook, PolicyKind};
 use super::error::CampaignError;
@@ -125,7 +125,10 @@ impl PolicyState {
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("the state serializes: plain numbers and strings")
+        // Plain numbers, strings and lists cannot fail to serialize. No `expect`: its
+        // message would bring serde_json's error formatting into the campaigns module.
+        serde_json::to_string(self)
+            .unwrap_or_else(|_| unreachable!("the state is plain numbers and strings"))
     }
 
     /// The statistics of campaign `id`, if it has any.

@@ -145,6 +145,83 @@ proptest! {
         let exact: f64 = text.parse().unwrap();
         prop_assert_eq!(parse(&text).unwrap().as_f64().unwrap(), exact);
     }
+
+    /// Any finite f64 zmij wrote reads back bit for bit, negative values and values in
+    /// arrays too; so does Rust's shortest `{}` / `{:e}` in any notation wherever it chose
+    /// zmij's digits, and within two units in the last place where it broke a tie between
+    /// two equally near shortest forms the other way.
+    #[test]
+    fn shortest_digits_read_back_to_the_same_double(bits: u64, scale in -330i32..=310) {
+        let x = f64::from_bits(bits);
+        // Random bits are mostly huge or tiny: also try a value of ordinary size.
+        let ordinary = (x.abs() % 1.0 + 1.0).copysign(x) * 10f64.powi(scale);
+        for x in [x, ordinary].into_iter().filter(|x| x.is_finite()) {
+            let zmij = zmij::Buffer::new().format_finite(x).to_string();
+            let form = |text: &str| shortest_form_of(text.to_lowercase().trim_start_matches('-'));
+            for text in [zmij.clone(), format!("{x}"), format!("{x:e}"), format!("{x:E}")] {
+                let read = parse_round_trip(&text).unwrap().as_f64().unwrap();
+                if form(&text) == form(&zmij) {
+                    prop_assert_eq!(read.to_bits(), x.to_bits(), "{}", text);
+                } else {
+                    prop_assert!(read.to_bits().abs_diff(x.to_bits()) <= 2, "{}", text);
+                }
+                let read = parse_round_trip(&format!("[{text}]")).unwrap();
+                let read = read.as_array().unwrap()[0].as_f64().unwrap();
+                prop_assert_eq!(read, parse_round_trip(&text).unwrap().as_f64().unwrap());
+            }
+        }
+    }
+
+    /// Any decimal reads within two units in the last place of its correctly rounded
+    /// value, and where the round-trip reading differs from `parse`'s it is that value.
+    #[test]
+    fn other_floats_read_no_worse_than_parse_reads_them(
+        digits in "[0-9]{1,25}",
+        point in 0usize..25,
+        exp in -330i32..=300,
+    ) {
+        let point = point.min(digits.len());
+        let whole = if point == 0 { "0" } else { &digits[..point] };
+        let fraction = if point == digits.len() { "0" } else { &digits[point..] };
+        let text = format!("{}.{fraction}e{exp}", whole.trim_start_matches('0').max("0"));
+        let (Ok(ours), Ok(plain)) = (parse_round_trip(&text), parse(&text)) else {
+            return Ok(());
+        };
+        let (ours, plain) = (ours.as_f64().unwrap(), plain.as_f64().unwrap());
+        let exact: f64 = text.parse().unwrap();
+        prop_assert!(ours.to_bits().abs_diff(exact.to_bits()) <= 2, "{}: {} vs {}", text, ours, exact);
+        if ours != plain {
+            prop_assert_eq!(ours.to_bits(), exact.to_bits(), "{}", text);
+        }
+    }
+}
+
+#[test]
+fn round_trip_reading_keeps_what_parse_reads_otherwise() {
+    for text in [
+        "0",
+        "-0",
+        "0.0",
+        "1",
+        "-17",
+        "1e400",
+        "1e-400",
+        "0.1",
+        "[1.5, {\"a\": 2e3}]",
+    ] {
+        let (a, b) = (parse_round_trip(text), parse(text));
+        assert_eq!(a, b, "{text}");
+    }
+    assert_eq!(
+        parse_round_trip("0.30000000000000004").unwrap().as_f64(),
+        Some(0.1 + 0.2)
+    );
+    // 17 digits that are not 0.1's shortest form, but round to it.
+    assert_eq!(
+        parse_round_trip("0.10000000000000001").unwrap().as_f64(),
+        Some(0.1)
+    );
+    assert!(parse_round_trip("1.5e").is_err());
 }
 
 #[test]

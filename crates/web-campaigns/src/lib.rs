@@ -14,6 +14,7 @@ pub mod session;
 
 use serde::Serialize;
 use shopwindow::campaign::ShopperStanding;
+use shopwindow::json;
 use wasm_bindgen::prelude::*;
 
 use crate::session::{CampaignSession, ChooseContext};
@@ -52,18 +53,18 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
 }
 
 /// A JS value read as JSON (`undefined` / `null`: `Value::Null`). Through `JSON.stringify`
-/// and serde_json, as the catalog's module reads options: unknown fields stay visible to the
-/// strict readers.
-fn json_from_js(value: &JsValue, what: &str) -> Result<serde_json::Value, JsError> {
+/// and the core's JSON reader, as the catalog's module reads options: unknown fields stay
+/// visible to the strict readers, and every number reads back as the very f64 JS held.
+fn json_from_js(value: &JsValue, what: &str) -> Result<json::Value, JsError> {
     if value.is_undefined() || value.is_null() {
-        return Ok(serde_json::Value::Null);
+        return Ok(json::Value::Null);
     }
     let invalid = |reason: String| JsError::new(&format!("invalid {what}: {reason}"));
     let text = js_sys::JSON::stringify(value)
         .map_err(|_| invalid("not JSON-serializable".into()))?
         .as_string()
         .ok_or_else(|| invalid("not JSON-serializable".into()))?;
-    serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))
+    json::parse_round_trip(&text).map_err(|e| invalid(e.to_string()))
 }
 
 /// The context JS passed, read strictly.

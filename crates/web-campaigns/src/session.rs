@@ -4,11 +4,11 @@
 //! tests run exactly what the browser runs.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use shopwindow::campaign::{
     self, rfm_from_json, segment_from_json, user_from_json, CampaignBook, CampaignError, LdpReport,
     PolicyContext, PolicyState, Rng, ShopperStanding, StandingRequest, CONTEXT_FIELDS,
 };
+use shopwindow::json::{Object, Value};
 use tsify::Tsify;
 
 /// What a page knows when it asks for a variant. Every field is optional.
@@ -57,7 +57,7 @@ impl From<campaign::RfmScores> for RfmScores {
 /// optional; a field given as `null` counts as given, so it stays empty instead of being
 /// filled in.
 ///
-/// Read by hand from a `serde_json::Value` ([`ChooseContext::from_json`]), as the core reads
+/// Read by hand from the core's `json::Value` ([`ChooseContext::from_json`]), as the core reads
 /// campaigns.json: the module parses `Value`s anyway, and a derived `Deserialize` that tells
 /// `null` from absent and skips a `segment()` answer's extra RFM fields cost ~5 KB of wasm.
 /// The derive here only writes the TypeScript type.
@@ -100,7 +100,7 @@ impl ChooseContext {
         }
         // Absent: None; null: Some(None); else Some(Some(read)).
         fn given<T>(
-            map: &Map<String, Value>,
+            map: &Object,
             key: &str,
             read: impl FnOnce(&Value) -> Option<T>,
             expected: &str,

@@ -2,7 +2,7 @@
 //! `ChooseContext::request`, the engine's `api::shopper_standing`, `ChooseContext::complete`
 //! (what `Shopwindow.choose` does through JS, with plain objects between the modules).
 
-use serde_json::Value;
+use shopwindow::json::Value;
 use shopwindow::{Catalog, RecommendError, Recommender, VectorDtype};
 use shopwindow_testkit::fixtures::{golden_catalog, golden_segment_catalog};
 use shopwindow_web::{api, dto};
@@ -64,7 +64,7 @@ fn complete(
 }
 
 fn parse(json: &str) -> ChooseContext {
-    ChooseContext::from_json(&serde_json::from_str(json).unwrap()).unwrap()
+    ChooseContext::from_json(&shopwindow::json::parse(json).unwrap()).unwrap()
 }
 
 #[test]
@@ -123,9 +123,10 @@ fn what_the_caller_gives_wins_and_null_counts_as_given() {
     let partial = complete(parse(r#"{"segment":0}"#), 0, &shopper).unwrap();
     assert_eq!(partial.segment, Some(0));
     assert!(partial.rfm.is_some());
-    let typo = ChooseContext::from_json(&serde_json::json!({ "segmnet": 1 }));
+    let typo = ChooseContext::from_json(&shopwindow::json::parse(r#"{ "segmnet": 1 }"#).unwrap());
     assert!(typo.unwrap_err().contains("segmnet"));
-    let bad = ChooseContext::from_json(&serde_json::json!({ "rfm": { "r": 1 } }));
+    let bad =
+        ChooseContext::from_json(&shopwindow::json::parse(r#"{ "rfm": { "r": 1 } }"#).unwrap());
     assert!(bad.unwrap_err().contains("rfm"));
     assert_eq!(
         ChooseContext::from_json(&Value::Null).unwrap(),
