@@ -22,8 +22,8 @@
 use std::sync::OnceLock;
 
 use arbitrary::{Arbitrary, Unstructured};
-use shopwindow::json::Value;
 use shopwindow::catalog::VectorDtype;
+use shopwindow::json::Value;
 use shopwindow::recommend::interests::{split_interests, INTEREST_SEED};
 use shopwindow::{Catalog, RecommendError, Recommender};
 use shopwindow_testkit::fixtures::{self, HybridFixture};
@@ -107,9 +107,7 @@ pub fn campaigns(data: &[u8]) {
         return;
     };
     let state = parts.next().and_then(|s| std::str::from_utf8(s).ok());
-    let context = parts
-        .next()
-        .and_then(as_the_campaigns_module_reads);
+    let context = parts.next().and_then(as_the_campaigns_module_reads);
     let Ok(session) = CampaignSession::new(definitions, state) else {
         return;
     };
