@@ -216,7 +216,11 @@ const TARGET_KB: u64 = 250;
 /// gzip); 346,543 bytes (338.4 KB) / 153,286 gzip once an object's keys were sorted once
 /// rather than inserted in place (a header of a million keys in reverse order read in
 /// O(n log n), not O(n²)).
-const CEILING_KB: u64 = 339;
+///
+/// Lowered from 339 to 334 KB when `info().tune` stopped being a `BTreeMap` (a sorted list
+/// serialized as a map; the map's code was the only `BTreeMap` in the module): 346,788 →
+/// 341,491 bytes (333.5 KB) raw, 153,399 → 151,148 gzip.
+const CEILING_KB: u64 = 334;
 
 /// Ceiling of www/pkg/shopwindow_campaigns_bg.wasm, the campaign policies' module, which
 /// only pages with campaigns fetch, after the engine is up. Measured when it was split off:

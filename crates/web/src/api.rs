@@ -654,15 +654,17 @@ pub fn info(catalog: &Catalog) -> dto::CatalogInfo {
             history: h.params.history.as_str().to_string(),
             neighbours: h.neighbours.map_or(0, |n| n.k()),
         }),
-        tune: {
-            // Inserted one by one: collecting a map would add a sort to the wasm.
-            let mut tune = std::collections::BTreeMap::new();
-            for (key, value) in catalog.tune_report() {
-                let key = key.strip_prefix(names::META_TUNE_PREFIX).unwrap_or(key);
-                tune.insert(key.to_string(), value.to_string());
-            }
-            tune
-        },
+        // In the metadata's key order; every key has the prefix, so stripping it keeps
+        // the order.
+        tune: dto::TuneReport(
+            catalog
+                .tune_report()
+                .map(|(key, value)| {
+                    let key = key.strip_prefix(names::META_TUNE_PREFIX).unwrap_or(key);
+                    (key.to_string(), value.to_string())
+                })
+                .collect(),
+        ),
     }
 }
 

@@ -399,7 +399,27 @@ pub struct CatalogInfo {
     /// The offline tuner's report: its `tune.*` metadata (free text), keys without the
     /// `tune.` prefix. Empty when the catalog was not tuned.
     #[serde(default)]
-    pub tune: std::collections::BTreeMap<String, String>,
+    #[tsify(type = "Record<string, string>")]
+    pub tune: TuneReport,
+}
+
+/// The tuner's report, key → value in key order, given to JS as a plain object. A list,
+/// not a `BTreeMap`: the catalog already keeps its metadata sorted, and the map's insert,
+/// walk and drop were 6 KB of the engine module for this one field.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TuneReport(pub Vec<(String, String)>);
+
+impl Serialize for TuneReport {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+impl<'de> Deserialize<'de> for TuneReport {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = std::collections::BTreeMap::<String, String>::deserialize(deserializer)?;
+        Ok(TuneReport(map.into_iter().collect()))
+    }
 }
 
 /// The hybrid model a catalog ships: how `recommend` blends its scores.
