@@ -341,7 +341,9 @@ fn checked_campaign(raw: RawCampaign) -> Result<Campaign, CampaignError> {
     };
     let default_prior = prior_table(&id, &variants, &raw.priors, None, &vec![neutral; k])?;
     let mut segments: Vec<u32> = raw.priors.iter().filter_map(|p| p.segment).collect();
-    segments.sort_unstable();
+    // The shared id sort: the module's JSON reader already carries it, where
+    // `sort_unstable` would add a second instantiation (3–4 KB).
+    crate::sort::sort_ids(&mut segments);
     segments.dedup();
     if segments.len() > MAX_SEGMENTS {
         return Err(invalid(
