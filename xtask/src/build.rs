@@ -220,7 +220,10 @@ const TARGET_KB: u64 = 250;
 /// Lowered from 339 to 334 KB when `info().tune` stopped being a `BTreeMap` (a sorted list
 /// serialized as a map; the map's code was the only `BTreeMap` in the module): 346,788 →
 /// 341,491 bytes (333.5 KB) raw, 153,399 → 151,148 gzip.
-const CEILING_KB: u64 = 334;
+///
+/// Lowered from 334 to 326 KB when its allocator became a free list (lol_alloc) instead of
+/// dlmalloc: 341,491 → 333,523 bytes (325.7 KB) raw, 151,148 → 147,688 gzip.
+const CEILING_KB: u64 = 326;
 
 /// Ceiling of www/pkg/shopwindow_campaigns_bg.wasm, the campaign policies' module, which
 /// only pages with campaigns fetch, after the engine is up. Measured when it was split off:

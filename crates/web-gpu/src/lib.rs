@@ -19,9 +19,8 @@
 mod recommender;
 mod status;
 
-/// This module's allocator: a free list, about 8 KB smaller in the wasm than the standard
-/// library's dlmalloc, for a module that allocates little and briefly (the engine keeps
-/// dlmalloc).
+/// This module's allocator: a free list (lol_alloc), about 8 KB smaller in the wasm than
+/// the standard library's dlmalloc, as in the engine module.
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> = {

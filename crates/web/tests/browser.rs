@@ -250,3 +250,63 @@ fn empty_history_falls_back_to_popular_items() {
     assert_eq!(answer.items.len(), 10);
     assert!(answer.items.windows(2).all(|w| w[0].score >= w[1].score));
 }
+
+/// A long visit: rounds of requests of every size on a 20,000-item hybrid catalog (each
+/// request allocates a score buffer of the catalog's size among many small allocations:
+/// the options' JSON, the history, the fold-in, the heap, the result), the catalog dropped
+/// and opened again between rounds. The engine's allocator must reuse what was freed: the
+/// module's memory after the last round is what it was after the first, where a leak or a
+/// fragmenting allocator would grow it round after round.
+#[wasm_bindgen_test]
+fn a_long_session_reuses_freed_memory() {
+    use shopwindow::catalog::{HistoryTransform, HybridParams};
+    use shopwindow_testkit::catalogs::random_hybrid_catalog;
+    use shopwindow_testkit::fixtures::Xorshift;
+
+    const ITEMS: u64 = 20_000;
+    let params = HybridParams {
+        vectors: true,
+        neighbour_weight: 0.5,
+        popularity_weight: 0.3,
+        history: HistoryTransform::Log1p,
+    };
+    let catalog = random_hybrid_catalog(ITEMS as usize, 32, VectorDtype::I8, 5, Some((10, params)));
+    let pages = || core::arch::wasm32::memory_size(0);
+    let mut rng = Xorshift::new(11);
+    let round = |rng: &mut Xorshift| {
+        let rec = Recommender::new(catalog.clone()).unwrap_or_else(|_| panic!("loads"));
+        for _ in 0..60 {
+            let history: Vec<serde_json::Value> = (0..rng.below(200))
+                .map(|_| {
+                    let kind = ["view", "cart", "purchase"][rng.below(3) as usize];
+                    serde_json::json!({ "itemId": format!("item-{}", rng.below(ITEMS)), "type": kind })
+                })
+                .collect();
+            let k = 1 + rng.below(60);
+            let options = js(&serde_json::json!({ "k": k }));
+            recommend(
+                &rec,
+                js(&serde_json::Value::Array(history)),
+                options.clone(),
+            )
+            .unwrap_or_else(|e| panic!("recommend: {}", message(e.into())));
+            rec.similar(&format!("item-{}", rng.below(ITEMS)), options)
+                .unwrap_or_else(|e| panic!("similar: {}", message(e.into())));
+        }
+    };
+    for _ in 0..3 {
+        round(&mut rng);
+    }
+    let after_warm_up = pages();
+    // 40 more rounds: more than the memory free after the warm-up (the catalog's builder
+    // freed what it used) could absorb if a round kept even a megabyte.
+    for _ in 0..40 {
+        round(&mut rng);
+    }
+    // 64 KiB pages: a little slack for a round that needs more at once than any before.
+    assert!(
+        pages() <= after_warm_up + 8,
+        "memory grew from {after_warm_up} to {} pages over the session",
+        pages()
+    );
+}
