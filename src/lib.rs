@@ -35,3 +35,17 @@ pub use recommend::{
 pub use rfm::{RfmScores, RfmSegment, RfmThresholds, RfmValues};
 pub use segment::ShopperSegment;
 pub use topk::{FilterSpec, Scored};
+
+/// The allocator of every wasm module: a free list (lol_alloc), about 8 KB smaller in each
+/// than the standard library's dlmalloc and as fast for the modules' pattern (a few buffers
+/// per call, all freed when it returns; `cargo xtask bench`). Here because every module
+/// links the core, and a binary takes one allocator: a module's tests that link the engine
+/// beside it must not find two. `a_long_session_reuses_freed_memory`
+/// (crates/web/tests/browser.rs) holds it to reusing what requests free.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> = {
+    // SAFETY: the wasm build runs on one thread: it is built without atomics or shared
+    // memory, so no two calls into the allocator can overlap.
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) }
+};

@@ -19,16 +19,6 @@ use wasm_bindgen::prelude::*;
 
 use crate::session::{CampaignSession, ChooseContext};
 
-/// This module's allocator: a free list (lol_alloc), about 8 KB smaller in the wasm than
-/// the standard library's dlmalloc, as in the engine module.
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> = {
-    // SAFETY: the module runs on one thread: it is built without atomics or shared memory,
-    // so no two calls into the allocator can overlap.
-    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) }
-};
-
 // The two objects a decision passes between this module and the catalog's module are
 // declared once, in the engine's types (shopwindow.d.ts, beside this module's in www/pkg).
 #[wasm_bindgen(typescript_custom_section)]

@@ -12,16 +12,6 @@
 use shopwindow::recommend::interests::{self, INTEREST_SEED};
 use wasm_bindgen::prelude::*;
 
-/// This module's allocator: a free list (lol_alloc), about 8 KB smaller in the wasm than
-/// the standard library's dlmalloc, as in the engine module.
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> = {
-    // SAFETY: the module runs on one thread: it is built without atomics or shared memory,
-    // so no two calls into the allocator can overlap.
-    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) }
-};
-
 /// The interest of each point of `points` (unit vectors of `dim` values, row after row, as
 /// `interestPoints` returns them), or no labels when the points are one interest (too few,
 /// no clear split, or not a whole number of rows). Always the same labels for the same

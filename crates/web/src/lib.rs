@@ -12,18 +12,6 @@ pub mod dto;
 pub mod gpu_scans;
 pub mod read;
 
-/// The module's allocator: a free list (lol_alloc), about 8 KB smaller in the wasm than the
-/// standard library's dlmalloc, and as fast for this engine's pattern (a few buffers per
-/// request, all freed when it returns; `cargo xtask bench`). `a_long_session_reuses_freed_
-/// memory` (tests/browser.rs) holds it to reusing what requests free.
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> = {
-    // SAFETY: the module runs on one thread: it is built without atomics or shared memory,
-    // so no two calls into the allocator can overlap.
-    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) }
-};
-
 use std::cell::RefCell;
 
 use serde::Serialize;
