@@ -3,6 +3,7 @@
 use thiserror::Error;
 
 use crate::catalog::CatalogError;
+use crate::number::Quoted;
 
 /// Why a recommendation request could not be answered.
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -11,7 +12,7 @@ pub enum RecommendError {
     Catalog(#[from] CatalogError),
 
     /// An item id the catalog does not contain, where one is required (e.g. `similar`).
-    #[error("unknown item id {0:?}: the catalog has no such item")]
+    #[error("unknown item id {}: the catalog has no such item", Quoted(.0))]
     UnknownItem(String),
 
     /// A filter needs a column the catalog does not carry.

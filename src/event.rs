@@ -2,6 +2,7 @@
 //! fold-in (`profile`), RFM (`segment::rfm`) and the recommendation API.
 
 use crate::error::RecommendError;
+use crate::number::Quoted;
 
 /// What the shopper did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -30,7 +31,10 @@ impl std::str::FromStr for EventKind {
             "purchase" => Ok(EventKind::Purchase),
             other => Err(RecommendError::InvalidOption {
                 name: "event type",
-                reason: format!("{other:?} is not one of \"view\", \"cart\", \"purchase\""),
+                reason: format!(
+                    "{} is not one of \"view\", \"cart\", \"purchase\"",
+                    Quoted(other)
+                ),
             }),
         }
     }

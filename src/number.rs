@@ -1,4 +1,5 @@
-//! Numbers in messages, written without `core::fmt`'s float code.
+//! Numbers and texts in messages, written without `core::fmt`'s float code or its string
+//! escaping.
 //!
 //! `{}` on an `f32` or `f64` brings the standard library's float formatting (Grisu with a
 //! Dragon4 fallback, their tables and the exact-precision paths, about 18 KB of the engine
@@ -23,9 +24,60 @@ impl<F: zmij::Float + Copy> fmt::Display for Num<F> {
     }
 }
 
+/// A text as messages quote it: `format!("unknown item {}", Quoted(id))` writes
+/// `unknown item "sku-1"`, as `{:?}` does for every text without control characters. `{:?}`
+/// on a string brings `core`'s escaping with its Unicode printability tables (about 4 KB of
+/// a wasm module) for the few messages that quote one; here `"` and `\` are escaped, tab,
+/// line feed and carriage return as `\t`, `\n`, `\r`, other control characters as
+/// `\u{..}`, and everything else is written as it is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quoted<'a>(pub &'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write;
+        f.write_char('"')?;
+        for c in self.0.chars() {
+            match c {
+                '"' => f.write_str("\\\"")?,
+                '\\' => f.write_str("\\\\")?,
+                '\t' => f.write_str("\\t")?,
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                c if c.is_ascii_control() => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    let n = c as usize;
+                    f.write_str("\\u{")?;
+                    if n >= 16 {
+                        f.write_char(HEX[n >> 4] as char)?;
+                    }
+                    f.write_char(HEX[n & 15] as char)?;
+                    f.write_char('}')?;
+                }
+                c => f.write_char(c)?,
+            }
+        }
+        f.write_char('"')
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_are_quoted_as_debug_quotes_them() {
+        for text in [
+            "",
+            "sku-1",
+            "a \"b\" \\ c",
+            "tab\there\nand\r",
+            "\u{1}\u{1f}\u{7f}",
+            "é ü 漢字 🛒",
+        ] {
+            assert_eq!(Quoted(text).to_string(), format!("{text:?}"), "{text:?}");
+        }
+    }
 
     #[test]
     fn shortest_digits_that_read_back_as_the_same_value() {

@@ -26,7 +26,7 @@ use super::limits::{
     MAX_ID_LENGTH, MAX_PENDING, MAX_SEGMENTS, MAX_STATE_NUMBERS, MAX_VARIANTS,
 };
 use super::raw::{RawCampaign, RawFile, RawPolicy, RawPrior, RawPrivacy};
-use crate::number::Num;
+use crate::number::{Num, Quoted};
 
 /// Format version of campaigns.json this reader understands.
 pub const FORMAT_VERSION: u32 = 1;
@@ -302,7 +302,10 @@ fn check_id(campaign: &str, what: &str, id: &str) -> Result<(), CampaignError> {
     if id.is_empty() || id.len() > MAX_ID_LENGTH {
         return Err(invalid(
             campaign,
-            format!("{what} id {id:?} must have 1 to {MAX_ID_LENGTH} bytes"),
+            format!(
+                "{what} id {} must have 1 to {MAX_ID_LENGTH} bytes",
+                Quoted(&id)
+            ),
         ));
     }
     Ok(())
@@ -315,7 +318,10 @@ fn checked_campaign(raw: RawCampaign) -> Result<Campaign, CampaignError> {
     for v in raw.variants {
         check_id(&id, "variant", &v.id)?;
         if variants.iter().any(|w| w.id == v.id) {
-            return Err(invalid(&id, format!("variant {:?} is listed twice", v.id)));
+            return Err(invalid(
+                &id,
+                format!("variant {} is listed twice", Quoted(&v.id)),
+            ));
         }
         variants.push(Variant {
             id: v.id,
@@ -384,12 +390,12 @@ fn checked_policy(id: &str, raw: &RawPolicy) -> Result<PolicyKind, CampaignError
         match given.iter().find(|(name, set)| *set && *name != allowed) {
             Some((name, _)) => Err(invalid(
                 id,
-                format!("policy {:?} does not take `{name}`", raw.kind),
+                format!("policy {} does not take `{name}`", Quoted(&raw.kind)),
             )),
             None => Ok(()),
         }
     };
-    let missing = |name: &str| invalid(id, format!("policy {:?} needs `{name}`", raw.kind));
+    let missing = |name: &str| invalid(id, format!("policy {} needs `{name}`", Quoted(&raw.kind)));
     match raw.kind.as_str() {
         "epsilonGreedy" => {
             only("epsilon")?;
@@ -411,7 +417,10 @@ fn checked_policy(id: &str, raw: &RawPolicy) -> Result<PolicyKind, CampaignError
         }
         other => Err(invalid(
             id,
-            format!("unknown policy kind {other:?} (expected epsilonGreedy, thompson or linUcb)"),
+            format!(
+                "unknown policy kind {} (expected epsilonGreedy, thompson or linUcb)",
+                Quoted(other)
+            ),
         )),
     }
 }
@@ -429,14 +438,19 @@ fn prior_table(
     let mut seen = vec![false; variants.len()];
     for raw in entries.iter().filter(|e| e.segment == segment) {
         let name = &raw.variant;
-        let index = variants
-            .iter()
-            .position(|v| &v.id == name)
-            .ok_or_else(|| invalid(id, format!("a prior names the unknown variant {name:?}")))?;
+        let index = variants.iter().position(|v| &v.id == name).ok_or_else(|| {
+            invalid(
+                id,
+                format!("a prior names the unknown variant {}", Quoted(name)),
+            )
+        })?;
         if std::mem::replace(&mut seen[index], true) {
             return Err(invalid(
                 id,
-                format!("two priors for variant {name:?} in the same segment"),
+                format!(
+                    "two priors for variant {} in the same segment",
+                    Quoted(name)
+                ),
             ));
         }
         out[index] = match (raw.alpha, raw.beta, raw.mean, raw.precision) {
@@ -446,7 +460,8 @@ fn prior_table(
                 return Err(invalid(
                     id,
                     format!(
-                        "the prior of {name:?} needs either alpha and beta, or mean and precision"
+                        "the prior of {} needs either alpha and beta, or mean and precision",
+                        Quoted(name)
                     ),
                 ))
             }

@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-use crate::number::Num;
+use crate::number::{Num, Quoted};
 
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum CampaignError {
@@ -11,17 +11,17 @@ pub enum CampaignError {
     Parse(String),
 
     /// campaigns.json parses but says something impossible.
-    #[error("invalid campaign {campaign:?}: {reason}")]
+    #[error("invalid campaign {}: {reason}", Quoted(.campaign))]
     Invalid { campaign: String, reason: String },
 
-    #[error("unknown campaign {0:?}")]
+    #[error("unknown campaign {}", Quoted(.0))]
     UnknownCampaign(String),
 
-    #[error("campaign {campaign:?} has no variant {variant:?}")]
+    #[error("campaign {} has no variant {}", Quoted(.campaign), Quoted(.variant))]
     UnknownVariant { campaign: String, variant: String },
 
     /// A reward without a decision to attach it to.
-    #[error("campaign {campaign:?}: {reason}")]
+    #[error("campaign {}: {reason}", Quoted(.campaign))]
     NoDecision { campaign: String, reason: String },
 
     /// A decision context that does not fit the campaign.

@@ -36,7 +36,7 @@ pub use random::Rng;
 pub use crate::rfm::RfmScores;
 pub use state::{CampaignState, PolicyState};
 
-use crate::number::Num;
+use crate::number::{Num, Quoted};
 use limits::MAX_PENDING;
 use state::{EpochObservation, Pending};
 
@@ -138,7 +138,8 @@ pub fn reward(
         .find(|p| p.variant == variant && !p.rewarded)
         .ok_or_else(|| {
             no_decision(format!(
-                "none of the last {MAX_PENDING} decisions showed {variant_id:?} without a reward yet"
+                "none of the last {MAX_PENDING} decisions showed {} without a reward yet",
+                Quoted(variant_id)
             ))
         })?;
     pending.rewarded = true;

@@ -15,6 +15,7 @@
 use std::ops::Range;
 
 use crate::json::{self, Object, Value};
+use crate::number::Quoted;
 use safetensors::Dtype;
 
 use super::{CatalogError, Metadata};
@@ -186,7 +187,8 @@ fn read_metadata(value: Value) -> Result<Metadata, CatalogError> {
             for (key, value) in map {
                 let Value::String(text) = value else {
                     return Err(header_error(&format!(
-                        "`__metadata__` value of {key:?} is not a string"
+                        "`__metadata__` value of {} is not a string",
+                        Quoted(&key)
                     )));
                 };
                 metadata.insert(key, text);

@@ -1,5 +1,6 @@
 //! Every way a catalog file can be wrong, each naming what is wrong.
 
+use crate::number::Quoted;
 use thiserror::Error;
 
 /// Why a catalog file was rejected (or could not be written).
@@ -37,7 +38,7 @@ pub enum CatalogError {
     },
 
     /// `__metadata__` lacks the format version or carries one this build cannot read.
-    #[error("unsupported catalog format version {found:?}: this build reads version {supported}")]
+    #[error("unsupported catalog format version {}: this build reads version {supported}", Quoted(.found))]
     Version { found: String, supported: u32 },
 
     /// A `__metadata__` entry is present but cannot be understood.
@@ -65,7 +66,7 @@ pub enum CatalogError {
     },
 
     /// Two items share one id.
-    #[error("item id {id:?} appears twice (items {first} and {second})")]
+    #[error("item id {} appears twice (items {first} and {second})", Quoted(.id))]
     DuplicateId {
         id: String,
         first: usize,

@@ -24,7 +24,7 @@ use std::ops::Range;
 use safetensors::Dtype;
 
 use super::{names, CatalogError, Find, Limits, Metadata};
-use crate::number::Num;
+use crate::number::{Num, Quoted};
 
 /// The id of an unused neighbour slot.
 pub const EMPTY_NEIGHBOUR: u32 = u32::MAX;
@@ -230,7 +230,10 @@ pub(crate) fn parse(
     if version.trim() != HYBRID_VERSION.to_string() {
         return Err(CatalogError::metadata(
             names::META_HYBRID_VERSION,
-            format!("{version:?} is not a hybrid version this build reads ({HYBRID_VERSION})"),
+            format!(
+                "{} is not a hybrid version this build reads ({HYBRID_VERSION})",
+                Quoted(&version)
+            ),
         ));
     }
     let mut number = |key: &str| -> Result<f32, CatalogError> {
@@ -243,7 +246,7 @@ pub(crate) fn parse(
             Some(v) if v.is_finite() => Ok(v),
             _ => Err(CatalogError::metadata(
                 key,
-                format!("{text:?} is not a finite number"),
+                format!("{} is not a finite number", Quoted(&text)),
             )),
         }
     };
@@ -269,7 +272,10 @@ pub(crate) fn parse(
             HistoryTransform::parse(text.trim()).ok_or_else(|| {
                 CatalogError::metadata(
                     names::META_HYBRID_HISTORY,
-                    format!("{text:?} is not \"linear\", \"log1p\" or \"saturate\""),
+                    format!(
+                        "{} is not \"linear\", \"log1p\" or \"saturate\"",
+                        Quoted(&text)
+                    ),
                 )
             })
         })?;

@@ -14,7 +14,7 @@ use super::placements::{self, PlacementLayout};
 use super::segments::{self, SegmentLayout};
 use super::strings::{self, StringTable};
 use super::{names, CatalogError, VectorDtype};
-use crate::number::Num;
+use crate::number::{Num, Quoted};
 use crate::rfm::RfmThresholds;
 
 /// Largest magnitude of a served vector value (an f32 element, or an int8 row's
@@ -400,7 +400,10 @@ fn content_items(extra: &Metadata, len: usize) -> Result<usize, CatalogError> {
             Ok(c) if c <= len => Ok(c),
             _ => Err(CatalogError::metadata(
                 names::META_CONTENT_ITEMS,
-                format!("{v:?} is not a whole number of items from 0 to {len}"),
+                format!(
+                    "{} is not a whole number of items from 0 to {len}",
+                    Quoted(v)
+                ),
             )),
         },
     }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::container::Container;
+use crate::number::Quoted;
 
 use super::{names, CatalogError, Metadata, FORMAT_VERSION};
 
@@ -33,7 +34,8 @@ impl std::str::FromStr for LambdaScaling {
             "constant" => Ok(LambdaScaling::Constant),
             "interactions" => Ok(LambdaScaling::Interactions),
             other => Err(format!(
-                "{other:?} is neither \"constant\" nor \"interactions\""
+                "{} is neither \"constant\" nor \"interactions\"",
+                Quoted(other)
             )),
         }
     }
@@ -97,7 +99,8 @@ pub(super) fn parse_meta(mut raw: Metadata) -> Result<CatalogMeta, CatalogError>
                 _ => Err(CatalogError::Metadata {
                     key: key.into(),
                     reason: format!(
-                        "{text:?} is not a {} number",
+                        "{} is not a {} number",
+                        Quoted(&text),
                         if allow_zero {
                             "non-negative"
                         } else {
@@ -123,7 +126,10 @@ pub(super) fn parse_meta(mut raw: Metadata) -> Result<CatalogMeta, CatalogError>
     if model != "ials" {
         return Err(CatalogError::Metadata {
             key: names::META_MODEL.into(),
-            reason: format!("model kind {model:?} is not supported (expected \"ials\")"),
+            reason: format!(
+                "model kind {} is not supported (expected \"ials\")",
+                Quoted(&model)
+            ),
         });
     }
     Ok(CatalogMeta {

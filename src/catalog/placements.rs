@@ -21,7 +21,7 @@ use safetensors::Dtype;
 
 use super::layout::f32s;
 use super::{names, CatalogError, Find, Limits, Metadata};
-use crate::number::Num;
+use crate::number::{Num, Quoted};
 
 /// The id of an unused bought-together slot.
 pub const EMPTY_SLOT: u32 = u32::MAX;
@@ -231,7 +231,7 @@ pub(crate) fn parse(
                 Some((text, None)) => {
                     return Err(CatalogError::metadata(
                         names::META_TOGETHER_MEASURE,
-                        format!("{text:?} is not \"lift\" or \"cosine\""),
+                        format!("{} is not \"lift\" or \"cosine\"", Quoted(&text)),
                     ))
                 }
                 None => {
@@ -306,7 +306,7 @@ pub(crate) fn parse(
                 _ => {
                     return Err(CatalogError::metadata(
                         names::META_TRENDING_HALF_LIFE_DAYS,
-                        format!("{text:?} is not a finite number of days > 0"),
+                        format!("{} is not a finite number of days > 0", Quoted(&text)),
                     ))
                 }
             };

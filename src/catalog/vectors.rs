@@ -1,5 +1,7 @@
 //! How item vectors are stored and how they are lent out.
 
+use crate::number::Quoted;
+
 /// How item vectors are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VectorDtype {
@@ -41,7 +43,8 @@ impl std::str::FromStr for VectorDtype {
             "i8" | "int8" => Ok(VectorDtype::I8),
             "i4" | "int4" => Ok(VectorDtype::I4),
             other => Err(format!(
-                "unknown vector dtype {other:?} (use f32, f16, i8 or i4)"
+                "unknown vector dtype {} (use f32, f16, i8 or i4)",
+                Quoted(other)
             )),
         }
     }

@@ -5,6 +5,7 @@
 use shopwindow::campaign::context::MAX_USER_DIMS;
 use shopwindow::campaign::{ShopperStanding, StandingRequest};
 use shopwindow::catalog::names;
+use shopwindow::number::Quoted;
 use shopwindow::profile::{Event, EventKind, ProfileConfig};
 use shopwindow::recommend::{self, HistoryExclusion};
 use shopwindow::segment::ShopperSegment;
@@ -45,7 +46,7 @@ fn category_index(catalog: &Catalog, name: &str) -> Result<u32, RecommendError> 
         .category_by_name(name)
         .ok_or_else(|| RecommendError::InvalidOption {
             name: "category",
-            reason: format!("the catalog has no category named {name:?}"),
+            reason: format!("the catalog has no category named {}", Quoted(name)),
         })
 }
 
@@ -231,7 +232,7 @@ pub fn rules(
                     .category_by_name(name)
                     .ok_or_else(|| RecommendError::InvalidOption {
                         name: field,
-                        reason: format!("the catalog has no category named {name:?}"),
+                        reason: format!("the catalog has no category named {}", Quoted(name)),
                     })
             })
             .collect::<Result<Vec<u32>, _>>()
@@ -273,7 +274,7 @@ pub fn rules(
         if let Some(q) = clash.clone().position(|o| o.id == pin.id) {
             return Err(RecommendError::InvalidOption {
                 name: "rules.pins.id",
-                reason: format!("pins {q} and {p} both pin {:?}", pin.id),
+                reason: format!("pins {q} and {p} both pin {}", Quoted(&pin.id)),
             });
         }
         if let Some(item) = catalog.index_of(&pin.id) {

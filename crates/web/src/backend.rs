@@ -2,6 +2,7 @@
 //! is built (`shopwindow::Backend`); WebGPU is decided here at run time, because a browser
 //! may have no `navigator.gpu`, no adapter, or only a software one.
 
+use shopwindow::number::Quoted;
 use shopwindow::Backend;
 
 use crate::dto::{BackendChoice, BackendStatus};
@@ -30,7 +31,8 @@ impl BackendChoice {
             "simd" | "simd128" => Ok(BackendChoice::Simd),
             "scalar" => Ok(BackendChoice::Scalar),
             other => Err(format!(
-                "unknown backend {other:?}; use \"auto\", \"webgpu\", \"simd\" or \"scalar\""
+                "unknown backend {}; use \"auto\", \"webgpu\", \"simd\" or \"scalar\"",
+                Quoted(other)
             )),
         }
     }

@@ -17,6 +17,7 @@ use std::cell::RefCell;
 use serde::Serialize;
 use shopwindow::campaign::StandingRequest;
 use shopwindow::json::{self, Value};
+use shopwindow::number::Quoted;
 use shopwindow::{Catalog, Recommender as Engine};
 use wasm_bindgen::prelude::*;
 
@@ -131,7 +132,7 @@ fn rules_clock(rules: Option<&dto::Rules>, now: &mut Option<f64>) {
 pub fn option_names(method: &str) -> Result<Vec<String>, JsError> {
     dto::option_names(method)
         .map(|names| names.iter().map(|n| n.to_string()).collect())
-        .ok_or_else(|| JsError::new(&format!("no options for {method:?}")))
+        .ok_or_else(|| JsError::new(&format!("no options for {}", Quoted(method))))
 }
 
 #[wasm_bindgen]

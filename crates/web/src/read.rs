@@ -17,6 +17,7 @@
 //! the field is (`rules.boosts[0].add`), which serde's did not.
 
 use shopwindow::json::{Object, Value};
+use shopwindow::number::Quoted;
 
 use crate::dto::{
     Boost, EventType, EventWeights, ExcludeHistory, Filters, Fresh, HistoryEvent, PinRule,
@@ -77,7 +78,7 @@ fn invalid_type(found: &Value, expected: &str) -> ReadError {
         Value::Bool(b) => format!("boolean `{b}`"),
         Value::Number(n) if n.is_f64() => format!("floating point `{n}`"),
         Value::Number(n) => format!("integer `{n}`"),
-        Value::String(s) => format!("string {s:?}"),
+        Value::String(s) => format!("string {}", Quoted(s)),
         Value::Array(_) => "sequence".to_string(),
         Value::Object(_) => "map".to_string(),
     };
