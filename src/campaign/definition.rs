@@ -304,7 +304,7 @@ fn check_id(campaign: &str, what: &str, id: &str) -> Result<(), CampaignError> {
             campaign,
             format!(
                 "{what} id {} must have 1 to {MAX_ID_LENGTH} bytes",
-                Quoted(&id)
+                Quoted(id)
             ),
         ));
     }

@@ -231,7 +231,7 @@ pub(crate) fn parse(
                 Some((text, None)) => {
                     return Err(CatalogError::metadata(
                         names::META_TOGETHER_MEASURE,
-                        format!("{} is not \"lift\" or \"cosine\"", Quoted(&text)),
+                        format!("{} is not \"lift\" or \"cosine\"", Quoted(text)),
                     ))
                 }
                 None => {
