@@ -5,9 +5,9 @@
 //! projected to a few dimensions. Only LinUCB reads the feature vector; every policy reads
 //! the segment, which selects the store's priors.
 
-use crate::json::{Object, Value};
 use serde::{Deserialize, Serialize};
 
+use crate::json::{Object, Value};
 use crate::rfm::RfmScores;
 use crate::rng::SplitMix64;
 

@@ -1,7 +1,8 @@
 //! Every way a catalog file can be wrong, each naming what is wrong.
 
-use crate::number::Quoted;
 use thiserror::Error;
+
+use crate::number::Quoted;
 
 /// Why a catalog file was rejected (or could not be written).
 ///

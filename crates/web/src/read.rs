@@ -16,6 +16,7 @@
 //! "missing field `add`", "invalid type: string \"a\", expected a number") and say where
 //! the field is (`rules.boosts[0].add`), which serde's did not.
 
+use shopwindow::campaign::StandingRequest;
 use shopwindow::json::{Object, Value};
 use shopwindow::number::Quoted;
 
@@ -23,7 +24,6 @@ use crate::dto::{
     Boost, EventType, EventWeights, ExcludeHistory, Filters, Fresh, HistoryEvent, PinRule,
     PlacementOptions, RecommendOptions, RerankOptions, Rules, SegmentOptions, SimilarOptions,
 };
-use shopwindow::campaign::StandingRequest;
 
 /// What went wrong, and at which field (`rules.boosts[0].add`; empty for the value itself).
 #[derive(Debug, Clone, PartialEq)]
