@@ -255,8 +255,8 @@ fn empty_history_falls_back_to_popular_items() {
 /// request allocates a score buffer of the catalog's size among many small allocations:
 /// the options' JSON, the history, the fold-in, the heap, the result), the catalog dropped
 /// and opened again between rounds. The engine's allocator must reuse what was freed: the
-/// module's memory after the last round is what it was after the first, where a leak or a
-/// fragmenting allocator would grow it round after round.
+/// module's memory after the last round is what it was after three warm-up rounds, where a
+/// leak or a fragmenting allocator would grow it round after round.
 #[wasm_bindgen_test]
 fn a_long_session_reuses_freed_memory() {
     use shopwindow::catalog::{HistoryTransform, HybridParams};
