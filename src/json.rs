@@ -656,10 +656,14 @@ fn round_trip(near: f64, integer: &[u8], fraction: &[u8], exponent: i64) -> f64 
         return near;
     };
     let bits = near.to_bits();
-    let candidates = [Some(bits), bits.checked_add(1), bits.checked_sub(1)]
-        .into_iter()
-        .chain([bits.checked_add(2), bits.checked_sub(2)]);
-    for candidate in candidates.flatten().map(f64::from_bits) {
+    let candidates = [
+        Some(bits),
+        bits.checked_add(1),
+        bits.checked_sub(1),
+        bits.checked_add(2),
+        bits.checked_sub(2),
+    ];
+    for candidate in candidates.into_iter().flatten().map(f64::from_bits) {
         if candidate.is_finite() && candidate.is_sign_positive() {
             let mut buffer = zmij::Buffer::new();
             if shortest_form_of(buffer.format_finite(candidate)) == Some(wanted) {
