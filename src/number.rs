@@ -26,10 +26,11 @@ impl<F: zmij::Float + Copy> fmt::Display for Num<F> {
 
 /// A text as messages quote it: `format!("unknown item {}", Quoted(id))` writes
 /// `unknown item "sku-1"`, as `{:?}` does for every text without control characters. `{:?}`
-/// on a string brings `core`'s escaping with its Unicode printability tables (about 4 KB of
-/// a wasm module) for the few messages that quote one; here `"` and `\` are escaped, tab,
-/// line feed and carriage return as `\t`, `\n`, `\r`, other control characters as
-/// `\u{..}`, and everything else is written as it is.
+/// on a string brings `core`'s escaping, its Unicode printability tables and the `Debug`
+/// machinery (6.9 KB of the engine module and 6.7 KB of the campaigns', measured when the
+/// messages moved to `Quoted`) for the few messages that quote one; here `"` and `\` are
+/// escaped, tab, line feed and carriage return as `\t`, `\n`, `\r`, other control
+/// characters as `\u{..}`, and everything else is written as it is.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Quoted<'a>(pub &'a str);
 
