@@ -10,8 +10,9 @@
 //! De-biasing: with n reports and observed share λⱼ of pair j, E[λⱼ] = q + (p − q)πⱼ, so
 //! π̂ⱼ = (λⱼ − q) / (p − q) is unbiased, with Var ≈ λⱼ(1 − λⱼ) / (n (p − q)²).
 
-use crate::json::Value;
 use serde::Serialize;
+
+use crate::json::Value;
 
 use super::json::{self, Obj};
 

@@ -8,7 +8,6 @@
 //! adapting). Priors are not stored: they come from campaigns.json at decision time, per
 //! segment. The privacy ledger is device-wide and survives any reset of the statistics.
 
-use crate::json::Value;
 use serde::Serialize;
 
 use super::definition::{Campaign, CampaignBook, PolicyKind};
@@ -16,6 +15,7 @@ use super::error::CampaignError;
 use super::json::{self, Obj};
 use super::ldp::LdpReport;
 use super::limits::{MAX_CAMPAIGNS, MAX_PENDING};
+use crate::json::Value;
 
 pub const STATE_VERSION: u32 = 1;
 
